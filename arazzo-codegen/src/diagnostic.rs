@@ -1,0 +1,181 @@
+//! Problems found in the input, each with a place in a file, and their rendering.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::files::{Files, Span};
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Generation goes on; the meaning of the document is clear.
+    Warning,
+    /// No code is generated.
+    Error,
+}
+
+/// One problem in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// Where; `None` only for problems with no place in any file (the document itself is missing).
+    pub span: Option<Span>,
+    /// A short note shown under the caret.
+    pub label: Option<String>,
+    /// How to fix it, where there is a fix to suggest.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error at a place.
+    pub fn error(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            message: message.into(),
+            span: span.into(),
+            label: None,
+            help: None,
+        }
+    }
+
+    /// A warning at a place.
+    pub fn warning(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(span, message)
+        }
+    }
+
+    /// Adds the note shown under the caret.
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds a `help:` line.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:column` of the problem, or the empty string when it has no place.
+    pub fn location(&self, files: &Files) -> String {
+        match self.span {
+            Some(span) => format!(
+                "{}:{}:{}",
+                files.get(span.file).display,
+                span.line,
+                span.column
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// The first line: `file:line:col: error: message`, the form editors and `grep` understand.
+    pub fn headline(&self, files: &Files) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match self.span {
+            Some(_) => format!("{}: {severity}: {}", self.location(files), self.message),
+            None => format!("{severity}: {}", self.message),
+        }
+    }
+
+    /// The headline, then the offending line with a caret under the problem and the `help:`
+    /// line, in the style of rustc.
+    pub fn render(&self, files: &Files) -> String {
+        let mut out = self.headline(files);
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_level(level.clone());
+        if let Some(span) = self.span {
+            let file = files.get(span.file);
+            let mut annotation = AnnotationKind::Primary.span(span.start..span.end.max(span.start));
+            if let Some(label) = &self.label {
+                annotation = annotation.label(label.as_str());
+            }
+            group = group.element(
+                Snippet::source(file.text.as_str())
+                    .path(file.display.as_str())
+                    .annotation(annotation),
+            );
+        } else if let Some(label) = &self.label {
+            group = group.element(Level::NOTE.message(label.as_str()));
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        if self.span.is_some() || self.help.is_some() || self.label.is_some() {
+            let body = Renderer::plain().render(&[group]);
+            let _ = write!(out, "\n{body}");
+        }
+        out
+    }
+}
+
+/// The problems found by one generation, in the order they were found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Records a problem.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.list.push(diagnostic);
+    }
+
+    /// True when at least one problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// All problems, errors and warnings, in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.list.iter()
+    }
+
+    /// The same problems with every warning made an error (the strict setting).
+    #[must_use]
+    pub fn into_errors(self) -> Self {
+        Self {
+            list: self
+                .list
+                .into_iter()
+                .map(|d| Diagnostic {
+                    severity: Severity::Error,
+                    ..d
+                })
+                .collect(),
+        }
+    }
+
+    /// How many problems there are.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Every problem rendered, separated by blank lines.
+    pub fn render(&self, files: &Files) -> String {
+        self.list
+            .iter()
+            .map(|d| d.render(files))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

@@ -1,0 +1,717 @@
+//! Arazzo runtime expressions (`$inputs.x`, `$response.body#/a/0`, `{$steps.s.outputs.o}` …),
+//! parsed once, at generation time, into a closed syntax tree.
+//!
+//! The grammar is the 1.0.1 ABNF with the stricter productions of 1.1.0 where 1.0.1 is
+//! ambiguous (see `docs/expressions.md`): step and workflow ids are `identifier-strict`
+//! (`[A-Za-z0-9_-]+`), input and output names are `identifier` (which also allows `.`), a JSON
+//! pointer may follow `$inputs`, `$outputs`, `$steps` and `$workflows` references, and an
+//! embedded `{$…}` ends at the first `}`.
+
+use std::fmt;
+
+/// A JSON pointer (RFC 6901), kept as its unescaped reference tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pointer(pub Vec<String>);
+
+impl Pointer {
+    /// Parses the part after `#`: empty, or `/`-separated tokens with `~0` and `~1` escapes.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Ok(Self(Vec::new()));
+        }
+        let Some(rest) = text.strip_prefix('/') else {
+            return Err(format!("a JSON pointer starts with `/`, found `{text}`"));
+        };
+        rest.split('/')
+            .map(|token| {
+                let mut out = String::with_capacity(token.len());
+                let mut chars = token.chars();
+                while let Some(c) = chars.next() {
+                    if c == '~' {
+                        match chars.next() {
+                            Some('0') => out.push('~'),
+                            Some('1') => out.push('/'),
+                            _ => {
+                                return Err(format!(
+                                    "`~` in a JSON pointer must be followed by `0` or `1` (in `{text}`)"
+                                ));
+                            }
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// True for the empty pointer (the whole value).
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for token in &self.0 {
+            write!(f, "/{}", token.replace('~', "~0").replace('/', "~1"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where in a request or response a `$request.` / `$response.` expression reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// `header.<name>` (case-insensitive).
+    Header(String),
+    /// `query.<name>`.
+    Query(String),
+    /// `path.<name>`.
+    Path(String),
+    /// `body`, optionally `#<pointer>`.
+    Body(Option<Pointer>),
+}
+
+/// `inputs` or `outputs` of a workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WorkflowField {
+    /// `inputs`
+    Inputs,
+    /// `outputs`
+    Outputs,
+}
+
+/// The kinds of `components` an expression can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ComponentKind {
+    /// `$components.inputs.<name>`
+    Inputs,
+    /// `$components.parameters.<name>`
+    Parameters,
+    /// `$components.successActions.<name>`
+    SuccessActions,
+    /// `$components.failureActions.<name>`
+    FailureActions,
+}
+
+/// One runtime expression.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// `$url`
+    Url,
+    /// `$method`
+    Method,
+    /// `$statusCode`
+    StatusCode,
+    /// `$request.<source>`
+    Request(Source),
+    /// `$response.<source>`
+    Response(Source),
+    /// `$inputs.<name>[#<pointer>]`
+    Inputs {
+        /// The input's name.
+        name: String,
+        /// A pointer into its value.
+        pointer: Option<Pointer>,
+    },
+    /// `$outputs.<name>[#<pointer>]`
+    Outputs {
+        /// The output's name.
+        name: String,
+        /// A pointer into its value.
+        pointer: Option<Pointer>,
+    },
+    /// `$steps.<stepId>.outputs.<name>[#<pointer>]`
+    StepOutput {
+        /// The step.
+        step: String,
+        /// The output's name.
+        name: String,
+        /// A pointer into its value.
+        pointer: Option<Pointer>,
+    },
+    /// `$workflows.<workflowId>.(inputs|outputs).<name>[#<pointer>]`
+    Workflow {
+        /// The workflow.
+        workflow: String,
+        /// Inputs or outputs.
+        field: WorkflowField,
+        /// The input's or output's name.
+        name: String,
+        /// A pointer into its value.
+        pointer: Option<Pointer>,
+    },
+    /// `$sourceDescriptions.<name>.<reference>`
+    SourceDescription {
+        /// The source's name.
+        source: String,
+        /// An operationId or workflowId, or a field such as `url`.
+        reference: String,
+    },
+    /// `$components.<kind>.<name>`
+    Component {
+        /// Which components map.
+        kind: ComponentKind,
+        /// The entry's name.
+        name: String,
+    },
+}
+
+/// A parse failure: what is wrong and at which byte of the expression text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset inside the parsed text.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+}
+
+impl ParseError {
+    fn new(offset: usize, message: impl Into<String>) -> Self {
+        Self {
+            offset,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// How far a name may reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A whole-value expression or one embedded in `{…}`: names are `identifier` (dots
+    /// allowed), a pointer runs to the end.
+    Value,
+    /// Inside a `simple` condition: `.` and `[` after a name are operators, and a pointer ends at
+    /// whitespace, `)`, `]`, `=`, `!`, `<`, `>`, `&` or `|`.
+    Condition,
+}
+
+const ROOTS: &[&str] = &[
+    "$url",
+    "$method",
+    "$statusCode",
+    "$request.",
+    "$response.",
+    "$inputs.",
+    "$outputs.",
+    "$steps.",
+    "$workflows.",
+    "$sourceDescriptions.",
+    "$components.",
+];
+
+/// True when `text` starts like a runtime expression (`$inputs.`, `$statusCode`, …), so that a
+/// failure to parse it is an error rather than a literal that happens to start with `$`.
+pub fn looks_like_expression(text: &str) -> bool {
+    ROOTS.iter().any(|root| {
+        text.starts_with(root.trim_end_matches('.'))
+            && text[root.trim_end_matches('.').len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+/// Parses a whole-value expression: all of `text` must be one expression.
+pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    let (expr, used) = parse_prefix(text, Mode::Value)?;
+    if used != text.len() {
+        return Err(ParseError::new(
+            used,
+            format!("unexpected `{}` after the expression", &text[used..]),
+        ));
+    }
+    Ok(expr)
+}
+
+fn is_identifier_strict(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+fn is_identifier(c: char) -> bool {
+    is_identifier_strict(c) || c == '.'
+}
+
+fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+struct Cursor<'a> {
+    text: &'a str,
+    pos: usize,
+    mode: Mode,
+}
+
+impl Cursor<'_> {
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    fn eat(&mut self, literal: &str) -> bool {
+        if self.rest().starts_with(literal) {
+            self.pos += literal.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, literal: &str, what: &str) -> Result<(), ParseError> {
+        if self.eat(literal) {
+            Ok(())
+        } else {
+            Err(self.error(format!("expected `{literal}` {what}")))
+        }
+    }
+
+    fn take_while(&mut self, f: impl Fn(char) -> bool) -> &str {
+        let start = self.pos;
+        let len = self
+            .rest()
+            .find(|c: char| !f(c))
+            .unwrap_or(self.rest().len());
+        self.pos += len;
+        &self.text[start..self.pos]
+    }
+
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        ParseError::new(self.pos, message)
+    }
+
+    /// An identifier (`.` allowed in value mode), or strict for ids.
+    fn name(&mut self, strict: bool, what: &str) -> Result<String, ParseError> {
+        let name = if strict || self.mode == Mode::Condition {
+            self.take_while(is_identifier_strict)
+        } else {
+            self.take_while(is_identifier)
+        };
+        if name.is_empty() {
+            return Err(self.error(format!("expected {what}")));
+        }
+        Ok(name.to_owned())
+    }
+
+    fn pointer(&mut self) -> Result<Option<Pointer>, ParseError> {
+        if !self.eat("#") {
+            return Ok(None);
+        }
+        let start = self.pos;
+        let text = match self.mode {
+            Mode::Value => self.take_while(|c| c != '{' && c != '}'),
+            Mode::Condition => {
+                self.take_while(|c| !c.is_whitespace() && !"(){}[]=!<>&|".contains(c))
+            }
+        };
+        Pointer::parse(text)
+            .map(Some)
+            .map_err(|message| ParseError::new(start, message))
+    }
+}
+
+/// Parses one expression at the start of `text`; returns it and how many bytes it used.
+pub fn parse_prefix(text: &str, mode: Mode) -> Result<(Expr, usize), ParseError> {
+    let mut c = Cursor { text, pos: 0, mode };
+    if !c.eat("$") {
+        return Err(c.error("a runtime expression starts with `$`"));
+    }
+    let root = c.take_while(|ch| ch.is_ascii_alphanumeric()).to_owned();
+    let expr = match root.as_str() {
+        "url" => Expr::Url,
+        "method" => Expr::Method,
+        "statusCode" => Expr::StatusCode,
+        "request" | "response" => {
+            c.expect(".", &format!("after `${root}`"))?;
+            let kind = c.take_while(|ch| ch.is_ascii_alphabetic()).to_owned();
+            let source = match kind.as_str() {
+                "header" => {
+                    c.expect(".", "after `header`")?;
+                    let name = match mode {
+                        Mode::Value => c.take_while(is_tchar),
+                        Mode::Condition => c.take_while(|ch| is_tchar(ch) && ch != '.'),
+                    };
+                    if name.is_empty() {
+                        return Err(c.error("expected a header name"));
+                    }
+                    Source::Header(name.to_owned())
+                }
+                "query" => {
+                    c.expect(".", "after `query`")?;
+                    Source::Query(c.name(false, "a query parameter name")?)
+                }
+                "path" => {
+                    c.expect(".", "after `path`")?;
+                    Source::Path(c.name(false, "a path parameter name")?)
+                }
+                "body" => Source::Body(c.pointer()?),
+                "headers" => {
+                    return Err(
+                        ParseError::new(c.pos - kind.len(), "unknown source `headers`")
+                            .help(format!("use the singular: `${root}.header.<name>`")),
+                    );
+                }
+                _ => {
+                    return Err(ParseError::new(
+                        c.pos - kind.len(),
+                        format!("unknown `${root}` source `{kind}`"),
+                    )
+                    .help("expected `header.<name>`, `query.<name>`, `path.<name>` or `body`"));
+                }
+            };
+            if root == "request" {
+                Expr::Request(source)
+            } else {
+                Expr::Response(source)
+            }
+        }
+        "inputs" | "outputs" => {
+            c.expect(".", &format!("after `${root}`"))?;
+            let name = c.name(false, &format!("a name after `${root}.`"))?;
+            let pointer = c.pointer()?;
+            if root == "inputs" {
+                Expr::Inputs { name, pointer }
+            } else {
+                Expr::Outputs { name, pointer }
+            }
+        }
+        "steps" => {
+            c.expect(".", "after `$steps`")?;
+            let step = c.name(true, "a step id after `$steps.`")?;
+            if !c.eat(".outputs.") {
+                return Err(c
+                    .error("expected `.outputs.<name>` after the step id")
+                    .help(format!(
+                        "a step's values are reached as `$steps.{step}.outputs.<name>`"
+                    )));
+            }
+            let name = c.name(false, "an output name")?;
+            let pointer = c.pointer()?;
+            Expr::StepOutput {
+                step,
+                name,
+                pointer,
+            }
+        }
+        "workflows" => {
+            c.expect(".", "after `$workflows`")?;
+            let workflow = c.name(true, "a workflow id after `$workflows.`")?;
+            let field = if c.eat(".inputs.") {
+                WorkflowField::Inputs
+            } else if c.eat(".outputs.") {
+                WorkflowField::Outputs
+            } else {
+                return Err(c.error(
+                    "expected `.inputs.<name>` or `.outputs.<name>` after the workflow id",
+                ));
+            };
+            let name = c.name(false, "a name")?;
+            let pointer = c.pointer()?;
+            Expr::Workflow {
+                workflow,
+                field,
+                name,
+                pointer,
+            }
+        }
+        "sourceDescriptions" => {
+            c.expect(".", "after `$sourceDescriptions`")?;
+            let source = c.name(true, "a source name")?;
+            c.expect(".", "after the source name")?;
+            let reference = match mode {
+                Mode::Value => c.take_while(|ch| ch != '{' && ch != '}' && ch != '#'),
+                Mode::Condition => {
+                    c.take_while(|ch| !ch.is_whitespace() && !"(){}[]=!<>&|".contains(ch))
+                }
+            };
+            if reference.is_empty() {
+                return Err(
+                    c.error("expected an operationId, workflowId or field after the source name")
+                );
+            }
+            Expr::SourceDescription {
+                source,
+                reference: reference.to_owned(),
+            }
+        }
+        "components" => {
+            c.expect(".", "after `$components`")?;
+            let kind_start = c.pos;
+            let kind = c.take_while(|ch| ch.is_ascii_alphanumeric()).to_owned();
+            let kind = match kind.as_str() {
+                "inputs" => ComponentKind::Inputs,
+                "parameters" => ComponentKind::Parameters,
+                "successActions" => ComponentKind::SuccessActions,
+                "failureActions" => ComponentKind::FailureActions,
+                _ => {
+                    return Err(ParseError::new(
+                        kind_start,
+                        format!("unknown component type `{kind}`"),
+                    )
+                    .help(
+                        "expected `inputs`, `parameters`, `successActions` or `failureActions`",
+                    ));
+                }
+            };
+            c.expect(".", "after the component type")?;
+            let name = c.name(false, "a component name")?;
+            Expr::Component { kind, name }
+        }
+        "" => return Err(c.error("expected an expression name after `$`")),
+        other => {
+            return Err(ParseError::new(1, format!("unknown runtime expression `${other}`")).help(
+                "expressions start with `$url`, `$method`, `$statusCode`, `$request.`, `$response.`, \
+                 `$inputs.`, `$outputs.`, `$steps.`, `$workflows.`, `$sourceDescriptions.` or `$components.`",
+            ));
+        }
+    };
+    Ok((expr, c.pos))
+}
+
+/// A piece of a string that may embed expressions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Text sent as written.
+    Literal(String),
+    /// `{$…}`: the expression, and the byte offset of its `$` in the string.
+    Expr(Expr, usize),
+}
+
+/// What a string value in a document means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// The whole string is one expression: its value keeps its type.
+    Whole(Expr),
+    /// A string with `{$…}` parts: always a string.
+    Interpolated(Vec<Part>),
+    /// A plain string.
+    Literal(String),
+}
+
+/// Classifies a string value: a whole expression, a template with `{$…}` parts, or a literal.
+///
+/// A string that starts like an expression (`$inputs.`, `$steps.` …) must parse as one; a string
+/// such as `$5 off` is a literal.
+pub fn parse_template(text: &str) -> Result<Template, ParseError> {
+    if looks_like_expression(text) {
+        return parse(text).map(Template::Whole);
+    }
+    if !text.contains("{$") {
+        return Ok(Template::Literal(text.to_owned()));
+    }
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find("{$") {
+        literal.push_str(&rest[..open]);
+        let start = offset + open + 1;
+        let inner = &rest[open + 1..];
+        let (expr, used) = parse_prefix(inner, Mode::Value).map_err(|mut e| {
+            e.offset += start;
+            e
+        })?;
+        if !inner[used..].starts_with('}') {
+            return Err(ParseError::new(
+                start + used,
+                "an embedded expression must end with `}`",
+            ));
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Literal(std::mem::take(&mut literal)));
+        }
+        parts.push(Part::Expr(expr, start));
+        let consumed = open + 1 + used + 1;
+        rest = &rest[consumed..];
+        offset += consumed;
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(Template::Interpolated(parts))
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn pointer(f: &mut fmt::Formatter<'_>, p: &Option<Pointer>) -> fmt::Result {
+            match p {
+                Some(p) => write!(f, "#{p}"),
+                None => Ok(()),
+            }
+        }
+        fn source(f: &mut fmt::Formatter<'_>, s: &Source) -> fmt::Result {
+            match s {
+                Source::Header(n) => write!(f, "header.{n}"),
+                Source::Query(n) => write!(f, "query.{n}"),
+                Source::Path(n) => write!(f, "path.{n}"),
+                Source::Body(p) => {
+                    f.write_str("body")?;
+                    pointer(f, p)
+                }
+            }
+        }
+        match self {
+            Self::Url => f.write_str("$url"),
+            Self::Method => f.write_str("$method"),
+            Self::StatusCode => f.write_str("$statusCode"),
+            Self::Request(s) => {
+                f.write_str("$request.")?;
+                source(f, s)
+            }
+            Self::Response(s) => {
+                f.write_str("$response.")?;
+                source(f, s)
+            }
+            Self::Inputs { name, pointer: p } => {
+                write!(f, "$inputs.{name}")?;
+                pointer(f, p)
+            }
+            Self::Outputs { name, pointer: p } => {
+                write!(f, "$outputs.{name}")?;
+                pointer(f, p)
+            }
+            Self::StepOutput {
+                step,
+                name,
+                pointer: p,
+            } => {
+                write!(f, "$steps.{step}.outputs.{name}")?;
+                pointer(f, p)
+            }
+            Self::Workflow {
+                workflow,
+                field,
+                name,
+                pointer: p,
+            } => {
+                let field = match field {
+                    WorkflowField::Inputs => "inputs",
+                    WorkflowField::Outputs => "outputs",
+                };
+                write!(f, "$workflows.{workflow}.{field}.{name}")?;
+                pointer(f, p)
+            }
+            Self::SourceDescription { source, reference } => {
+                write!(f, "$sourceDescriptions.{source}.{reference}")
+            }
+            Self::Component { kind, name } => {
+                let kind = match kind {
+                    ComponentKind::Inputs => "inputs",
+                    ComponentKind::Parameters => "parameters",
+                    ComponentKind::SuccessActions => "successActions",
+                    ComponentKind::FailureActions => "failureActions",
+                };
+                write!(f, "$components.{kind}.{name}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for text in [
+            "$url",
+            "$method",
+            "$statusCode",
+            "$request.header.accept",
+            "$request.query.page",
+            "$request.path.id",
+            "$request.body#/user/uuid",
+            "$response.body",
+            "$response.body#/a~1b/0/c~0d",
+            "$response.header.X-Rate-Limit",
+            "$inputs.username",
+            "$inputs.user#/name",
+            "$outputs.bar",
+            "$steps.someStep.outputs.pets#/0/id",
+            "$workflows.foo.inputs.username",
+            "$workflows.foo.outputs.mapped#/name",
+            "$sourceDescriptions.petStore.url",
+            "$sourceDescriptions.petStore.find.pets",
+            "$components.parameters.page",
+            "$components.inputs.creds",
+            "$components.successActions.done",
+            "$components.failureActions.retry",
+        ] {
+            let expr = parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(expr.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for (text, needle) in [
+            ("$", "expected an expression name"),
+            ("$foo", "unknown runtime expression"),
+            ("$steps.x.y", "expected `.outputs.<name>`"),
+            ("$steps.x", "expected `.outputs.<name>`"),
+            ("$response.headers.x", "unknown source `headers`"),
+            ("$response.bodyx", "unknown `$response` source"),
+            ("$response.body#a", "starts with `/`"),
+            ("$response.body#/a~2", "`~` in a JSON pointer"),
+            ("$inputs.", "expected a name"),
+            ("$workflows.w.x.y", "expected `.inputs.<name>`"),
+            ("$components.other.x", "unknown component type"),
+            ("$statusCode ", "unexpected ` `"),
+        ] {
+            let error = parse(text).expect_err(text);
+            assert!(error.message.contains(needle), "{text}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(
+            parse_template("$inputs.x").ok(),
+            Some(Template::Whole(Expr::Inputs {
+                name: "x".into(),
+                pointer: None
+            }))
+        );
+        assert_eq!(
+            parse_template("$5 off").ok(),
+            Some(Template::Literal("$5 off".into()))
+        );
+        let Ok(Template::Interpolated(parts)) = parse_template("Bearer {$inputs.token}!") else {
+            panic!("interpolates");
+        };
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            parts[1],
+            Part::Expr(
+                Expr::Inputs {
+                    name: "token".into(),
+                    pointer: None
+                },
+                8
+            )
+        );
+        assert!(parse_template("a {$inputs.x b").is_err());
+        assert!(parse_template("$inputs.x y").is_err());
+    }
+
+    #[test]
+    fn condition_mode_stops_at_operators() {
+        let (expr, used) =
+            parse_prefix("$response.body#/a/b == 1", Mode::Condition).expect("parses");
+        assert_eq!(expr.to_string(), "$response.body#/a/b");
+        assert_eq!(used, 19);
+        let (expr, used) = parse_prefix("$inputs.a.b", Mode::Condition).expect("parses");
+        assert_eq!(expr.to_string(), "$inputs.a");
+        assert_eq!(used, 9);
+    }
+}

@@ -1,0 +1,151 @@
+//! The files a generation reads, and positions inside them.
+//!
+//! Every file is read once, kept here for the whole generation (diagnostics quote its lines),
+//! and listed afterwards so that front-ends can ask Cargo to rebuild when any of them changes.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(u32);
+
+/// A position range inside one file: byte offsets plus the 1-based line and column of the start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// The file.
+    pub file: FileId,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte (at least `start + 1` where the file has that many).
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// 1-based column (in characters) of `start`.
+    pub column: usize,
+}
+
+/// One file that was read.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path the file was read from.
+    pub path: PathBuf,
+    /// The path as diagnostics show it: as the user wrote it, cleaned of `.` and `..` segments.
+    pub display: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// All files read by one generation, in the order they were read.
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    /// Adds a file's text; `display` is the path diagnostics show.
+    pub fn add(&mut self, path: PathBuf, display: String, text: String) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            path,
+            display,
+            text,
+        });
+        id
+    }
+
+    /// The file behind an id.
+    ///
+    /// Ids come only from [`Files::add`] on this value, so the index is always in range.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The id of a file already read from `path`.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|file| file.path == path)
+            .and_then(|index| u32::try_from(index).ok())
+            .map(FileId)
+    }
+
+    /// Every file read, in reading order.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
+    /// A span covering `start..end` of a file, with its line and column computed from the text.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let text = &self.get(file).text;
+        let start = start.min(text.len());
+        let before = &text[..floor_char_boundary(text, start)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Span {
+            file,
+            start,
+            end: end.max(start).min(text.len()),
+            line,
+            column,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Removes `.` segments and folds `dir/..` pairs, without touching the file system, so that
+/// `specs/arazzo/../openapi/x.yml` shows as `specs/openapi/x.yml`.
+pub fn clean_path(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_paths() {
+        assert_eq!(
+            clean_path(Path::new("specs/arazzo/../openapi/./x.yml")),
+            PathBuf::from("specs/openapi/x.yml")
+        );
+        assert_eq!(
+            clean_path(Path::new("../a/../../b")),
+            PathBuf::from("../../b")
+        );
+        assert_eq!(clean_path(Path::new("/a/../../b")), PathBuf::from("/b"));
+    }
+
+    #[test]
+    fn spans_have_lines_and_columns() {
+        let mut files = Files::default();
+        let id = files.add("x".into(), "x".into(), "ab\ncdé\nf".into());
+        let span = files.span(id, 7, 8);
+        assert_eq!((span.line, span.column), (2, 4));
+        let span = files.span(id, 9, 10);
+        assert_eq!((span.line, span.column), (3, 1));
+    }
+}

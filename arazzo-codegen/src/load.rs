@@ -1,0 +1,174 @@
+//! Reading files: the Arazzo document, then the source descriptions it names (relative URLs, or
+//! the local files that settings map them to). Each file is read and parsed once. Nothing is
+//! ever fetched from the network.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::{FileId, Files, Span, clean_path};
+use crate::model::arazzo::{SourceDescription, SourceKind};
+use crate::node::{self, Node};
+use crate::settings::Settings;
+use crate::suggest::did_you_mean;
+
+/// A file to read: where to read it, and how diagnostics name it.
+#[derive(Clone, Debug)]
+struct Place {
+    read: PathBuf,
+    display: PathBuf,
+}
+
+impl Place {
+    fn new(settings: &Settings, path: &Path) -> Self {
+        let read = match (&settings.base_dir, path.is_absolute()) {
+            (Some(base), false) => base.join(path),
+            _ => path.to_owned(),
+        };
+        Self {
+            read: clean_path(&read),
+            display: clean_path(path),
+        }
+    }
+
+    fn sibling(&self, relative: &str) -> Self {
+        let parent = |p: &Path| p.parent().map(Path::to_owned).unwrap_or_default();
+        Self {
+            read: clean_path(&parent(&self.read).join(relative)),
+            display: clean_path(&parent(&self.display).join(relative)),
+        }
+    }
+}
+
+/// Reads and parses one file; `cited_at` is the place in another file that named it.
+fn read(
+    files: &mut Files,
+    place: &Place,
+    cited_at: Option<Span>,
+) -> Result<(FileId, Node), Diagnostic> {
+    let id = match files.find(&place.read) {
+        Some(id) => id,
+        None => {
+            let text = std::fs::read_to_string(&place.read).map_err(|error| {
+                let message = format!("cannot read `{}`: {error}", place.display.display());
+                let mut d = Diagnostic::error(cited_at, message);
+                if place.read != place.display {
+                    d = d.with_help(format!("the path tried was `{}`", place.read.display()));
+                }
+                d
+            })?;
+            files.add(
+                place.read.clone(),
+                place.display.display().to_string(),
+                text,
+            )
+        }
+    };
+    node::parse(files, id).map(|node| (id, node))
+}
+
+/// Reads the Arazzo document at `path` (relative to the settings' base directory).
+pub fn root(
+    settings: &Settings,
+    path: &Path,
+    files: &mut Files,
+) -> Result<(FileId, Node), Diagnostic> {
+    read(files, &Place::new(settings, path), None)
+}
+
+/// A source description and what was read for it.
+#[derive(Debug)]
+pub struct LoadedSource {
+    /// Its name in the Arazzo document.
+    pub name: String,
+    /// `openapi` or `arazzo`.
+    pub kind: SourceKind,
+    /// The parsed file, unless it could not be read.
+    pub node: Option<Node>,
+    /// The `url` in the document.
+    pub url_span: Span,
+}
+
+fn is_remote(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+/// Reads every source description of the document at `root_path`.
+pub fn sources(
+    settings: &Settings,
+    root_path: &Path,
+    sources: &[SourceDescription],
+    files: &mut Files,
+    diagnostics: &mut Diagnostics,
+) -> Vec<LoadedSource> {
+    let root = Place::new(settings, root_path);
+    for name in settings.sources.keys() {
+        if !sources.iter().any(|s| &s.name.value == name) {
+            let mut d = Diagnostic::error(
+                None,
+                format!(
+                    "a source override names `{name}`, but the document has no source description of that name"
+                ),
+            );
+            if let Some(s) = did_you_mean(name, sources.iter().map(|s| s.name.value.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            diagnostics.push(d);
+        }
+    }
+    sources
+        .iter()
+        .map(|source| {
+            let url = &source.url.value;
+            let place = if let Some(path) = settings.sources.get(&source.name.value) {
+                Some(Place::new(settings, path))
+            } else if is_remote(url) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        source.url.span,
+                        format!("source `{}` is a remote URL; it is never fetched", source.name.value),
+                    )
+                    .with_help(format!(
+                        "save the file locally and map the source to it: `sources({} = \"path/to/file.yaml\")` in the macro, \
+                         `--source {}=path/to/file.yaml` on the command line, or `Settings::with_source` in build.rs",
+                        source.name.value, source.name.value
+                    )),
+                );
+                None
+            } else {
+                let relative = url.strip_prefix("file://").unwrap_or(url);
+                Some(root.sibling(relative.split('#').next().unwrap_or(relative)))
+            };
+            let node = place.and_then(|place| match read(files, &place, Some(source.url.span)) {
+                Ok((_, node)) => Some(node),
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+            });
+            LoadedSource {
+                name: source.name.value.clone(),
+                kind: source.kind,
+                node,
+                url_span: source.url.span,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_urls() {
+        assert!(is_remote("https://example.com/openapi.yaml"));
+        assert!(is_remote("http://x"));
+        assert!(!is_remote("../openapi/x.yml"));
+        assert!(!is_remote("openapi.yaml"));
+    }
+}

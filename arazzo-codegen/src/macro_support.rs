@@ -1,0 +1,148 @@
+//! The body of the `arazzo_workflow!` macro, kept here (on `proc_macro2` types) so that it can
+//! be tested like any other code; `arazzo-macros` only forwards to [`expand`].
+//!
+//! ```text
+//! arazzo_workflow!("specs/arazzo/x.yml")
+//! arazzo_workflow!("specs/arazzo/x.yml", sources(petStore = "specs/openapi/petstore.yml"), strict = true)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{ParseStream, Parser};
+use syn::{Ident, LitBool, LitStr, Token};
+
+use crate::{Generator, Settings};
+
+/// What the macro was given.
+pub struct MacroInput {
+    /// The document's path literal (errors are reported on it).
+    pub path: LitStr,
+    /// `sources(name = "path", …)`.
+    pub sources: Vec<(String, PathBuf)>,
+    /// `strict = true`.
+    pub strict: bool,
+}
+
+impl std::fmt::Debug for MacroInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MacroInput")
+            .field("path", &self.path.value())
+            .field("sources", &self.sources)
+            .field("strict", &self.strict)
+            .finish()
+    }
+}
+
+fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
+    let path: LitStr = input.parse()?;
+    let mut sources = Vec::new();
+    let mut strict = false;
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        match key.to_string().as_str() {
+            "sources" => {
+                let content;
+                syn::parenthesized!(content in input);
+                while !content.is_empty() {
+                    let name: Ident = content.parse()?;
+                    content.parse::<Token![=]>()?;
+                    let value: LitStr = content.parse()?;
+                    sources.push((name.to_string(), PathBuf::from(value.value())));
+                    if content.is_empty() {
+                        break;
+                    }
+                    content.parse::<Token![,]>()?;
+                }
+            }
+            "strict" => {
+                input.parse::<Token![=]>()?;
+                strict = input.parse::<LitBool>()?.value;
+            }
+            other => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)` or `strict = true`"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(MacroInput {
+        path,
+        sources,
+        strict,
+    })
+}
+
+/// Expands `arazzo_workflow!(…)`: the generated items, one `include_bytes!` per file read (so
+/// that editing any of them rebuilds the crate), or a compile error on the path literal.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let input = match parse_input.parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return syn::Error::new(
+            input.path.span(),
+            "CARGO_MANIFEST_DIR is not set: build with Cargo so that the path can be resolved",
+        )
+        .to_compile_error();
+    };
+    expand_in(Path::new(&manifest_dir), &input)
+}
+
+/// [`expand`] with an explicit base directory.
+pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
+    let mut settings = Settings::new()
+        .with_base_dir(base_dir)
+        .with_strict(input.strict);
+    for (name, path) in &input.sources {
+        settings = settings.with_source(name.clone(), path.clone());
+    }
+    let result = Generator::new(settings).generate(input.path.value());
+    let mut read: Vec<String> = match &result {
+        Ok(generated) => generated
+            .files_read()
+            .map(|p| p.display().to_string())
+            .collect(),
+        Err(failure) => failure
+            .files_read()
+            .map(|p| p.display().to_string())
+            .collect(),
+    };
+    read.sort();
+    let tracking = quote! {
+        #(const _: &[u8] = ::std::include_bytes!(#read);)*
+    };
+    match result {
+        Ok(generated) => {
+            let tokens = generated.tokens();
+            quote! {
+                #tokens
+                #tracking
+            }
+        }
+        Err(failure) => {
+            let error = syn::Error::new(input.path.span(), failure.to_string()).to_compile_error();
+            quote! {
+                #error
+                #tracking
+            }
+        }
+    }
+}
+
+/// Parses macro input (for tests).
+///
+/// # Errors
+/// The syntax error, as `syn` reports it.
+pub fn parse(input: TokenStream) -> syn::Result<MacroInput> {
+    parse_input.parse2(input)
+}

@@ -1,0 +1,100 @@
+//! `arazzo-codegen`: generate Rust from an Arazzo document, or check one.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use arazzo_codegen::{Generator, Settings};
+use clap::{Args, Parser, Subcommand};
+
+/// Compiles Arazzo workflows into typed async Rust functions.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate Rust code from an Arazzo document.
+    Generate {
+        #[command(flatten)]
+        input: Input,
+        /// Write the code to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check an Arazzo document and its sources; print problems, generate nothing.
+    Check {
+        #[command(flatten)]
+        input: Input,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Input {
+    /// The Arazzo document (YAML or JSON).
+    arazzo: PathBuf,
+    /// Read the source description NAME from the local file PATH instead of its `url`.
+    #[arg(long = "source", value_name = "NAME=PATH", value_parser = parse_source)]
+    sources: Vec<(String, PathBuf)>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=PATH, found `{text}`")),
+    }
+}
+
+impl Input {
+    fn generator(&self) -> Generator {
+        let settings = self.sources.iter().fold(
+            Settings::new().with_strict(self.strict),
+            |settings, (name, path)| settings.with_source(name.clone(), path.clone()),
+        );
+        Generator::new(settings)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (input, output) = match &cli.command {
+        Command::Generate { input, output } => (input, Some(output)),
+        Command::Check { input } => (input, None),
+    };
+    let generated = match input.generator().generate(&input.arazzo) {
+        Ok(generated) => generated,
+        Err(failure) => {
+            eprintln!("{failure}");
+            let count = failure.diagnostics().len();
+            eprintln!(
+                "error: {count} problem{} found",
+                if count == 1 { "" } else { "s" }
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if !generated.warnings().is_empty() {
+        eprintln!("{}", generated.render_warnings());
+    }
+    match output {
+        None => ExitCode::SUCCESS,
+        Some(None) => {
+            print!("{}", generated.to_formatted_string());
+            ExitCode::SUCCESS
+        }
+        Some(Some(path)) => match std::fs::write(path, generated.to_formatted_string()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: cannot write `{}`: {error}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

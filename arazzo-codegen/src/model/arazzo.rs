@@ -1,0 +1,661 @@
+//! The typed Arazzo document, read from a [`Node`] tree.
+//!
+//! Reading checks shapes only (required fields, types of values, unknown fields); whether names
+//! resolve is the `resolve` stage's business. Parts kept as [`Node`]s (input schemas, payloads)
+//! are interpreted later, where their meaning is known.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::Span;
+use crate::node::{Key, Node, Value};
+use crate::suggest::did_you_mean;
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Its position.
+    pub span: Span,
+}
+
+/// The root of an Arazzo document.
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// The `arazzo` version string.
+    pub arazzo: Spanned<String>,
+    /// `info`.
+    pub info: Info,
+    /// `sourceDescriptions`.
+    pub sources: Vec<SourceDescription>,
+    /// `workflows`.
+    pub workflows: Vec<Workflow<'a>>,
+    /// `components`, kept raw until a reference needs it.
+    pub components: Option<&'a Node>,
+}
+
+/// `info`.
+#[derive(Debug, Default)]
+pub struct Info {
+    /// `title`.
+    pub title: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `version`.
+    pub version: String,
+}
+
+/// `type` of a source description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An OpenAPI description.
+    OpenApi,
+    /// Another Arazzo document.
+    Arazzo,
+}
+
+/// One entry of `sourceDescriptions`.
+#[derive(Clone, Debug)]
+pub struct SourceDescription {
+    /// `name`.
+    pub name: Spanned<String>,
+    /// `url`.
+    pub url: Spanned<String>,
+    /// `type`, `openapi` when absent.
+    pub kind: SourceKind,
+}
+
+/// One workflow.
+#[derive(Debug)]
+pub struct Workflow<'a> {
+    /// `workflowId`.
+    pub id: Spanned<String>,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `inputs`: a JSON Schema.
+    pub inputs: Option<&'a Node>,
+    /// `dependsOn`.
+    pub depends_on: Vec<Spanned<String>>,
+    /// `steps`.
+    pub steps: Vec<Step<'a>>,
+    /// `successActions`, raw.
+    pub success_actions: Option<&'a Node>,
+    /// `failureActions`, raw.
+    pub failure_actions: Option<&'a Node>,
+    /// `outputs`: name to expression.
+    pub outputs: Vec<Output>,
+    /// `parameters`, raw.
+    pub parameters: Option<&'a Node>,
+    /// The workflow object itself.
+    pub span: Span,
+}
+
+/// What a step calls.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// `operationId`.
+    OperationId(Spanned<String>),
+    /// `operationPath`.
+    OperationPath(Spanned<String>),
+    /// `workflowId`.
+    WorkflowId(Spanned<String>),
+}
+
+/// One step.
+#[derive(Debug)]
+pub struct Step<'a> {
+    /// `stepId`.
+    pub id: Spanned<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `operationId`, `operationPath` or `workflowId`.
+    pub target: Option<Target>,
+    /// `parameters`, raw.
+    pub parameters: Option<&'a Node>,
+    /// `requestBody`.
+    pub request_body: Option<RequestBody<'a>>,
+    /// `successCriteria`.
+    pub success_criteria: Vec<Criterion>,
+    /// `onSuccess`, raw.
+    pub on_success: Option<&'a Node>,
+    /// `onFailure`, raw.
+    pub on_failure: Option<&'a Node>,
+    /// `outputs`.
+    pub outputs: Vec<Output>,
+    /// The step object itself.
+    pub span: Span,
+}
+
+/// `requestBody`.
+#[derive(Debug)]
+pub struct RequestBody<'a> {
+    /// `contentType`.
+    pub content_type: Option<Spanned<String>>,
+    /// `payload`.
+    pub payload: Option<&'a Node>,
+    /// `replacements`, raw.
+    pub replacements: Option<&'a Node>,
+    /// The request body object itself.
+    pub span: Span,
+}
+
+/// The kind of a criterion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CriterionKind {
+    /// `simple` (the default).
+    Simple,
+    /// `regex`.
+    Regex,
+    /// `jsonpath`, with the version of a Criterion Expression Type Object if given.
+    JsonPath(Option<String>),
+    /// `xpath`, with its version if given.
+    XPath(Option<String>),
+}
+
+/// One success criterion.
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    /// `condition`.
+    pub condition: Spanned<String>,
+    /// `context`.
+    pub context: Option<Spanned<String>>,
+    /// `type`.
+    pub kind: Spanned<CriterionKind>,
+}
+
+/// One entry of an `outputs` map.
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// The output's name.
+    pub name: Spanned<String>,
+    /// Its expression, as written.
+    pub expression: Spanned<String>,
+}
+
+/// Reads a document. Problems go to `diagnostics`; the result holds whatever could be read.
+pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Document<'a>> {
+    let mut r = Reader { diagnostics };
+    if !matches!(root.value, Value::Map(_)) {
+        r.diagnostics.push(Diagnostic::error(
+            root.span,
+            format!("an Arazzo document is a mapping, found {}", root.kind()),
+        ));
+        return None;
+    }
+    r.known_fields(
+        root,
+        "the Arazzo document",
+        &[
+            "arazzo",
+            "info",
+            "sourceDescriptions",
+            "workflows",
+            "components",
+        ],
+    );
+    let arazzo = r.required_str(root, "arazzo", "the Arazzo document")?;
+    if !arazzo.value.starts_with("1.0.") {
+        r.diagnostics.push(
+            Diagnostic::error(
+                arazzo.span,
+                format!("unsupported Arazzo version `{}`", arazzo.value),
+            )
+            .with_help("this generator reads Arazzo 1.0.x documents"),
+        );
+    }
+    let info = match root.get("info") {
+        Some(info) => {
+            r.known_fields(
+                info,
+                "`info`",
+                &["title", "summary", "description", "version"],
+            );
+            Info {
+                title: r
+                    .required_str(info, "title", "`info`")
+                    .map(|s| s.value)
+                    .unwrap_or_default(),
+                summary: r.optional_str(info, "summary").map(|s| s.value),
+                description: r.optional_str(info, "description").map(|s| s.value),
+                version: r
+                    .required_str(info, "version", "`info`")
+                    .map(|s| s.value)
+                    .unwrap_or_default(),
+            }
+        }
+        None => {
+            r.missing(root, "info", "the Arazzo document");
+            Info::default()
+        }
+    };
+    let sources = r
+        .required_seq(root, "sourceDescriptions", "the Arazzo document")
+        .iter()
+        .filter_map(|node| r.source(node))
+        .collect();
+    let workflows = r
+        .required_seq(root, "workflows", "the Arazzo document")
+        .iter()
+        .filter_map(|node| r.workflow(node))
+        .collect();
+    Some(Document {
+        arazzo,
+        info,
+        sources,
+        workflows,
+        components: root.get("components"),
+    })
+}
+
+struct Reader<'d> {
+    diagnostics: &'d mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn missing(&mut self, node: &Node, key: &str, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(node.span, format!("{what} has no `{key}`"))
+                .with_label(format!("`{key}` is required here")),
+        );
+    }
+
+    fn known_fields(&mut self, node: &Node, what: &str, known: &[&str]) {
+        for (key, _) in node.entries() {
+            if key.name.starts_with("x-") || known.contains(&key.name.as_str()) {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::warning(
+                key.span,
+                format!("unknown field `{}` in {what}; it is ignored", key.name),
+            );
+            if let Some(suggestion) = did_you_mean(&key.name, known.iter().copied()) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+            }
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn optional_str(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        let value = node.get(key)?;
+        match &value.value {
+            Value::Str(s) => Some(Spanned {
+                value: s.clone(),
+                span: value.span,
+            }),
+            // Numbers and booleans written without quotes are still meant as text.
+            Value::Int(i) => Some(Spanned {
+                value: i.to_string(),
+                span: value.span,
+            }),
+            Value::Float(f) => Some(Spanned {
+                value: f.to_string(),
+                span: value.span,
+            }),
+            Value::Bool(b) => Some(Spanned {
+                value: b.to_string(),
+                span: value.span,
+            }),
+            _ => {
+                self.diagnostics.push(Diagnostic::error(
+                    value.span,
+                    format!("`{key}` must be a string, found {}", value.kind()),
+                ));
+                None
+            }
+        }
+    }
+
+    fn required_str(&mut self, node: &Node, key: &str, what: &str) -> Option<Spanned<String>> {
+        if node.get(key).is_none() {
+            self.missing(node, key, what);
+            return None;
+        }
+        self.optional_str(node, key)
+    }
+
+    fn optional_seq<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
+        match node.get(key) {
+            None => &[],
+            Some(value) => match &value.value {
+                Value::Seq(items) => items,
+                _ => {
+                    self.diagnostics.push(Diagnostic::error(
+                        value.span,
+                        format!("`{key}` must be a sequence, found {}", value.kind()),
+                    ));
+                    &[]
+                }
+            },
+        }
+    }
+
+    fn required_seq<'n>(&mut self, node: &'n Node, key: &str, what: &str) -> &'n [Node] {
+        if node.get(key).is_none() {
+            self.missing(node, key, what);
+            return &[];
+        }
+        self.optional_seq(node, key)
+    }
+
+    fn optional_map<'n>(&mut self, node: &'n Node, key: &str) -> Option<&'n Node> {
+        let value = node.get(key)?;
+        match value.value {
+            Value::Map(_) => Some(value),
+            _ => {
+                self.diagnostics.push(Diagnostic::error(
+                    value.span,
+                    format!("`{key}` must be a mapping, found {}", value.kind()),
+                ));
+                None
+            }
+        }
+    }
+
+    fn is_map(&mut self, node: &Node, what: &str) -> bool {
+        if matches!(node.value, Value::Map(_)) {
+            return true;
+        }
+        self.diagnostics.push(Diagnostic::error(
+            node.span,
+            format!("{what} must be a mapping, found {}", node.kind()),
+        ));
+        false
+    }
+
+    fn source(&mut self, node: &Node) -> Option<SourceDescription> {
+        let what = "a source description";
+        if !self.is_map(node, what) {
+            return None;
+        }
+        self.known_fields(node, what, &["name", "url", "type"]);
+        let name = self.required_str(node, "name", what);
+        let url = self.required_str(node, "url", what);
+        let kind = match self.optional_str(node, "type") {
+            None => SourceKind::OpenApi,
+            Some(kind) => match kind.value.as_str() {
+                "openapi" => SourceKind::OpenApi,
+                "arazzo" => SourceKind::Arazzo,
+                other => {
+                    self.diagnostics.push(
+                        Diagnostic::error(kind.span, format!("unknown source type `{other}`"))
+                            .with_help("a source's `type` is `openapi` or `arazzo`"),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(SourceDescription {
+            name: name?,
+            url: url?,
+            kind,
+        })
+    }
+
+    fn outputs(&mut self, node: &Node) -> Vec<Output> {
+        let Some(map) = self.optional_map(node, "outputs") else {
+            return Vec::new();
+        };
+        map.entries()
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = spanned_key(key);
+                match &value.value {
+                    Value::Str(s) => Some(Output {
+                        name,
+                        expression: Spanned {
+                            value: s.clone(),
+                            span: value.span,
+                        },
+                    }),
+                    _ => {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                value.span,
+                                format!(
+                                    "output `{}` must be a runtime expression, found {}",
+                                    key.name,
+                                    value.kind()
+                                ),
+                            )
+                            .with_help(
+                                "outputs are runtime expressions such as `$response.body#/id`",
+                            ),
+                        );
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn workflow<'a>(&mut self, node: &'a Node) -> Option<Workflow<'a>> {
+        let what = "a workflow";
+        if !self.is_map(node, what) {
+            return None;
+        }
+        self.known_fields(
+            node,
+            what,
+            &[
+                "workflowId",
+                "summary",
+                "description",
+                "inputs",
+                "dependsOn",
+                "steps",
+                "successActions",
+                "failureActions",
+                "outputs",
+                "parameters",
+            ],
+        );
+        let id = self.required_str(node, "workflowId", what);
+        let depends_on = self
+            .optional_seq(node, "dependsOn")
+            .iter()
+            .filter_map(|item| match &item.value {
+                Value::Str(s) => Some(Spanned {
+                    value: s.clone(),
+                    span: item.span,
+                }),
+                _ => {
+                    self.diagnostics.push(Diagnostic::error(
+                        item.span,
+                        format!(
+                            "a `dependsOn` entry must be a workflowId, found {}",
+                            item.kind()
+                        ),
+                    ));
+                    None
+                }
+            })
+            .collect();
+        if node.get("steps").is_some_and(|s| s.items().is_empty()) {
+            if let Some(steps) = node.get("steps") {
+                self.diagnostics.push(Diagnostic::error(
+                    steps.span,
+                    "a workflow needs at least one step",
+                ));
+            }
+        }
+        let steps = self
+            .required_seq(node, "steps", what)
+            .iter()
+            .filter_map(|step| self.step(step))
+            .collect();
+        Some(Workflow {
+            id: id?,
+            summary: self.optional_str(node, "summary").map(|s| s.value),
+            description: self.optional_str(node, "description").map(|s| s.value),
+            inputs: self.optional_map(node, "inputs"),
+            depends_on,
+            steps,
+            success_actions: node.get("successActions"),
+            failure_actions: node.get("failureActions"),
+            outputs: self.outputs(node),
+            parameters: node.get("parameters"),
+            span: node.span,
+        })
+    }
+
+    fn step<'a>(&mut self, node: &'a Node) -> Option<Step<'a>> {
+        let what = "a step";
+        if !self.is_map(node, what) {
+            return None;
+        }
+        self.known_fields(
+            node,
+            what,
+            &[
+                "stepId",
+                "description",
+                "operationId",
+                "operationPath",
+                "workflowId",
+                "parameters",
+                "requestBody",
+                "successCriteria",
+                "onSuccess",
+                "onFailure",
+                "outputs",
+            ],
+        );
+        let id = self.required_str(node, "stepId", what);
+        let mut targets = Vec::new();
+        if let Some(s) = self.optional_str(node, "operationId") {
+            targets.push(Target::OperationId(s));
+        }
+        if let Some(s) = self.optional_str(node, "operationPath") {
+            targets.push(Target::OperationPath(s));
+        }
+        if let Some(s) = self.optional_str(node, "workflowId") {
+            targets.push(Target::WorkflowId(s));
+        }
+        if targets.len() > 1 {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    node.span,
+                    "a step names more than one of `operationId`, `operationPath` and `workflowId`",
+                )
+                .with_help("keep exactly one of them"),
+            );
+        }
+        let target = targets.into_iter().next();
+        if target.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    node.span,
+                    "a step must name what it calls: `operationId`, `operationPath` or `workflowId`",
+                )
+                .with_label("this step calls nothing"),
+            );
+        }
+        let request_body = self.optional_map(node, "requestBody").map(|body| {
+            self.known_fields(
+                body,
+                "`requestBody`",
+                &["contentType", "payload", "replacements"],
+            );
+            RequestBody {
+                content_type: self.optional_str(body, "contentType"),
+                payload: body.get("payload"),
+                replacements: body.get("replacements"),
+                span: body.span,
+            }
+        });
+        let success_criteria = self
+            .optional_seq(node, "successCriteria")
+            .iter()
+            .filter_map(|c| self.criterion(c))
+            .collect();
+        Some(Step {
+            id: id?,
+            description: self.optional_str(node, "description").map(|s| s.value),
+            target,
+            parameters: node.get("parameters"),
+            request_body,
+            success_criteria,
+            on_success: node.get("onSuccess"),
+            on_failure: node.get("onFailure"),
+            outputs: self.outputs(node),
+            span: node.span,
+        })
+    }
+
+    fn criterion(&mut self, node: &Node) -> Option<Criterion> {
+        let what = "a criterion";
+        if !self.is_map(node, what) {
+            return None;
+        }
+        self.known_fields(node, what, &["condition", "context", "type"]);
+        let condition = self.required_str(node, "condition", what)?;
+        let context = self.optional_str(node, "context");
+        let kind = match node.get("type") {
+            None => Spanned {
+                value: CriterionKind::Simple,
+                span: condition.span,
+            },
+            Some(kind_node) => {
+                let (name, version) = match &kind_node.value {
+                    Value::Str(s) => (s.clone(), None),
+                    Value::Map(_) => {
+                        let name =
+                            self.required_str(kind_node, "type", "a criterion expression type")?;
+                        let version =
+                            self.required_str(kind_node, "version", "a criterion expression type")?;
+                        (name.value, Some(version.value))
+                    }
+                    _ => {
+                        self.diagnostics.push(Diagnostic::error(
+                            kind_node.span,
+                            format!(
+                                "a criterion's `type` must be a string or a mapping, found {}",
+                                kind_node.kind()
+                            ),
+                        ));
+                        return None;
+                    }
+                };
+                let value = match name.as_str() {
+                    "simple" => CriterionKind::Simple,
+                    "regex" => CriterionKind::Regex,
+                    "jsonpath" => CriterionKind::JsonPath(version),
+                    "xpath" => CriterionKind::XPath(version),
+                    other => {
+                        let mut d = Diagnostic::error(
+                            kind_node.span,
+                            format!("unknown criterion type `{other}`"),
+                        )
+                        .with_help("the types are `simple`, `regex`, `jsonpath` and `xpath`");
+                        if let Some(s) =
+                            did_you_mean(other, ["simple", "regex", "jsonpath", "xpath"])
+                        {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        self.diagnostics.push(d);
+                        return None;
+                    }
+                };
+                Spanned {
+                    value,
+                    span: kind_node.span,
+                }
+            }
+        };
+        Some(Criterion {
+            condition,
+            context,
+            kind,
+        })
+    }
+}
+
+fn spanned_key(key: &Key) -> Spanned<String> {
+    Spanned {
+        value: key.name.clone(),
+        span: key.span,
+    }
+}

@@ -1,0 +1,99 @@
+//! Rust names for document names: one place decides every identifier the generator emits.
+
+use std::collections::BTreeSet;
+
+use heck::{ToPascalCase, ToSnakeCase};
+
+/// Words that cannot be plain identifiers (strict and reserved keywords of edition 2024).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Replaces anything that cannot be in an identifier by `_`, so that heck splits words there.
+fn clean(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn finish(mut ident: String, fallback: &str) -> String {
+    if ident.is_empty() {
+        ident = fallback.to_owned();
+    }
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    if KEYWORDS.contains(&ident.as_str()) {
+        ident.push('_');
+    }
+    ident
+}
+
+/// `snake_case` for functions, fields, variables and builder setters: `stytchConsumerApi` →
+/// `stytch_consumer_api`, `sms-otp-login` → `sms_otp_login`, `type` → `type_`.
+pub fn snake(name: &str) -> String {
+    finish(clean(name).to_snake_case(), "value")
+}
+
+/// `PascalCase` for types: `sms-otp-login` → `SmsOtpLogin`.
+pub fn pascal(name: &str) -> String {
+    finish(clean(name).to_pascal_case(), "Value")
+}
+
+/// Hands out identifiers that are unique within one scope (a struct's fields, a module's items),
+/// appending `_2`, `_3` … to later names that collide.
+#[derive(Debug, Default)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Self {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// `ident`, or the first free `ident_N`.
+    pub fn unique(&mut self, ident: String) -> String {
+        if self.taken.insert(ident.clone()) {
+            return ident;
+        }
+        (2..)
+            .map(|n| format!("{ident}_{n}"))
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .unwrap_or(ident)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(snake("stytchConsumerApi"), "stytch_consumer_api");
+        assert_eq!(snake("sms-otp-login"), "sms_otp_login");
+        assert_eq!(snake("basicAuth"), "basic_auth");
+        assert_eq!(snake("type"), "type_");
+        assert_eq!(snake("2fa"), "_2fa");
+        assert_eq!(snake("user.name"), "user_name");
+        assert_eq!(snake("$$"), "value");
+        assert_eq!(pascal("sms-otp-login"), "SmsOtpLogin");
+        assert_eq!(pascal("sendSmsOtp"), "SendSmsOtp");
+        assert_eq!(pascal("self"), "Self_");
+    }
+
+    #[test]
+    fn scopes_deduplicate() {
+        let mut scope = Scope::with_reserved(&["client"]);
+        assert_eq!(scope.unique("a".into()), "a");
+        assert_eq!(scope.unique("a".into()), "a_2");
+        assert_eq!(scope.unique("client".into()), "client_2");
+    }
+}

@@ -1,0 +1,273 @@
+//! The plan: what the generated code does, decided completely before any token is written.
+//!
+//! Every name here is already a Rust identifier, every expression already bound to the value it
+//! reads, every request already resolved to a method, a path and a source. The emitter only
+//! turns this into tokens.
+
+use crate::condition::{Literal, Op};
+
+/// A Rust type of a generated field or value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// `String`
+    String,
+    /// `bool`
+    Bool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `u16` (HTTP status codes)
+    U16,
+    /// `f64`
+    F64,
+    /// `serde_json::Value`: the documents say nothing more precise.
+    Json,
+    /// `Vec<T>`
+    Vec(Box<Type>),
+    /// `Option<T>`
+    Option(Box<Type>),
+}
+
+impl Type {
+    /// `Option<self>`, unless it already is an option.
+    pub fn optional(self) -> Self {
+        match self {
+            Self::Option(_) => self,
+            other => Self::Option(Box::new(other)),
+        }
+    }
+
+    /// True for `Option<_>`.
+    pub fn is_option(&self) -> bool {
+        matches!(self, Self::Option(_))
+    }
+}
+
+/// The whole generated module.
+#[derive(Debug)]
+pub struct Plan {
+    /// `info.title`.
+    pub title: String,
+    /// `info.summary`.
+    pub summary: Option<String>,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The OpenAPI sources, each with a base URL on the client.
+    pub sources: Vec<SourcePlan>,
+    /// The security schemes, each with credentials on the client.
+    pub schemes: Vec<SchemePlan>,
+    /// The workflows.
+    pub workflows: Vec<WorkflowPlan>,
+}
+
+/// One OpenAPI source.
+#[derive(Debug)]
+pub struct SourcePlan {
+    /// The source's name in the document.
+    pub name: String,
+    /// Client field and builder setter.
+    pub field: String,
+    /// Its servers, in order; the first is the default base URL.
+    pub servers: Vec<String>,
+}
+
+/// The kinds of security scheme the client can hold credentials for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// HTTP `basic`.
+    Basic,
+}
+
+/// One security scheme.
+#[derive(Debug)]
+pub struct SchemePlan {
+    /// The scheme's name in `components.securitySchemes`.
+    pub name: String,
+    /// Client field and builder setter.
+    pub field: String,
+    /// Its kind.
+    pub kind: SchemeKind,
+    /// Its description.
+    pub description: Option<String>,
+    /// Why the scheme applies although no operation requires it, when that is the case.
+    pub implied: bool,
+}
+
+/// One workflow: an inputs struct, an outputs struct, step output structs and a function.
+#[derive(Debug)]
+pub struct WorkflowPlan {
+    /// `workflowId`.
+    pub id: String,
+    /// The function.
+    pub fn_name: String,
+    /// The inputs struct.
+    pub inputs_type: String,
+    /// The outputs struct.
+    pub outputs_type: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// Fields of the inputs struct.
+    pub inputs: Vec<FieldPlan>,
+    /// Fields of the outputs struct, with where each comes from.
+    pub outputs: Vec<(FieldPlan, ValueRef)>,
+    /// The steps, in order.
+    pub steps: Vec<StepPlan>,
+}
+
+/// A field of a generated struct.
+#[derive(Debug)]
+pub struct FieldPlan {
+    /// The name in the document (and in JSON).
+    pub name: String,
+    /// The Rust field name.
+    pub ident: String,
+    /// Its type.
+    pub ty: Type,
+    /// Its doc comment.
+    pub doc: Option<String>,
+}
+
+/// Where a value is read, once the workflow runs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    /// A field of the inputs.
+    Input(String),
+    /// A field of an earlier step's outputs.
+    StepOutput {
+        /// The step's variable.
+        step: String,
+        /// The field.
+        field: String,
+    },
+}
+
+/// A value read from a place, with its type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueRef {
+    /// Where.
+    pub place: Place,
+    /// Its type (an `Option` when the value may be absent).
+    pub ty: Type,
+}
+
+/// A value built for a request: a JSON template with its expressions bound.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValuePlan {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string.
+    Str(String),
+    /// An array.
+    Array(Vec<ValuePlan>),
+    /// An object; entries whose value is an absent `Option` are left out.
+    Object(Vec<(String, ValuePlan)>),
+    /// A whole-value expression: keeps its type.
+    Ref(ValueRef),
+    /// A string with embedded values.
+    Template(Vec<TemplatePart>),
+}
+
+/// A piece of a template string.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplatePart {
+    /// Literal text.
+    Text(String),
+    /// An embedded value, converted to its string form.
+    Value(ValueRef),
+}
+
+/// The body of a request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BodyPlan {
+    /// `application/json`.
+    Json(ValuePlan),
+}
+
+/// A step's authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthPlan {
+    /// Index into [`Plan::schemes`].
+    pub scheme: usize,
+    /// When true, a request without credentials is an error before it is sent.
+    pub required: bool,
+}
+
+/// A value a condition compares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OperandPlan {
+    /// `$statusCode`
+    StatusCode,
+    /// A literal.
+    Literal(Literal),
+}
+
+/// A success criterion, compiled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CondPlan {
+    /// `a || b`
+    Or(Box<CondPlan>, Box<CondPlan>),
+    /// `a && b`
+    And(Box<CondPlan>, Box<CondPlan>),
+    /// `!a`
+    Not(Box<CondPlan>),
+    /// `a <op> b`
+    Compare(OperandPlan, Op, OperandPlan),
+}
+
+/// Where a step output is read from the response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputSource {
+    /// `$statusCode`
+    StatusCode,
+    /// `$response.body#<pointer>`
+    Body(String),
+    /// `$response.header.<name>`
+    Header(String),
+}
+
+/// One step output.
+#[derive(Debug)]
+pub struct StepOutputPlan {
+    /// The field (name, ident, type, doc).
+    pub field: FieldPlan,
+    /// Where it is read.
+    pub source: OutputSource,
+}
+
+/// One step: one request.
+#[derive(Debug)]
+pub struct StepPlan {
+    /// `stepId`.
+    pub id: String,
+    /// The variable holding its outputs.
+    pub var: String,
+    /// The struct of its outputs.
+    pub outputs_type: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// The operation's id, if it has one.
+    pub operation_id: Option<String>,
+    /// The operation's summary.
+    pub operation_summary: Option<String>,
+    /// Index into [`Plan::sources`].
+    pub source: usize,
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The path, ready to append to the base URL.
+    pub path: String,
+    /// Its authentication, if any.
+    pub auth: Option<AuthPlan>,
+    /// Its body, if any.
+    pub body: Option<BodyPlan>,
+    /// Its success criteria, all of which must hold; empty means "a 2xx status".
+    pub success: Vec<CondPlan>,
+    /// Its outputs.
+    pub outputs: Vec<StepOutputPlan>,
+}

@@ -1,0 +1,1007 @@
+//! Resolve and check: binds every step to its operation, every expression to the value it
+//! reads, every value to a Rust type, and reports every problem as a diagnostic. The result is
+//! the [`Plan`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::condition::{self, Condition, Literal, Op, Operand};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{self, Expr, ParseError, Pointer, Source, Template};
+use crate::files::{Files, Span};
+use crate::load::LoadedSource;
+use crate::model::arazzo::{CriterionKind, Document, SourceKind, Spanned, Step, Target, Workflow};
+use crate::model::openapi::{self, OpenApi, Operation, schema_type};
+use crate::naming::{self, Scope};
+use crate::node::{Node, Value};
+use crate::plan::{
+    AuthPlan, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, Place, Plan, SchemeKind,
+    SchemePlan, SourcePlan, StepOutputPlan, StepPlan, TemplatePart, Type, ValuePlan, ValueRef,
+    WorkflowPlan,
+};
+use crate::suggest::did_you_mean;
+
+/// Names the generated module always defines.
+const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder"];
+
+/// Builds the plan for a document and its loaded sources.
+pub fn resolve(
+    files: &Files,
+    document: &Document<'_>,
+    sources: &[LoadedSource],
+    diagnostics: &mut Diagnostics,
+) -> Plan {
+    let mut field_scope = Scope::with_reserved(&["http"]);
+    let mut source_plans = Vec::new();
+    let mut apis = Vec::new();
+    for source in sources {
+        if source.kind != SourceKind::OpenApi {
+            continue;
+        }
+        let Some(node) = &source.node else { continue };
+        let Some(api) = OpenApi::read(node, diagnostics) else {
+            continue;
+        };
+        let field = field_scope.unique(naming::snake(&source.name));
+        source_plans.push(SourcePlan {
+            name: source.name.clone(),
+            field,
+            servers: api.servers(),
+        });
+        apis.push((source.name.clone(), api));
+    }
+    let mut r = Resolver {
+        files,
+        diagnostics,
+        apis: &apis,
+        items: Scope::with_reserved(RESERVED_ITEMS),
+        schemes: Vec::new(),
+    };
+    r.check_unique(
+        document.sources.iter().map(|s| &s.name),
+        "source description name",
+    );
+    r.check_unique(document.workflows.iter().map(|w| &w.id), "workflowId");
+
+    let workflows = document
+        .workflows
+        .iter()
+        .map(|workflow| r.workflow(document, workflow))
+        .collect();
+
+    let mut setter_scope = Scope::with_reserved(&["http", "build", "new", "reqwest_client"]);
+    for plan in &source_plans {
+        setter_scope.unique(plan.field.clone());
+    }
+    let schemes = r
+        .schemes
+        .iter()
+        .map(|(name, kind, description, implied)| SchemePlan {
+            name: name.clone(),
+            field: setter_scope.unique(naming::snake(name)),
+            kind: *kind,
+            description: description.clone(),
+            implied: *implied,
+        })
+        .collect();
+    Plan {
+        title: document.info.title.clone(),
+        summary: document.info.summary.clone(),
+        description: document.info.description.clone(),
+        sources: source_plans,
+        schemes,
+        workflows,
+    }
+}
+
+struct Resolver<'a, 'd> {
+    files: &'a Files,
+    diagnostics: &'d mut Diagnostics,
+    /// The OpenAPI sources, by name, in document order.
+    apis: &'a [(String, OpenApi<'a>)],
+    /// Item names of the generated module.
+    items: Scope,
+    /// Security schemes in use: name, kind, description, implied.
+    schemes: Vec<(String, SchemeKind, Option<String>, bool)>,
+}
+
+/// What a workflow's expressions can see while its steps are resolved.
+struct WorkflowScope {
+    inputs: BTreeMap<String, (String, Type)>,
+    input_names: Vec<String>,
+    /// Steps resolved so far: step id to (variable, outputs by name: (field, type)).
+    steps: BTreeMap<String, (String, BTreeMap<String, (String, Type)>)>,
+    all_step_ids: BTreeSet<String>,
+}
+
+fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("{what} is not supported by this version of arazzo-codegen"),
+    )
+    .with_label("not supported yet")
+}
+
+impl<'a> Resolver<'a, '_> {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn check_unique<'s>(&mut self, names: impl Iterator<Item = &'s Spanned<String>>, what: &str) {
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        for name in names {
+            if let Some(first) = seen.get(name.value.as_str()) {
+                let d = Diagnostic::error(name.span, format!("duplicate {what} `{}`", name.value))
+                    .with_label(format!("first used at line {}", first.line))
+                    .with_help(format!("each {what} must be unique"));
+                self.error(d);
+            } else {
+                seen.insert(&name.value, name.span);
+            }
+        }
+    }
+
+    /// The span of `len` bytes at `offset` inside the string written at `span` (skipping an
+    /// opening quote when the string is quoted).
+    fn inner_span(&self, span: Span, offset: usize, len: usize) -> Span {
+        let text = &self.files.get(span.file).text;
+        let quoted = text[span.start..].starts_with(['"', '\'']);
+        let start = span.start + usize::from(quoted) + offset;
+        self.files.span(span.file, start, start + len.max(1))
+    }
+
+    fn parse_error(&self, span: Span, text: &str, error: ParseError, what: &str) -> Diagnostic {
+        let len = text[error.offset.min(text.len())..]
+            .find(char::is_whitespace)
+            .unwrap_or(text.len().saturating_sub(error.offset));
+        let mut d = Diagnostic::error(
+            self.inner_span(span, error.offset, len),
+            format!("invalid {what} `{text}`: {}", error.message),
+        );
+        if let Some(help) = error.help {
+            d = d.with_help(help);
+        }
+        d
+    }
+
+    fn workflow(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> WorkflowPlan {
+        let id = &workflow.id.value;
+        let base = naming::pascal(id);
+        let fn_name = self.items.unique(naming::snake(id));
+        let inputs_type = self.items.unique(format!("{base}Inputs"));
+        let outputs_type = self.items.unique(format!("{base}Outputs"));
+
+        for (node, what) in [
+            (workflow.success_actions, "workflow `successActions`"),
+            (workflow.failure_actions, "workflow `failureActions`"),
+            (workflow.parameters, "workflow `parameters`"),
+        ] {
+            if let Some(node) = node {
+                self.error(unsupported(node.span, what));
+            }
+        }
+        if let Some(first) = workflow.depends_on.first() {
+            self.error(unsupported(first.span, "`dependsOn`"));
+        }
+
+        let inputs = self.inputs(document, workflow);
+        let mut scope = WorkflowScope {
+            inputs: inputs
+                .iter()
+                .map(|f| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+                .collect(),
+            input_names: inputs.iter().map(|f| f.name.clone()).collect(),
+            steps: BTreeMap::new(),
+            all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+        };
+        self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
+
+        let mut step_vars = Scope::with_reserved(&["client", "inputs", "response", "body"]);
+        let steps: Vec<StepPlan> = workflow
+            .steps
+            .iter()
+            .filter_map(|step| {
+                let var = step_vars.unique(naming::snake(&step.id.value));
+                let outputs_type = self
+                    .items
+                    .unique(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
+                let plan = self.step(&mut scope, step, var, outputs_type);
+                if let Some(plan) = &plan {
+                    scope.steps.insert(
+                        plan.id.clone(),
+                        (
+                            plan.var.clone(),
+                            plan.outputs
+                                .iter()
+                                .map(|o| {
+                                    (
+                                        o.field.name.clone(),
+                                        (o.field.ident.clone(), o.field.ty.clone()),
+                                    )
+                                })
+                                .collect(),
+                        ),
+                    );
+                }
+                plan
+            })
+            .collect();
+
+        let mut output_fields = Scope::default();
+        let outputs = workflow
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let value = self.value_expression(&scope, &output.expression, "workflow output")?;
+                let field = FieldPlan {
+                    name: output.name.value.clone(),
+                    ident: output_fields.unique(naming::snake(&output.name.value)),
+                    ty: value.ty.clone(),
+                    doc: Some(format!("`{}`", output.expression.value)),
+                };
+                Some((field, value))
+            })
+            .collect();
+
+        WorkflowPlan {
+            id: id.clone(),
+            fn_name,
+            inputs_type,
+            outputs_type,
+            summary: workflow.summary.clone(),
+            description: workflow.description.clone(),
+            inputs,
+            outputs,
+            steps,
+        }
+    }
+
+    /// The fields of the inputs struct, from the workflow's `inputs` JSON Schema.
+    fn inputs(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> Vec<FieldPlan> {
+        let Some(mut schema) = workflow.inputs else {
+            return Vec::new();
+        };
+        if let Some(reference) = schema.get("$ref") {
+            let target = reference
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/inputs/"));
+            match target.and_then(|name| document.components?.get("inputs")?.get(name)) {
+                Some(found) => schema = found,
+                None => {
+                    let d = Diagnostic::error(reference.span, "this `$ref` does not resolve")
+                        .with_help("workflow inputs may refer to `#/components/inputs/<name>`");
+                    self.error(d);
+                    return Vec::new();
+                }
+            }
+        }
+        match schema_type(schema).0 {
+            Some("object") | None => {}
+            Some(other) => {
+                let d = Diagnostic::error(
+                    schema.span,
+                    format!("workflow inputs must be an object schema, not `{other}`"),
+                );
+                self.error(d);
+                return Vec::new();
+            }
+        }
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let mut fields = Scope::default();
+        let Some(properties) = schema.get("properties") else {
+            return Vec::new();
+        };
+        properties
+            .entries()
+            .iter()
+            .map(|(key, property)| {
+                let ty = input_type(property);
+                let nullable = schema_type(property).1;
+                let ty = if required.contains(key.name.as_str()) && !nullable {
+                    ty
+                } else {
+                    ty.optional()
+                };
+                FieldPlan {
+                    name: key.name.clone(),
+                    ident: fields.unique(naming::snake(&key.name)),
+                    ty,
+                    doc: property
+                        .get("description")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                }
+            })
+            .collect()
+    }
+
+    /// Finds the operation a step's `operationId` names.
+    fn operation(&mut self, id: &Spanned<String>) -> Option<(usize, &'a Operation<'a>)> {
+        let (source, op_id) = match id.value.strip_prefix("$sourceDescriptions.") {
+            Some(rest) => {
+                match rest.split_once('.') {
+                    Some((source, op_id)) => (Some(source), op_id),
+                    None => {
+                        let d = Diagnostic::error(id.span, format!("invalid operationId `{}`", id.value))
+                        .with_help("a qualified operationId is `$sourceDescriptions.<source>.<operationId>`");
+                        self.error(d);
+                        return None;
+                    }
+                }
+            }
+            None => (None, id.value.as_str()),
+        };
+        let apis = self.apis;
+        if let Some(source) = source {
+            let Some(index) = apis.iter().position(|(name, _)| name == source) else {
+                let mut d = Diagnostic::error(
+                    id.span,
+                    format!("unknown source `{source}` in `{}`", id.value),
+                );
+                if let Some(s) = did_you_mean(source, apis.iter().map(|(n, _)| n.as_str())) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+                return None;
+            };
+            let api = &apis[index].1;
+            return match api.operation_by_id(op_id) {
+                Some(op) => Some((index, op)),
+                None => {
+                    let d = self.unknown_operation(id.span, op_id, &[index]);
+                    self.error(d);
+                    None
+                }
+            };
+        }
+        let found: Vec<(usize, &'a Operation<'a>)> = apis
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, api))| api.operation_by_id(op_id).map(|op| (i, op)))
+            .collect();
+        match found.as_slice() {
+            [one] => Some(*one),
+            [] => {
+                let all: Vec<usize> = (0..apis.len()).collect();
+                let d = self.unknown_operation(id.span, op_id, &all);
+                self.error(d);
+                None
+            }
+            several => {
+                let names: Vec<String> = several
+                    .iter()
+                    .map(|(i, _)| format!("`{}`", apis[*i].0))
+                    .collect();
+                let d = Diagnostic::error(
+                    id.span,
+                    format!(
+                        "operationId `{op_id}` is defined in several sources: {}",
+                        names.join(", ")
+                    ),
+                )
+                .with_help(format!(
+                    "qualify it with the source: `$sourceDescriptions.{}.{op_id}`",
+                    apis[several[0].0].0
+                ));
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn unknown_operation(&self, span: Span, op_id: &str, sources: &[usize]) -> Diagnostic {
+        let names: Vec<&str> = sources.iter().map(|i| self.apis[*i].0.as_str()).collect();
+        let where_ = match names.as_slice() {
+            [] => "no OpenAPI source could be read".to_owned(),
+            [one] => format!("not found in source `{one}`"),
+            _ => format!("not found in sources {}", names.join(", ")),
+        };
+        let mut d =
+            Diagnostic::error(span, format!("unknown operationId `{op_id}`")).with_label(where_);
+        let candidates = sources.iter().flat_map(|i| self.apis[*i].1.operation_ids());
+        if let Some(s) = did_you_mean(op_id, candidates) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        d
+    }
+
+    fn step(
+        &mut self,
+        scope: &mut WorkflowScope,
+        step: &Step<'_>,
+        var: String,
+        outputs_type: String,
+    ) -> Option<StepPlan> {
+        for (node, what) in [
+            (step.parameters, "step `parameters`"),
+            (step.on_success, "`onSuccess`"),
+            (step.on_failure, "`onFailure`"),
+            (
+                step.request_body.as_ref().and_then(|b| b.replacements),
+                "`replacements`",
+            ),
+        ] {
+            if let Some(node) = node {
+                self.error(unsupported(node.span, what));
+            }
+        }
+        let (source, operation) = match step.target.as_ref()? {
+            Target::OperationId(id) => self.operation(id)?,
+            Target::OperationPath(path) => {
+                self.error(unsupported(path.span, "`operationPath`"));
+                return None;
+            }
+            Target::WorkflowId(id) => {
+                self.error(unsupported(
+                    id.span,
+                    "a step that calls a workflow (`workflowId`)",
+                ));
+                return None;
+            }
+        };
+        let api: &'a OpenApi<'a> = &self.apis[source].1;
+        let id = step.id.value.clone();
+
+        if let Some(param) = operation
+            .path
+            .split('{')
+            .nth(1)
+            .and_then(|p| p.split('}').next())
+        {
+            let target_span = match &step.target {
+                Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
+                    s.span
+                }
+                None => step.span,
+            };
+            let d = Diagnostic::error(
+                target_span,
+                format!(
+                    "the operation's path `{}` needs the path parameter `{param}`",
+                    operation.path
+                ),
+            )
+            .with_help("path parameters are not supported by this version of arazzo-codegen");
+            self.error(d);
+        }
+
+        let auth = self.auth(api, operation, step);
+        let body = self.body(scope, step, operation);
+        let mut expected_status = None;
+        let success = step
+            .success_criteria
+            .iter()
+            .filter_map(|criterion| {
+                if criterion.kind.value != CriterionKind::Simple {
+                    self.error(unsupported(
+                        criterion.kind.span,
+                        "a `regex`, `jsonpath` or `xpath` criterion",
+                    ));
+                    return None;
+                }
+                if let Some(context) = &criterion.context {
+                    self.error(unsupported(
+                        context.span,
+                        "a `context` on a `simple` criterion",
+                    ));
+                }
+                let text = &criterion.condition.value;
+                match condition::parse(text) {
+                    Ok(parsed) => {
+                        if let Condition::Compare(
+                            Operand::Expr(Expr::StatusCode, _),
+                            Op::Eq,
+                            Operand::Literal(Literal::Number(n)),
+                        ) = &parsed
+                        {
+                            expected_status = expected_status.or_else(|| n.parse().ok());
+                        }
+                        self.condition(criterion.condition.span, text, &parsed)
+                    }
+                    Err(error) => {
+                        let d =
+                            self.parse_error(criterion.condition.span, text, error, "condition");
+                        self.error(d);
+                        None
+                    }
+                }
+            })
+            .collect();
+
+        let schema = api.success_schema(operation, expected_status);
+        let mut fields = Scope::default();
+        let outputs = step
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let text = &output.expression.value;
+                let parsed = match expr::parse(text) {
+                    Ok(parsed) => parsed,
+                    Err(error) => {
+                        let d = self.parse_error(
+                            output.expression.span,
+                            text,
+                            error,
+                            "runtime expression",
+                        );
+                        self.error(d);
+                        return None;
+                    }
+                };
+                let (source, ty) = match &parsed {
+                    Expr::StatusCode => (OutputSource::StatusCode, Type::U16),
+                    Expr::Response(Source::Body(pointer)) => {
+                        let pointer = pointer.clone().unwrap_or(Pointer(Vec::new()));
+                        let ty = match schema {
+                            Some(schema) => {
+                                self.schema_type_at(api, schema, &pointer, output.expression.span)
+                            }
+                            None => Type::Json.optional(),
+                        };
+                        (OutputSource::Body(pointer.to_string()), ty)
+                    }
+                    Expr::Response(Source::Header(name)) => {
+                        (OutputSource::Header(name.clone()), Type::String)
+                    }
+                    _ => {
+                        self.error(unsupported(
+                            output.expression.span,
+                            &format!("a step output `{parsed}`"),
+                        ));
+                        return None;
+                    }
+                };
+                Some(StepOutputPlan {
+                    field: FieldPlan {
+                        name: output.name.value.clone(),
+                        ident: fields.unique(naming::snake(&output.name.value)),
+                        ty,
+                        doc: Some(format!("`{text}`")),
+                    },
+                    source,
+                })
+            })
+            .collect();
+
+        Some(StepPlan {
+            id,
+            var,
+            outputs_type,
+            description: step.description.clone(),
+            operation_id: operation.id.map(str::to_owned),
+            operation_summary: operation
+                .node
+                .get("summary")
+                .and_then(Node::as_str)
+                .map(str::to_owned),
+            source,
+            method: operation.method.to_ascii_uppercase(),
+            path: operation.path.to_owned(),
+            auth,
+            body,
+            success,
+            outputs,
+        })
+    }
+
+    /// The scheme a step authenticates with: the operation's (or the document's) first
+    /// requirement we can satisfy; or, where the description applies no security at all but
+    /// defines exactly one scheme, that scheme, sent when credentials are set.
+    fn auth(
+        &mut self,
+        api: &OpenApi<'_>,
+        operation: &Operation<'_>,
+        step: &Step<'_>,
+    ) -> Option<AuthPlan> {
+        let schemes = api.security_schemes();
+        let (requirement, required, implied) = match api.security_of(operation) {
+            Some(security) => {
+                let alternatives = security.items();
+                let optional = alternatives.iter().any(|r| r.entries().is_empty());
+                let first = alternatives.iter().find(|r| !r.entries().is_empty())?;
+                if first.entries().len() > 1 {
+                    self.error(unsupported(
+                        first.span,
+                        "a security requirement with several schemes",
+                    ));
+                    return None;
+                }
+                (first.entries()[0].0.name.clone(), !optional, false)
+            }
+            None if schemes.len() == 1 => (schemes[0].0.name.clone(), false, true),
+            None => return None,
+        };
+        let Some((_, scheme)) = schemes.iter().find(|(name, _)| name.name == requirement) else {
+            let d = Diagnostic::error(
+                step.span,
+                format!(
+                    "the operation requires the security scheme `{requirement}`, which the description does not define"
+                ),
+            );
+            self.error(d);
+            return None;
+        };
+        let scheme = api.resolve(scheme);
+        let kind = match (
+            scheme.get("type").and_then(Node::as_str),
+            scheme
+                .get("scheme")
+                .and_then(Node::as_str)
+                .map(str::to_ascii_lowercase),
+        ) {
+            (Some("http"), Some(s)) if s == "basic" => SchemeKind::Basic,
+            (kind, http) => {
+                let kind = match (kind, http) {
+                    (Some("http"), Some(h)) => format!("http `{h}`"),
+                    (Some(k), _) => format!("`{k}`"),
+                    (None, _) => "unknown".to_owned(),
+                };
+                self.error(
+                    Diagnostic::error(step.span, format!("the operation uses the security scheme `{requirement}` of type {kind}, which is not supported yet"))
+                        .with_help("this version supports HTTP basic authentication"),
+                );
+                return None;
+            }
+        };
+        let index = match self
+            .schemes
+            .iter()
+            .position(|(name, ..)| *name == requirement)
+        {
+            Some(index) => {
+                self.schemes[index].3 &= implied;
+                index
+            }
+            None => {
+                let description = scheme
+                    .get("description")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned);
+                self.schemes.push((requirement, kind, description, implied));
+                self.schemes.len() - 1
+            }
+        };
+        Some(AuthPlan {
+            scheme: index,
+            required,
+        })
+    }
+
+    fn body(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &Step<'_>,
+        operation: &Operation<'_>,
+    ) -> Option<BodyPlan> {
+        let body = step.request_body.as_ref()?;
+        let payload = body.payload?;
+        let content_type = match &body.content_type {
+            Some(ct) => Some((ct.value.clone(), ct.span)),
+            None => operation
+                .node
+                .get("requestBody")
+                .and_then(|b| b.get("content"))
+                .and_then(|c| c.entries().first())
+                .map(|(k, _)| (k.name.clone(), body.span)),
+        };
+        match content_type {
+            Some((ct, _)) if openapi::is_json(&ct) => {}
+            None => {}
+            Some((ct, span)) => {
+                self.error(unsupported(span, &format!("a `{ct}` request body")));
+                return None;
+            }
+        }
+        self.value_plan(scope, payload).map(BodyPlan::Json)
+    }
+
+    /// A JSON template: literals stay, strings that are expressions are bound.
+    fn value_plan(&mut self, scope: &WorkflowScope, node: &Node) -> Option<ValuePlan> {
+        Some(match &node.value {
+            Value::Null => ValuePlan::Null,
+            Value::Bool(b) => ValuePlan::Bool(*b),
+            Value::Int(i) => ValuePlan::Number(i.to_string()),
+            Value::Float(f) if f.is_finite() => ValuePlan::Number(f.to_string()),
+            Value::Float(_) => {
+                self.error(Diagnostic::error(
+                    node.span,
+                    "JSON has no infinite or NaN numbers",
+                ));
+                return None;
+            }
+            Value::Str(text) => match expr::parse_template(text) {
+                Ok(Template::Literal(s)) => ValuePlan::Str(s),
+                Ok(Template::Whole(expr)) => {
+                    ValuePlan::Ref(self.bind(scope, &expr, node.span, text, 0, "request value")?)
+                }
+                Ok(Template::Interpolated(parts)) => {
+                    let mut out = Vec::new();
+                    for part in parts {
+                        out.push(match part {
+                            expr::Part::Literal(s) => TemplatePart::Text(s),
+                            expr::Part::Expr(e, offset) => {
+                                let value =
+                                    self.bind(scope, &e, node.span, text, offset, "request value")?;
+                                if matches!(value.ty, Type::Option(_) | Type::Vec(_)) {
+                                    let here =
+                                        self.inner_span(node.span, offset, e.to_string().len());
+                                    self.error(unsupported(
+                                        here,
+                                        "an optional or list value inside a string",
+                                    ));
+                                    return None;
+                                }
+                                TemplatePart::Value(value)
+                            }
+                        });
+                    }
+                    ValuePlan::Template(out)
+                }
+                Err(error) => {
+                    let d = self.parse_error(node.span, text, error, "runtime expression");
+                    self.error(d);
+                    return None;
+                }
+            },
+            Value::Seq(items) => {
+                let items: Vec<_> = items.iter().map(|i| self.value_plan(scope, i)).collect();
+                ValuePlan::Array(items.into_iter().collect::<Option<_>>()?)
+            }
+            Value::Map(entries) => {
+                let entries: Vec<_> = entries
+                    .iter()
+                    .map(|(k, v)| self.value_plan(scope, v).map(|v| (k.name.clone(), v)))
+                    .collect();
+                ValuePlan::Object(entries.into_iter().collect::<Option<_>>()?)
+            }
+        })
+    }
+
+    fn value_expression(
+        &mut self,
+        scope: &WorkflowScope,
+        text: &Spanned<String>,
+        what: &str,
+    ) -> Option<ValueRef> {
+        match expr::parse(&text.value) {
+            Ok(expr) => self.bind(scope, &expr, text.span, &text.value, 0, what),
+            Err(error) => {
+                let d = self.parse_error(text.span, &text.value, error, "runtime expression");
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    /// Binds an expression that reads a workflow value (an input, an earlier step's output).
+    fn bind(
+        &mut self,
+        scope: &WorkflowScope,
+        expr: &Expr,
+        span: Span,
+        text: &str,
+        offset: usize,
+        what: &str,
+    ) -> Option<ValueRef> {
+        let shown = expr.to_string();
+        let here = self.inner_span(span, offset, shown.len());
+        match expr {
+            Expr::Inputs { name, pointer } => {
+                if pointer.is_some() {
+                    self.error(unsupported(here, "a JSON pointer into an input"));
+                    return None;
+                }
+                match scope.inputs.get(name) {
+                    Some((ident, ty)) => Some(ValueRef {
+                        place: Place::Input(ident.clone()),
+                        ty: ty.clone(),
+                    }),
+                    None => {
+                        let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
+                            .with_label("not a property of this workflow's `inputs` schema");
+                        if let Some(s) =
+                            did_you_mean(name, scope.input_names.iter().map(String::as_str))
+                        {
+                            d = d.with_help(format!("did you mean `$inputs.{s}`?"));
+                        }
+                        self.error(d);
+                        None
+                    }
+                }
+            }
+            Expr::StepOutput {
+                step,
+                name,
+                pointer,
+            } => {
+                if pointer.is_some() {
+                    self.error(unsupported(here, "a JSON pointer into a step output"));
+                    return None;
+                }
+                let Some((var, outputs)) = scope.steps.get(step) else {
+                    let d = if scope.all_step_ids.contains(step) {
+                        Diagnostic::error(
+                            here,
+                            format!("step `{step}` has not run yet at this point"),
+                        )
+                        .with_help("a step can only read the outputs of the steps before it")
+                    } else {
+                        let mut d = Diagnostic::error(here, format!("unknown step `{step}`"));
+                        if let Some(s) =
+                            did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
+                        {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        d
+                    };
+                    self.error(d);
+                    return None;
+                };
+                match outputs.get(name) {
+                    Some((field, ty)) => Some(ValueRef {
+                        place: Place::StepOutput {
+                            step: var.clone(),
+                            field: field.clone(),
+                        },
+                        ty: ty.clone(),
+                    }),
+                    None => {
+                        let mut d = Diagnostic::error(
+                            here,
+                            format!("step `{step}` has no output `{name}`"),
+                        );
+                        if let Some(s) = did_you_mean(name, outputs.keys().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        } else {
+                            d = d.with_help(format!("declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"));
+                        }
+                        self.error(d);
+                        None
+                    }
+                }
+            }
+            _ => {
+                let _ = text;
+                self.error(unsupported(here, &format!("`{shown}` in a {what}")));
+                None
+            }
+        }
+    }
+
+    fn condition(&mut self, span: Span, text: &str, condition: &Condition) -> Option<CondPlan> {
+        Some(match condition {
+            Condition::Or(a, b) => CondPlan::Or(
+                Box::new(self.condition(span, text, a)?),
+                Box::new(self.condition(span, text, b)?),
+            ),
+            Condition::And(a, b) => CondPlan::And(
+                Box::new(self.condition(span, text, a)?),
+                Box::new(self.condition(span, text, b)?),
+            ),
+            Condition::Not(a) => CondPlan::Not(Box::new(self.condition(span, text, a)?)),
+            Condition::Compare(left, op, right) => {
+                let operand = |o: &Operand| match o {
+                    Operand::Expr(Expr::StatusCode, access) if access.is_empty() => {
+                        Some(OperandPlan::StatusCode)
+                    }
+                    Operand::Literal(Literal::Number(n)) if n.parse::<u16>().is_ok() => {
+                        Some(OperandPlan::Literal(Literal::Number(n.clone())))
+                    }
+                    _ => None,
+                };
+                match (operand(left), operand(right)) {
+                    (Some(l), Some(r)) => CondPlan::Compare(l, *op, r),
+                    _ => {
+                        self.error(
+                            unsupported(self.inner_span(span, 0, text.len()), "this condition")
+                                .with_help("this version compiles comparisons of `$statusCode` with a status number, combined with `&&`, `||` and `!`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Condition::Operand(_) => {
+                self.error(unsupported(
+                    self.inner_span(span, 0, text.len()),
+                    "a condition without a comparison",
+                ));
+                return None;
+            }
+        })
+    }
+
+    /// The Rust type of the value at `pointer` in a response body of schema `schema`:
+    /// `Option` where the description lets it be absent or null, `serde_json::Value` where it
+    /// says nothing.
+    fn schema_type_at(
+        &mut self,
+        api: &OpenApi<'_>,
+        schema: &Node,
+        pointer: &Pointer,
+        span: Span,
+    ) -> Type {
+        let mut node = api.resolve(schema);
+        let mut optional = false;
+        for token in &pointer.0 {
+            let (ty, nullable) = schema_type(node);
+            optional |= nullable;
+            let next = if ty == Some("array") || node.get("items").is_some() {
+                optional = true;
+                token.parse::<usize>().ok().and(node.get("items"))
+            } else {
+                find_property(api, node, token).map(|(property, required)| {
+                    optional |= !required;
+                    property
+                })
+            };
+            match next {
+                Some(next) => node = api.resolve(next),
+                None => {
+                    self.error(Diagnostic::warning(
+                        span,
+                        format!("the response schema does not describe `{pointer}`; its type is `serde_json::Value`"),
+                    ));
+                    return Type::Json.optional();
+                }
+            }
+        }
+        let (_, nullable) = schema_type(node);
+        let ty = scalar_type(node);
+        if optional || nullable {
+            ty.optional()
+        } else {
+            ty
+        }
+    }
+}
+
+/// A property of an object schema (looking through `allOf`), and whether it is required.
+fn find_property<'n>(
+    api: &'n OpenApi<'_>,
+    schema: &'n Node,
+    name: &str,
+) -> Option<(&'n Node, bool)> {
+    let schema = api.resolve(schema);
+    if let Some(property) = schema.get("properties").and_then(|p| p.get(name)) {
+        let required = schema
+            .get("required")
+            .is_some_and(|r| r.items().iter().any(|n| n.as_str() == Some(name)));
+        return Some((property, required));
+    }
+    schema
+        .get("allOf")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|member| find_property(api, member, name))
+}
+
+/// The Rust type of a scalar schema; `serde_json::Value` for objects, arrays and the unknown.
+fn scalar_type(schema: &Node) -> Type {
+    match schema_type(schema).0 {
+        Some("string") => Type::String,
+        Some("boolean") => Type::Bool,
+        Some("integer") => match schema.get("format").and_then(Node::as_str) {
+            Some("int32") => Type::I32,
+            _ => Type::I64,
+        },
+        Some("number") => Type::F64,
+        _ => Type::Json,
+    }
+}
+
+/// The Rust type of an input property.
+fn input_type(schema: &Node) -> Type {
+    match schema_type(schema).0 {
+        Some("array") => match schema.get("items") {
+            Some(items) => Type::Vec(Box::new(input_type(items))),
+            None => Type::Vec(Box::new(Type::Json)),
+        },
+        _ => scalar_type(schema),
+    }
+}

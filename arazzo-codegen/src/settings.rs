@@ -1,0 +1,53 @@
+//! The one settings type that the macro, the build.rs API and the CLI all fill in.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// How to generate. Every front-end builds one of these and hands it to [`crate::Generator`].
+///
+/// ```
+/// let settings = arazzo_codegen::Settings::new()
+///     .with_base_dir(".")
+///     .with_source("stytchConsumerApi", "specs/openapi/stytch-consumer-openapi.yml");
+/// # let _ = settings;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Relative paths (the document's, and those of source overrides) are relative to this
+    /// directory; the current directory when `None`. The macro and build.rs set it to the crate's
+    /// `CARGO_MANIFEST_DIR`.
+    pub base_dir: Option<PathBuf>,
+    /// Local files that replace source descriptions, by source name: a remote URL (which is never
+    /// fetched) or another local file.
+    pub sources: BTreeMap<String, PathBuf>,
+    /// Treat warnings as errors.
+    pub strict: bool,
+}
+
+impl Settings {
+    /// The defaults: paths relative to the current directory, no overrides, warnings allowed.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the directory that relative paths are relative to.
+    #[must_use]
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Reads the source description named `name` from `path` instead of its `url`.
+    #[must_use]
+    pub fn with_source(mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        self.sources.insert(name.into(), path.into());
+        self
+    }
+
+    /// Turns warnings into errors.
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+}

@@ -1,0 +1,62 @@
+//! "Did you mean" suggestions for unknown names.
+
+/// The closest of `candidates` to `name`, when it is close enough to be a likely typo: within a
+/// third of the name's length in edits (case differences count half), at least one.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1) * 2;
+    candidates
+        .into_iter()
+        .map(|candidate| (distance(name, candidate), candidate))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, candidate)| (*d, *candidate))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance in half-edits: a change of case only costs 1, any other edit 2.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).map(|j| j * 2).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![(i + 1) * 2; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = if ca == cb {
+                0
+            } else if ca.eq_ignore_ascii_case(cb) {
+                1
+            } else {
+                2
+            };
+            current[j + 1] = (previous[j] + substitution)
+                .min(previous[j + 1] + 2)
+                .min(current[j] + 2);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let ops = [
+            "api_otp_v1_Authenticate",
+            "api_otp_v1_otp_sms_LoginOrCreate",
+        ];
+        assert_eq!(
+            did_you_mean("api_otp_v1_authenticate", ops),
+            Some("api_otp_v1_Authenticate")
+        );
+        assert_eq!(
+            did_you_mean("operationID", ["operationId", "outputs"]),
+            Some("operationId")
+        );
+        assert_eq!(did_you_mean("zzz", ops), None);
+    }
+}

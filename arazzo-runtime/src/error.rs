@@ -1,0 +1,155 @@
+use std::sync::Arc;
+
+use crate::Body;
+
+/// Why a workflow did not finish.
+///
+/// Every variant names the Arazzo step it happened in. No variant ever holds a credential: request
+/// headers are not kept, and URLs carry none (credentials travel in headers).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered, but the step's success criteria did not hold.
+    #[error("{0}")]
+    Step(Box<StepFailure>),
+
+    /// The request could not be sent, or the response could not be read: connection refused,
+    /// timeout, TLS failure, a body cut short.
+    #[error("step `{step}`: the request failed: {source}")]
+    Transport {
+        /// The step whose request failed.
+        step: &'static str,
+        /// What `reqwest` reported.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The step's success criteria held, but a value the workflow reads is not in the response.
+    #[error("step `{step}`: the response (HTTP {status}) has no value at `{location}`")]
+    MissingValue {
+        /// The step whose response was read.
+        step: &'static str,
+        /// The response's HTTP status.
+        status: u16,
+        /// Where the value was expected: a JSON pointer into the body, or a header name.
+        location: &'static str,
+    },
+
+    /// The step's success criteria held, but a value the workflow reads has the wrong type.
+    #[error(
+        "step `{step}`: the value at `{location}` in the response (HTTP {status}) does not fit: {source}"
+    )]
+    WrongType {
+        /// The step whose response was read.
+        step: &'static str,
+        /// The response's HTTP status.
+        status: u16,
+        /// Where the value was read: a JSON pointer into the body, or a header name.
+        location: &'static str,
+        /// What `serde_json` reported: the type found and the type expected.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A value could not be encoded for the request.
+    #[error("step `{step}`: a request value could not be encoded as JSON: {source}")]
+    Encode {
+        /// The step whose request was being built.
+        step: &'static str,
+        /// What `serde_json` reported.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The base URL and path of a request do not form a valid URL.
+    #[error("step `{step}`: `{url}` is not a valid URL: {reason}")]
+    InvalidUrl {
+        /// The step whose request was being built.
+        step: &'static str,
+        /// The URL that did not parse.
+        url: String,
+        /// What the URL parser reported.
+        reason: String,
+    },
+
+    /// The operation requires credentials that the client was not given.
+    #[error(
+        "step `{step}` needs credentials for the security scheme `{scheme}`; set them with `ClientBuilder::{setter}`"
+    )]
+    MissingCredentials {
+        /// The step that needed them.
+        step: &'static str,
+        /// The OpenAPI security scheme's name.
+        scheme: &'static str,
+        /// The client builder method that sets them.
+        setter: &'static str,
+    },
+
+    /// The HTTP client could not be built (its TLS backend failed to start, for instance).
+    #[error("the HTTP client could not be built: {0}")]
+    Client(Arc<reqwest::Error>),
+}
+
+/// A response that did not meet its step's success criteria.
+#[derive(Debug)]
+pub struct StepFailure {
+    /// The Arazzo `stepId`.
+    pub step: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// The whole response body, parsed as JSON where it is JSON.
+    pub body: Body,
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|status| status.canonical_reason())
+            .unwrap_or("");
+        write!(
+            f,
+            "step `{}` failed: HTTP {} {}: {}",
+            self.step, self.status, reason, self.body
+        )
+    }
+}
+
+impl Error {
+    /// The Arazzo `stepId` the error happened in, if it happened in a step.
+    pub fn step(&self) -> Option<&'static str> {
+        match self {
+            Self::Step(failure) => Some(failure.step),
+            Self::Transport { step, .. }
+            | Self::MissingValue { step, .. }
+            | Self::WrongType { step, .. }
+            | Self::Encode { step, .. }
+            | Self::InvalidUrl { step, .. }
+            | Self::MissingCredentials { step, .. } => Some(step),
+            Self::Client(_) => None,
+        }
+    }
+
+    /// The HTTP status of the response, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Step(failure) => Some(failure.status),
+            Self::MissingValue { status, .. } | Self::WrongType { status, .. } => Some(*status),
+            Self::Transport { source, .. } => source.status().map(|status| status.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The response body of a failed step.
+    pub fn body(&self) -> Option<&Body> {
+        match self {
+            Self::Step(failure) => Some(&failure.body),
+            _ => None,
+        }
+    }
+
+    /// True for errors of the transport: nothing (or nothing whole) came back from the server.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport { .. } | Self::Client(_))
+    }
+}
