@@ -33,6 +33,8 @@ pub struct SourceFile {
     pub display: String,
     /// The file's text.
     pub text: String,
+    /// Byte offset of the start of every line, for finding lines and columns quickly.
+    line_starts: Vec<usize>,
 }
 
 /// All files read by one generation, in the order they were read.
@@ -45,10 +47,14 @@ impl Files {
     /// Adds a file's text; `display` is the path diagnostics show.
     pub fn add(&mut self, path: PathBuf, display: String, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.files.push(SourceFile {
             path,
             display,
             text,
+            line_starts,
         });
         id
     }
@@ -76,17 +82,20 @@ impl Files {
 
     /// A span covering `start..end` of a file, with its line and column computed from the text.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let text = &self.get(file).text;
-        let start = start.min(text.len());
-        let before = &text[..floor_char_boundary(text, start)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let source = self.get(file);
+        let text = &source.text;
+        let start = floor_char_boundary(text, start.min(text.len()));
+        let line_index = source
+            .line_starts
+            .partition_point(|&s| s <= start)
+            .saturating_sub(1);
+        let line_start = source.line_starts.get(line_index).copied().unwrap_or(0);
+        let column = text[line_start..start].chars().count() + 1;
         Span {
             file,
             start,
             end: end.max(start).min(text.len()),
-            line,
+            line: line_index + 1,
             column,
         }
     }
@@ -145,7 +154,7 @@ mod tests {
         let id = files.add("x".into(), "x".into(), "ab\ncdé\nf".into());
         let span = files.span(id, 7, 8);
         assert_eq!((span.line, span.column), (2, 4));
-        let span = files.span(id, 9, 10);
+        let span = files.span(id, 8, 9);
         assert_eq!((span.line, span.column), (3, 1));
     }
 }
