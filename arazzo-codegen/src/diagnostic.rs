@@ -92,7 +92,25 @@ impl Diagnostic {
     /// The headline, then the offending line with a caret under the problem and the `help:`
     /// line, in the style of rustc.
     pub fn render(&self, files: &Files) -> String {
-        let mut out = self.headline(files);
+        self.render_after(self.headline(files), files)
+    }
+
+    /// Like [`Diagnostic::render`], for a compiler that prints `error: ` itself: the headline
+    /// is `file:line:col: message`.
+    pub fn render_unprefixed(&self, files: &Files) -> String {
+        let headline = match self.span {
+            Some(_) => format!("{}: {}", self.location(files), self.message),
+            None => self.message.clone(),
+        };
+        let headline = match self.severity {
+            Severity::Error => headline,
+            Severity::Warning => format!("warning: {headline}"),
+        };
+        self.render_after(headline, files)
+    }
+
+    fn render_after(&self, headline: String, files: &Files) -> String {
+        let mut out = headline;
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -175,6 +193,15 @@ impl Diagnostics {
         self.list
             .iter()
             .map(|d| d.render(files))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Every problem rendered by [`Diagnostic::render_unprefixed`].
+    pub fn render_unprefixed(&self, files: &Files) -> String {
+        self.list
+            .iter()
+            .map(|d| d.render_unprefixed(files))
             .collect::<Vec<_>>()
             .join("\n")
     }

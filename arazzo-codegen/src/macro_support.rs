@@ -130,7 +130,8 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
             }
         }
         Err(failure) => {
-            let error = syn::Error::new(input.path.span(), failure.to_string()).to_compile_error();
+            let message = failure.diagnostics().render_unprefixed(failure.files());
+            let error = syn::Error::new(input.path.span(), message).to_compile_error();
             quote! {
                 #error
                 #tracking

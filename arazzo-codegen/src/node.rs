@@ -143,7 +143,16 @@ pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
 
 fn marker_span(files: &Files, file: FileId, marker: &Marker) -> Span {
     let text = &files.get(file).text;
-    let start = marker.index().min(text.len());
+    // A parser that ran out of input reports the end of the file; point at the last thing
+    // written instead, which is where the reader has to look.
+    let content_end = text.trim_end().len();
+    let start = match marker.index() {
+        index if index >= content_end => text[..content_end]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i),
+        index => index,
+    };
     let end = text[start..]
         .char_indices()
         .nth(1)

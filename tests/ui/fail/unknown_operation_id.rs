@@ -1,0 +1,3 @@
+arazzo_macros::arazzo_workflow!("../../../../tests/ui/fixtures/unknown-operation-id.yml");
+
+fn main() {}
