@@ -80,6 +80,21 @@ impl Files {
         self.files.iter()
     }
 
+    /// The byte offset of a 1-based `line` and a 0-based `column` counted in characters (what
+    /// the YAML parser reports), clamped to the file.
+    pub fn offset(&self, file: FileId, line: usize, column: usize) -> usize {
+        let source = self.get(file);
+        let Some(&line_start) = source.line_starts.get(line.saturating_sub(1)) else {
+            return source.text.len();
+        };
+        let rest = &source.text[line_start..];
+        line_start
+            + rest
+                .char_indices()
+                .nth(column)
+                .map_or(rest.len(), |(i, _)| i)
+    }
+
     /// A span covering `start..end` of a file, with its line and column computed from the text.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
         let source = self.get(file);

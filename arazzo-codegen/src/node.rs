@@ -146,7 +146,7 @@ fn marker_span(files: &Files, file: FileId, marker: &Marker) -> Span {
     // A parser that ran out of input reports the end of the file; point at the last thing
     // written instead, which is where the reader has to look.
     let content_end = text.trim_end().len();
-    let start = match marker.index() {
+    let start = match files.offset(file, marker.line(), marker.col()) {
         index if index >= content_end => text[..content_end]
             .char_indices()
             .next_back()
@@ -187,7 +187,8 @@ struct TreeBuilder<'a> {
 impl TreeBuilder<'_> {
     fn scalar_span(&self, mark: Marker, raw_len: usize) -> Span {
         let text = &self.files.get(self.file).text;
-        let start = mark.index().min(text.len());
+        // `Marker::index` counts characters, not bytes; line and column are exact.
+        let start = self.files.offset(self.file, mark.line(), mark.col());
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let end = (start + raw_len.max(1))
             .min(line_end.max(start + 1))
@@ -477,6 +478,20 @@ mod tests {
         let diagnostic = node.expect_err("fails");
         assert_eq!(diagnostic.message, "duplicate key `a`");
         assert_eq!(diagnostic.span.map(|s| (s.line, s.column)), Some((3, 1)));
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let (files, node) = load("a: \"é–ü\"\nb: x\n");
+        let node = node.expect("parses");
+        let b = node.get("b").expect("b");
+        assert_eq!((b.span.line, b.span.column), (2, 4));
+        assert_eq!(&files.get(b.span.file).text[b.span.start..b.span.end], "x");
+        let a = node.get("a").expect("a");
+        assert_eq!(
+            &files.get(a.span.file).text[a.span.start..a.span.end],
+            "\"é–ü\""
+        );
     }
 
     #[test]
