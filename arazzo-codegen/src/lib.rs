@@ -24,6 +24,10 @@
 //! # Ok::<(), String>(())
 //! ```
 
+// Diagnostics are the error type of the loading functions; they are built once per problem, on
+// the cold path, so their size does not matter and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod build;
 pub mod condition;
 pub mod diagnostic;

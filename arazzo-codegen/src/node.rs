@@ -231,17 +231,17 @@ impl TreeBuilder<'_> {
                     });
                 }
                 Some(k) => {
-                    if let Some((previous, _)) = entries.iter().find(|(p, _)| p.name == k.name) {
-                        if self.error.is_none() {
-                            let first = format!("{}:{}", previous.span.line, previous.span.column);
-                            self.error = Some(
-                                Diagnostic::error(k.span, format!("duplicate key `{}`", k.name))
-                                    .with_label(format!("first defined at line {first}"))
-                                    .with_help(
-                                        "a mapping may hold each key once; remove or rename one",
-                                    ),
-                            );
-                        }
+                    if let Some((previous, _)) = entries.iter().find(|(p, _)| p.name == k.name)
+                        && self.error.is_none()
+                    {
+                        let first = format!("{}:{}", previous.span.line, previous.span.column);
+                        self.error = Some(
+                            Diagnostic::error(k.span, format!("duplicate key `{}`", k.name))
+                                .with_label(format!("first defined at line {first}"))
+                                .with_help(
+                                    "a mapping may hold each key once; remove or rename one",
+                                ),
+                        );
                     }
                     entries.push((k, node));
                 }
@@ -374,25 +374,25 @@ fn resolve_scalar(text: String, quoted: bool, tag: Option<&str>) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    if is_int(&text) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Value::Int(i);
-        }
+    if is_int(&text)
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Value::Int(i);
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
-        }
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
     }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
-        }
+    if let Some(oct) = text.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
     }
-    if is_float(&text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_float(&text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text)
 }

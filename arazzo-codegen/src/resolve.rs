@@ -104,12 +104,15 @@ struct Resolver<'a, 'd> {
     schemes: Vec<(String, SchemeKind, Option<String>, bool)>,
 }
 
+/// Values by document name: (Rust field, type).
+type Fields = BTreeMap<String, (String, Type)>;
+
 /// What a workflow's expressions can see while its steps are resolved.
 struct WorkflowScope {
-    inputs: BTreeMap<String, (String, Type)>,
+    inputs: Fields,
     input_names: Vec<String>,
     /// Steps resolved so far: step id to (variable, outputs by name: (field, type)).
-    steps: BTreeMap<String, (String, BTreeMap<String, (String, Type)>)>,
+    steps: BTreeMap<String, (String, Fields)>,
     all_step_ids: BTreeSet<String>,
 }
 

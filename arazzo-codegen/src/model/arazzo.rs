@@ -473,13 +473,13 @@ impl Reader<'_> {
                 }
             })
             .collect();
-        if node.get("steps").is_some_and(|s| s.items().is_empty()) {
-            if let Some(steps) = node.get("steps") {
-                self.diagnostics.push(Diagnostic::error(
-                    steps.span,
-                    "a workflow needs at least one step",
-                ));
-            }
+        if let Some(steps) = node.get("steps")
+            && matches!(&steps.value, Value::Seq(items) if items.is_empty())
+        {
+            self.diagnostics.push(Diagnostic::error(
+                steps.span,
+                "a workflow needs at least one step",
+            ));
         }
         let steps = self
             .required_seq(node, "steps", what)
