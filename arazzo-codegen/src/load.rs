@@ -3,6 +3,7 @@
 //! ever fetched from the network.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::{FileId, Files, Span, clean_path};
@@ -39,31 +40,25 @@ impl Place {
     }
 }
 
-/// Reads and parses one file; `cited_at` is the place in another file that named it.
-fn read(
-    files: &mut Files,
-    place: &Place,
-    cited_at: Option<Span>,
-) -> Result<(FileId, Node), Diagnostic> {
-    let id = match files.find(&place.read) {
-        Some(id) => id,
-        None => {
-            let text = std::fs::read_to_string(&place.read).map_err(|error| {
-                let message = format!("cannot read `{}`: {error}", place.display.display());
-                let mut d = Diagnostic::error(cited_at, message);
-                if place.read != place.display {
-                    d = d.with_help(format!("the path tried was `{}`", place.read.display()));
-                }
-                d
-            })?;
-            files.add(
-                place.read.clone(),
-                place.display.display().to_string(),
-                text,
-            )
+/// Reads one file (once: a file already read keeps its id); `cited_at` is the place in another
+/// file that named it.
+fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
+    if let Some(id) = files.find(&place.read) {
+        return Ok(id);
+    }
+    let text = std::fs::read_to_string(&place.read).map_err(|error| {
+        let message = format!("cannot read `{}`: {error}", place.display.display());
+        let mut d = Diagnostic::error(cited_at, message);
+        if place.read != place.display {
+            d = d.with_help(format!("the path tried was `{}`", place.read.display()));
         }
-    };
-    node::parse(files, id).map(|node| (id, node))
+        d
+    })?;
+    Ok(files.add(
+        place.read.clone(),
+        place.display.display().to_string(),
+        text,
+    ))
 }
 
 /// Reads the Arazzo document at `path` (relative to the settings' base directory).
@@ -72,7 +67,8 @@ pub fn root(
     path: &Path,
     files: &mut Files,
 ) -> Result<(FileId, Node), Diagnostic> {
-    read(files, &Place::new(settings, path), None)
+    let id = read(files, &Place::new(settings, path), None)?;
+    node::parse(files, id).map(|node| (id, node))
 }
 
 /// A source description and what was read for it.
@@ -82,8 +78,9 @@ pub struct LoadedSource {
     pub name: String,
     /// `openapi` or `arazzo`.
     pub kind: SourceKind,
-    /// The parsed file, unless it could not be read.
-    pub node: Option<Node>,
+    /// The parsed file, unless it could not be read. Sources that name the same file share
+    /// one parse.
+    pub node: Option<Rc<Node>>,
     /// The `url` in the document.
     pub url_span: Span,
 }
@@ -120,6 +117,7 @@ pub fn sources(
             diagnostics.push(d);
         }
     }
+    let mut parsed: Vec<(FileId, Rc<Node>)> = Vec::new();
     sources
         .iter()
         .map(|source| {
@@ -143,13 +141,23 @@ pub fn sources(
                 let relative = url.strip_prefix("file://").unwrap_or(url);
                 Some(root.sibling(relative.split('#').next().unwrap_or(relative)))
             };
-            let node = place.and_then(|place| match read(files, &place, Some(source.url.span)) {
-                Ok((_, node)) => Some(node),
-                Err(d) => {
+            let parsed_node = place.map(|place| {
+                let id = read(files, &place, Some(source.url.span))?;
+                if let Some((_, node)) = parsed.iter().find(|(parsed_id, _)| *parsed_id == id) {
+                    return Ok(Rc::clone(node));
+                }
+                let node = Rc::new(node::parse(files, id)?);
+                parsed.push((id, Rc::clone(&node)));
+                Ok(node)
+            });
+            let node = match parsed_node {
+                Some(Ok(node)) => Some(node),
+                Some(Err(d)) => {
                     diagnostics.push(d);
                     None
                 }
-            });
+                None => None,
+            };
             LoadedSource {
                 name: source.name.value.clone(),
                 kind: source.kind,
