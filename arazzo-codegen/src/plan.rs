@@ -133,15 +133,51 @@ pub struct FieldPlan {
 /// Where a value is read, once the workflow runs.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Place {
-    /// A field of the inputs.
-    Input(String),
-    /// A field of an earlier step's outputs.
+    /// A field of the inputs, or (with a pointer) a part of it.
+    Input {
+        /// The field.
+        field: String,
+        /// A JSON pointer into the field's value.
+        pointer: Option<String>,
+    },
+    /// A field of an earlier step's outputs, or (with a pointer) a part of it.
     StepOutput {
         /// The step's variable.
         step: String,
         /// The field.
         field: String,
+        /// A JSON pointer into the field's value.
+        pointer: Option<String>,
     },
+    /// `$statusCode` of the current step's response.
+    StatusCode,
+    /// `$response.body#<pointer>` of the current step, as JSON.
+    ResponseBody(String),
+    /// `$response.header.<name>` of the current step.
+    ResponseHeader(String),
+    /// `$request.body#<pointer>`: the body the current step sent.
+    RequestBody(String),
+    /// `$url`: the URL the current step's request went to.
+    Url,
+    /// The base URL of a source (`$sourceDescriptions.<name>.url`): the client field.
+    SourceUrl(String),
+    /// A value known when the code is generated (`$method`, a source's `type`, a request header
+    /// the step sets itself).
+    Const(String),
+}
+
+impl Place {
+    /// True for values of the current step's exchange, which exist only once it has a response.
+    pub fn needs_response(&self) -> bool {
+        matches!(
+            self,
+            Self::StatusCode
+                | Self::ResponseBody(_)
+                | Self::ResponseHeader(_)
+                | Self::RequestBody(_)
+                | Self::Url
+        )
+    }
 }
 
 /// A value read from a place, with its type.
@@ -202,8 +238,8 @@ pub struct AuthPlan {
 /// A value a condition compares.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OperandPlan {
-    /// `$statusCode`
-    StatusCode,
+    /// A value from the workflow or the exchange.
+    Value(ValueRef),
     /// A literal.
     Literal(Literal),
 }
@@ -219,17 +255,33 @@ pub enum CondPlan {
     Not(Box<CondPlan>),
     /// `a <op> b`
     Compare(OperandPlan, Op, OperandPlan),
+    /// A value on its own: holds when it is `true`.
+    Truthy(OperandPlan),
+    /// A `regex` criterion: the pattern searched in the context's text.
+    Regex {
+        /// The context value.
+        context: ValueRef,
+        /// The pattern, validated.
+        pattern: String,
+    },
+    /// A `jsonpath` criterion: holds when the query selects a node of the context.
+    JsonPath {
+        /// The context value.
+        context: ValueRef,
+        /// The query, validated.
+        query: String,
+    },
 }
 
-/// Where a step output is read from the response.
+/// Where a step output is read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutputSource {
-    /// `$statusCode`
-    StatusCode,
-    /// `$response.body#<pointer>`
+    /// `$response.body#<pointer>`, decoded as the output's type.
     Body(String),
-    /// `$response.header.<name>`
+    /// `$response.header.<name>`, which must be there.
     Header(String),
+    /// Any other value.
+    Value(ValueRef),
 }
 
 /// One step output.

@@ -85,6 +85,15 @@ pub enum Error {
         setter: &'static str,
     },
 
+    /// A success criterion could not be evaluated (its pattern or query did not compile).
+    #[error("step `{step}`: a success criterion could not be evaluated: {message}")]
+    Criterion {
+        /// The step whose criterion failed to evaluate.
+        step: &'static str,
+        /// Why.
+        message: String,
+    },
+
     /// The HTTP client could not be built (its TLS backend failed to start, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(Arc<reqwest::Error>),
@@ -125,7 +134,8 @@ impl Error {
             | Self::WrongType { step, .. }
             | Self::Encode { step, .. }
             | Self::InvalidUrl { step, .. }
-            | Self::MissingCredentials { step, .. } => Some(step),
+            | Self::MissingCredentials { step, .. }
+            | Self::Criterion { step, .. } => Some(step),
             Self::Client(_) => None,
         }
     }

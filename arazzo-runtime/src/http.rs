@@ -134,11 +134,13 @@ impl Request {
         let transport = |source| Error::Transport { step, source };
         let response = self.builder?.send().await.map_err(transport)?;
         let status = response.status().as_u16();
+        let url = response.url().to_string();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(transport)?;
         Ok(Response {
             step,
             status,
+            url,
             headers,
             body: Body::from_bytes(&bytes),
         })
@@ -149,6 +151,7 @@ impl Request {
 pub struct Response {
     step: &'static str,
     status: u16,
+    url: String,
     headers: reqwest::header::HeaderMap,
     body: Body,
 }
@@ -167,6 +170,17 @@ impl Response {
     /// The HTTP status code (`$statusCode`).
     pub fn status(&self) -> u16 {
         self.status
+    }
+
+    /// The URL the request was sent to (`$url`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The value at a JSON pointer into the body, if the body is JSON and has one there
+    /// (`$response.body#<pointer>` inside a condition).
+    pub fn body_at(&self, pointer: &str) -> Option<&serde_json::Value> {
+        self.pointee(pointer)
     }
 
     /// A response header, by case-insensitive name (`$response.header.<name>`).

@@ -12,6 +12,7 @@
 
 mod body;
 mod credentials;
+pub mod criteria;
 mod error;
 mod http;
 
@@ -23,6 +24,25 @@ pub use http::{HttpClient, Method, Request, Response};
 pub use reqwest;
 pub use serde;
 pub use serde_json;
+
+/// The value at a JSON pointer inside a value (`$inputs.x#/a/0`), or `None` when there is none.
+///
+/// # Errors
+/// [`Error::Encode`] when the value cannot be represented as JSON.
+pub fn pointer<T: serde::Serialize + ?Sized>(
+    step: &'static str,
+    value: &T,
+    pointer: &str,
+) -> Result<Option<serde_json::Value>, Error> {
+    let value = to_json(step, value)?;
+    Ok(value.pointer(pointer).cloned())
+}
+
+/// The text of a value inside a string template: a string as it is, `null` as nothing, anything
+/// else as its JSON text.
+pub fn text(value: &serde_json::Value) -> String {
+    criteria::text(value).unwrap_or_default()
+}
 
 /// Converts a value to JSON for a request body.
 ///

@@ -2,23 +2,28 @@
 //! reads, every value to a Rust type, and reports every problem as a diagnostic. The result is
 //! the [`Plan`].
 
+mod criteria;
+mod types;
+mod values;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::condition::{self, Condition, Literal, Op, Operand};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::{self, Expr, ParseError, Pointer, Source, Template};
+use crate::expr::{self, Expr, ParseError, Pointer, Source};
 use crate::files::{Files, Span};
 use crate::load::LoadedSource;
-use crate::model::arazzo::{CriterionKind, Document, SourceKind, Spanned, Step, Target, Workflow};
+use crate::model::arazzo::{Document, SourceKind, Spanned, Step, Target, Workflow};
 use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
-use crate::node::{Node, Value};
+use crate::node::Node;
 use crate::plan::{
-    AuthPlan, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, Place, Plan, SchemeKind,
-    SchemePlan, SourcePlan, StepOutputPlan, StepPlan, TemplatePart, Type, ValuePlan, ValueRef,
-    WorkflowPlan,
+    AuthPlan, BodyPlan, FieldPlan, OutputSource, Plan, SchemeKind, SchemePlan, SourcePlan,
+    StepOutputPlan, StepPlan, Type, ValueRef, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
+
+use types::input_type;
+use values::{Ctx, StepContext};
 
 /// Names the generated module always defines.
 const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder"];
@@ -49,10 +54,27 @@ pub fn resolve(
         });
         apis.push((source.name.clone(), api));
     }
+    let source_fields = document
+        .sources
+        .iter()
+        .map(|source| {
+            let field = source_plans
+                .iter()
+                .find(|plan| plan.name == source.name.value)
+                .map(|plan| plan.field.clone());
+            (source.name.value.clone(), (field, source.kind))
+        })
+        .collect();
     let mut r = Resolver {
         files,
         diagnostics,
         apis: &apis,
+        source_fields,
+        workflow_ids: document
+            .workflows
+            .iter()
+            .map(|w| w.id.value.clone())
+            .collect(),
         items: Scope::with_reserved(RESERVED_ITEMS),
         schemes: Vec::new(),
     };
@@ -98,6 +120,10 @@ struct Resolver<'a, 'd> {
     diagnostics: &'d mut Diagnostics,
     /// The OpenAPI sources, by name, in document order.
     apis: &'a [(String, OpenApi<'a>)],
+    /// Sources by name: the client field of an OpenAPI source's base URL, and the kind.
+    source_fields: BTreeMap<String, (Option<String>, SourceKind)>,
+    /// Every workflow id of the document.
+    workflow_ids: BTreeSet<String>,
     /// Item names of the generated module.
     items: Scope,
     /// Security schemes in use: name, kind, description, implied.
@@ -109,11 +135,21 @@ type Fields = BTreeMap<String, (String, Type)>;
 
 /// What a workflow's expressions can see while its steps are resolved.
 struct WorkflowScope {
+    /// The workflow being resolved.
+    workflow_id: String,
+    /// Every workflow id of the document.
+    workflow_ids: BTreeSet<String>,
+    /// Sources by name: the client field of an OpenAPI source's base URL, and the kind.
+    sources: BTreeMap<String, (Option<String>, SourceKind)>,
     inputs: Fields,
     input_names: Vec<String>,
     /// Steps resolved so far: step id to (variable, outputs by name: (field, type)).
     steps: BTreeMap<String, (String, Fields)>,
     all_step_ids: BTreeSet<String>,
+    /// The step being resolved.
+    current_step: Option<String>,
+    /// Workflow outputs resolved so far.
+    outputs: BTreeMap<String, ValueRef>,
 }
 
 fn unsupported(span: Span, what: &str) -> Diagnostic {
@@ -188,6 +224,11 @@ impl<'a> Resolver<'a, '_> {
 
         let inputs = self.inputs(document, workflow);
         let mut scope = WorkflowScope {
+            workflow_id: id.clone(),
+            workflow_ids: self.workflow_ids.clone(),
+            sources: self.source_fields.clone(),
+            current_step: None,
+            outputs: BTreeMap::new(),
             inputs: inputs
                 .iter()
                 .map(|f| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
@@ -207,7 +248,9 @@ impl<'a> Resolver<'a, '_> {
                 let outputs_type = self
                     .items
                     .unique(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
-                let plan = self.step(&mut scope, step, var, outputs_type);
+                scope.current_step = Some(step.id.value.clone());
+                let plan = self.step(&scope, step, var, outputs_type);
+                scope.current_step = None;
                 if let Some(plan) = &plan {
                     scope.steps.insert(
                         plan.id.clone(),
@@ -234,7 +277,11 @@ impl<'a> Resolver<'a, '_> {
             .outputs
             .iter()
             .filter_map(|output| {
-                let value = self.value_expression(&scope, &output.expression, "workflow output")?;
+                let value =
+                    self.value_expression(&scope, Ctx::WorkflowOutputs, &output.expression)?;
+                scope
+                    .outputs
+                    .insert(output.name.value.clone(), value.clone());
                 let field = FieldPlan {
                     name: output.name.value.clone(),
                     ident: output_fields.unique(naming::snake(&output.name.value)),
@@ -415,7 +462,7 @@ impl<'a> Resolver<'a, '_> {
 
     fn step(
         &mut self,
-        scope: &mut WorkflowScope,
+        scope: &WorkflowScope,
         step: &Step<'_>,
         var: String,
         outputs_type: String,
@@ -474,47 +521,26 @@ impl<'a> Resolver<'a, '_> {
         }
 
         let auth = self.auth(api, operation, step);
-        let body = self.body(scope, step, operation);
+        let method = operation.method.to_ascii_uppercase();
+        let request = StepContext {
+            method: method.clone(),
+            body_type: None,
+        };
+        let body = self.body(scope, &request, step, operation);
+        let context = StepContext {
+            method,
+            body_type: body.as_ref().map(|(_, content_type)| content_type.clone()),
+        };
+        let body = body.map(|(body, _)| body);
+
         let mut expected_status = None;
-        let success = step
-            .success_criteria
-            .iter()
-            .filter_map(|criterion| {
-                if criterion.kind.value != CriterionKind::Simple {
-                    self.error(unsupported(
-                        criterion.kind.span,
-                        "a `regex`, `jsonpath` or `xpath` criterion",
-                    ));
-                    return None;
-                }
-                if let Some(context) = &criterion.context {
-                    self.error(unsupported(
-                        context.span,
-                        "a `context` on a `simple` criterion",
-                    ));
-                }
-                let text = &criterion.condition.value;
-                match condition::parse(text) {
-                    Ok(parsed) => {
-                        if let Condition::Compare(
-                            Operand::Expr(Expr::StatusCode, _),
-                            Op::Eq,
-                            Operand::Literal(Literal::Number(n)),
-                        ) = &parsed
-                        {
-                            expected_status = expected_status.or_else(|| n.parse().ok());
-                        }
-                        self.condition(criterion.condition.span, text, &parsed)
-                    }
-                    Err(error) => {
-                        let d =
-                            self.parse_error(criterion.condition.span, text, error, "condition");
-                        self.error(d);
-                        None
-                    }
-                }
-            })
-            .collect();
+        let mut success = Vec::new();
+        for criterion in &step.success_criteria {
+            if let Some((plan, expected)) = self.criterion(scope, &context, criterion) {
+                expected_status = expected_status.or(expected);
+                success.push(plan);
+            }
+        }
 
         let schema = api.success_schema(operation, expected_status);
         let mut fields = Scope::default();
@@ -537,7 +563,6 @@ impl<'a> Resolver<'a, '_> {
                     }
                 };
                 let (source, ty) = match &parsed {
-                    Expr::StatusCode => (OutputSource::StatusCode, Type::U16),
                     Expr::Response(Source::Body(pointer)) => {
                         let pointer = pointer.clone().unwrap_or(Pointer(Vec::new()));
                         let ty = match schema {
@@ -552,11 +577,13 @@ impl<'a> Resolver<'a, '_> {
                         (OutputSource::Header(name.clone()), Type::String)
                     }
                     _ => {
-                        self.error(unsupported(
-                            output.expression.span,
-                            &format!("a step output `{parsed}`"),
-                        ));
-                        return None;
+                        let value = self.value_expression(
+                            scope,
+                            Ctx::Response(&context),
+                            &output.expression,
+                        )?;
+                        let ty = value.ty.clone();
+                        (OutputSource::Value(value), ty)
                     }
                 };
                 Some(StepOutputPlan {
@@ -583,7 +610,7 @@ impl<'a> Resolver<'a, '_> {
                 .and_then(Node::as_str)
                 .map(str::to_owned),
             source,
-            method: operation.method.to_ascii_uppercase(),
+            method: context.method,
             path: operation.path.to_owned(),
             auth,
             body,
@@ -675,12 +702,14 @@ impl<'a> Resolver<'a, '_> {
         })
     }
 
+    /// The step's request body and its content type.
     fn body(
         &mut self,
         scope: &WorkflowScope,
+        request: &StepContext,
         step: &Step<'_>,
         operation: &Operation<'_>,
-    ) -> Option<BodyPlan> {
+    ) -> Option<(BodyPlan, String)> {
         let body = step.request_body.as_ref()?;
         let payload = body.payload?;
         let content_type = match &body.content_type {
@@ -692,319 +721,15 @@ impl<'a> Resolver<'a, '_> {
                 .and_then(|c| c.entries().first())
                 .map(|(k, _)| (k.name.clone(), body.span)),
         };
-        match content_type {
-            Some((ct, _)) if openapi::is_json(&ct) => {}
-            None => {}
+        let content_type = match content_type {
+            Some((ct, _)) if openapi::is_json(&ct) => ct,
+            None => "application/json".to_owned(),
             Some((ct, span)) => {
                 self.error(unsupported(span, &format!("a `{ct}` request body")));
                 return None;
             }
-        }
-        self.value_plan(scope, payload).map(BodyPlan::Json)
-    }
-
-    /// A JSON template: literals stay, strings that are expressions are bound.
-    fn value_plan(&mut self, scope: &WorkflowScope, node: &Node) -> Option<ValuePlan> {
-        Some(match &node.value {
-            Value::Null => ValuePlan::Null,
-            Value::Bool(b) => ValuePlan::Bool(*b),
-            Value::Int(i) => ValuePlan::Number(i.to_string()),
-            Value::Float(f) if f.is_finite() => ValuePlan::Number(f.to_string()),
-            Value::Float(_) => {
-                self.error(Diagnostic::error(
-                    node.span,
-                    "JSON has no infinite or NaN numbers",
-                ));
-                return None;
-            }
-            Value::Str(text) => match expr::parse_template(text) {
-                Ok(Template::Literal(s)) => ValuePlan::Str(s),
-                Ok(Template::Whole(expr)) => {
-                    ValuePlan::Ref(self.bind(scope, &expr, node.span, text, 0, "request value")?)
-                }
-                Ok(Template::Interpolated(parts)) => {
-                    let mut out = Vec::new();
-                    for part in parts {
-                        out.push(match part {
-                            expr::Part::Literal(s) => TemplatePart::Text(s),
-                            expr::Part::Expr(e, offset) => {
-                                let value =
-                                    self.bind(scope, &e, node.span, text, offset, "request value")?;
-                                if matches!(value.ty, Type::Option(_) | Type::Vec(_)) {
-                                    let here =
-                                        self.inner_span(node.span, offset, e.to_string().len());
-                                    self.error(unsupported(
-                                        here,
-                                        "an optional or list value inside a string",
-                                    ));
-                                    return None;
-                                }
-                                TemplatePart::Value(value)
-                            }
-                        });
-                    }
-                    ValuePlan::Template(out)
-                }
-                Err(error) => {
-                    let d = self.parse_error(node.span, text, error, "runtime expression");
-                    self.error(d);
-                    return None;
-                }
-            },
-            Value::Seq(items) => {
-                let items: Vec<_> = items.iter().map(|i| self.value_plan(scope, i)).collect();
-                ValuePlan::Array(items.into_iter().collect::<Option<_>>()?)
-            }
-            Value::Map(entries) => {
-                let entries: Vec<_> = entries
-                    .iter()
-                    .map(|(k, v)| self.value_plan(scope, v).map(|v| (k.name.clone(), v)))
-                    .collect();
-                ValuePlan::Object(entries.into_iter().collect::<Option<_>>()?)
-            }
-        })
-    }
-
-    fn value_expression(
-        &mut self,
-        scope: &WorkflowScope,
-        text: &Spanned<String>,
-        what: &str,
-    ) -> Option<ValueRef> {
-        match expr::parse(&text.value) {
-            Ok(expr) => self.bind(scope, &expr, text.span, &text.value, 0, what),
-            Err(error) => {
-                let d = self.parse_error(text.span, &text.value, error, "runtime expression");
-                self.error(d);
-                None
-            }
-        }
-    }
-
-    /// Binds an expression that reads a workflow value (an input, an earlier step's output).
-    fn bind(
-        &mut self,
-        scope: &WorkflowScope,
-        expr: &Expr,
-        span: Span,
-        text: &str,
-        offset: usize,
-        what: &str,
-    ) -> Option<ValueRef> {
-        let shown = expr.to_string();
-        let here = self.inner_span(span, offset, shown.len());
-        match expr {
-            Expr::Inputs { name, pointer } => {
-                if pointer.is_some() {
-                    self.error(unsupported(here, "a JSON pointer into an input"));
-                    return None;
-                }
-                match scope.inputs.get(name) {
-                    Some((ident, ty)) => Some(ValueRef {
-                        place: Place::Input(ident.clone()),
-                        ty: ty.clone(),
-                    }),
-                    None => {
-                        let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
-                            .with_label("not a property of this workflow's `inputs` schema");
-                        if let Some(s) =
-                            did_you_mean(name, scope.input_names.iter().map(String::as_str))
-                        {
-                            d = d.with_help(format!("did you mean `$inputs.{s}`?"));
-                        }
-                        self.error(d);
-                        None
-                    }
-                }
-            }
-            Expr::StepOutput {
-                step,
-                name,
-                pointer,
-            } => {
-                if pointer.is_some() {
-                    self.error(unsupported(here, "a JSON pointer into a step output"));
-                    return None;
-                }
-                let Some((var, outputs)) = scope.steps.get(step) else {
-                    let d = if scope.all_step_ids.contains(step) {
-                        Diagnostic::error(
-                            here,
-                            format!("step `{step}` has not run yet at this point"),
-                        )
-                        .with_help("a step can only read the outputs of the steps before it")
-                    } else {
-                        let mut d = Diagnostic::error(here, format!("unknown step `{step}`"));
-                        if let Some(s) =
-                            did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
-                        {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        d
-                    };
-                    self.error(d);
-                    return None;
-                };
-                match outputs.get(name) {
-                    Some((field, ty)) => Some(ValueRef {
-                        place: Place::StepOutput {
-                            step: var.clone(),
-                            field: field.clone(),
-                        },
-                        ty: ty.clone(),
-                    }),
-                    None => {
-                        let mut d = Diagnostic::error(
-                            here,
-                            format!("step `{step}` has no output `{name}`"),
-                        );
-                        if let Some(s) = did_you_mean(name, outputs.keys().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        } else {
-                            d = d.with_help(format!("declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"));
-                        }
-                        self.error(d);
-                        None
-                    }
-                }
-            }
-            _ => {
-                let _ = text;
-                self.error(unsupported(here, &format!("`{shown}` in a {what}")));
-                None
-            }
-        }
-    }
-
-    fn condition(&mut self, span: Span, text: &str, condition: &Condition) -> Option<CondPlan> {
-        Some(match condition {
-            Condition::Or(a, b) => CondPlan::Or(
-                Box::new(self.condition(span, text, a)?),
-                Box::new(self.condition(span, text, b)?),
-            ),
-            Condition::And(a, b) => CondPlan::And(
-                Box::new(self.condition(span, text, a)?),
-                Box::new(self.condition(span, text, b)?),
-            ),
-            Condition::Not(a) => CondPlan::Not(Box::new(self.condition(span, text, a)?)),
-            Condition::Compare(left, op, right) => {
-                let operand = |o: &Operand| match o {
-                    Operand::Expr(Expr::StatusCode, access) if access.is_empty() => {
-                        Some(OperandPlan::StatusCode)
-                    }
-                    Operand::Literal(Literal::Number(n)) if n.parse::<u16>().is_ok() => {
-                        Some(OperandPlan::Literal(Literal::Number(n.clone())))
-                    }
-                    _ => None,
-                };
-                match (operand(left), operand(right)) {
-                    (Some(l), Some(r)) => CondPlan::Compare(l, *op, r),
-                    _ => {
-                        self.error(
-                            unsupported(self.inner_span(span, 0, text.len()), "this condition")
-                                .with_help("this version compiles comparisons of `$statusCode` with a status number, combined with `&&`, `||` and `!`"),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Condition::Operand(_) => {
-                self.error(unsupported(
-                    self.inner_span(span, 0, text.len()),
-                    "a condition without a comparison",
-                ));
-                return None;
-            }
-        })
-    }
-
-    /// The Rust type of the value at `pointer` in a response body of schema `schema`:
-    /// `Option` where the description lets it be absent or null, `serde_json::Value` where it
-    /// says nothing.
-    fn schema_type_at(
-        &mut self,
-        api: &OpenApi<'_>,
-        schema: &Node,
-        pointer: &Pointer,
-        span: Span,
-    ) -> Type {
-        let mut node = api.resolve(schema);
-        let mut optional = false;
-        for token in &pointer.0 {
-            let (ty, nullable) = schema_type(node);
-            optional |= nullable;
-            let next = if ty == Some("array") || node.get("items").is_some() {
-                optional = true;
-                token.parse::<usize>().ok().and(node.get("items"))
-            } else {
-                find_property(api, node, token).map(|(property, required)| {
-                    optional |= !required;
-                    property
-                })
-            };
-            match next {
-                Some(next) => node = api.resolve(next),
-                None => {
-                    self.error(Diagnostic::warning(
-                        span,
-                        format!("the response schema does not describe `{pointer}`; its type is `serde_json::Value`"),
-                    ));
-                    return Type::Json.optional();
-                }
-            }
-        }
-        let (_, nullable) = schema_type(node);
-        let ty = scalar_type(node);
-        if optional || nullable {
-            ty.optional()
-        } else {
-            ty
-        }
-    }
-}
-
-/// A property of an object schema (looking through `allOf`), and whether it is required.
-fn find_property<'n>(
-    api: &'n OpenApi<'_>,
-    schema: &'n Node,
-    name: &str,
-) -> Option<(&'n Node, bool)> {
-    let schema = api.resolve(schema);
-    if let Some(property) = schema.get("properties").and_then(|p| p.get(name)) {
-        let required = schema
-            .get("required")
-            .is_some_and(|r| r.items().iter().any(|n| n.as_str() == Some(name)));
-        return Some((property, required));
-    }
-    schema
-        .get("allOf")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .find_map(|member| find_property(api, member, name))
-}
-
-/// The Rust type of a scalar schema; `serde_json::Value` for objects, arrays and the unknown.
-fn scalar_type(schema: &Node) -> Type {
-    match schema_type(schema).0 {
-        Some("string") => Type::String,
-        Some("boolean") => Type::Bool,
-        Some("integer") => match schema.get("format").and_then(Node::as_str) {
-            Some("int32") => Type::I32,
-            _ => Type::I64,
-        },
-        Some("number") => Type::F64,
-        _ => Type::Json,
-    }
-}
-
-/// The Rust type of an input property.
-fn input_type(schema: &Node) -> Type {
-    match schema_type(schema).0 {
-        Some("array") => match schema.get("items") {
-            Some(items) => Type::Vec(Box::new(input_type(items))),
-            None => Type::Vec(Box::new(Type::Json)),
-        },
-        _ => scalar_type(schema),
+        };
+        let plan = self.value_plan(scope, Ctx::Request(request), payload)?;
+        Some((BodyPlan::Json(plan), content_type))
     }
 }

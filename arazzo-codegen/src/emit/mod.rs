@@ -1,0 +1,298 @@
+//! Emit: turns a [`Plan`] into Rust tokens. Every path is fully qualified, so the code compiles
+//! wherever it is expanded; everything the code needs at run time comes from `arazzo_runtime`.
+
+mod workflow;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::plan::{FieldPlan, Plan, SchemeKind, Type};
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// Doc attributes for a text: one `#[doc]` per line, paragraphs wrapped at 90 columns.
+fn doc(text: &str) -> TokenStream {
+    let mut lines = Vec::new();
+    for (i, paragraph) in text.trim().split("\n\n").enumerate() {
+        if i > 0 {
+            lines.push(String::new());
+        }
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.len() + word.len() + 1 > 90 {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    doc_lines(&lines)
+}
+
+fn doc_lines(lines: &[String]) -> TokenStream {
+    lines
+        .iter()
+        .map(|line| {
+            let line = if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            };
+            quote!(#[doc = #line])
+        })
+        .collect()
+}
+
+fn opt_doc(text: Option<&str>) -> TokenStream {
+    text.map(doc).unwrap_or_default()
+}
+
+fn ty(t: &Type) -> TokenStream {
+    match t {
+        Type::String => quote!(::std::string::String),
+        Type::Bool => quote!(bool),
+        Type::I32 => quote!(i32),
+        Type::I64 => quote!(i64),
+        Type::U16 => quote!(u16),
+        Type::F64 => quote!(f64),
+        Type::Json => quote!(::arazzo_runtime::serde_json::Value),
+        Type::Vec(inner) => {
+            let inner = ty(inner);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        Type::Option(inner) => {
+            let inner = ty(inner);
+            quote!(::std::option::Option<#inner>)
+        }
+    }
+}
+
+/// The derives and serde settings shared by every generated data struct.
+fn data_attrs() -> TokenStream {
+    quote! {
+        #[derive(
+            ::std::clone::Clone,
+            ::std::fmt::Debug,
+            ::std::cmp::PartialEq,
+            ::arazzo_runtime::serde::Serialize,
+            ::arazzo_runtime::serde::Deserialize,
+        )]
+        #[serde(crate = "::arazzo_runtime::serde")]
+    }
+}
+
+fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStream {
+    let name = ident(name);
+    let attrs = data_attrs();
+    let fields = fields.iter().map(|field| {
+        let docs = opt_doc(field.doc.as_deref());
+        let field_ident = ident(&field.ident);
+        let field_ty = ty(&field.ty);
+        let rename = (field.ident != field.name).then(|| {
+            let original = &field.name;
+            quote!(#[serde(rename = #original)])
+        });
+        let skip = field.ty.is_option().then(
+            || quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+        );
+        quote! {
+            #docs
+            #rename
+            #skip
+            pub #field_ident: #field_ty,
+        }
+    });
+    quote! {
+        #docs
+        #attrs
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// Emits the whole module for a plan.
+pub fn emit(plan: &Plan) -> TokenStream {
+    let client = client(plan);
+    let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
+    quote! {
+        #client
+        #(#workflows)*
+    }
+}
+
+fn client(plan: &Plan) -> TokenStream {
+    let mut intro = vec![format!(
+        "Sends the requests of the workflows in *{}*.",
+        plan.title
+    )];
+    if let Some(summary) = &plan.summary {
+        intro.push(String::new());
+        intro.push(summary.clone());
+    }
+    intro.push(String::new());
+    intro.push(
+        "Create it with [`Client::new`] (each source's first server, no credentials) or \
+         [`Client::builder`]. Cloning is cheap: clones share one connection pool."
+            .to_owned(),
+    );
+    let client_doc = doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"));
+
+    let source_fields: Vec<Ident> = plan.sources.iter().map(|s| ident(&s.field)).collect();
+    let scheme_fields: Vec<Ident> = plan.schemes.iter().map(|s| ident(&s.field)).collect();
+    let scheme_types: Vec<TokenStream> = plan
+        .schemes
+        .iter()
+        .map(|s| match s.kind {
+            SchemeKind::Basic => quote!(::arazzo_runtime::BasicAuth),
+        })
+        .collect();
+    let source_defaults = plan.sources.iter().map(|s| match s.servers.first() {
+        Some(url) => quote!(unwrap_or_else(|| #url.to_owned())),
+        None => quote!(unwrap_or_default()),
+    });
+    let source_names: Vec<String> = plan.sources.iter().map(|s| s.field.clone()).collect();
+    let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
+
+    let source_setters = plan.sources.iter().map(|s| {
+        let setter = ident(&s.field);
+        let mut text = format!("Sets the base URL of the source `{}`.", s.name);
+        match s.servers.as_slice() {
+            [] => text.push_str(
+                "\n\nThe description names no absolute server URL: set this before running a workflow.",
+            ),
+            [first, rest @ ..] => {
+                text.push_str(&format!("\n\nDefault: `{first}`."));
+                if !rest.is_empty() {
+                    let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();
+                    text.push_str(&format!(" Other servers in the description: {}.", others.join(", ")));
+                }
+            }
+        }
+        let docs = doc(&text);
+        quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(mut self, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#setter = ::std::option::Option::Some(base_url.into());
+                self
+            }
+        }
+    });
+    let scheme_setters = plan.schemes.iter().map(|s| {
+        let setter = ident(&s.field);
+        match s.kind {
+            SchemeKind::Basic => {
+                let mut text = format!("Sets the credentials of the HTTP basic security scheme `{}`.", s.name);
+                if let Some(description) = &s.description {
+                    text.push_str("\n\n");
+                    text.push_str(description);
+                }
+                if s.implied {
+                    text.push_str(
+                        "\n\nThe description defines this scheme but applies no security to its \
+                         operations; as the only scheme it defines, it is sent with every request \
+                         of its source once set.",
+                    );
+                }
+                let docs = doc(&text);
+                quote! {
+                    #docs
+                    #[must_use]
+                    pub fn #setter(
+                        mut self,
+                        username: impl ::std::convert::Into<::std::string::String>,
+                        password: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
+                        self
+                    }
+                }
+            }
+        }
+    });
+
+    quote! {
+        #client_doc
+        #[derive(::std::clone::Clone)]
+        pub struct Client {
+            http: ::arazzo_runtime::HttpClient,
+            #(#source_fields: ::std::string::String,)*
+            #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
+        }
+
+        impl Client {
+            /// A client that uses each source's first server and sends no credentials.
+            pub fn new() -> Self {
+                Self::builder().build()
+            }
+
+            /// A builder for base URLs, credentials and the HTTP client.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::default()
+            }
+        }
+
+        impl ::std::default::Default for Client {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("Client")
+                    #(.field(#source_names, &self.#source_fields))*
+                    #(.field(#scheme_names, &self.#scheme_fields))*
+                    .finish_non_exhaustive()
+            }
+        }
+
+        /// Builds a [`Client`]. Credentials set here never show in `Debug` output.
+        #[derive(::std::default::Default)]
+        pub struct ClientBuilder {
+            #(#source_fields: ::std::option::Option<::std::string::String>,)*
+            #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
+            reqwest_client: ::std::option::Option<::arazzo_runtime::reqwest::Client>,
+        }
+
+        impl ::std::fmt::Debug for ClientBuilder {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("ClientBuilder")
+                    #(.field(#source_names, &self.#source_fields))*
+                    #(.field(#scheme_names, &self.#scheme_fields))*
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl ClientBuilder {
+            #(#source_setters)*
+            #(#scheme_setters)*
+
+            /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
+            /// settings) instead of a default one.
+            #[must_use]
+            pub fn reqwest_client(mut self, client: ::arazzo_runtime::reqwest::Client) -> Self {
+                self.reqwest_client = ::std::option::Option::Some(client);
+                self
+            }
+
+            /// The client.
+            pub fn build(self) -> Client {
+                Client {
+                    http: match self.reqwest_client {
+                        ::std::option::Option::Some(client) => ::arazzo_runtime::HttpClient::from_reqwest(client),
+                        ::std::option::Option::None => ::arazzo_runtime::HttpClient::new(),
+                    },
+                    #(#source_fields: self.#source_fields.#source_defaults,)*
+                    #(#scheme_fields: self.#scheme_fields,)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,607 @@
+//! A workflow's structs and its function: one block per step, each sending one request.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Literal as Lit, TokenStream};
+use quote::quote;
+
+use super::{data_struct, doc, doc_lines, ident};
+use crate::condition::{Literal, Op};
+use crate::plan::{
+    BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, Place, Plan, SchemeKind, StepPlan,
+    TemplatePart, Type, ValuePlan, ValueRef, WorkflowPlan,
+};
+
+/// Every value a step reads, wherever it is read.
+fn step_refs(step: &StepPlan) -> Vec<&ValueRef> {
+    let mut refs = Vec::new();
+    if let Some(BodyPlan::Json(body)) = &step.body {
+        value_refs(body, &mut refs);
+    }
+    for condition in &step.success {
+        condition_refs(condition, &mut refs);
+    }
+    for output in &step.outputs {
+        if let OutputSource::Value(value) = &output.source {
+            refs.push(value);
+        }
+    }
+    refs
+}
+
+fn value_refs<'p>(value: &'p ValuePlan, refs: &mut Vec<&'p ValueRef>) {
+    match value {
+        ValuePlan::Ref(r) => refs.push(r),
+        ValuePlan::Template(parts) => refs.extend(parts.iter().filter_map(|part| match part {
+            TemplatePart::Value(r) => Some(r),
+            TemplatePart::Text(_) => None,
+        })),
+        ValuePlan::Array(items) => items.iter().for_each(|i| value_refs(i, refs)),
+        ValuePlan::Object(entries) => entries.iter().for_each(|(_, v)| value_refs(v, refs)),
+        ValuePlan::Null | ValuePlan::Bool(_) | ValuePlan::Number(_) | ValuePlan::Str(_) => {}
+    }
+}
+
+fn condition_refs<'p>(condition: &'p CondPlan, refs: &mut Vec<&'p ValueRef>) {
+    let operand = |o: &'p OperandPlan, refs: &mut Vec<&'p ValueRef>| {
+        if let OperandPlan::Value(r) = o {
+            refs.push(r);
+        }
+    };
+    match condition {
+        CondPlan::Or(a, b) | CondPlan::And(a, b) => {
+            condition_refs(a, refs);
+            condition_refs(b, refs);
+        }
+        CondPlan::Not(a) => condition_refs(a, refs),
+        CondPlan::Compare(l, _, r) => {
+            operand(l, refs);
+            operand(r, refs);
+        }
+        CondPlan::Truthy(o) => operand(o, refs),
+        CondPlan::Regex { context, .. } | CondPlan::JsonPath { context, .. } => refs.push(context),
+    }
+}
+
+/// The value a place holds, as a Rust expression of its type. `step` names the step in errors.
+fn value(place: &Place, step: &TokenStream) -> TokenStream {
+    match place {
+        Place::Input { field, pointer } => {
+            let field = ident(field);
+            match pointer {
+                None => quote!(inputs.#field),
+                Some(pointer) => {
+                    quote!(::arazzo_runtime::pointer(#step, &inputs.#field, #pointer)?)
+                }
+            }
+        }
+        Place::StepOutput {
+            step: var,
+            field,
+            pointer,
+        } => {
+            let (var, field) = (ident(var), ident(field));
+            match pointer {
+                None => quote!(#var.#field),
+                Some(pointer) => quote!(::arazzo_runtime::pointer(#step, &#var.#field, #pointer)?),
+            }
+        }
+        Place::StatusCode => quote!(response.status()),
+        Place::ResponseBody(pointer) => quote!(response.body_at(#pointer).cloned()),
+        Place::ResponseHeader(name) => {
+            quote!(response.header(#name).map(::std::borrow::ToOwned::to_owned))
+        }
+        Place::RequestBody(pointer) => quote!(body.pointer(#pointer).cloned()),
+        Place::Url => quote!(response.url().to_owned()),
+        Place::SourceUrl(field) => {
+            let field = ident(field);
+            quote!(client.#field.clone())
+        }
+        Place::Const(text) => quote!(#text.to_owned()),
+    }
+}
+
+/// The value as a `serde_json::Value`, inside a step.
+fn json_of(r: &ValueRef) -> TokenStream {
+    match &r.place {
+        Place::ResponseBody(pointer) => {
+            quote!(response.body_at(#pointer).cloned().unwrap_or_default())
+        }
+        Place::RequestBody(pointer) => quote!(body.pointer(#pointer).cloned().unwrap_or_default()),
+        place => {
+            let value = value(place, &quote!(STEP));
+            quote!(::arazzo_runtime::to_json(STEP, &#value)?)
+        }
+    }
+}
+
+/// True for types whose `Display` is their text in a template.
+fn displays_plainly(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::String | Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64
+    )
+}
+
+pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
+    let inputs_doc = doc(&format!(
+        "Inputs of the workflow [`{}`] (`{}`).",
+        w.fn_name, w.id
+    ));
+    let inputs: Vec<&FieldPlan> = w.inputs.iter().collect();
+    let inputs_struct = data_struct(&w.inputs_type, inputs_doc, &inputs);
+    let outputs_doc = doc(&format!(
+        "Outputs of the workflow [`{}`] (`{}`).",
+        w.fn_name, w.id
+    ));
+    let outputs: Vec<&FieldPlan> = w.outputs.iter().map(|(f, _)| f).collect();
+    let outputs_struct = data_struct(&w.outputs_type, outputs_doc, &outputs);
+    let step_structs = w.steps.iter().map(|step| {
+        let docs = doc(&format!(
+            "Outputs of the step `{}` of the workflow [`{}`].",
+            step.id, w.fn_name
+        ));
+        let fields: Vec<&FieldPlan> = step.outputs.iter().map(|o| &o.field).collect();
+        data_struct(&step.outputs_type, docs, &fields)
+    });
+
+    // Which step variables are read later decides whether they need a name at all.
+    let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(step_refs).collect();
+    all_refs.extend(w.outputs.iter().map(|(_, value)| value));
+    let step_is_read = |var: &str| {
+        all_refs
+            .iter()
+            .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
+    };
+    let inputs_read = all_refs
+        .iter()
+        .any(|r| matches!(r.place, Place::Input { .. }));
+
+    let steps = w.steps.iter().map(|step| {
+        let var = if step_is_read(&step.var) {
+            ident(&step.var)
+        } else {
+            ident(&format!("_{}", step.var))
+        };
+        let body = step_body(plan, step);
+        quote! {
+            let #var = #body;
+        }
+    });
+
+    let outputs = workflow_outputs(w);
+    let fn_doc = workflow_doc(w);
+    let fn_name = ident(&w.fn_name);
+    let inputs_type = ident(&w.inputs_type);
+    let outputs_type = ident(&w.outputs_type);
+    let unused_inputs = (!inputs_read).then(|| quote!(let _ = inputs;));
+
+    quote! {
+        #inputs_struct
+        #outputs_struct
+        #(#step_structs)*
+
+        #fn_doc
+        pub async fn #fn_name(
+            client: &Client,
+            inputs: #inputs_type,
+        ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
+            #unused_inputs
+            #(#steps)*
+            ::std::result::Result::Ok(#outputs_type #outputs)
+        }
+    }
+}
+
+/// The fields of the outputs struct literal. A value read whole is moved out of its step (or the
+/// inputs) when nothing after it reads the same field, and cloned otherwise.
+fn workflow_outputs(w: &WorkflowPlan) -> TokenStream {
+    let base = |place: &Place| match place {
+        Place::Input { field, .. } => Some((String::new(), field.clone())),
+        Place::StepOutput { step, field, .. } => Some((step.clone(), field.clone())),
+        _ => None,
+    };
+    let mut last_read: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, (_, value)) in w.outputs.iter().enumerate() {
+        if let Some(key) = base(&value.place) {
+            last_read.insert(key, i);
+        }
+    }
+    let step_ids: BTreeMap<&str, &str> = w
+        .steps
+        .iter()
+        .map(|s| (s.var.as_str(), s.id.as_str()))
+        .collect();
+    let fields = w.outputs.iter().enumerate().map(|(i, (field, value))| {
+        let name = ident(&field.ident);
+        // Errors while reading an output name the step it comes from.
+        let step = match &value.place {
+            Place::StepOutput { step, .. } => {
+                step_ids.get(step.as_str()).copied().unwrap_or("outputs")
+            }
+            _ => "inputs",
+        };
+        let expression = super::workflow::value(&value.place, &quote!(#step));
+        let whole = matches!(
+            &value.place,
+            Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
+        );
+        let moved = base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));
+        if whole && !moved {
+            quote!(#name: #expression.clone())
+        } else {
+            quote!(#name: #expression)
+        }
+    });
+    quote!({ #(#fields,)* })
+}
+
+fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
+    let mut text = w
+        .summary
+        .clone()
+        .unwrap_or_else(|| format!("Runs the workflow `{}`.", w.id));
+    if let Some(description) = &w.description {
+        text.push_str("\n\n");
+        text.push_str(description);
+    }
+    text.push_str(&format!(
+        "\n\nArazzo workflow `{}`; its steps, in order:",
+        w.id
+    ));
+    let mut fn_doc = doc(&text);
+    let mut lines = vec![String::new()];
+    for (i, step) in w.steps.iter().enumerate() {
+        let operation = step
+            .operation_id
+            .as_ref()
+            .map(|id| format!(" (`{id}`)"))
+            .unwrap_or_default();
+        let mut line = format!(
+            "{}. `{}`: `{} {}`{operation}",
+            i + 1,
+            step.id,
+            step.method,
+            step.path
+        );
+        if let Some(d) = step
+            .description
+            .as_ref()
+            .or(step.operation_summary.as_ref())
+        {
+            line.push_str(". ");
+            line.push_str(d.trim());
+        }
+        lines.extend(wrap_item(&line, i + 1));
+    }
+    lines.push(String::new());
+    lines.push("# Errors".to_owned());
+    lines.push(String::new());
+    lines.extend(wrap_item(
+        "An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does \
+         not meet the step's success criteria (with the HTTP status and the response body), \
+         `Transport` when a request cannot be sent or its response read, `MissingValue` or \
+         `WrongType` when a value the workflow reads is absent or of the wrong type, and \
+         `MissingCredentials` when an operation requires credentials the client lacks.",
+        0,
+    ));
+    fn_doc.extend(doc_lines(&lines));
+    fn_doc
+}
+
+/// Wraps a list item (`N. text`, or plain text with `number` 0) at 90 columns, continuation
+/// lines indented under the text.
+fn wrap_item(text: &str, number: usize) -> Vec<String> {
+    let indent = if number == 0 {
+        0
+    } else {
+        number.to_string().len() + 2
+    };
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + word.len() + 1 > 90 {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(&" ".repeat(indent));
+        } else if !line.is_empty() && !line.ends_with(' ') {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
+    let step_id = &step.id;
+    let source = &plan.sources[step.source];
+    let base = ident(&source.field);
+    let method = ident(&step.method);
+    let path = &step.path;
+    let auth = step.auth.as_ref().map(|auth| {
+        let scheme = &plan.schemes[auth.scheme];
+        let field = ident(&scheme.field);
+        match (scheme.kind, auth.required) {
+            (SchemeKind::Basic, true) => {
+                let name = &scheme.name;
+                let setter = &scheme.field;
+                quote!(.require_basic_auth(client.#field.as_ref(), #name, #setter))
+            }
+            (SchemeKind::Basic, false) => quote!(.basic_auth(client.#field.as_ref())),
+        }
+    });
+    let (body, send_body) = match &step.body {
+        Some(BodyPlan::Json(value)) => {
+            let value = json_value(value);
+            (Some(quote!(let body = #value;)), Some(quote!(.json(&body))))
+        }
+        None => (None, None),
+    };
+    let mut statics = Vec::new();
+    let fail = quote!(return ::std::result::Result::Err(response.into_failure()););
+    let check = match step.success.as_slice() {
+        [] => quote! {
+            if !(200..300).contains(&response.status()) {
+                #fail
+            }
+        },
+        [CondPlan::Compare(l, op, r)] if native(l, r).is_some() => {
+            let failed = condition(
+                &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
+                &mut statics,
+            );
+            quote! {
+                if #failed {
+                    #fail
+                }
+            }
+        }
+        conditions => {
+            let conditions: Vec<TokenStream> = conditions
+                .iter()
+                .map(|c| condition(c, &mut statics))
+                .collect();
+            quote! {
+                let success = #(#conditions)&&*;
+                if !success {
+                    #fail
+                }
+            }
+        }
+    };
+    let outputs_type = ident(&step.outputs_type);
+    let outputs = step.outputs.iter().map(|output| {
+        let name = ident(&output.field.ident);
+        let value = match &output.source {
+            OutputSource::Body(pointer) if output.field.ty.is_option() => {
+                quote!(response.body_value_opt(#pointer)?)
+            }
+            OutputSource::Body(pointer) => quote!(response.body_value(#pointer)?),
+            OutputSource::Header(name) => quote!(response.header_value(#name)?),
+            OutputSource::Value(r) => {
+                let value = value(&r.place, &quote!(STEP));
+                // Earlier steps' outputs are still needed by later steps: copy them.
+                match &r.place {
+                    Place::Input { pointer: None, .. }
+                    | Place::StepOutput { pointer: None, .. } => {
+                        quote!(#value.clone())
+                    }
+                    _ => value,
+                }
+            }
+        };
+        quote!(#name: #value)
+    });
+    let build = if step.outputs.is_empty() {
+        quote!(#outputs_type {})
+    } else {
+        quote!(#outputs_type { #(#outputs,)* })
+    };
+    quote! {{
+        const STEP: &str = #step_id;
+        #(#statics)*
+        #body
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::#method, &client.#base, #path)
+            #auth
+            #send_body
+            .send()
+            .await?;
+        #check
+        #build
+    }}
+}
+
+/// Both sides of a comparison as plain Rust integers, when they are: a status code or an
+/// integer input against a number that fits its type.
+fn native(l: &OperandPlan, r: &OperandPlan) -> Option<(TokenStream, TokenStream)> {
+    let int = |o: &OperandPlan, other: &OperandPlan| -> Option<TokenStream> {
+        match o {
+            OperandPlan::Value(v) if matches!(v.ty, Type::U16 | Type::I32 | Type::I64) => {
+                Some(value(&v.place, &quote!(STEP)))
+            }
+            OperandPlan::Literal(Literal::Number(n)) => {
+                let OperandPlan::Value(v) = other else {
+                    return None;
+                };
+                let fits = match v.ty {
+                    Type::U16 => n.parse::<u16>().is_ok(),
+                    Type::I32 => n.parse::<i32>().is_ok(),
+                    Type::I64 => n.parse::<i64>().is_ok(),
+                    _ => false,
+                };
+                let lit: TokenStream = n.parse().ok()?;
+                fits.then_some(lit)
+            }
+            _ => None,
+        }
+    };
+    let (a, b) = (int(l, r)?, int(r, l)?);
+    // Two values of possibly different integer types are compared as JSON instead.
+    if matches!((l, r), (OperandPlan::Value(x), OperandPlan::Value(y)) if x.ty != y.ty) {
+        return None;
+    }
+    Some((a, b))
+}
+
+fn op_tokens(op: Op) -> TokenStream {
+    match op {
+        Op::Eq => quote!(==),
+        Op::Ne => quote!(!=),
+        Op::Lt => quote!(<),
+        Op::Le => quote!(<=),
+        Op::Gt => quote!(>),
+        Op::Ge => quote!(>=),
+    }
+}
+
+fn literal_json(literal: &Literal) -> TokenStream {
+    let json = quote!(::arazzo_runtime::serde_json);
+    match literal {
+        Literal::Null => quote!(#json::Value::Null),
+        Literal::Bool(b) => quote!(#json::Value::Bool(#b)),
+        Literal::Str(s) => quote!(#json::Value::from(#s)),
+        Literal::Number(n) => number_json(n),
+    }
+}
+
+fn number_json(n: &str) -> TokenStream {
+    let json = quote!(::arazzo_runtime::serde_json);
+    match n.parse::<i64>() {
+        Ok(i) => {
+            let lit = Lit::i64_suffixed(i);
+            quote!(#json::Value::from(#lit))
+        }
+        Err(_) => {
+            let f: f64 = n.parse().unwrap_or_default();
+            let lit = Lit::f64_suffixed(f);
+            quote!(#json::Value::from(#lit))
+        }
+    }
+}
+
+fn operand_json(o: &OperandPlan) -> TokenStream {
+    match o {
+        OperandPlan::Value(v) => json_of(v),
+        OperandPlan::Literal(literal) => literal_json(literal),
+    }
+}
+
+/// A compiled criterion; regexes and JSONPath queries become `static`s compiled once.
+fn condition(c: &CondPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
+    match c {
+        CondPlan::Or(a, b) => {
+            let (a, b) = (condition(a, statics), condition(b, statics));
+            quote!((#a || #b))
+        }
+        CondPlan::And(a, b) => {
+            let (a, b) = (condition(a, statics), condition(b, statics));
+            quote!((#a && #b))
+        }
+        CondPlan::Not(a) => {
+            let a = condition(a, statics);
+            quote!(!(#a))
+        }
+        CondPlan::Compare(l, op, r) => match native(l, r) {
+            Some((l, r)) => {
+                let op = op_tokens(*op);
+                quote!(#l #op #r)
+            }
+            None => {
+                let (l, r) = (operand_json(l), operand_json(r));
+                let op = ident(&format!("{op:?}"));
+                quote!(::arazzo_runtime::criteria::compare(&#l, ::arazzo_runtime::criteria::Op::#op, &#r))
+            }
+        },
+        CondPlan::Truthy(OperandPlan::Value(v)) if v.ty == Type::Bool => {
+            value(&v.place, &quote!(STEP))
+        }
+        CondPlan::Truthy(OperandPlan::Literal(Literal::Bool(b))) => quote!(#b),
+        CondPlan::Truthy(o) => {
+            let json = operand_json(o);
+            quote!(::arazzo_runtime::criteria::is_true(&#json))
+        }
+        CondPlan::Regex { context, pattern } => {
+            let name = ident(&format!("CRITERION_{}", statics.len()));
+            statics.push(quote! {
+                static #name: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> =
+                    ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(#pattern));
+            });
+            let json = json_of(context);
+            quote!(#name.is_match(STEP, &#json)?)
+        }
+        CondPlan::JsonPath { context, query } => {
+            let name = ident(&format!("CRITERION_{}", statics.len()));
+            statics.push(quote! {
+                static #name: ::std::sync::LazyLock<::arazzo_runtime::criteria::JsonPath> =
+                    ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(#query));
+            });
+            let json = json_of(context);
+            quote!(#name.matches(STEP, &#json)?)
+        }
+    }
+}
+
+/// Tokens that build a `serde_json::Value`, inside a step (where `STEP` is defined).
+fn json_value(plan: &ValuePlan) -> TokenStream {
+    let json = quote!(::arazzo_runtime::serde_json);
+    match plan {
+        ValuePlan::Null => quote!(#json::Value::Null),
+        ValuePlan::Bool(b) => quote!(#json::Value::Bool(#b)),
+        ValuePlan::Number(n) => number_json(n),
+        ValuePlan::Str(s) => quote!(#json::Value::from(#s)),
+        ValuePlan::Array(items) => {
+            let items = items.iter().map(json_value);
+            quote!(#json::Value::Array(::std::vec![#(#items),*]))
+        }
+        ValuePlan::Object(entries) if entries.is_empty() => {
+            quote!(#json::Value::Object(#json::Map::new()))
+        }
+        ValuePlan::Object(entries) => {
+            let inserts = entries.iter().map(|(key, entry)| match entry {
+                ValuePlan::Ref(r) if r.ty.is_option() => {
+                    let access = value(&r.place, &quote!(STEP));
+                    quote! {
+                        if let ::std::option::Option::Some(value) = &#access {
+                            object.insert(#key.to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+                        }
+                    }
+                }
+                other => {
+                    let entry = json_value(other);
+                    quote!(object.insert(#key.to_owned(), #entry);)
+                }
+            });
+            quote! {
+                #json::Value::Object({
+                    let mut object = #json::Map::new();
+                    #(#inserts)*
+                    object
+                })
+            }
+        }
+        ValuePlan::Ref(r) => json_of(r),
+        ValuePlan::Template(parts) => {
+            let mut format = String::new();
+            let mut args = Vec::new();
+            for part in parts {
+                match part {
+                    TemplatePart::Text(t) => {
+                        format.push_str(&t.replace('{', "{{").replace('}', "}}"))
+                    }
+                    TemplatePart::Value(r) => {
+                        format.push_str("{}");
+                        let access = value(&r.place, &quote!(STEP));
+                        args.push(if displays_plainly(&r.ty) {
+                            access
+                        } else {
+                            quote!(::arazzo_runtime::text(&::arazzo_runtime::to_json(STEP, &#access)?))
+                        });
+                    }
+                }
+            }
+            quote!(#json::Value::String(::std::format!(#format, #(#args),*)))
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Success criteria: `simple` conditions, `regex` and `jsonpath`, checked and compiled.
+
+use crate::condition::{self, Condition, Literal, Op, Operand};
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, Expr};
+use crate::files::Span;
+use crate::model::arazzo::{Criterion, CriterionKind};
+use crate::plan::{CondPlan, OperandPlan, ValueRef};
+
+use super::values::{Ctx, StepContext};
+use super::{Resolver, WorkflowScope};
+
+/// The one JSONPath version besides RFC 9535 that Arazzo names.
+const GOESSNER: &str = "draft-goessner-dispatch-jsonpath-00";
+
+impl Resolver<'_, '_> {
+    /// Compiles one criterion of a step; returns it and, for `$statusCode == N`, the status it
+    /// expects (which picks the response schema that types the step's outputs).
+    pub(super) fn criterion(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &StepContext,
+        criterion: &Criterion,
+    ) -> Option<(CondPlan, Option<u16>)> {
+        let ctx = Ctx::Response(step);
+        let text = &criterion.condition.value;
+        let span = criterion.condition.span;
+        match &criterion.kind.value {
+            CriterionKind::Simple => {
+                if let Some(context) = &criterion.context {
+                    self.error(
+                        Diagnostic::warning(
+                            context.span,
+                            "`context` has no effect on a `simple` criterion; it is ignored",
+                        )
+                        .with_help("a `simple` condition names the values it compares itself"),
+                    );
+                }
+                let parsed = match condition::parse(text) {
+                    Ok(parsed) => parsed,
+                    Err(error) => {
+                        let d = self.parse_error(span, text, error, "condition");
+                        self.error(d);
+                        return None;
+                    }
+                };
+                let expected = match &parsed {
+                    Condition::Compare(
+                        Operand::Expr(Expr::StatusCode, access),
+                        Op::Eq,
+                        Operand::Literal(Literal::Number(n)),
+                    ) if access.is_empty() => n.parse().ok(),
+                    _ => None,
+                };
+                let plan = self.condition(scope, ctx, span, text, &parsed)?;
+                Some((plan, expected))
+            }
+            CriterionKind::Regex => {
+                let context = self.criterion_context(scope, ctx, criterion, "regex")?;
+                if text.contains("{$") {
+                    let here = self.inner_span(span, 0, text.len());
+                    self.error(super::unsupported(
+                        here,
+                        "an expression embedded in a regex pattern",
+                    ));
+                    return None;
+                }
+                if let Err(error) = regex::Regex::new(text) {
+                    let here = self.inner_span(span, 0, text.len());
+                    let message = error.to_string();
+                    let detail = message.lines().last().unwrap_or(&message).trim().to_owned();
+                    self.error(
+                        Diagnostic::error(here, format!("invalid regular expression `{text}`: {detail}"))
+                            .with_help("patterns use the syntax of the Rust `regex` crate (no look-around or back-references)"),
+                    );
+                    return None;
+                }
+                Some((
+                    CondPlan::Regex {
+                        context,
+                        pattern: text.clone(),
+                    },
+                    None,
+                ))
+            }
+            CriterionKind::JsonPath(version) => {
+                match version.as_deref() {
+                    None => {}
+                    Some(GOESSNER) => self.error(
+                        Diagnostic::warning(
+                            criterion.kind.span,
+                            format!("JSONPath version `{GOESSNER}` is evaluated as RFC 9535"),
+                        )
+                        .with_help("queries in the common subset behave the same; Goessner-only syntax is reported as an error"),
+                    ),
+                    Some(other) => {
+                        self.error(
+                            Diagnostic::error(criterion.kind.span, format!("unknown JSONPath version `{other}`"))
+                                .with_help(format!("leave `version` out for RFC 9535, or write `{GOESSNER}`")),
+                        );
+                        return None;
+                    }
+                }
+                let context = self.criterion_context(scope, ctx, criterion, "jsonpath")?;
+                if let Err(error) = serde_json_path::JsonPath::parse(text) {
+                    let here = self.inner_span(span, 0, text.len());
+                    let mut d = Diagnostic::error(
+                        here,
+                        format!("invalid JSONPath query `{text}`: {error}"),
+                    );
+                    if [" == ", " != ", " > ", " < ", ">=", "<="]
+                        .iter()
+                        .any(|op| text.contains(op))
+                        && !text.contains("[?")
+                    {
+                        d = d.with_help(
+                            "a jsonpath criterion is an RFC 9535 query that holds when it selects something; \
+                             compare inside a filter (`$[?@.status == 'done']`) or write a `simple` condition",
+                        );
+                    }
+                    self.error(d);
+                    return None;
+                }
+                Some((
+                    CondPlan::JsonPath {
+                        context,
+                        query: text.clone(),
+                    },
+                    None,
+                ))
+            }
+            CriterionKind::XPath(_) => {
+                self.error(
+                    Diagnostic::error(criterion.kind.span, format!("xpath criterion `{text}` is not supported"))
+                        .with_label("no maintained Rust crate implements XPath 3.1")
+                        .with_help("for an XML body, a `regex` criterion on `$response.body` can often check the same thing"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The `context` of a `regex` or `jsonpath` criterion: a whole runtime expression.
+    fn criterion_context(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        criterion: &Criterion,
+        kind: &str,
+    ) -> Option<ValueRef> {
+        let Some(context) = &criterion.context else {
+            self.error(
+                Diagnostic::error(
+                    criterion.kind.span,
+                    format!("a `{kind}` criterion needs a `context`"),
+                )
+                .with_help("name the value it applies to, e.g. `context: $response.body`"),
+            );
+            return None;
+        };
+        match expr::parse_template(&context.value) {
+            Ok(expr::Template::Whole(_)) | Err(_) => self.value_expression(scope, ctx, context),
+            Ok(_) => {
+                self.error(
+                    Diagnostic::error(
+                        context.span,
+                        "a criterion's `context` must be a runtime expression",
+                    )
+                    .with_help("e.g. `$response.body` or `$statusCode`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn condition(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        span: Span,
+        text: &str,
+        condition: &Condition,
+    ) -> Option<CondPlan> {
+        let both = |this: &mut Self, a: &Condition, b: &Condition| {
+            let a = this.condition(scope, ctx, span, text, a);
+            let b = this.condition(scope, ctx, span, text, b);
+            Some((Box::new(a?), Box::new(b?)))
+        };
+        Some(match condition {
+            Condition::Or(a, b) => {
+                let (a, b) = both(self, a, b)?;
+                CondPlan::Or(a, b)
+            }
+            Condition::And(a, b) => {
+                let (a, b) = both(self, a, b)?;
+                CondPlan::And(a, b)
+            }
+            Condition::Not(a) => {
+                CondPlan::Not(Box::new(self.condition(scope, ctx, span, text, a)?))
+            }
+            Condition::Compare(left, op, right) => {
+                let left = self.operand(scope, ctx, span, text, left);
+                let right = self.operand(scope, ctx, span, text, right);
+                CondPlan::Compare(left?, *op, right?)
+            }
+            Condition::Operand(operand) => {
+                CondPlan::Truthy(self.operand(scope, ctx, span, text, operand)?)
+            }
+        })
+    }
+
+    fn operand(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        span: Span,
+        text: &str,
+        operand: &Operand,
+    ) -> Option<OperandPlan> {
+        match operand {
+            Operand::Literal(literal) => Some(OperandPlan::Literal(literal.clone())),
+            Operand::Expr(expr, access) => {
+                // Point at the expression inside the condition where it can be found.
+                let shown = expr.to_string();
+                let here = match text.find(&shown) {
+                    Some(offset) => self.inner_span(span, offset, shown.len()),
+                    None => self.inner_span(span, 0, text.len()),
+                };
+                self.bind(scope, ctx, expr, access, here)
+                    .map(OperandPlan::Value)
+            }
+            Operand::Group(inner) => {
+                // A parenthesised condition used as a value: compare its truth.
+                let here = self.inner_span(span, 0, text.len());
+                let _ = inner;
+                self.error(
+                    Diagnostic::error(here, "a parenthesised condition cannot be compared with a value")
+                        .with_help("compare values inside the parentheses, and combine conditions with `&&`, `||` and `!`"),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! Binding runtime expressions to the values they read, checked against what exists at that
+//! point of the workflow.
+
+use crate::condition::Access;
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, WorkflowField};
+use crate::files::Span;
+use crate::model::arazzo::{SourceKind, Spanned};
+use crate::node::{Node, Value};
+use crate::plan::{Place, TemplatePart, Type, ValuePlan, ValueRef};
+use crate::suggest::did_you_mean;
+
+use super::{Resolver, WorkflowScope, unsupported};
+
+/// Where an expression is evaluated, which decides what it may read.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Ctx<'s> {
+    /// Building a step's request: inputs, earlier steps, sources.
+    Request(&'s StepContext),
+    /// After a step's response (its `successCriteria` and `outputs`): also the exchange.
+    Response(&'s StepContext),
+    /// The workflow's `outputs`: inputs, steps, earlier outputs.
+    WorkflowOutputs,
+}
+
+/// What a step's own exchange offers to expressions.
+#[derive(Debug)]
+pub(super) struct StepContext {
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The content type of the body the step sends, if it sends one.
+    pub body_type: Option<String>,
+}
+
+impl Resolver<'_, '_> {
+    /// A JSON template: literals stay, strings that are expressions are bound.
+    pub(super) fn value_plan(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        node: &Node,
+    ) -> Option<ValuePlan> {
+        Some(match &node.value {
+            Value::Null => ValuePlan::Null,
+            Value::Bool(b) => ValuePlan::Bool(*b),
+            Value::Int(i) => ValuePlan::Number(i.to_string()),
+            Value::Float(f) if f.is_finite() => ValuePlan::Number(f.to_string()),
+            Value::Float(_) => {
+                self.error(Diagnostic::error(
+                    node.span,
+                    "JSON has no infinite or NaN numbers",
+                ));
+                return None;
+            }
+            Value::Str(text) => match expr::parse_template(text) {
+                Ok(Template::Literal(s)) => ValuePlan::Str(s),
+                Ok(Template::Whole(expr)) => {
+                    let here = self.inner_span(node.span, 0, text.len());
+                    ValuePlan::Ref(self.bind(scope, ctx, &expr, &[], here)?)
+                }
+                Ok(Template::Interpolated(parts)) => {
+                    ValuePlan::Template(self.template_parts(scope, ctx, node.span, text, parts)?)
+                }
+                Err(error) => {
+                    let d = self.parse_error(node.span, text, error, "runtime expression");
+                    self.error(d);
+                    return None;
+                }
+            },
+            Value::Seq(items) => {
+                let items: Vec<_> = items
+                    .iter()
+                    .map(|i| self.value_plan(scope, ctx, i))
+                    .collect();
+                ValuePlan::Array(items.into_iter().collect::<Option<_>>()?)
+            }
+            Value::Map(entries) => {
+                let entries: Vec<_> = entries
+                    .iter()
+                    .map(|(k, v)| self.value_plan(scope, ctx, v).map(|v| (k.name.clone(), v)))
+                    .collect();
+                ValuePlan::Object(entries.into_iter().collect::<Option<_>>()?)
+            }
+        })
+    }
+
+    fn template_parts(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        span: Span,
+        text: &str,
+        parts: Vec<expr::Part>,
+    ) -> Option<Vec<TemplatePart>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for part in parts {
+            match part {
+                expr::Part::Literal(s) => out.push(TemplatePart::Text(s)),
+                expr::Part::Expr(e, offset) => {
+                    let here = self.inner_span(span, offset, e.to_string().len());
+                    match self.bind(scope, ctx, &e, &[], here) {
+                        Some(value) => out.push(TemplatePart::Value(value)),
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        let _ = text;
+        ok.then_some(out)
+    }
+
+    /// Binds a whole-value expression written at `text`.
+    pub(super) fn value_expression(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        text: &Spanned<String>,
+    ) -> Option<ValueRef> {
+        match expr::parse(&text.value) {
+            Ok(expr) => {
+                let here = self.inner_span(text.span, 0, text.value.len());
+                self.bind(scope, ctx, &expr, &[], here)
+            }
+            Err(error) => {
+                let d = self.parse_error(text.span, &text.value, error, "runtime expression");
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    /// Binds an expression, with the `.name` / `[index]` accesses a condition wrote after it.
+    pub(super) fn bind(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        expr: &Expr,
+        access: &[Access],
+        here: Span,
+    ) -> Option<ValueRef> {
+        let exchange = match ctx {
+            Ctx::Response(step) => Some(step),
+            _ => None,
+        };
+        let step_context = match ctx {
+            Ctx::Request(step) | Ctx::Response(step) => Some(step),
+            Ctx::WorkflowOutputs => None,
+        };
+        // `.name` and `[index]` extend a pointer; they need a value that has parts.
+        let extend = |pointer: Option<&Pointer>| -> Pointer {
+            let mut tokens = pointer.map(|p| p.0.clone()).unwrap_or_default();
+            tokens.extend(access.iter().map(|a| match a {
+                Access::Field(name) => name.clone(),
+                Access::Index(i) => i.to_string(),
+            }));
+            Pointer(tokens)
+        };
+        let no_access = |this: &mut Self, what: &str| -> bool {
+            if access.is_empty() {
+                return true;
+            }
+            this.error(Diagnostic::error(
+                here,
+                format!("`{expr}` is {what}; it has no properties to read with `.` or `[…]`"),
+            ));
+            false
+        };
+        let needs_exchange = |this: &mut Self| -> bool {
+            if exchange.is_some() {
+                return true;
+            }
+            let where_ = match ctx {
+                Ctx::Request(_) => "while the step's request is being built",
+                _ => "in a workflow's outputs",
+            };
+            this.error(
+                Diagnostic::error(here, format!("`{expr}` has no value {where_}"))
+                    .with_help("the current step's request and response are readable in its `successCriteria` and `outputs`"),
+            );
+            false
+        };
+        let pointer_or_none = |p: Pointer| (!p.is_root()).then(|| p.to_string());
+        let value = match expr {
+            Expr::Inputs { name, pointer } => {
+                let Some((field, ty)) = scope.inputs.get(name) else {
+                    let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
+                        .with_label("not a property of this workflow's `inputs` schema");
+                    if let Some(s) =
+                        did_you_mean(name, scope.input_names.iter().map(String::as_str))
+                    {
+                        d = d.with_help(format!("did you mean `$inputs.{s}`?"));
+                    }
+                    self.error(d);
+                    return None;
+                };
+                let pointer = pointer_or_none(extend(pointer.as_ref()));
+                let ty = if pointer.is_some() {
+                    Type::Json.optional()
+                } else {
+                    ty.clone()
+                };
+                ValueRef {
+                    place: Place::Input {
+                        field: field.clone(),
+                        pointer,
+                    },
+                    ty,
+                }
+            }
+            Expr::StepOutput {
+                step,
+                name,
+                pointer,
+            } => {
+                let (var, outputs) = self.step_outputs(scope, step, here)?;
+                let Some((field, ty)) = outputs.get(name) else {
+                    let mut d =
+                        Diagnostic::error(here, format!("step `{step}` has no output `{name}`"));
+                    d = match did_you_mean(name, outputs.keys().map(String::as_str)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!(
+                            "declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"
+                        )),
+                    };
+                    self.error(d);
+                    return None;
+                };
+                let pointer = pointer_or_none(extend(pointer.as_ref()));
+                let ty = if pointer.is_some() {
+                    Type::Json.optional()
+                } else {
+                    ty.clone()
+                };
+                ValueRef {
+                    place: Place::StepOutput {
+                        step: var.clone(),
+                        field: field.clone(),
+                        pointer,
+                    },
+                    ty,
+                }
+            }
+            Expr::Workflow {
+                workflow,
+                field,
+                name,
+                pointer,
+            } => {
+                if *workflow == scope.workflow_id && *field == WorkflowField::Inputs {
+                    let inputs = Expr::Inputs {
+                        name: name.clone(),
+                        pointer: pointer.clone(),
+                    };
+                    return self.bind(scope, ctx, &inputs, access, here);
+                }
+                if !scope.workflow_ids.contains(workflow) {
+                    let mut d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"));
+                    if let Some(s) =
+                        did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str))
+                    {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                    return None;
+                }
+                self.error(
+                    unsupported(here, "reading another workflow's inputs or outputs")
+                        .with_help("another workflow's values are only there when it ran first, through `dependsOn` or a `workflowId` step"),
+                );
+                return None;
+            }
+            Expr::Outputs { name, pointer } => {
+                if !matches!(ctx, Ctx::WorkflowOutputs) {
+                    self.error(
+                        Diagnostic::error(here, format!("`{expr}` reads this workflow's outputs, which exist only when it ends"))
+                            .with_help("read the step output it comes from: `$steps.<stepId>.outputs.<name>`"),
+                    );
+                    return None;
+                }
+                let Some(earlier) = scope.outputs.get(name) else {
+                    self.error(
+                        Diagnostic::error(
+                            here,
+                            format!("no output `{name}` is defined before this one"),
+                        )
+                        .with_help("an output can read the outputs listed above it"),
+                    );
+                    return None;
+                };
+                if pointer.is_none() && access.is_empty() {
+                    return Some(earlier.clone());
+                }
+                let pointer = extend(pointer.as_ref()).to_string();
+                match &earlier.place {
+                    Place::Input {
+                        field,
+                        pointer: None,
+                    } => ValueRef {
+                        place: Place::Input {
+                            field: field.clone(),
+                            pointer: Some(pointer),
+                        },
+                        ty: Type::Json.optional(),
+                    },
+                    Place::StepOutput {
+                        step,
+                        field,
+                        pointer: None,
+                    } => ValueRef {
+                        place: Place::StepOutput {
+                            step: step.clone(),
+                            field: field.clone(),
+                            pointer: Some(pointer),
+                        },
+                        ty: Type::Json.optional(),
+                    },
+                    _ => {
+                        self.error(unsupported(
+                            here,
+                            "a JSON pointer into an output that is itself a part of a value",
+                        ));
+                        return None;
+                    }
+                }
+            }
+            Expr::StatusCode => {
+                if !needs_exchange(self) || !no_access(self, "a number") {
+                    return None;
+                }
+                ValueRef {
+                    place: Place::StatusCode,
+                    ty: Type::U16,
+                }
+            }
+            Expr::Url => {
+                if !needs_exchange(self) || !no_access(self, "a string") {
+                    return None;
+                }
+                ValueRef {
+                    place: Place::Url,
+                    ty: Type::String,
+                }
+            }
+            Expr::Method => {
+                let Some(step) = step_context else {
+                    self.error(Diagnostic::error(
+                        here,
+                        "`$method` has no value in a workflow's outputs",
+                    ));
+                    return None;
+                };
+                if !no_access(self, "a string") {
+                    return None;
+                }
+                ValueRef {
+                    place: Place::Const(step.method.clone()),
+                    ty: Type::String,
+                }
+            }
+            Expr::Response(source) => {
+                if !needs_exchange(self) {
+                    return None;
+                }
+                match source {
+                    Source::Body(pointer) => ValueRef {
+                        place: Place::ResponseBody(extend(pointer.as_ref()).to_string()),
+                        ty: Type::Json.optional(),
+                    },
+                    Source::Header(name) => {
+                        if !no_access(self, "a string") {
+                            return None;
+                        }
+                        ValueRef {
+                            place: Place::ResponseHeader(name.clone()),
+                            ty: Type::String.optional(),
+                        }
+                    }
+                    Source::Query(_) | Source::Path(_) => {
+                        self.error(
+                            Diagnostic::error(
+                                here,
+                                format!("`{expr}`: a response has no query or path parameters"),
+                            )
+                            .with_help(
+                                "a response offers `$response.body` and `$response.header.<name>`",
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Expr::Request(source) => {
+                let step = match exchange {
+                    Some(step) => step,
+                    None => {
+                        needs_exchange(self);
+                        return None;
+                    }
+                };
+                match source {
+                    Source::Body(pointer) => {
+                        if step.body_type.is_none() {
+                            self.error(Diagnostic::error(
+                                here,
+                                format!("`{expr}`: this step sends no body"),
+                            ));
+                            return None;
+                        }
+                        ValueRef {
+                            place: Place::RequestBody(extend(pointer.as_ref()).to_string()),
+                            ty: Type::Json.optional(),
+                        }
+                    }
+                    Source::Header(name) => {
+                        if !no_access(self, "a string") {
+                            return None;
+                        }
+                        if name.eq_ignore_ascii_case("authorization") {
+                            self.error(
+                                Diagnostic::error(here, "`$request.header.Authorization` would expose the step's credentials")
+                                    .with_help("credentials are never readable by a workflow"),
+                            );
+                            return None;
+                        }
+                        match (&step.body_type, name.eq_ignore_ascii_case("content-type")) {
+                            (Some(content_type), true) => ValueRef {
+                                place: Place::Const(content_type.clone()),
+                                ty: Type::String,
+                            },
+                            _ => {
+                                self.error(
+                                    Diagnostic::error(here, format!("`{expr}`: this step sends no header `{name}`"))
+                                        .with_help("header parameters are not supported by this version of arazzo-codegen"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    Source::Query(name) | Source::Path(name) => {
+                        let kind = if matches!(source, Source::Query(_)) {
+                            "query"
+                        } else {
+                            "path"
+                        };
+                        self.error(
+                            Diagnostic::error(
+                                here,
+                                format!("`{expr}`: this step has no {kind} parameter `{name}`"),
+                            )
+                            .with_help(
+                                "parameters are not supported by this version of arazzo-codegen",
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Expr::SourceDescription { source, reference } => {
+                let Some((field, kind)) = scope.sources.get(source) else {
+                    let mut d =
+                        Diagnostic::error(here, format!("unknown source description `{source}`"));
+                    if let Some(s) = did_you_mean(source, scope.sources.keys().map(String::as_str))
+                    {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                    return None;
+                };
+                if !no_access(self, "a string") {
+                    return None;
+                }
+                match (reference.as_str(), field) {
+                    ("url", Some(field)) => ValueRef {
+                        place: Place::SourceUrl(field.clone()),
+                        ty: Type::String,
+                    },
+                    ("name", _) => ValueRef {
+                        place: Place::Const(source.clone()),
+                        ty: Type::String,
+                    },
+                    ("type", _) => {
+                        let kind = match kind {
+                            SourceKind::OpenApi => "openapi",
+                            SourceKind::Arazzo => "arazzo",
+                        };
+                        ValueRef {
+                            place: Place::Const(kind.to_owned()),
+                            ty: Type::String,
+                        }
+                    }
+                    ("url", None) => {
+                        self.error(unsupported(
+                            here,
+                            "the `url` of an Arazzo source as a value",
+                        ));
+                        return None;
+                    }
+                    _ => {
+                        self.error(
+                            Diagnostic::error(here, format!("`{expr}` is not a value"))
+                                .with_help("a source description offers `url`, `name` and `type`; `$sourceDescriptions.<name>.<operationId>` belongs in a step's `operationId`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Expr::Component { kind, .. } => {
+                let field = match kind {
+                    ComponentKind::Parameters => "a parameter's",
+                    ComponentKind::SuccessActions | ComponentKind::FailureActions => "an action's",
+                    ComponentKind::Inputs => "a `$ref` in",
+                };
+                self.error(
+                    Diagnostic::error(here, format!("`{expr}` is not a value"))
+                        .with_help(format!("components are reused by reference: it belongs in {field} `reference` field")),
+                );
+                return None;
+            }
+        };
+        Some(value)
+    }
+
+    /// An earlier step's variable and outputs, or a diagnostic.
+    fn step_outputs<'s>(
+        &mut self,
+        scope: &'s WorkflowScope,
+        step: &str,
+        here: Span,
+    ) -> Option<&'s (String, super::Fields)> {
+        if let Some(found) = scope.steps.get(step) {
+            return Some(found);
+        }
+        let d = if scope.current_step.as_deref() == Some(step) {
+            Diagnostic::error(here, format!("step `{step}` reads its own outputs")).with_help(
+                "inside a step, read its response directly: `$response.body#/…`, `$statusCode`",
+            )
+        } else if scope.all_step_ids.contains(step) {
+            Diagnostic::error(here, format!("step `{step}` has not run yet at this point"))
+                .with_help("a step can only read the outputs of the steps before it")
+        } else {
+            let mut d = Diagnostic::error(here, format!("unknown step `{step}`"));
+            if let Some(s) = did_you_mean(step, scope.all_step_ids.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            d
+        };
+        self.error(d);
+        None
+    }
+}
