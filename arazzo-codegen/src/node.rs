@@ -298,8 +298,10 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         ..
                     }) => (
                         Node {
+                            // The parser reports a block mapping's start after its first key;
+                            // the first key is where a reader sees the mapping begin.
+                            span: entries.first().map_or(start, |(key, _)| key.span),
                             value: Value::Map(entries),
-                            span: start,
                         },
                         anchor,
                     ),

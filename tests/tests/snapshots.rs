@@ -57,3 +57,9 @@ fn the_macro_expands_to_the_same_code_as_build_rs() {
             && tracking.contains("stytch-consumer-openapi.yml")
     );
 }
+
+#[test]
+fn expressions_and_criteria() {
+    let code = generate("tests/fixtures/expressions/expressions.arazzo.yaml");
+    expectorate::assert_contents("snapshots/expressions.rs", &code);
+}

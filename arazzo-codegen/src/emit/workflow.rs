@@ -101,16 +101,52 @@ fn value(place: &Place, step: &TokenStream) -> TokenStream {
     }
 }
 
-/// The value as a `serde_json::Value`, inside a step.
+/// The value as a `serde_json::Value`, inside a step (absent values are `null`).
 fn json_of(r: &ValueRef) -> TokenStream {
+    let json = quote!(::arazzo_runtime::serde_json);
     match &r.place {
+        Place::Input {
+            pointer: Some(_), ..
+        }
+        | Place::StepOutput {
+            pointer: Some(_), ..
+        } => {
+            let value = value(&r.place, &quote!(STEP));
+            quote!(#value.unwrap_or_default())
+        }
+        Place::Input { .. } | Place::StepOutput { .. } => {
+            let value = value(&r.place, &quote!(STEP));
+            quote!(::arazzo_runtime::to_json(STEP, &#value)?)
+        }
+        Place::StatusCode => quote!(#json::Value::from(response.status())),
         Place::ResponseBody(pointer) => {
             quote!(response.body_at(#pointer).cloned().unwrap_or_default())
         }
+        Place::ResponseHeader(name) => quote!(#json::Value::from(response.header(#name))),
         Place::RequestBody(pointer) => quote!(body.pointer(#pointer).cloned().unwrap_or_default()),
-        place => {
-            let value = value(place, &quote!(STEP));
-            quote!(::arazzo_runtime::to_json(STEP, &#value)?)
+        Place::Url => quote!(#json::Value::from(response.url())),
+        Place::SourceUrl(field) => {
+            let field = ident(field);
+            quote!(#json::Value::from(client.#field.as_str()))
+        }
+        Place::Const(text) => quote!(#json::Value::from(#text)),
+    }
+}
+
+/// A template's argument for a value: its text (a string as it is, `null` as nothing, anything
+/// else as JSON).
+fn template_arg(r: &ValueRef) -> TokenStream {
+    match &r.place {
+        Place::SourceUrl(field) => {
+            let field = ident(field);
+            quote!(client.#field)
+        }
+        Place::Url => quote!(response.url()),
+        Place::StatusCode => quote!(response.status()),
+        place if displays_plainly(&r.ty) => value(place, &quote!(STEP)),
+        _ => {
+            let json = json_of(r);
+            quote!(::arazzo_runtime::text(&#json))
         }
     }
 }
@@ -553,7 +589,7 @@ fn json_value(plan: &ValuePlan) -> TokenStream {
         ValuePlan::Str(s) => quote!(#json::Value::from(#s)),
         ValuePlan::Array(items) => {
             let items = items.iter().map(json_value);
-            quote!(#json::Value::Array(::std::vec![#(#items),*]))
+            quote!(#json::Value::Array(::std::vec::Vec::from([#(#items),*])))
         }
         ValuePlan::Object(entries) if entries.is_empty() => {
             quote!(#json::Value::Object(#json::Map::new()))
@@ -583,25 +619,51 @@ fn json_value(plan: &ValuePlan) -> TokenStream {
         }
         ValuePlan::Ref(r) => json_of(r),
         ValuePlan::Template(parts) => {
-            let mut format = String::new();
-            let mut args = Vec::new();
-            for part in parts {
-                match part {
-                    TemplatePart::Text(t) => {
-                        format.push_str(&t.replace('{', "{{").replace('}', "}}"))
-                    }
-                    TemplatePart::Value(r) => {
-                        format.push_str("{}");
-                        let access = value(&r.place, &quote!(STEP));
-                        args.push(if displays_plainly(&r.ty) {
-                            access
-                        } else {
-                            quote!(::arazzo_runtime::text(&::arazzo_runtime::to_json(STEP, &#access)?))
-                        });
-                    }
-                }
-            }
-            quote!(#json::Value::String(::std::format!(#format, #(#args),*)))
+            let text = template(parts);
+            quote!(#json::Value::String(#text))
         }
     }
+}
+
+/// A `String` expression for a template: its text with each value's text in place.
+fn template(parts: &[TemplatePart]) -> TokenStream {
+    let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
+    let mut positional = String::new();
+    let mut named = String::new();
+    let mut args = Vec::new();
+    for part in parts {
+        match part {
+            // Literal text, and values known now, are written into the format string itself.
+            TemplatePart::Text(text)
+            | TemplatePart::Value(ValueRef {
+                place: Place::Const(text),
+                ..
+            }) => {
+                positional.push_str(&escape(text));
+                named.push_str(&escape(text));
+            }
+            TemplatePart::Value(r) => {
+                positional.push_str("{}");
+                named.push_str(&format!("{{part_{}}}", args.len()));
+                args.push(template_arg(r));
+            }
+        }
+    }
+    if args.is_empty() {
+        return quote!(#positional.to_owned());
+    }
+    if positional == "{}" {
+        let arg = &args[0];
+        return quote!(::std::string::ToString::to_string(&#arg));
+    }
+    // Field accesses read well inside `format!`; anything longer gets a name first, so that it
+    // is laid out as code rather than as macro input.
+    if args.iter().all(|arg| !arg.to_string().contains('(')) {
+        return quote!(::std::format!(#positional, #(#args),*));
+    }
+    let names = (0..args.len()).map(|i| ident(&format!("part_{i}")));
+    quote!({
+        #(let #names = #args;)*
+        ::std::format!(#named)
+    })
 }
