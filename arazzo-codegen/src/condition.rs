@@ -336,6 +336,79 @@ mod tests {
         assert_eq!(s, "it's");
     }
 
+    fn number(n: &str) -> Operand {
+        Operand::Literal(Literal::Number(n.into()))
+    }
+
+    fn status() -> Operand {
+        Operand::Expr(Expr::StatusCode, vec![])
+    }
+
+    #[test]
+    fn precedence_and_literals() {
+        // `||` binds loosest, then `&&`, then `!`.
+        let Ok(Condition::Or(a, b)) =
+            parse("$statusCode == 1 || $statusCode == 2 && !($statusCode == 3)")
+        else {
+            panic!("an or at the top");
+        };
+        assert_eq!(*a, Condition::Compare(status(), Op::Eq, number("1")));
+        let Condition::And(_, c) = *b else {
+            panic!("and under or")
+        };
+        assert!(matches!(*c, Condition::Not(_)));
+        for (text, literal) in [
+            ("$statusCode == -1", Literal::Number("-1".into())),
+            ("$statusCode == 2.5e3", Literal::Number("2.5e3".into())),
+            ("$statusCode == null", Literal::Null),
+            ("$statusCode == true", Literal::Bool(true)),
+            ("$statusCode == ''", Literal::Str(String::new())),
+            ("$statusCode=='a b'", Literal::Str("a b".into())),
+        ] {
+            assert_eq!(
+                parse(text),
+                Ok(Condition::Compare(
+                    status(),
+                    Op::Eq,
+                    Operand::Literal(literal)
+                )),
+                "{text}"
+            );
+        }
+        for (text, op) in [
+            ("<", Op::Lt),
+            ("<=", Op::Le),
+            (">", Op::Gt),
+            (">=", Op::Ge),
+            ("!=", Op::Ne),
+        ] {
+            assert_eq!(
+                parse(&format!("$statusCode {text} 1")),
+                Ok(Condition::Compare(status(), op, number("1")))
+            );
+        }
+        assert_eq!(
+            parse("$inputs.flag"),
+            Ok(Condition::Operand(Operand::Expr(
+                Expr::Inputs {
+                    name: "flag".into(),
+                    pointer: None
+                },
+                vec![]
+            )))
+        );
+        assert_eq!(
+            parse("  ( ( $statusCode == 1 ) )  "),
+            Ok(Condition::Compare(status(), Op::Eq, number("1")))
+        );
+        let Ok(Condition::Compare(Operand::Expr(_, access), ..)) =
+            parse("$response.body#/a[2].b-c == 1")
+        else {
+            panic!("accesses after a pointer");
+        };
+        assert_eq!(access, vec![Access::Index(2), Access::Field("b-c".into())]);
+    }
+
     #[test]
     fn rejects_malformed() {
         for (text, needle) in [
@@ -346,6 +419,15 @@ mod tests {
             ("$statusCode == 'x", "unterminated"),
             ("$statusCode = 200", "unexpected"),
             ("$statusCode == abc", "is not a value"),
+            (
+                "$response.body.items contains 'x'",
+                "unexpected `contains 'x'`",
+            ),
+            ("$response.body#/a[x] == 1", "expected an index"),
+            ("$response.body#/a[1 == 1", "expected `]`"),
+            ("$response.body. == 1", "expected a property name"),
+            ("", "expected a value"),
+            ("&& $statusCode == 1", "unexpected `&`"),
         ] {
             let error = parse(text).expect_err(text);
             assert!(error.message.contains(needle), "{text}: {}", error.message);

@@ -227,10 +227,20 @@ pub fn looks_like_expression(text: &str) -> bool {
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let (expr, used) = parse_prefix(text, Mode::Value)?;
     if used != text.len() {
-        return Err(ParseError::new(
-            used,
-            format!("unexpected `{}` after the expression", &text[used..]),
-        ));
+        let rest = &text[used..];
+        let mut error = ParseError::new(used, format!("unexpected `{rest}` after the expression"));
+        // `$response.body.a.b` is a common way of writing `$response.body#/a/b`.
+        if let (
+            Expr::Response(Source::Body(None)) | Expr::Request(Source::Body(None)),
+            Some(path),
+        ) = (&expr, rest.strip_prefix('.'))
+        {
+            let pointer: String = path.split('.').map(|p| format!("/{p}")).collect();
+            error = error.help(format!(
+                "point into the body with a JSON pointer: `{expr}#{pointer}`"
+            ));
+        }
+        return Err(error);
     }
     Ok(expr)
 }
@@ -388,10 +398,12 @@ pub fn parse_prefix(text: &str, mode: Mode) -> Result<(Expr, usize), ParseError>
             c.expect(".", "after `$steps`")?;
             let step = c.name(true, "a step id after `$steps.`")?;
             if !c.eat(".outputs.") {
+                let rest = c.rest().strip_prefix('.').filter(|r| !r.is_empty());
+                let example = rest.unwrap_or("<name>");
                 return Err(c
                     .error("expected `.outputs.<name>` after the step id")
                     .help(format!(
-                        "a step's values are reached as `$steps.{step}.outputs.<name>`"
+                        "a step's values are its outputs: `$steps.{step}.outputs.{example}`"
                     )));
             }
             let name = c.name(false, "an output name")?;
@@ -673,6 +685,138 @@ mod tests {
         }
     }
 
+    /// Each production of the grammar, valid and not, with what it parses to.
+    #[test]
+    fn production_table() {
+        let valid: &[(&str, Expr)] = &[
+            (
+                "$request.header.X-Rate-Limit",
+                Expr::Request(Source::Header("X-Rate-Limit".into())),
+            ),
+            (
+                "$response.header.a!#$%&'*+-.^_`|~9",
+                Expr::Response(Source::Header("a!#$%&'*+-.^_`|~9".into())),
+            ),
+            (
+                "$request.query.page.size",
+                Expr::Request(Source::Query("page.size".into())),
+            ),
+            (
+                "$response.body#",
+                Expr::Response(Source::Body(Some(Pointer(vec![])))),
+            ),
+            (
+                "$response.body#/",
+                Expr::Response(Source::Body(Some(Pointer(vec![String::new()])))),
+            ),
+            (
+                "$response.body#/a~1b/~0c/0",
+                Expr::Response(Source::Body(Some(Pointer(vec![
+                    "a/b".into(),
+                    "~c".into(),
+                    "0".into(),
+                ])))),
+            ),
+            (
+                "$inputs.a.b",
+                Expr::Inputs {
+                    name: "a.b".into(),
+                    pointer: None,
+                },
+            ),
+            (
+                "$inputs.x#/0",
+                Expr::Inputs {
+                    name: "x".into(),
+                    pointer: Some(Pointer(vec!["0".into()])),
+                },
+            ),
+            (
+                "$outputs.a-b_c",
+                Expr::Outputs {
+                    name: "a-b_c".into(),
+                    pointer: None,
+                },
+            ),
+            (
+                "$steps.step-1_a.outputs.a.b#/c",
+                Expr::StepOutput {
+                    step: "step-1_a".into(),
+                    name: "a.b".into(),
+                    pointer: Some(Pointer(vec!["c".into()])),
+                },
+            ),
+            (
+                "$workflows.w.outputs.o#/x",
+                Expr::Workflow {
+                    workflow: "w".into(),
+                    field: WorkflowField::Outputs,
+                    name: "o".into(),
+                    pointer: Some(Pointer(vec!["x".into()])),
+                },
+            ),
+            (
+                "$sourceDescriptions.petStore.find.pets.by-id",
+                Expr::SourceDescription {
+                    source: "petStore".into(),
+                    reference: "find.pets.by-id".into(),
+                },
+            ),
+            (
+                "$components.parameters.page.size",
+                Expr::Component {
+                    kind: ComponentKind::Parameters,
+                    name: "page.size".into(),
+                },
+            ),
+        ];
+        for (text, expected) in valid {
+            assert_eq!(parse(text).as_ref(), Ok(expected), "{text}");
+        }
+        let invalid = [
+            "$steps..outputs.x",
+            "$steps.x.outputs.",
+            "$steps.a.b.outputs.c",
+            "$workflows.w.inputs",
+            "$workflows.w.steps.x",
+            "$sourceDescriptions.s",
+            "$sourceDescriptions.s.",
+            "$sourceDescriptions.museum-api#/paths/~1x/get",
+            "$components.parameters",
+            "$components.parameters.",
+            "$request.header.",
+            "$request.query.",
+            "$request.path.",
+            "$request.cookie.x",
+            "$inputs.x#/a~",
+            "$inputs.x#a",
+            "$url.x",
+            "$statusCode.x",
+            "$inputs.x y",
+            "$Inputs.x",
+        ];
+        for text in invalid {
+            assert!(parse(text).is_err(), "{text} must not parse");
+        }
+    }
+
+    #[test]
+    fn malformed_forms_from_real_documents_get_help() {
+        let help = |text: &str| parse(text).expect_err(text).help.unwrap_or_default();
+        assert_eq!(
+            help("$response.body.data.items"),
+            "point into the body with a JSON pointer: `$response.body#/data/items`"
+        );
+        assert_eq!(
+            help("$steps.tokenRequest.access_token"),
+            "a step's values are its outputs: `$steps.tokenRequest.outputs.access_token`"
+        );
+        assert_eq!(
+            help("$response.headers.Location"),
+            "use the singular: `$response.header.<name>`"
+        );
+    }
+
     #[test]
     fn templates() {
         assert_eq!(
@@ -702,6 +846,22 @@ mod tests {
         );
         assert!(parse_template("a {$inputs.x b").is_err());
         assert!(parse_template("$inputs.x y").is_err());
+        assert!(parse_template("{$nope}").is_err());
+        let Ok(Template::Interpolated(parts)) =
+            parse_template("{\"a\": \"{$inputs.x}\", \"b\": {$steps.s.outputs.n#/0}}")
+        else {
+            panic!("a JSON text with embedded expressions");
+        };
+        assert_eq!(parts.len(), 5);
+        assert_eq!(
+            parse_template("{$inputs.x}{$inputs.y}")
+                .map(|t| matches!(t, Template::Interpolated(p) if p.len() == 2)),
+            Ok(true)
+        );
+        assert_eq!(
+            parse_template("{ not an expression }"),
+            Ok(Template::Literal("{ not an expression }".into()))
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! "Did you mean" suggestions for unknown names.
 
-/// The closest of `candidates` to `name`, when it is close enough to be a likely typo: within a
-/// third of the name's length in edits (case differences count half), at least one.
+/// The closest of `candidates` to `name`, when it is close enough to be a likely typo: within
+/// about a third of the name's length in edits (a swap of two letters is two edits; a change
+/// of case alone counts half), at least one.
 pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) * 2;
+    let limit = name.chars().count().div_ceil(3) * 2;
     candidates
         .into_iter()
         .map(|candidate| (distance(name, candidate), candidate))
@@ -58,5 +59,9 @@ mod tests {
             Some("operationId")
         );
         assert_eq!(did_you_mean("zzz", ops), None);
+        assert_eq!(did_you_mean("cdoe", ["phone", "code"]), Some("code"));
+        assert_eq!(did_you_mean("ab", ["xy", "cd"]), None);
+        assert_eq!(did_you_mean("cdoe", ["phone", "code"]), Some("code"));
+        assert_eq!(did_you_mean("ab", ["xy", "cd"]), None);
     }
 }

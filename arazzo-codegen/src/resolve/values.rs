@@ -53,7 +53,10 @@ impl Resolver<'_, '_> {
                 return None;
             }
             Value::Str(text) => match expr::parse_template(text) {
-                Ok(Template::Literal(s)) => ValuePlan::Str(s),
+                Ok(Template::Literal(s)) => {
+                    self.literal_with_expression(node.span, &s);
+                    ValuePlan::Str(s)
+                }
                 Ok(Template::Whole(expr)) => {
                     let here = self.inner_span(node.span, 0, text.len());
                     ValuePlan::Ref(self.bind(scope, ctx, &expr, &[], here)?)
@@ -82,6 +85,32 @@ impl Resolver<'_, '_> {
                 ValuePlan::Object(entries.into_iter().collect::<Option<_>>()?)
             }
         })
+    }
+
+    /// Warns about a literal that holds an expression without `{}` (`SSWS $inputs.token`): by
+    /// the specification it is sent as written, which is rarely what the author meant.
+    fn literal_with_expression(&mut self, span: Span, text: &str) {
+        let found = text.match_indices('$').find_map(|(i, _)| {
+            let rest = &text[i..];
+            if i == 0 || !expr::looks_like_expression(rest) {
+                return None;
+            }
+            expr::parse_prefix(rest, expr::Mode::Value)
+                .ok()
+                .map(|(_, len)| (i, len))
+        });
+        if let Some((offset, len)) = found {
+            let embedded = &text[offset..offset + len];
+            let here = self.inner_span(span, offset, len);
+            let fixed = format!("{}{{{embedded}}}{}", &text[..offset], &text[offset + len..]);
+            self.error(
+                Diagnostic::warning(
+                    here,
+                    format!("`{embedded}` inside this string is not an expression: it is sent as written"),
+                )
+                .with_help(format!("to insert its value, embed it in braces: `{fixed}`")),
+            );
+        }
     }
 
     fn template_parts(
