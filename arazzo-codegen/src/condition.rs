@@ -95,7 +95,11 @@ pub enum Condition {
 
 /// Parses a `simple` condition.
 pub fn parse(text: &str) -> Result<Condition, ParseError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let condition = p.or()?;
     p.skip_ws();
     if p.pos < text.len() {
@@ -104,9 +108,14 @@ pub fn parse(text: &str) -> Result<Condition, ParseError> {
     Ok(condition)
 }
 
+/// How deep `!` and parentheses may nest; no real condition comes close, and the parser
+/// recurses.
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -153,11 +162,26 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(format!(
+                "conditions may nest `!` and parentheses at most {MAX_DEPTH} deep"
+            )));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
     fn unary(&mut self) -> Result<Condition, ParseError> {
         self.skip_ws();
         if self.rest().starts_with('!') && !self.rest().starts_with("!=") {
             self.pos += 1;
-            return Ok(Condition::Not(Box::new(self.unary()?)));
+            return self.nested(|p| Ok(Condition::Not(Box::new(p.unary()?))));
         }
         self.compare()
     }
@@ -195,7 +219,7 @@ impl<'a> Parser<'a> {
             return Err(self.error("expected a value: a runtime expression or a literal"));
         }
         if self.eat("(") {
-            let inner = self.or()?;
+            let inner = self.nested(Self::or)?;
             if !self.eat(")") {
                 return Err(self.error("expected `)`"));
             }
@@ -428,6 +452,14 @@ mod tests {
             ("$response.body. == 1", "expected a property name"),
             ("", "expected a value"),
             ("&& $statusCode == 1", "unexpected `&`"),
+            (
+                &format!("{}$statusCode == 1{}", "(".repeat(2000), ")".repeat(2000)),
+                "at most 64 deep",
+            ),
+            (
+                &format!("{}$statusCode == 1", "!".repeat(5000)),
+                "at most 64 deep",
+            ),
         ] {
             let error = parse(text).expect_err(text);
             assert!(error.message.contains(needle), "{text}: {}", error.message);

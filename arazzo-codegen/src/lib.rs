@@ -168,7 +168,8 @@ fn space_out_items(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 16);
     let mut previous = "";
     for line in code.lines() {
-        let item_ended = previous == "}" || (previous.ends_with(';') && !previous.starts_with(' '));
+        let top_level = !previous.starts_with(' ');
+        let item_ended = top_level && (previous.ends_with('}') || previous.ends_with(';'));
         if item_ended && !line.is_empty() && !line.starts_with([' ', '}', ')']) {
             out.push('\n');
         }

@@ -13,10 +13,11 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Replaces anything that cannot be in an identifier by `_`, so that heck splits words there.
+/// Replaces anything but ASCII letters and digits by `_`, so that heck splits words there and
+/// every generated name is a valid identifier on every edition.
 fn clean(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
 }
 
@@ -59,13 +60,22 @@ impl Scope {
         }
     }
 
-    /// `ident`, or the first free `ident_N`.
+    /// `ident`, or the first free `ident_N` (for snake_case names).
     pub fn unique(&mut self, ident: String) -> String {
+        self.unique_with(ident, "_")
+    }
+
+    /// `Ident`, or the first free `IdentN` (for CamelCase names, which may not hold `_`).
+    pub fn unique_type(&mut self, ident: String) -> String {
+        self.unique_with(ident, "")
+    }
+
+    fn unique_with(&mut self, ident: String, separator: &str) -> String {
         if self.taken.insert(ident.clone()) {
             return ident;
         }
         (2..)
-            .map(|n| format!("{ident}_{n}"))
+            .map(|n| format!("{ident}{separator}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
             .unwrap_or(ident)
     }
@@ -87,6 +97,9 @@ mod tests {
         assert_eq!(pascal("sms-otp-login"), "SmsOtpLogin");
         assert_eq!(pascal("sendSmsOtp"), "SendSmsOtp");
         assert_eq!(pascal("self"), "Self_");
+        assert_eq!(pascal("x²"), "X");
+        assert_eq!(snake("١abc"), "abc");
+        assert_eq!(snake("é"), "value");
     }
 
     #[test]
@@ -95,5 +108,7 @@ mod tests {
         assert_eq!(scope.unique("a".into()), "a");
         assert_eq!(scope.unique("a".into()), "a_2");
         assert_eq!(scope.unique("client".into()), "client_2");
+        assert_eq!(scope.unique_type("ABInputs".into()), "ABInputs");
+        assert_eq!(scope.unique_type("ABInputs".into()), "ABInputs2");
     }
 }

@@ -109,6 +109,14 @@ impl Node {
     }
 }
 
+/// How deep collections may nest: deeper documents are not Arazzo or OpenAPI anyone writes,
+/// and every later stage walks the tree recursively.
+const MAX_DEPTH: usize = 256;
+
+/// How many values aliases may add, in all: a few kilobytes of YAML can otherwise expand to
+/// gigabytes ("billion laughs").
+const MAX_ALIAS_EXPANSION: usize = 1_000_000;
+
 /// Parses YAML (or JSON) text into a [`Node`] tree. A syntax error becomes a diagnostic at the
 /// place the parser stopped.
 pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
@@ -118,6 +126,7 @@ pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
         file,
         stack: Vec::new(),
         anchors: Vec::new(),
+        expanded: 0,
         root: None,
         error: None,
     };
@@ -179,7 +188,10 @@ struct TreeBuilder<'a> {
     files: &'a Files,
     file: FileId,
     stack: Vec<Open>,
-    anchors: Vec<(usize, Node)>,
+    /// Anchored nodes, with how many values each holds.
+    anchors: Vec<(usize, Node, usize)>,
+    /// Values added by aliases so far.
+    expanded: usize,
     root: Option<Node>,
     error: Option<Diagnostic>,
 }
@@ -196,9 +208,16 @@ impl TreeBuilder<'_> {
         self.files.span(self.file, start, end)
     }
 
+    fn fail(&mut self, diagnostic: Diagnostic) {
+        if self.error.is_none() {
+            self.error = Some(diagnostic);
+        }
+    }
+
     fn finish(&mut self, node: Node, anchor: usize) {
-        if anchor != 0 {
-            self.anchors.push((anchor, node.clone()));
+        if anchor != 0 && self.error.is_none() {
+            let size = count(&node);
+            self.anchors.push((anchor, node.clone(), size));
         }
         match self.stack.last_mut() {
             None => {
@@ -261,6 +280,23 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                 let value = resolve_scalar(text, quoted, tag.as_deref());
                 self.finish(Node { value, span }, anchor);
             }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
+                if self.stack.len() >= MAX_DEPTH =>
+            {
+                let span = self.scalar_span(mark, 1);
+                self.fail(Diagnostic::error(
+                    span,
+                    format!("collections nest more than {MAX_DEPTH} levels deep here"),
+                ));
+                // Keep the structure balanced so that the matching end event closes something.
+                let start = span;
+                self.stack.push(Open::Seq {
+                    start,
+                    anchor: 0,
+                    items: Vec::new(),
+                });
+                let _ = anchor;
+            }
             Event::SequenceStart(anchor, _) => {
                 let start = self.scalar_span(mark, 1);
                 self.stack.push(Open::Seq {
@@ -310,22 +346,36 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                 self.finish(node, anchor);
             }
             Event::Alias(anchor) => {
-                let found = self
+                let span = self.scalar_span(mark, 1);
+                let size = self
                     .anchors
                     .iter()
                     .rev()
-                    .find(|(id, _)| *id == anchor)
-                    .map(|(_, node)| node.clone());
-                let span = self.scalar_span(mark, 1);
+                    .find(|(id, ..)| *id == anchor)
+                    .map_or(0, |(.., size)| *size);
+                self.expanded += size;
+                if self.expanded > MAX_ALIAS_EXPANSION {
+                    self.fail(
+                        Diagnostic::error(span, format!("aliases expand this document to more than {MAX_ALIAS_EXPANSION} values"))
+                            .with_help("a document whose aliases multiply like this is refused rather than expanded"),
+                    );
+                }
+                let found = if self.error.is_some() {
+                    None
+                } else {
+                    self.anchors
+                        .iter()
+                        .rev()
+                        .find(|(id, ..)| *id == anchor)
+                        .map(|(_, node, _)| node.clone())
+                };
                 match found {
                     Some(mut node) => {
                         node.span = span;
                         self.finish(node, 0);
                     }
                     None => {
-                        if self.error.is_none() {
-                            self.error = Some(Diagnostic::error(span, "unknown YAML alias"));
-                        }
+                        self.fail(Diagnostic::error(span, "unknown YAML alias"));
                         self.finish(
                             Node {
                                 value: Value::Null,
@@ -342,6 +392,15 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
             | Event::DocumentStart
             | Event::DocumentEnd => {}
         }
+    }
+}
+
+/// How many values a node holds, itself included.
+fn count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| 1 + count(v)).sum(),
+        _ => 0,
     }
 }
 
@@ -494,6 +553,39 @@ mod tests {
             &files.get(a.span.file).text[a.span.start..a.span.end],
             "\"é–ü\""
         );
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let previous = format!("*a{}", level - 1);
+            let items = vec![previous.as_str(); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let (_, node) = load(&text);
+        let diagnostic = node.expect_err("refused");
+        assert!(
+            diagnostic.message.contains("aliases expand"),
+            "{}",
+            diagnostic.message
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        for depth in [300, 10_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let (_, node) = load(&text);
+            let diagnostic = node.expect_err("refused");
+            // The YAML parser has a recursion limit of its own; either refusal is fine.
+            assert!(
+                diagnostic.message.contains("levels deep")
+                    || diagnostic.message.contains("recursion limit"),
+                "{depth}: {}",
+                diagnostic.message
+            );
+        }
     }
 
     #[test]

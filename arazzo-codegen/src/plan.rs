@@ -84,6 +84,8 @@ pub enum SchemeKind {
 pub struct SchemePlan {
     /// The scheme's name in `components.securitySchemes`.
     pub name: String,
+    /// Index into [`Plan::sources`]: the source that defines it, whose requests it goes on.
+    pub source: usize,
     /// Client field and builder setter.
     pub field: String,
     /// Its kind.
@@ -183,6 +185,8 @@ impl Place {
 /// A value read from a place, with its type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueRef {
+    /// The runtime expression as written (for errors that name it).
+    pub expression: String,
     /// Where.
     pub place: Place,
     /// Its type (an `Option` when the value may be absent).

@@ -51,6 +51,17 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A value the request needs is absent: an optional input that was not given, or a part of
+    /// a value that is not there, used where it cannot simply be left out (inside a string, an
+    /// array, or as the whole body).
+    #[error("step `{step}`: `{expression}` has no value, and the request needs one")]
+    AbsentValue {
+        /// The step whose request was being built.
+        step: &'static str,
+        /// The runtime expression, as the document writes it.
+        expression: &'static str,
+    },
+
     /// A value could not be encoded for the request.
     #[error("step `{step}`: a request value could not be encoded as JSON: {source}")]
     Encode {
@@ -135,6 +146,7 @@ impl Error {
             | Self::Encode { step, .. }
             | Self::InvalidUrl { step, .. }
             | Self::MissingCredentials { step, .. }
+            | Self::AbsentValue { step, .. }
             | Self::Criterion { step, .. } => Some(step),
             Self::Client(_) => None,
         }
@@ -145,7 +157,6 @@ impl Error {
         match self {
             Self::Step(failure) => Some(failure.status),
             Self::MissingValue { status, .. } | Self::WrongType { status, .. } => Some(*status),
-            Self::Transport { source, .. } => source.status().map(|status| status.as_u16()),
             _ => None,
         }
     }

@@ -183,23 +183,24 @@ impl Response {
         self.pointee(pointer)
     }
 
-    /// A response header, by case-insensitive name (`$response.header.<name>`).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+    /// A response header, by case-insensitive name (`$response.header.<name>`): its first value,
+    /// as text (bytes that are not UTF-8 are replaced by U+FFFD).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
     }
 
     /// A response header the workflow needs (`$response.header.<name>`).
     ///
     /// # Errors
-    /// [`Error::MissingValue`] when the header is absent or not text.
+    /// [`Error::MissingValue`] when the header is absent.
     pub fn header_value(&self, name: &'static str) -> Result<String, Error> {
-        self.header(name)
-            .map(str::to_owned)
-            .ok_or(Error::MissingValue {
-                step: self.step,
-                status: self.status,
-                location: name,
-            })
+        self.header(name).ok_or(Error::MissingValue {
+            step: self.step,
+            status: self.status,
+            location: name,
+        })
     }
 
     /// The body.

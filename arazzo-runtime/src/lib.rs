@@ -38,6 +38,19 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
     Ok(value.pointer(pointer).cloned())
 }
 
+/// The value of an optional input (or of a pointer into a value) where the request cannot do
+/// without it.
+///
+/// # Errors
+/// [`Error::AbsentValue`] naming `expression` when it is `None`.
+pub fn present<T>(
+    step: &'static str,
+    expression: &'static str,
+    value: Option<T>,
+) -> Result<T, Error> {
+    value.ok_or(Error::AbsentValue { step, expression })
+}
+
 /// The text of a value inside a string template: a string as it is, `null` as nothing, anything
 /// else as its JSON text.
 pub fn text(value: &serde_json::Value) -> String {

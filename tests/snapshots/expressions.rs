@@ -350,12 +350,18 @@ pub async fn place_order(
                     "greeting".to_owned(),
                     ::arazzo_runtime::serde_json::Value::String({
                         let part_0 = ::arazzo_runtime::text(
-                            &::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?
-                                .unwrap_or_default(),
+                            &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.customer#/name",
+                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
+                            )?,
                         );
                         let part_1 = ::arazzo_runtime::text(
-                            &::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?
-                                .unwrap_or_default(),
+                            &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.customer#/tier",
+                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?,
+                            )?,
                         );
                         ::std::format!("Hello {part_0}, tier {part_1}!")
                     }),

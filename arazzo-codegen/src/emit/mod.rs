@@ -188,7 +188,14 @@ fn client(plan: &Plan) -> TokenStream {
         let setter = ident(&s.field);
         match s.kind {
             SchemeKind::Basic => {
-                let mut text = format!("Sets the credentials of the HTTP basic security scheme `{}`.", s.name);
+                let mut text = format!("Sets the credentials of the HTTP basic security scheme `{}`", s.name);
+                if plan.sources.len() > 1 {
+                    text.push_str(&format!(
+                        " of the source `{}`; they are sent only to that source",
+                        plan.sources[s.source].name
+                    ));
+                }
+                text.push('.');
                 if let Some(description) = &s.description {
                     text.push_str("\n\n");
                     text.push_str(description);

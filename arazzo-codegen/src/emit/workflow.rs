@@ -88,9 +88,7 @@ fn value(place: &Place, step: &TokenStream) -> TokenStream {
         }
         Place::StatusCode => quote!(response.status()),
         Place::ResponseBody(pointer) => quote!(response.body_at(#pointer).cloned()),
-        Place::ResponseHeader(name) => {
-            quote!(response.header(#name).map(::std::borrow::ToOwned::to_owned))
-        }
+        Place::ResponseHeader(name) => quote!(response.header(#name)),
         Place::RequestBody(pointer) => quote!(body.pointer(#pointer).cloned()),
         Place::Url => quote!(response.url().to_owned()),
         Place::SourceUrl(field) => {
@@ -133,13 +131,48 @@ fn json_of(r: &ValueRef) -> TokenStream {
     }
 }
 
-/// A template's argument for a value: its text (a string as it is, `null` as nothing, anything
-/// else as JSON).
+/// An optional value where the request cannot leave it out: the value, or an
+/// `Error::AbsentValue` naming the expression. Borrowed where the value lives in a variable.
+fn present(r: &ValueRef) -> TokenStream {
+    let expression = &r.expression;
+    let option = match &r.place {
+        Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. } => {
+            let value = value(&r.place, &quote!(STEP));
+            quote!(#value.as_ref())
+        }
+        Place::ResponseBody(pointer) => quote!(response.body_at(#pointer)),
+        Place::RequestBody(pointer) => quote!(body.pointer(#pointer)),
+        place => value(place, &quote!(STEP)),
+    };
+    quote!(::arazzo_runtime::present(STEP, #expression, #option)?)
+}
+
+/// The value as JSON where the request needs it (in an array, or as the whole body).
+fn json_required(r: &ValueRef) -> TokenStream {
+    match &r.ty {
+                Type::Option(_) => {
+            let value = present(r);
+            quote!(::arazzo_runtime::to_json(STEP, &#value)?)
+        }
+        _ => json_of(r),
+    }
+}
+
+/// A template's argument for a value: its text (a string as it is, anything else as JSON). An
+/// absent optional value is an error, never an empty string.
 fn template_arg(r: &ValueRef) -> TokenStream {
+    if let Type::Option(inner) = &r.ty {
+        let value = present(r);
+        return match &**inner {
+            inner if displays_plainly(inner) => value,
+            Type::Json => quote!(::arazzo_runtime::text(&#value)),
+            _ => quote!(::arazzo_runtime::text(&::arazzo_runtime::to_json(STEP, &#value)?)),
+        };
+    }
     match &r.place {
         Place::SourceUrl(field) => {
             let field = ident(field);
-            quote!(client.#field)
+            quote!(client.#field.as_str())
         }
         Place::Url => quote!(response.url()),
         Place::StatusCode => quote!(response.status()),
@@ -149,6 +182,14 @@ fn template_arg(r: &ValueRef) -> TokenStream {
             quote!(::arazzo_runtime::text(&#json))
         }
     }
+}
+
+/// True for types that are `Copy`, which are read without `.clone()`.
+fn is_copy(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64
+    )
 }
 
 /// True for types whose `Display` is their text in a template.
@@ -263,7 +304,7 @@ fn workflow_outputs(w: &WorkflowPlan) -> TokenStream {
             Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
         );
         let moved = base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));
-        if whole && !moved {
+        if whole && !moved && !is_copy(&value.ty) {
             quote!(#name: #expression.clone())
         } else {
             quote!(#name: #expression)
@@ -393,10 +434,21 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
             }
         }
         conditions => {
-            let conditions: Vec<TokenStream> = conditions
-                .iter()
-                .map(|c| condition(c, &mut statics))
-                .collect();
+            let conditions: Vec<TokenStream> = match conditions {
+                // One criterion alone needs no parentheses around it.
+                [CondPlan::Or(a, b)] => {
+                    let (a, b) = (condition(a, &mut statics), condition(b, &mut statics));
+                    vec![quote!(#a || #b)]
+                }
+                [CondPlan::And(a, b)] => {
+                    let (a, b) = (condition(a, &mut statics), condition(b, &mut statics));
+                    vec![quote!(#a && #b)]
+                }
+                _ => conditions
+                    .iter()
+                    .map(|c| condition(c, &mut statics))
+                    .collect(),
+            };
             quote! {
                 let success = #(#conditions)&&*;
                 if !success {
@@ -419,7 +471,9 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
                 // Earlier steps' outputs are still needed by later steps: copy them.
                 match &r.place {
                     Place::Input { pointer: None, .. }
-                    | Place::StepOutput { pointer: None, .. } => {
+                    | Place::StepOutput { pointer: None, .. }
+                        if !is_copy(&r.ty) =>
+                    {
                         quote!(#value.clone())
                     }
                     _ => value,
@@ -461,14 +515,16 @@ fn native(l: &OperandPlan, r: &OperandPlan) -> Option<(TokenStream, TokenStream)
                 let OperandPlan::Value(v) = other else {
                     return None;
                 };
+                let n: i64 = n.parse().ok()?;
                 let fits = match v.ty {
-                    Type::U16 => n.parse::<u16>().is_ok(),
-                    Type::I32 => n.parse::<i32>().is_ok(),
-                    Type::I64 => n.parse::<i64>().is_ok(),
+                    Type::U16 => u16::try_from(n).is_ok(),
+                    Type::I32 => i32::try_from(n).is_ok(),
+                    Type::I64 => true,
                     _ => false,
                 };
-                let lit: TokenStream = n.parse().ok()?;
-                fits.then_some(lit)
+                // Written out anew, so that `0200` becomes `200`.
+                let lit = Lit::i64_unsuffixed(n);
+                fits.then(|| quote!(#lit))
             }
             _ => None,
         }
@@ -509,11 +565,18 @@ fn number_json(n: &str) -> TokenStream {
             let lit = Lit::i64_suffixed(i);
             quote!(#json::Value::from(#lit))
         }
-        Err(_) => {
-            let f: f64 = n.parse().unwrap_or_default();
-            let lit = Lit::f64_suffixed(f);
-            quote!(#json::Value::from(#lit))
-        }
+        Err(_) => match (n.parse::<u64>(), n.parse::<f64>()) {
+            (Ok(u), _) => {
+                let lit = Lit::u64_suffixed(u);
+                quote!(#json::Value::from(#lit))
+            }
+            (_, Ok(f)) if f.is_finite() => {
+                let lit = Lit::f64_suffixed(f);
+                quote!(#json::Value::from(#lit))
+            }
+            // The resolver rejects numbers JSON cannot hold; nothing else reaches here.
+            _ => quote!(#json::Value::Null),
+        },
     }
 }
 
@@ -535,10 +598,16 @@ fn condition(c: &CondPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
             let (a, b) = (condition(a, statics), condition(b, statics));
             quote!((#a && #b))
         }
-        CondPlan::Not(a) => {
-            let a = condition(a, statics);
-            quote!(!(#a))
-        }
+        CondPlan::Not(a) => match &**a {
+            CondPlan::Compare(l, op, r) if native(l, r).is_some() => condition(
+                &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
+                statics,
+            ),
+            _ => {
+                let a = condition(a, statics);
+                quote!(!(#a))
+            }
+        },
         CondPlan::Compare(l, op, r) => match native(l, r) {
             Some((l, r)) => {
                 let op = op_tokens(*op);
@@ -617,7 +686,7 @@ fn json_value(plan: &ValuePlan) -> TokenStream {
                 })
             }
         }
-        ValuePlan::Ref(r) => json_of(r),
+        ValuePlan::Ref(r) => json_required(r),
         ValuePlan::Template(parts) => {
             let text = template(parts);
             quote!(#json::Value::String(#text))

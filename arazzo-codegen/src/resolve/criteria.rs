@@ -58,7 +58,7 @@ impl Resolver<'_, '_> {
             CriterionKind::Regex => {
                 let context = self.criterion_context(scope, ctx, criterion, "regex")?;
                 if text.contains("{$") {
-                    let here = self.inner_span(span, 0, text.len());
+                    let here = self.inner_span(span, text, 0, text.len());
                     self.error(super::unsupported(
                         here,
                         "an expression embedded in a regex pattern",
@@ -66,7 +66,7 @@ impl Resolver<'_, '_> {
                     return None;
                 }
                 if let Err(error) = regex::Regex::new(text) {
-                    let here = self.inner_span(span, 0, text.len());
+                    let here = self.inner_span(span, text, 0, text.len());
                     let message = error.to_string();
                     let detail = message.lines().last().unwrap_or(&message).trim().to_owned();
                     self.error(
@@ -103,7 +103,7 @@ impl Resolver<'_, '_> {
                 }
                 let context = self.criterion_context(scope, ctx, criterion, "jsonpath")?;
                 if let Err(error) = serde_json_path::JsonPath::parse(text) {
-                    let here = self.inner_span(span, 0, text.len());
+                    let here = self.inner_span(span, text, 0, text.len());
                     let mut d = Diagnostic::error(
                         here,
                         format!("invalid JSONPath query `{text}`: {error}"),
@@ -218,21 +218,30 @@ impl Resolver<'_, '_> {
         operand: &Operand,
     ) -> Option<OperandPlan> {
         match operand {
+            Operand::Literal(Literal::Number(n)) if !n.parse::<f64>().is_ok_and(f64::is_finite) => {
+                let here = match text.find(n.as_str()) {
+                    Some(offset) => self.inner_span(span, text, offset, n.len()),
+                    None => self.inner_span(span, text, 0, text.len()),
+                };
+                self.error(Diagnostic::error(
+                    here,
+                    format!("`{n}` is beyond the numbers JSON can hold"),
+                ));
+                None
+            }
             Operand::Literal(literal) => Some(OperandPlan::Literal(literal.clone())),
             Operand::Expr(expr, access) => {
                 // Point at the expression inside the condition where it can be found.
                 let shown = expr.to_string();
                 let here = match text.find(&shown) {
-                    Some(offset) => self.inner_span(span, offset, shown.len()),
-                    None => self.inner_span(span, 0, text.len()),
+                    Some(offset) => self.inner_span(span, text, offset, shown.len()),
+                    None => self.inner_span(span, text, 0, text.len()),
                 };
                 self.bind(scope, ctx, expr, access, here)
                     .map(OperandPlan::Value)
             }
-            Operand::Group(inner) => {
-                // A parenthesised condition used as a value: compare its truth.
-                let here = self.inner_span(span, 0, text.len());
-                let _ = inner;
+            Operand::Group(_) => {
+                let here = self.inner_span(span, text, 0, text.len());
                 self.error(
                     Diagnostic::error(here, "a parenthesised condition cannot be compared with a value")
                         .with_help("compare values inside the parentheses, and combine conditions with `&&`, `||` and `!`"),

@@ -28,6 +28,20 @@ use values::{Ctx, StepContext};
 /// Names the generated module always defines.
 const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder"];
 
+/// Names a source's or a scheme's field and setter may not take: the client's own field, and
+/// the methods of `Client` and `ClientBuilder` (including derived and trait ones).
+const RESERVED_MEMBERS: &[&str] = &[
+    "http",
+    "build",
+    "builder",
+    "new",
+    "default",
+    "reqwest_client",
+    "fmt",
+    "clone",
+    "clone_from",
+];
+
 /// Builds the plan for a document and its loaded sources.
 pub fn resolve(
     files: &Files,
@@ -35,7 +49,7 @@ pub fn resolve(
     sources: &[LoadedSource],
     diagnostics: &mut Diagnostics,
 ) -> Plan {
-    let mut field_scope = Scope::with_reserved(&["http"]);
+    let mut member_scope = Scope::with_reserved(RESERVED_MEMBERS);
     let mut source_plans = Vec::new();
     let mut apis = Vec::new();
     for source in sources {
@@ -46,7 +60,7 @@ pub fn resolve(
         let Some(api) = OpenApi::read(node, diagnostics) else {
             continue;
         };
-        let field = field_scope.unique(naming::snake(&source.name));
+        let field = member_scope.unique(naming::snake(&source.name));
         source_plans.push(SourcePlan {
             name: source.name.clone(),
             field,
@@ -90,19 +104,36 @@ pub fn resolve(
         .map(|workflow| r.workflow(document, workflow))
         .collect();
 
-    let mut setter_scope = Scope::with_reserved(&["http", "build", "new", "reqwest_client"]);
-    for plan in &source_plans {
-        setter_scope.unique(plan.field.clone());
-    }
+    // A scheme's setter is named after the scheme; when several sources define a scheme of the
+    // same name, each gets its own setter, prefixed by its source, so that credentials meant for
+    // one API are never sent to another.
     let schemes = r
         .schemes
         .iter()
-        .map(|(name, kind, description, implied)| SchemePlan {
-            name: name.clone(),
-            field: setter_scope.unique(naming::snake(name)),
-            kind: *kind,
-            description: description.clone(),
-            implied: *implied,
+        .map(|scheme| {
+            let shared = r
+                .schemes
+                .iter()
+                .filter(|other| other.name == scheme.name)
+                .count()
+                > 1;
+            let setter = if shared {
+                format!(
+                    "{}_{}",
+                    source_plans[scheme.source].field,
+                    naming::snake(&scheme.name)
+                )
+            } else {
+                naming::snake(&scheme.name)
+            };
+            SchemePlan {
+                name: scheme.name.clone(),
+                source: scheme.source,
+                field: member_scope.unique(setter),
+                kind: scheme.kind,
+                description: scheme.description.clone(),
+                implied: scheme.implied,
+            }
         })
         .collect();
     Plan {
@@ -126,8 +157,20 @@ struct Resolver<'a, 'd> {
     workflow_ids: BTreeSet<String>,
     /// Item names of the generated module.
     items: Scope,
-    /// Security schemes in use: name, kind, description, implied.
-    schemes: Vec<(String, SchemeKind, Option<String>, bool)>,
+    /// Security schemes in use, per source.
+    schemes: Vec<SchemeUse>,
+}
+
+/// A security scheme that some step uses.
+struct SchemeUse {
+    /// Index of its source.
+    source: usize,
+    /// Its name in the source's `components.securitySchemes`.
+    name: String,
+    kind: SchemeKind,
+    description: Option<String>,
+    /// True while every use comes from the one-scheme-but-no-security rule.
+    implied: bool,
 }
 
 /// Values by document name: (Rust field, type).
@@ -181,11 +224,24 @@ impl<'a> Resolver<'a, '_> {
 
     /// The span of `len` bytes at `offset` inside the string written at `span` (skipping an
     /// opening quote when the string is quoted).
-    fn inner_span(&self, span: Span, offset: usize, len: usize) -> Span {
+    /// The span of `len` bytes at `offset` inside `decoded`, the string value written at `span`.
+    /// Offsets count in the decoded string, so they are exact only where the file holds the string
+    /// verbatim (a plain or simply quoted scalar on one line); elsewhere (escapes, folded blocks)
+    /// the span is the whole value.
+    fn inner_span(&self, span: Span, decoded: &str, offset: usize, len: usize) -> Span {
         let text = &self.files.get(span.file).text;
-        let quoted = text[span.start..].starts_with(['"', '\'']);
-        let start = span.start + usize::from(quoted) + offset;
-        self.files.span(span.file, start, start + len.max(1))
+        let raw = &text[span.start..];
+        let quoted = raw.starts_with(['"', '\'']);
+        let content = span.start + usize::from(quoted);
+        let line_end = text[content..]
+            .find('\n')
+            .map_or(text.len(), |i| content + i);
+        if text[content..line_end].starts_with(decoded) {
+            let start = content + offset;
+            return self.files.span(span.file, start, start + len.max(1));
+        }
+        self.files
+            .span(span.file, span.start, line_end.max(span.start + 1))
     }
 
     fn parse_error(&self, span: Span, text: &str, error: ParseError, what: &str) -> Diagnostic {
@@ -193,7 +249,7 @@ impl<'a> Resolver<'a, '_> {
             .find(char::is_whitespace)
             .unwrap_or(text.len().saturating_sub(error.offset));
         let mut d = Diagnostic::error(
-            self.inner_span(span, error.offset, len),
+            self.inner_span(span, text, error.offset, len),
             format!("invalid {what} `{text}`: {}", error.message),
         );
         if let Some(help) = error.help {
@@ -206,8 +262,8 @@ impl<'a> Resolver<'a, '_> {
         let id = &workflow.id.value;
         let base = naming::pascal(id);
         let fn_name = self.items.unique(naming::snake(id));
-        let inputs_type = self.items.unique(format!("{base}Inputs"));
-        let outputs_type = self.items.unique(format!("{base}Outputs"));
+        let inputs_type = self.items.unique_type(format!("{base}Inputs"));
+        let outputs_type = self.items.unique_type(format!("{base}Outputs"));
 
         for (node, what) in [
             (workflow.success_actions, "workflow `successActions`"),
@@ -239,15 +295,23 @@ impl<'a> Resolver<'a, '_> {
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
 
-        let mut step_vars = Scope::with_reserved(&["client", "inputs", "response", "body"]);
+        // Step variables live beside the generated code's own locals.
+        let mut step_vars = Scope::with_reserved(&[
+            "client", "inputs", "response", "body", "object", "value", "success",
+        ]);
         let steps: Vec<StepPlan> = workflow
             .steps
             .iter()
             .filter_map(|step| {
-                let var = step_vars.unique(naming::snake(&step.id.value));
+                let mut var = naming::snake(&step.id.value);
+                if var.starts_with("part_") {
+                    // Template code binds `part_0`, `part_1`, …
+                    var.insert_str(0, "step_");
+                }
+                let var = step_vars.unique(var);
                 let outputs_type = self
                     .items
-                    .unique(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
+                    .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
                 scope.current_step = Some(step.id.value.clone());
                 let plan = self.step(&scope, step, var, outputs_type);
                 scope.current_step = None;
@@ -520,7 +584,7 @@ impl<'a> Resolver<'a, '_> {
             self.error(d);
         }
 
-        let auth = self.auth(api, operation, step);
+        let auth = self.auth(source, operation, step);
         let method = operation.method.to_ascii_uppercase();
         let request = StepContext {
             method: method.clone(),
@@ -624,10 +688,11 @@ impl<'a> Resolver<'a, '_> {
     /// defines exactly one scheme, that scheme, sent when credentials are set.
     fn auth(
         &mut self,
-        api: &OpenApi<'_>,
+        source: usize,
         operation: &Operation<'_>,
         step: &Step<'_>,
     ) -> Option<AuthPlan> {
+        let api = &self.apis[source].1;
         let schemes = api.security_schemes();
         let (requirement, required, implied) = match api.security_of(operation) {
             Some(security) => {
@@ -678,13 +743,13 @@ impl<'a> Resolver<'a, '_> {
                 return None;
             }
         };
-        let index = match self
+        let found = self
             .schemes
             .iter()
-            .position(|(name, ..)| *name == requirement)
-        {
+            .position(|s| s.source == source && s.name == requirement);
+        let index = match found {
             Some(index) => {
-                self.schemes[index].3 &= implied;
+                self.schemes[index].implied &= implied;
                 index
             }
             None => {
@@ -692,7 +757,13 @@ impl<'a> Resolver<'a, '_> {
                     .get("description")
                     .and_then(Node::as_str)
                     .map(str::to_owned);
-                self.schemes.push((requirement, kind, description, implied));
+                self.schemes.push(SchemeUse {
+                    source,
+                    name: requirement,
+                    kind,
+                    description,
+                    implied,
+                });
                 self.schemes.len() - 1
             }
         };

@@ -56,12 +56,24 @@ impl Resolver<'_, '_> {
     }
 }
 
-/// A property of an object schema (looking through `allOf`), and whether it is required.
+/// A property of an object schema (looking through `allOf`), and whether it is required. The
+/// search visits at most 256 schemas, so that a schema that includes itself ends.
 fn find_property<'n>(
     api: &'n OpenApi<'_>,
     schema: &'n Node,
     name: &str,
 ) -> Option<(&'n Node, bool)> {
+    let mut budget = 256_usize;
+    find_property_within(api, schema, name, &mut budget)
+}
+
+fn find_property_within<'n>(
+    api: &'n OpenApi<'_>,
+    schema: &'n Node,
+    name: &str,
+    budget: &mut usize,
+) -> Option<(&'n Node, bool)> {
+    *budget = budget.checked_sub(1)?;
     let schema = api.resolve(schema);
     if let Some(property) = schema.get("properties").and_then(|p| p.get(name)) {
         let required = schema
@@ -74,7 +86,7 @@ fn find_property<'n>(
         .map(Node::items)
         .unwrap_or_default()
         .iter()
-        .find_map(|member| find_property(api, member, name))
+        .find_map(|member| find_property_within(api, member, name, budget))
 }
 
 /// The Rust type of a scalar schema; `serde_json::Value` for objects, arrays and the unknown.

@@ -58,7 +58,7 @@ impl Resolver<'_, '_> {
                     ValuePlan::Str(s)
                 }
                 Ok(Template::Whole(expr)) => {
-                    let here = self.inner_span(node.span, 0, text.len());
+                    let here = self.inner_span(node.span, text, 0, text.len());
                     ValuePlan::Ref(self.bind(scope, ctx, &expr, &[], here)?)
                 }
                 Ok(Template::Interpolated(parts)) => {
@@ -101,7 +101,7 @@ impl Resolver<'_, '_> {
         });
         if let Some((offset, len)) = found {
             let embedded = &text[offset..offset + len];
-            let here = self.inner_span(span, offset, len);
+            let here = self.inner_span(span, text, offset, len);
             let fixed = format!("{}{{{embedded}}}{}", &text[..offset], &text[offset + len..]);
             self.error(
                 Diagnostic::warning(
@@ -127,7 +127,7 @@ impl Resolver<'_, '_> {
             match part {
                 expr::Part::Literal(s) => out.push(TemplatePart::Text(s)),
                 expr::Part::Expr(e, offset) => {
-                    let here = self.inner_span(span, offset, e.to_string().len());
+                    let here = self.inner_span(span, text, offset, e.to_string().len());
                     match self.bind(scope, ctx, &e, &[], here) {
                         Some(value) => out.push(TemplatePart::Value(value)),
                         None => ok = false,
@@ -135,7 +135,6 @@ impl Resolver<'_, '_> {
                 }
             }
         }
-        let _ = text;
         ok.then_some(out)
     }
 
@@ -148,7 +147,7 @@ impl Resolver<'_, '_> {
     ) -> Option<ValueRef> {
         match expr::parse(&text.value) {
             Ok(expr) => {
-                let here = self.inner_span(text.span, 0, text.value.len());
+                let here = self.inner_span(text.span, &text.value, 0, text.value.len());
                 self.bind(scope, ctx, &expr, &[], here)
             }
             Err(error) => {
@@ -230,6 +229,7 @@ impl Resolver<'_, '_> {
                     ty.clone()
                 };
                 ValueRef {
+                    expression: String::new(),
                     place: Place::Input {
                         field: field.clone(),
                         pointer,
@@ -262,6 +262,7 @@ impl Resolver<'_, '_> {
                     ty.clone()
                 };
                 ValueRef {
+                    expression: String::new(),
                     place: Place::StepOutput {
                         step: var.clone(),
                         field: field.clone(),
@@ -318,7 +319,10 @@ impl Resolver<'_, '_> {
                     return None;
                 };
                 if pointer.is_none() && access.is_empty() {
-                    return Some(earlier.clone());
+                    return Some(ValueRef {
+                        expression: expr.to_string(),
+                        ..earlier.clone()
+                    });
                 }
                 let pointer = extend(pointer.as_ref()).to_string();
                 match &earlier.place {
@@ -326,6 +330,7 @@ impl Resolver<'_, '_> {
                         field,
                         pointer: None,
                     } => ValueRef {
+                        expression: String::new(),
                         place: Place::Input {
                             field: field.clone(),
                             pointer: Some(pointer),
@@ -337,6 +342,7 @@ impl Resolver<'_, '_> {
                         field,
                         pointer: None,
                     } => ValueRef {
+                        expression: String::new(),
                         place: Place::StepOutput {
                             step: step.clone(),
                             field: field.clone(),
@@ -358,6 +364,7 @@ impl Resolver<'_, '_> {
                     return None;
                 }
                 ValueRef {
+                    expression: String::new(),
                     place: Place::StatusCode,
                     ty: Type::U16,
                 }
@@ -367,6 +374,7 @@ impl Resolver<'_, '_> {
                     return None;
                 }
                 ValueRef {
+                    expression: String::new(),
                     place: Place::Url,
                     ty: Type::String,
                 }
@@ -383,6 +391,7 @@ impl Resolver<'_, '_> {
                     return None;
                 }
                 ValueRef {
+                    expression: String::new(),
                     place: Place::Const(step.method.clone()),
                     ty: Type::String,
                 }
@@ -393,6 +402,7 @@ impl Resolver<'_, '_> {
                 }
                 match source {
                     Source::Body(pointer) => ValueRef {
+                        expression: String::new(),
                         place: Place::ResponseBody(extend(pointer.as_ref()).to_string()),
                         ty: Type::Json.optional(),
                     },
@@ -401,6 +411,7 @@ impl Resolver<'_, '_> {
                             return None;
                         }
                         ValueRef {
+                            expression: String::new(),
                             place: Place::ResponseHeader(name.clone()),
                             ty: Type::String.optional(),
                         }
@@ -437,6 +448,7 @@ impl Resolver<'_, '_> {
                             return None;
                         }
                         ValueRef {
+                            expression: String::new(),
                             place: Place::RequestBody(extend(pointer.as_ref()).to_string()),
                             ty: Type::Json.optional(),
                         }
@@ -454,6 +466,7 @@ impl Resolver<'_, '_> {
                         }
                         match (&step.body_type, name.eq_ignore_ascii_case("content-type")) {
                             (Some(content_type), true) => ValueRef {
+                                expression: String::new(),
                                 place: Place::Const(content_type.clone()),
                                 ty: Type::String,
                             },
@@ -501,10 +514,12 @@ impl Resolver<'_, '_> {
                 }
                 match (reference.as_str(), field) {
                     ("url", Some(field)) => ValueRef {
+                        expression: String::new(),
                         place: Place::SourceUrl(field.clone()),
                         ty: Type::String,
                     },
                     ("name", _) => ValueRef {
+                        expression: String::new(),
                         place: Place::Const(source.clone()),
                         ty: Type::String,
                     },
@@ -514,6 +529,7 @@ impl Resolver<'_, '_> {
                             SourceKind::Arazzo => "arazzo",
                         };
                         ValueRef {
+                            expression: String::new(),
                             place: Place::Const(kind.to_owned()),
                             ty: Type::String,
                         }
@@ -547,6 +563,15 @@ impl Resolver<'_, '_> {
                 return None;
             }
         };
+        let mut value = value;
+        value.expression = expr.to_string()
+            + &access
+                .iter()
+                .map(|a| match a {
+                    Access::Field(name) => format!(".{name}"),
+                    Access::Index(i) => format!("[{i}]"),
+                })
+                .collect::<String>();
         Some(value)
     }
 
