@@ -46,7 +46,7 @@ fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<File
     if let Some(id) = files.find(&place.read) {
         return Ok(id);
     }
-    let text = std::fs::read_to_string(&place.read).map_err(|error| {
+    let mut text = std::fs::read_to_string(&place.read).map_err(|error| {
         let message = format!("cannot read `{}`: {error}", place.display.display());
         let mut d = Diagnostic::error(cited_at, message);
         if place.read != place.display {
@@ -54,6 +54,10 @@ fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<File
         }
         d
     })?;
+    // A byte-order mark is not part of the document.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     Ok(files.add(
         place.read.clone(),
         place.display.display().to_string(),
@@ -124,6 +128,9 @@ pub fn sources(
             let url = &source.url.value;
             let place = if let Some(path) = settings.sources.get(&source.name.value) {
                 Some(Place::new(settings, path))
+            } else if let Some(path) = url.strip_prefix("file://") {
+                // `file:///abs/path` and `file://relative/path` name local files.
+                Some(root.sibling(path.split('#').next().unwrap_or(path)))
             } else if is_remote(url) {
                 diagnostics.push(
                     Diagnostic::error(
@@ -138,8 +145,7 @@ pub fn sources(
                 );
                 None
             } else {
-                let relative = url.strip_prefix("file://").unwrap_or(url);
-                Some(root.sibling(relative.split('#').next().unwrap_or(relative)))
+                Some(root.sibling(url.split('#').next().unwrap_or(url)))
             };
             let parsed_node = place.map(|place| {
                 let id = read(files, &place, Some(source.url.span))?;

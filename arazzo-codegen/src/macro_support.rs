@@ -4,6 +4,7 @@
 //! ```text
 //! arazzo_workflow!("specs/arazzo/x.yml")
 //! arazzo_workflow!("specs/arazzo/x.yml", sources(petStore = "specs/openapi/petstore.yml"), strict = true)
+//! arazzo_workflow!("specs/arazzo/x.yml", sources("pet-store" = "specs/openapi/petstore.yml"))
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -50,10 +51,15 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
                 let content;
                 syn::parenthesized!(content in input);
                 while !content.is_empty() {
-                    let name: Ident = content.parse()?;
+                    // A source name that is not a Rust identifier (`my-api`) is written as a string.
+                    let name = if content.peek(LitStr) {
+                        content.parse::<LitStr>()?.value()
+                    } else {
+                        content.parse::<Ident>()?.to_string()
+                    };
                     content.parse::<Token![=]>()?;
                     let value: LitStr = content.parse()?;
-                    sources.push((name.to_string(), PathBuf::from(value.value())));
+                    sources.push((name, PathBuf::from(value.value())));
                     if content.is_empty() {
                         break;
                     }

@@ -131,15 +131,18 @@ pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
         error: None,
     };
     let mut parser = Parser::new_from_str(text);
-    if let Err(error) = parser.load(&mut builder, false) {
+    let loaded = parser.load(&mut builder, true);
+    // A problem found while building (a second document, an alias bomb) comes earlier in the
+    // file than a syntax error the parser met after it.
+    if let Some(error) = builder.error {
+        return Err(error);
+    }
+    if let Err(error) = loaded {
         let span = marker_span(files, file, error.marker());
         return Err(
             Diagnostic::error(span, format!("invalid YAML: {}", error.info()))
                 .with_label("the parser stopped here"),
         );
-    }
-    if let Some(error) = builder.error {
-        return Err(error);
     }
     match builder.root {
         Some(root) => Ok(root),
@@ -386,6 +389,13 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     }
                 }
             }
+            Event::DocumentStart if self.root.is_some() => {
+                let span = self.scalar_span(mark, 3);
+                self.fail(
+                    Diagnostic::error(span, "a second YAML document starts here")
+                        .with_help("an Arazzo or OpenAPI file holds one document; remove the `---` and what follows, or split the file"),
+                );
+            }
             Event::Nothing
             | Event::StreamStart
             | Event::StreamEnd
@@ -560,7 +570,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..9 {
             let previous = format!("*a{}", level - 1);
-            let items = vec![previous.as_str(); 10].join(", ");
+            let items = [previous.as_str(); 10].join(", ");
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         let (_, node) = load(&text);
@@ -586,6 +596,19 @@ mod tests {
                 diagnostic.message
             );
         }
+    }
+
+    #[test]
+    fn one_document_per_file() {
+        let (_, node) = load("a: 1\n---\nb: {{{ [\n");
+        assert!(
+            node.is_err(),
+            "a second document, even a broken one, is reported"
+        );
+        let (_, node) = load("a: 1\n---\nb: 2\n");
+        let diagnostic = node.expect_err("refused");
+        assert_eq!(diagnostic.message, "a second YAML document starts here");
+        assert_eq!(diagnostic.span.map(|s| s.line), Some(2));
     }
 
     #[test]

@@ -349,14 +349,14 @@ pub async fn place_order(
                 .insert(
                     "greeting".to_owned(),
                     ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = ::arazzo_runtime::text(
+                        let part_0 = &::arazzo_runtime::text(
                             &::arazzo_runtime::present(
                                 STEP,
                                 "$inputs.customer#/name",
                                 ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
                             )?,
                         );
-                        let part_1 = ::arazzo_runtime::text(
+                        let part_1 = &::arazzo_runtime::text(
                             &::arazzo_runtime::present(
                                 STEP,
                                 "$inputs.customer#/tier",

@@ -10,3 +10,9 @@ pub mod stytch_sms_otp_login {
 pub mod expressions {
     include!("../snapshots/expressions.rs");
 }
+
+/// `snapshots/names.rs`: names that collide with each other, with keywords and with the
+/// generated code's own names; two sources that share a scheme name.
+pub mod names {
+    include!("../snapshots/names.rs");
+}

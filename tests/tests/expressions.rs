@@ -282,13 +282,32 @@ async fn a_missing_header_output_is_an_error() {
 
 #[tokio::test]
 async fn an_absent_value_inside_a_string_is_an_error_not_an_empty_string() {
-    let server = server(created(), ResponseTemplate::new(200).set_body_json(latest())).await;
+    let server = server(
+        created(),
+        ResponseTemplate::new(200).set_body_json(latest()),
+    )
+    .await;
     let mut inputs = inputs();
     inputs.customer = json!({"name": "Ada"});
-    let error = place_order(&client(&server), inputs).await.expect_err("fails");
+    let error = place_order(&client(&server), inputs)
+        .await
+        .expect_err("fails");
     assert!(
-        matches!(error, Error::AbsentValue { step: "create", expression: "$inputs.customer#/tier" }),
+        matches!(
+            error,
+            Error::AbsentValue {
+                step: "create",
+                expression: "$inputs.customer#/tier"
+            }
+        ),
         "{error:?}"
     );
-    assert!(server.received_requests().await.unwrap_or_default().is_empty(), "nothing was sent");
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing was sent"
+    );
 }

@@ -63,3 +63,9 @@ fn expressions_and_criteria() {
     let code = generate("tests/fixtures/expressions/expressions.arazzo.yaml");
     expectorate::assert_contents("snapshots/expressions.rs", &code);
 }
+
+#[test]
+fn awkward_names() {
+    let code = generate("tests/fixtures/names/names.arazzo.yaml");
+    expectorate::assert_contents("snapshots/names.rs", &code);
+}

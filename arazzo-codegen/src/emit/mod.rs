@@ -116,6 +116,12 @@ fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStr
     }
 }
 
+/// True for a URL with a scheme (`https://…`), which can serve as a base URL as it is.
+pub(crate) fn is_absolute(url: &str) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.is_empty())
+}
+
 /// Emits the whole module for a plan.
 pub fn emit(plan: &Plan) -> TokenStream {
     let client = client(plan);
@@ -153,8 +159,8 @@ fn client(plan: &Plan) -> TokenStream {
         })
         .collect();
     let source_defaults = plan.sources.iter().map(|s| match s.servers.first() {
-        Some(url) => quote!(unwrap_or_else(|| #url.to_owned())),
-        None => quote!(unwrap_or_default()),
+        Some(url) if is_absolute(url) => quote!(unwrap_or_else(|| #url.to_owned())),
+        _ => quote!(unwrap_or_default()),
     });
     let source_names: Vec<String> = plan.sources.iter().map(|s| s.field.clone()).collect();
     let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
@@ -163,16 +169,17 @@ fn client(plan: &Plan) -> TokenStream {
         let setter = ident(&s.field);
         let mut text = format!("Sets the base URL of the source `{}`.", s.name);
         match s.servers.as_slice() {
-            [] => text.push_str(
-                "\n\nThe description names no absolute server URL: set this before running a workflow.",
-            ),
-            [first, rest @ ..] => {
+            [first, rest @ ..] if is_absolute(first) => {
                 text.push_str(&format!("\n\nDefault: `{first}`."));
                 if !rest.is_empty() {
                     let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();
                     text.push_str(&format!(" Other servers in the description: {}.", others.join(", ")));
                 }
             }
+            _ => text.push_str(
+                "\n\nThe description names no absolute server URL first, so there is no default: \
+                 set this before running a workflow.",
+            ),
         }
         let docs = doc(&text);
         quote! {

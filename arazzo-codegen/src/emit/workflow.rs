@@ -150,7 +150,7 @@ fn present(r: &ValueRef) -> TokenStream {
 /// The value as JSON where the request needs it (in an array, or as the whole body).
 fn json_required(r: &ValueRef) -> TokenStream {
     match &r.ty {
-                Type::Option(_) => {
+        Type::Option(_) => {
             let value = present(r);
             quote!(::arazzo_runtime::to_json(STEP, &#value)?)
         }
@@ -732,7 +732,7 @@ fn template(parts: &[TemplatePart]) -> TokenStream {
     }
     let names = (0..args.len()).map(|i| ident(&format!("part_{i}")));
     quote!({
-        #(let #names = #args;)*
+        #(let #names = &#args;)*
         ::std::format!(#named)
     })
 }

@@ -625,16 +625,20 @@ impl Reader<'_> {
                     "jsonpath" => CriterionKind::JsonPath(version),
                     "xpath" => CriterionKind::XPath(version),
                     other => {
-                        let mut d = Diagnostic::error(
+                        let types = ["simple", "regex", "jsonpath", "xpath"];
+                        let help = match did_you_mean(other, types) {
+                            Some(s) => format!(
+                                "did you mean `{s}`? The types are `simple`, `regex`, `jsonpath` and `xpath`"
+                            ),
+                            None => {
+                                "the types are `simple`, `regex`, `jsonpath` and `xpath`".to_owned()
+                            }
+                        };
+                        let d = Diagnostic::error(
                             kind_node.span,
                             format!("unknown criterion type `{other}`"),
                         )
-                        .with_help("the types are `simple`, `regex`, `jsonpath` and `xpath`");
-                        if let Some(s) =
-                            did_you_mean(other, ["simple", "regex", "jsonpath", "xpath"])
-                        {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
+                        .with_help(help);
                         self.diagnostics.push(d);
                         return None;
                     }

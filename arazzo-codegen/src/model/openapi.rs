@@ -145,7 +145,7 @@ impl<'a> OpenApi<'a> {
         node
     }
 
-    /// The JSON schema of the body of the first success response (2xx, or `default`) of an
+    /// The JSON schema of the body of the first success response (`2XX` or a 2xx code) of an
     /// operation that has a JSON body, preferring the status given.
     pub fn success_schema(
         &self,
@@ -156,7 +156,7 @@ impl<'a> OpenApi<'a> {
         let mut candidates: Vec<&(crate::node::Key, Node)> = responses
             .entries()
             .iter()
-            .filter(|(code, _)| code.name.starts_with('2') || code.name == "2XX")
+            .filter(|(code, _)| code.name.starts_with('2'))
             .collect();
         if let Some(status) = status {
             let wanted = status.to_string();

@@ -61,6 +61,19 @@ pub fn resolve(
             continue;
         };
         let field = member_scope.unique(naming::snake(&source.name));
+        if let Some(first) = node
+            .get("servers")
+            .and_then(|servers| servers.items().first())
+            && let Some(url) = first
+                .get("url")
+                .filter(|url| url.as_str().is_some_and(|u| !crate::emit::is_absolute(u)))
+        {
+            diagnostics.push(
+                Diagnostic::warning(url.span, format!("the first server of source `{}` is a relative URL", source.name))
+                    .with_label("relative to wherever the description was published")
+                    .with_help(format!("the client has no default base URL for it: set one with `ClientBuilder::{field}`")),
+            );
+        }
         source_plans.push(SourcePlan {
             name: source.name.clone(),
             field,
@@ -191,6 +204,8 @@ struct WorkflowScope {
     all_step_ids: BTreeSet<String>,
     /// The step being resolved.
     current_step: Option<String>,
+    /// Steps that could not be resolved: reading them is not reported again.
+    failed_steps: BTreeSet<String>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
 }
@@ -284,6 +299,7 @@ impl<'a> Resolver<'a, '_> {
             workflow_ids: self.workflow_ids.clone(),
             sources: self.source_fields.clone(),
             current_step: None,
+            failed_steps: BTreeSet::new(),
             outputs: BTreeMap::new(),
             inputs: inputs
                 .iter()
@@ -315,6 +331,9 @@ impl<'a> Resolver<'a, '_> {
                 scope.current_step = Some(step.id.value.clone());
                 let plan = self.step(&scope, step, var, outputs_type);
                 scope.current_step = None;
+                if plan.is_none() {
+                    scope.failed_steps.insert(step.id.value.clone());
+                }
                 if let Some(plan) = &plan {
                     scope.steps.insert(
                         plan.id.clone(),
@@ -561,6 +580,7 @@ impl<'a> Resolver<'a, '_> {
         let api: &'a OpenApi<'a> = &self.apis[source].1;
         let id = step.id.value.clone();
 
+        self.operation_requirements(api, operation, step);
         if let Some(param) = operation
             .path
             .split('{')
@@ -681,6 +701,69 @@ impl<'a> Resolver<'a, '_> {
             success,
             outputs,
         })
+    }
+
+    /// Reports what the operation requires that the step does not give, and servers of its own
+    /// that the request will not use.
+    fn operation_requirements(
+        &mut self,
+        api: &OpenApi<'_>,
+        operation: &Operation<'_>,
+        step: &Step<'_>,
+    ) {
+        let target = match &step.target {
+            Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
+                s.span
+            }
+            None => step.span,
+        };
+        if step.parameters.is_none() {
+            let declared = [operation.path_item, operation.node]
+                .into_iter()
+                .filter_map(|node| node.get("parameters"))
+                .flat_map(Node::items)
+                .map(|parameter| api.resolve(parameter));
+            for parameter in declared {
+                let location = parameter.get("in").and_then(Node::as_str).unwrap_or("?");
+                let required = matches!(
+                    parameter.get("required").map(|r| &r.value),
+                    Some(crate::node::Value::Bool(true))
+                );
+                if required && location != "path" {
+                    let name = parameter.get("name").and_then(Node::as_str).unwrap_or("?");
+                    self.error(
+                        Diagnostic::error(target, format!("the operation requires the {location} parameter `{name}`, and this step sends none"))
+                            .with_help("parameters are not supported by this version of arazzo-codegen"),
+                    );
+                }
+            }
+        }
+        let body_required = operation
+            .node
+            .get("requestBody")
+            .map(|body| api.resolve(body))
+            .and_then(|body| body.get("required"))
+            .is_some_and(|r| r.value == crate::node::Value::Bool(true));
+        if body_required && step.request_body.as_ref().and_then(|b| b.payload).is_none() {
+            self.error(
+                Diagnostic::error(
+                    target,
+                    "the operation requires a request body, and this step sends none",
+                )
+                .with_help("give the step a `requestBody` with a `payload`"),
+            );
+        }
+        if let Some(servers) = operation
+            .node
+            .get("servers")
+            .or_else(|| operation.path_item.get("servers"))
+            && !servers.items().is_empty()
+        {
+            self.error(
+                Diagnostic::warning(servers.span, "this operation names servers of its own, which the generated client does not use")
+                    .with_help("its request goes to its source's base URL, set with the client builder"),
+            );
+        }
     }
 
     /// The scheme a step authenticates with: the operation's (or the document's) first

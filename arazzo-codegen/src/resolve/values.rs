@@ -43,15 +43,18 @@ impl Resolver<'_, '_> {
         Some(match &node.value {
             Value::Null => ValuePlan::Null,
             Value::Bool(b) => ValuePlan::Bool(*b),
-            Value::Int(i) => ValuePlan::Number(i.to_string()),
-            Value::Float(f) if f.is_finite() => ValuePlan::Number(f.to_string()),
-            Value::Float(_) => {
-                self.error(Diagnostic::error(
-                    node.span,
-                    "JSON has no infinite or NaN numbers",
-                ));
-                return None;
-            }
+            Value::Int(_) | Value::Float(_) => match (self.written_number(node), &node.value) {
+                (Some(written), _) => ValuePlan::Number(written),
+                (None, Value::Int(i)) => ValuePlan::Number(i.to_string()),
+                (None, Value::Float(f)) if f.is_finite() => ValuePlan::Number(f.to_string()),
+                _ => {
+                    self.error(Diagnostic::error(
+                        node.span,
+                        "JSON has no infinite or NaN numbers",
+                    ));
+                    return None;
+                }
+            },
             Value::Str(text) => match expr::parse_template(text) {
                 Ok(Template::Literal(s)) => {
                     self.literal_with_expression(node.span, &s);
@@ -85,6 +88,15 @@ impl Resolver<'_, '_> {
                 ValuePlan::Object(entries.into_iter().collect::<Option<_>>()?)
             }
         })
+    }
+
+    /// A number as the document writes it, when that is a JSON number: so that
+    /// `12345678901234567890` and `1.0` go out as written, not rounded through `f64`.
+    fn written_number(&self, node: &Node) -> Option<String> {
+        let text = &self.files.get(node.span.file).text;
+        let written = text.get(node.span.start..node.span.end)?.trim();
+        let finite = written.parse::<f64>().is_ok_and(f64::is_finite);
+        (is_json_number(written) && finite).then(|| written.to_owned())
     }
 
     /// Warns about a literal that holds an expression without `{}` (`SSWS $inputs.token`): by
@@ -585,6 +597,10 @@ impl Resolver<'_, '_> {
         if let Some(found) = scope.steps.get(step) {
             return Some(found);
         }
+        if scope.failed_steps.contains(step) {
+            // Its own problems are reported already; its outputs are simply unknown.
+            return None;
+        }
         let d = if scope.current_step.as_deref() == Some(step) {
             Diagnostic::error(here, format!("step `{step}` reads its own outputs")).with_help(
                 "inside a step, read its response directly: `$response.body#/…`, `$statusCode`",
@@ -601,5 +617,40 @@ impl Resolver<'_, '_> {
         };
         self.error(d);
         None
+    }
+}
+
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`: the JSON number grammar.
+fn is_json_number(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    digits(whole)
+        && (whole == "0" || !whole.starts_with('0'))
+        && fraction.is_none_or(digits)
+        && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json_number;
+
+    #[test]
+    fn json_numbers() {
+        for yes in ["0", "-1", "12345678901234567890", "1.0", "2.5e-3", "1E+9"] {
+            assert!(is_json_number(yes), "{yes}");
+        }
+        for no in [
+            "01", "+1", "1.", ".5", "0x1F", "1e", "", "-", "1_000", ".inf",
+        ] {
+            assert!(!is_json_number(no), "{no}");
+        }
     }
 }

@@ -1,0 +1,117 @@
+//! Loading: byte-order marks, `file://` sources, one document per file, settings.
+
+use std::path::{Path, PathBuf};
+
+use arazzo_codegen::{Generator, Settings};
+
+fn seed_openapi() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../specs/openapi/stytch-consumer-openapi.yml")
+        .canonicalize()
+        .expect("exists")
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arazzo-loading-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+fn document(url: &str) -> String {
+    format!(
+        "arazzo: 1.0.1\ninfo: {{title: t, version: '1'}}\nsourceDescriptions:\n- {{name: stytch, url: '{url}'}}\n\
+         workflows:\n- workflowId: w\n  steps:\n  - stepId: s\n    operationId: api_otp_v1_Authenticate\n    \
+         requestBody:\n      payload: {{method_id: m, code: c}}\n"
+    )
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_document() {
+    let path = temp_file(
+        "bom.arazzo.yaml",
+        &format!(
+            "\u{feff}{}",
+            document(&seed_openapi().display().to_string())
+        ),
+    );
+    let generated = Generator::new(Settings::new()).generate(&path);
+    assert!(
+        generated.is_ok(),
+        "{}",
+        generated.err().map(|f| f.to_string()).unwrap_or_default()
+    );
+}
+
+#[test]
+fn file_urls_name_local_files() {
+    let url = format!("file://{}", seed_openapi().display());
+    let path = temp_file("file-url.arazzo.yaml", &document(&url));
+    let generated = Generator::new(Settings::new()).generate(&path);
+    assert!(
+        generated.is_ok(),
+        "{}",
+        generated.err().map(|f| f.to_string()).unwrap_or_default()
+    );
+}
+
+#[test]
+fn remote_urls_are_never_fetched_and_say_how_to_map_them() {
+    let path = temp_file(
+        "remote.arazzo.yaml",
+        &document("https://example.com/openapi.yaml"),
+    );
+    let failure = Generator::new(Settings::new())
+        .generate(&path)
+        .expect_err("refused");
+    let text = failure.to_string();
+    assert!(
+        text.contains("source `stytch` is a remote URL; it is never fetched"),
+        "{text}"
+    );
+    assert!(text.contains("--source stytch=path/to/file.yaml"), "{text}");
+    // Mapped to a local file, it generates.
+    let settings = Settings::new().with_source("stytch", seed_openapi());
+    assert!(Generator::new(settings).generate(&path).is_ok());
+}
+
+#[test]
+fn a_second_yaml_document_is_an_error() {
+    let text = format!(
+        "{}---\nnot: [closed\n",
+        document(&seed_openapi().display().to_string())
+    );
+    let path = temp_file("two-documents.arazzo.yaml", &text);
+    let failure = Generator::new(Settings::new())
+        .generate(&path)
+        .expect_err("refused");
+    assert!(
+        failure.to_string().contains("second YAML document"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn the_macro_takes_source_names_that_are_not_identifiers() {
+    let input = arazzo_codegen::macro_support::parse(quote::quote!(
+        "specs/x.yml",
+        sources("my-api" = "a.yml", other = "b.yml"),
+        strict = true
+    ))
+    .expect("parses");
+    assert_eq!(
+        input.sources,
+        [
+            ("my-api".to_owned(), PathBuf::from("a.yml")),
+            ("other".to_owned(), PathBuf::from("b.yml"))
+        ]
+    );
+    assert!(input.strict);
+    let error = arazzo_codegen::macro_support::parse(quote::quote!("specs/x.yml", colour = true))
+        .expect_err("refused");
+    assert!(
+        error.to_string().contains("unknown setting `colour`"),
+        "{error}"
+    );
+}
