@@ -72,11 +72,31 @@ pub struct SourcePlan {
     pub servers: Vec<String>,
 }
 
-/// The kinds of security scheme the client can hold credentials for.
+/// Where an API key goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+}
+
+/// The kinds of security scheme the client can hold credentials for.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SchemeKind {
-    /// HTTP `basic`.
+    /// HTTP `basic`: a user name and a password.
     Basic,
+    /// HTTP `bearer`, or an OAuth 2 / OpenID Connect access token.
+    Bearer,
+    /// An API key, sent as `name` in a header, a query parameter or a cookie.
+    ApiKey {
+        /// Where it goes.
+        location: ApiKeyLocation,
+        /// The header, parameter or cookie name.
+        name: String,
+    },
 }
 
 /// One security scheme.
@@ -166,20 +186,14 @@ pub enum Place {
     /// A value known when the code is generated (`$method`, a source's `type`, a request header
     /// the step sets itself).
     Const(String),
-}
-
-impl Place {
-    /// True for values of the current step's exchange, which exist only once it has a response.
-    pub fn needs_response(&self) -> bool {
-        matches!(
-            self,
-            Self::StatusCode
-                | Self::ResponseBody(_)
-                | Self::ResponseHeader(_)
-                | Self::RequestBody(_)
-                | Self::Url
-        )
-    }
+    /// A parameter the current step sends (`$request.query.<name>`, …): the step's variable
+    /// holding its JSON value (an `Option` when the value may be absent).
+    RequestParam {
+        /// The variable.
+        var: String,
+        /// Whether the variable holds an `Option`.
+        optional: bool,
+    },
 }
 
 /// A value read from a place, with its type.
@@ -228,6 +242,49 @@ pub enum TemplatePart {
 pub enum BodyPlan {
     /// `application/json`.
     Json(ValuePlan),
+}
+
+/// Where a parameter goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A `{name}` in the path.
+    Path,
+    /// The query string.
+    Query,
+    /// A header.
+    Header,
+    /// The `Cookie` header.
+    Cookie,
+}
+
+/// How a query parameter's array or object value is written (`arazzo_runtime::QueryStyle`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// `form`, exploded (the default).
+    Form,
+    /// `form`, not exploded.
+    FormNoExplode,
+    /// `spaceDelimited`.
+    SpaceDelimited,
+    /// `pipeDelimited`.
+    PipeDelimited,
+    /// `deepObject`.
+    DeepObject,
+}
+
+/// One parameter of a step's request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamPlan {
+    /// Its name.
+    pub name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its value.
+    pub value: ValuePlan,
+    /// Its serialization, for query parameters.
+    pub style: ParamStyle,
+    /// The variable that holds its JSON value in the step.
+    pub var: String,
 }
 
 /// A step's authentication.
@@ -318,8 +375,10 @@ pub struct StepPlan {
     pub method: String,
     /// The path, ready to append to the base URL.
     pub path: String,
-    /// Its authentication, if any.
-    pub auth: Option<AuthPlan>,
+    /// Its parameters.
+    pub parameters: Vec<ParamPlan>,
+    /// Its authentication: every scheme of the requirement chosen.
+    pub auth: Vec<AuthPlan>,
     /// Its body, if any.
     pub body: Option<BodyPlan>,
     /// Its success criteria, all of which must hold; empty means "a 2xx status".

@@ -62,6 +62,16 @@ pub enum Error {
         expression: &'static str,
     },
 
+    /// The request cannot carry a value as its description says (a form body that is not an
+    /// object, a header value with a line break).
+    #[error("step `{step}`: {message}")]
+    Body {
+        /// The step whose request was being built.
+        step: &'static str,
+        /// What does not fit.
+        message: String,
+    },
+
     /// A value could not be encoded for the request.
     #[error("step `{step}`: a request value could not be encoded as JSON: {source}")]
     Encode {
@@ -147,6 +157,7 @@ impl Error {
             | Self::InvalidUrl { step, .. }
             | Self::MissingCredentials { step, .. }
             | Self::AbsentValue { step, .. }
+            | Self::Body { step, .. }
             | Self::Criterion { step, .. } => Some(step),
             Self::Client(_) => None,
         }

@@ -3,7 +3,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use crate::{BasicAuth, Body, Error, StepFailure};
+use crate::params::{QueryStyle, field, query_pairs, simple};
+use crate::{BasicAuth, Body, Error, Secret, StepFailure};
 
 pub use reqwest::Method;
 
@@ -54,7 +55,11 @@ impl HttpClient {
             }),
             (Ok(client), Ok(url)) => Ok(client.request(method, url)),
         };
-        Request { step, builder }
+        Request {
+            step,
+            builder,
+            cookies: Vec::new(),
+        }
     }
 }
 
@@ -64,11 +69,57 @@ impl Default for HttpClient {
     }
 }
 
+/// Characters escaped in a cookie value: controls, space, `"`, `,`, `;`, `\\` and `%`.
+const COOKIE_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
+
+/// The fields of a form or multipart body: an object's members, arrays as repeated fields.
+fn fields(
+    step: &'static str,
+    body: &serde_json::Value,
+    content_type: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let serde_json::Value::Object(members) = body else {
+        return Err(Error::Body {
+            step,
+            message: format!("a `{content_type}` body must be an object, not `{body}`"),
+        });
+    };
+    Ok(members
+        .iter()
+        .flat_map(|(name, value)| match value {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| (name.clone(), field(item)))
+                .collect(),
+            other => vec![(name.clone(), field(other))],
+        })
+        .collect())
+}
+
 /// One request being built. Errors met while building are kept and returned by [`Request::send`].
 #[must_use = "a request does nothing until it is sent"]
 pub struct Request {
     step: &'static str,
     builder: Result<reqwest::RequestBuilder, Error>,
+    /// `name=value` pairs for the `Cookie` header, sent together.
+    cookies: Vec<String>,
+}
+
+/// Where an API key goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiKeyIn {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
 }
 
 impl fmt::Debug for Request {
@@ -94,28 +145,120 @@ impl Request {
         }
     }
 
-    /// Authenticates with HTTP Basic credentials, which the operation requires: without them the
-    /// request fails with [`Error::MissingCredentials`] before anything is sent.
-    pub fn require_basic_auth(
+    fn fail(mut self, error: Error) -> Self {
+        if self.builder.is_ok() {
+            self.builder = Err(error);
+        }
+        self
+    }
+
+    /// Fails the request with [`Error::MissingCredentials`] before anything is sent when the
+    /// operation requires credentials (`present` is false) that the client lacks.
+    pub fn require_credentials(
         self,
-        auth: Option<&BasicAuth>,
+        present: bool,
         scheme: &'static str,
         setter: &'static str,
     ) -> Self {
-        match auth {
-            Some(_) => self.basic_auth(auth),
-            None => {
-                let step = self.step;
-                Self {
-                    step,
-                    builder: Err(Error::MissingCredentials {
-                        step,
-                        scheme,
-                        setter,
-                    }),
-                }
-            }
+        if present {
+            return self;
         }
+        let step = self.step;
+        self.fail(Error::MissingCredentials {
+            step,
+            scheme,
+            setter,
+        })
+    }
+
+    /// Authenticates with a bearer token (`Authorization: Bearer …`) when there is one.
+    pub fn bearer_auth(self, token: Option<&Secret>) -> Self {
+        match token {
+            Some(token) => self.map(|b| b.bearer_auth(token.expose())),
+            None => self,
+        }
+    }
+
+    /// Sends an API key in a header, a query parameter or a cookie, when there is one.
+    pub fn api_key(self, location: ApiKeyIn, name: &str, key: Option<&Secret>) -> Self {
+        let Some(key) = key else { return self };
+        let value = serde_json::Value::String(key.expose().to_owned());
+        match location {
+            ApiKeyIn::Header => self.header(name, &value),
+            ApiKeyIn::Query => self.query(name, &value, QueryStyle::Form),
+            ApiKeyIn::Cookie => self.cookie(name, &value),
+        }
+    }
+
+    /// Adds a query parameter, serialized in the given style.
+    pub fn query(self, name: &str, value: &serde_json::Value, style: QueryStyle) -> Self {
+        let pairs = query_pairs(name, value, style);
+        self.map(|b| b.query(&pairs))
+    }
+
+    /// Adds a header (`simple` style for arrays and objects).
+    pub fn header(self, name: &str, value: &serde_json::Value) -> Self {
+        let step = self.step;
+        let name_ = reqwest::header::HeaderName::from_bytes(name.as_bytes());
+        let value_ = reqwest::header::HeaderValue::from_str(&simple(value));
+        match (name_, value_) {
+            (Ok(name), Ok(value)) => self.map(|b| b.header(name, value)),
+            _ => self.fail(Error::Body {
+                step,
+                message: format!("the value of header `{name}` is not valid in a header"),
+            }),
+        }
+    }
+
+    /// Adds a cookie; all of a request's cookies go in one `Cookie` header.
+    pub fn cookie(mut self, name: &str, value: &serde_json::Value) -> Self {
+        let text = simple(value);
+        let encoded = percent_encoding::utf8_percent_encode(&text, COOKIE_VALUE).to_string();
+        self.cookies.push(format!("{name}={encoded}"));
+        self
+    }
+
+    /// Sends `body` as `application/x-www-form-urlencoded`: an object's members as fields (an
+    /// array member as repeated fields; other values as their JSON text).
+    pub fn form(self, body: &serde_json::Value) -> Self {
+        match fields(self.step, body, "application/x-www-form-urlencoded") {
+            Ok(pairs) => self.map(|b| b.form(&pairs)),
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Sends `body` as `multipart/form-data`: an object's members as text parts.
+    pub fn multipart(self, body: &serde_json::Value) -> Self {
+        match fields(self.step, body, "multipart/form-data") {
+            Ok(pairs) => {
+                let form = pairs
+                    .into_iter()
+                    .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                        form.text(name, value)
+                    });
+                self.map(|b| b.multipart(form))
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Sends `body` as it is, with the given content type (`text/plain`, `application/xml`, …).
+    pub fn raw(self, content_type: &str, body: String) -> Self {
+        let content_type = content_type.to_owned();
+        self.map(|b| {
+            b.header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+        })
+    }
+
+    /// Sends `body` as JSON under a JSON media type other than `application/json`
+    /// (`application/merge-patch+json`, …).
+    pub fn json_as(self, content_type: &str, body: &serde_json::Value) -> Self {
+        let content_type = content_type.to_owned();
+        self.map(|b| {
+            b.json(body)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+        })
     }
 
     /// Sends `body` as `application/json`.
@@ -132,7 +275,11 @@ impl Request {
     pub async fn send(self) -> Result<Response, Error> {
         let step = self.step;
         let transport = |source| Error::Transport { step, source };
-        let response = self.builder?.send().await.map_err(transport)?;
+        let mut builder = self.builder?;
+        if !self.cookies.is_empty() {
+            builder = builder.header(reqwest::header::COOKIE, self.cookies.join("; "));
+        }
+        let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let url = response.url().to_string();
         let headers = response.headers().clone();

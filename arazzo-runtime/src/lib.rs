@@ -15,11 +15,13 @@ mod credentials;
 pub mod criteria;
 mod error;
 mod http;
+mod params;
 
 pub use body::Body;
 pub use credentials::{BasicAuth, Secret};
 pub use error::{Error, StepFailure};
-pub use http::{HttpClient, Method, Request, Response};
+pub use http::{ApiKeyIn, HttpClient, Method, Request, Response};
+pub use params::{QueryStyle, path_segment};
 
 pub use reqwest;
 pub use serde;

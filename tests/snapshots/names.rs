@@ -88,8 +88,8 @@ impl ClientBuilder {
         self.other_api = ::std::option::Option::Some(base_url.into());
         self
     }
-    /// Sets the credentials of the HTTP basic security scheme `basicAuth` of the source `build`;
-    /// they are sent only to that source.
+    /// Sets the credentials of the HTTP basic security scheme `basicAuth` of the source `build`
+    /// (sent only to that source).
     #[must_use]
     pub fn build_2_basic_auth(
         mut self,
@@ -102,7 +102,7 @@ impl ClientBuilder {
         self
     }
     /// Sets the credentials of the HTTP basic security scheme `basicAuth` of the source
-    /// `other-api`; they are sent only to that source.
+    /// `other-api` (sent only to that source).
     #[must_use]
     pub fn other_api_basic_auth(
         mut self,
@@ -276,11 +276,12 @@ pub async fn a_b(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .require_basic_auth(
-                client.build_2_basic_auth.as_ref(),
+            .require_credentials(
+                client.build_2_basic_auth.is_some(),
                 "basicAuth",
                 "build_2_basic_auth",
             )
+            .basic_auth(client.build_2_basic_auth.as_ref())
             .json(&body)
             .send()
             .await?;
@@ -318,11 +319,12 @@ pub async fn a_b(
                 &client.other_api,
                 "/things/check",
             )
-            .require_basic_auth(
-                client.other_api_basic_auth.as_ref(),
+            .require_credentials(
+                client.other_api_basic_auth.is_some(),
                 "basicAuth",
                 "other_api_basic_auth",
             )
+            .basic_auth(client.other_api_basic_auth.as_ref())
             .json(&body)
             .send()
             .await?;
@@ -401,11 +403,12 @@ pub async fn a_b_2(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .require_basic_auth(
-                client.build_2_basic_auth.as_ref(),
+            .require_credentials(
+                client.build_2_basic_auth.is_some(),
                 "basicAuth",
                 "build_2_basic_auth",
             )
+            .basic_auth(client.build_2_basic_auth.as_ref())
             .json(&body)
             .send()
             .await?;

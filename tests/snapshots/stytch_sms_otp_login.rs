@@ -233,7 +233,8 @@ pub async fn sms_otp_login(
                 &client.stytch_consumer_api,
                 "/v1/otps/sms/login_or_create",
             )
-            .require_basic_auth(client.basic_auth.as_ref(), "basicAuth", "basic_auth")
+            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
+            .basic_auth(client.basic_auth.as_ref())
             .json(&body)
             .send()
             .await?;
@@ -277,7 +278,8 @@ pub async fn sms_otp_login(
                 &client.stytch_consumer_api,
                 "/v1/otps/authenticate",
             )
-            .require_basic_auth(client.basic_auth.as_ref(), "basicAuth", "basic_auth")
+            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
+            .basic_auth(client.basic_auth.as_ref())
             .json(&body)
             .send()
             .await?;

@@ -6,7 +6,7 @@ mod workflow;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::plan::{FieldPlan, Plan, SchemeKind, Type};
+use crate::plan::{ApiKeyLocation, FieldPlan, Plan, SchemeKind, Type};
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -156,6 +156,7 @@ fn client(plan: &Plan) -> TokenStream {
         .iter()
         .map(|s| match s.kind {
             SchemeKind::Basic => quote!(::arazzo_runtime::BasicAuth),
+            SchemeKind::Bearer | SchemeKind::ApiKey { .. } => quote!(::arazzo_runtime::Secret),
         })
         .collect();
     let source_defaults = plan.sources.iter().map(|s| match s.servers.first() {
@@ -193,41 +194,67 @@ fn client(plan: &Plan) -> TokenStream {
     });
     let scheme_setters = plan.schemes.iter().map(|s| {
         let setter = ident(&s.field);
-        match s.kind {
-            SchemeKind::Basic => {
-                let mut text = format!("Sets the credentials of the HTTP basic security scheme `{}`", s.name);
-                if plan.sources.len() > 1 {
-                    text.push_str(&format!(
-                        " of the source `{}`; they are sent only to that source",
-                        plan.sources[s.source].name
-                    ));
-                }
-                text.push('.');
-                if let Some(description) = &s.description {
-                    text.push_str("\n\n");
-                    text.push_str(description);
-                }
-                if s.implied {
-                    text.push_str(
-                        "\n\nThe description defines this scheme but applies no security to its \
-                         operations; as the only scheme it defines, it is sent with every request \
-                         of its source once set.",
-                    );
-                }
-                let docs = doc(&text);
-                quote! {
-                    #docs
-                    #[must_use]
-                    pub fn #setter(
-                        mut self,
-                        username: impl ::std::convert::Into<::std::string::String>,
-                        password: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
-                        self
-                    }
-                }
+        let what = match &s.kind {
+            SchemeKind::Basic => "the credentials of the HTTP basic".to_owned(),
+            SchemeKind::Bearer => "the bearer token (or OAuth 2 access token) of the".to_owned(),
+            SchemeKind::ApiKey { location, name } => {
+                let location = match location {
+                    ApiKeyLocation::Header => "header",
+                    ApiKeyLocation::Query => "query parameter",
+                    ApiKeyLocation::Cookie => "cookie",
+                };
+                format!("the API key (sent as the {location} `{name}`) of the")
             }
+        };
+        let mut text = format!("Sets {what} security scheme `{}`", s.name);
+        if plan.sources.len() > 1 {
+            text.push_str(&format!(
+                " of the source `{}` (sent only to that source)",
+                plan.sources[s.source].name
+            ));
+        }
+        text.push('.');
+        if let Some(description) = &s.description {
+            text.push_str("\n\n");
+            text.push_str(description);
+        }
+        if s.implied {
+            text.push_str(
+                "\n\nThe description defines this scheme but applies no security to its \
+                 operations; as the only scheme it defines, it is sent with every request \
+                 of its source once set.",
+            );
+        }
+        let docs = doc(&text);
+        match s.kind {
+            SchemeKind::Basic => quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(
+                    mut self,
+                    username: impl ::std::convert::Into<::std::string::String>,
+                    password: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
+                    self
+                }
+            },
+            SchemeKind::Bearer => quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
+                    self
+                }
+            },
+            SchemeKind::ApiKey { .. } => quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(key));
+                    self
+                }
+            },
         }
     });
 

@@ -8,8 +8,9 @@ use quote::quote;
 use super::{data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
-    BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, Place, Plan, SchemeKind, StepPlan,
-    TemplatePart, Type, ValuePlan, ValueRef, WorkflowPlan,
+    ApiKeyLocation, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, ParamLocation,
+    ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan, TemplatePart, Type, ValuePlan,
+    ValueRef, WorkflowPlan,
 };
 
 /// Every value a step reads, wherever it is read.
@@ -96,6 +97,10 @@ fn value(place: &Place, step: &TokenStream) -> TokenStream {
             quote!(client.#field.clone())
         }
         Place::Const(text) => quote!(#text.to_owned()),
+        Place::RequestParam { var, .. } => {
+            let var = ident(var);
+            quote!(#var.clone())
+        }
     }
 }
 
@@ -128,6 +133,14 @@ fn json_of(r: &ValueRef) -> TokenStream {
             quote!(#json::Value::from(client.#field.as_str()))
         }
         Place::Const(text) => quote!(#json::Value::from(#text)),
+        Place::RequestParam { var, optional } => {
+            let var = ident(var);
+            if *optional {
+                quote!(#var.clone().unwrap_or_default())
+            } else {
+                quote!(#var.clone())
+            }
+        }
     }
 }
 
@@ -394,18 +407,28 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
     let source = &plan.sources[step.source];
     let base = ident(&source.field);
     let method = ident(&step.method);
-    let path = &step.path;
-    let auth = step.auth.as_ref().map(|auth| {
+    let (params, path, chained, optional) = parameters(step);
+    let auth = step.auth.iter().map(|auth| {
         let scheme = &plan.schemes[auth.scheme];
         let field = ident(&scheme.field);
-        match (scheme.kind, auth.required) {
-            (SchemeKind::Basic, true) => {
-                let name = &scheme.name;
-                let setter = &scheme.field;
-                quote!(.require_basic_auth(client.#field.as_ref(), #name, #setter))
+        let name = &scheme.name;
+        let setter = &scheme.field;
+        let require = auth
+            .required
+            .then(|| quote!(.require_credentials(client.#field.is_some(), #name, #setter)));
+        let send = match &scheme.kind {
+            SchemeKind::Basic => quote!(.basic_auth(client.#field.as_ref())),
+            SchemeKind::Bearer => quote!(.bearer_auth(client.#field.as_ref())),
+            SchemeKind::ApiKey { location, name } => {
+                let location = ident(match location {
+                    ApiKeyLocation::Header => "Header",
+                    ApiKeyLocation::Query => "Query",
+                    ApiKeyLocation::Cookie => "Cookie",
+                });
+                quote!(.api_key(::arazzo_runtime::ApiKeyIn::#location, #name, client.#field.as_ref()))
             }
-            (SchemeKind::Basic, false) => quote!(.basic_auth(client.#field.as_ref())),
-        }
+        };
+        quote!(#require #send)
     });
     let (body, send_body) = match &step.body {
         Some(BodyPlan::Json(value)) => {
@@ -413,6 +436,24 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
             (Some(quote!(let body = #value;)), Some(quote!(.json(&body))))
         }
         None => (None, None),
+    };
+    let request = quote! {
+        client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::#method, &client.#base, #path)
+            #(#chained)*
+            #(#auth)*
+            #send_body
+    };
+    // Parameters that may be absent are added one by one; without them, one chain does it.
+    let send = if optional.is_empty() {
+        quote!(let response = #request.send().await?;)
+    } else {
+        quote! {
+            let request = #request;
+            #(#optional)*
+            let response = request.send().await?;
+        }
     };
     let mut statics = Vec::new();
     let fail = quote!(return ::std::result::Result::Err(response.into_failure()););
@@ -490,17 +531,104 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
     quote! {{
         const STEP: &str = #step_id;
         #(#statics)*
+        #(#params)*
         #body
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::#method, &client.#base, #path)
-            #auth
-            #send_body
-            .send()
-            .await?;
+        #send
         #check
         #build
     }}
+}
+
+/// A parameter's JSON value where it may be absent: `Option<serde_json::Value>`.
+fn optional_json(r: &ValueRef) -> TokenStream {
+    let value = value(&r.place, &quote!(STEP));
+    match &r.place {
+        Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. } => {
+            quote!(#value.as_ref().map(|value| ::arazzo_runtime::to_json(STEP, value)).transpose()?)
+        }
+        // Pointer lookups, header reads and the like are already `Option<Value>`.
+        _ => value,
+    }
+}
+
+/// A step's parameters: the statements that compute their values, the path expression, the
+/// request-builder calls for the values that are always there, and the statements that add the
+/// ones that may be absent.
+fn parameters(
+    step: &StepPlan,
+) -> (
+    Vec<TokenStream>,
+    TokenStream,
+    Vec<TokenStream>,
+    Vec<TokenStream>,
+) {
+    let mut values = Vec::new();
+    let mut chained = Vec::new();
+    let mut optional = Vec::new();
+    for param in &step.parameters {
+        let var = ident(&param.var);
+        let may_be_absent = param.location != ParamLocation::Path
+            && matches!(&param.value, ValuePlan::Ref(r) if r.ty.is_option());
+        let value = match &param.value {
+            ValuePlan::Ref(r) if may_be_absent => optional_json(r),
+            other => json_value(other),
+        };
+        values.push(quote!(let #var = #value;));
+        let call = |value: TokenStream| -> Option<TokenStream> {
+            let name = &param.name;
+            match param.location {
+                ParamLocation::Path => None,
+                ParamLocation::Query => {
+                    let style = style(param);
+                    Some(quote!(.query(#name, #value, ::arazzo_runtime::QueryStyle::#style)))
+                }
+                ParamLocation::Header => Some(quote!(.header(#name, #value))),
+                ParamLocation::Cookie => Some(quote!(.cookie(#name, #value))),
+            }
+        };
+        if may_be_absent {
+            if let Some(call) = call(quote!(value)) {
+                optional.push(quote! {
+                    let request = match &#var {
+                        ::std::option::Option::Some(value) => request #call,
+                        ::std::option::Option::None => request,
+                    };
+                });
+            }
+        } else if let Some(call) = call(quote!(&#var)) {
+            chained.push(call);
+        }
+    }
+    // `/users/{id}` becomes `format!("/users/{}", path_segment(&param_path_id))`.
+    let names = crate::resolve::path_names(&step.path);
+    let path = if names.is_empty() {
+        let path = &step.path;
+        quote!(#path)
+    } else {
+        let mut format = step.path.replace('{', "{{").replace('}', "}}");
+        let mut args = Vec::new();
+        for name in names {
+            format = format.replacen(&format!("{{{{{name}}}}}"), "{}", 1);
+            let param = step
+                .parameters
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && p.name == name);
+            let var = param.map(|p| ident(&p.var));
+            args.push(quote!(::arazzo_runtime::path_segment(&#var)));
+        }
+        quote!(&::std::format!(#format, #(#args),*))
+    };
+    (values, path, chained, optional)
+}
+
+fn style(param: &ParamPlan) -> proc_macro2::Ident {
+    ident(match param.style {
+        ParamStyle::Form => "Form",
+        ParamStyle::FormNoExplode => "FormNoExplode",
+        ParamStyle::SpaceDelimited => "SpaceDelimited",
+        ParamStyle::PipeDelimited => "PipeDelimited",
+        ParamStyle::DeepObject => "DeepObject",
+    })
 }
 
 /// Both sides of a comparison as plain Rust integers, when they are: a status code or an

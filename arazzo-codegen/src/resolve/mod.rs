@@ -3,6 +3,9 @@
 //! the [`Plan`].
 
 mod criteria;
+mod parameters;
+
+pub(crate) use parameters::path_names;
 mod types;
 mod values;
 
@@ -17,8 +20,8 @@ use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::{
-    AuthPlan, BodyPlan, FieldPlan, OutputSource, Plan, SchemeKind, SchemePlan, SourcePlan,
-    StepOutputPlan, StepPlan, Type, ValueRef, WorkflowPlan,
+    ApiKeyLocation, AuthPlan, BodyPlan, FieldPlan, OutputSource, ParamLocation, Plan, SchemeKind,
+    SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
@@ -143,7 +146,7 @@ pub fn resolve(
                 name: scheme.name.clone(),
                 source: scheme.source,
                 field: member_scope.unique(setter),
-                kind: scheme.kind,
+                kind: scheme.kind.clone(),
                 description: scheme.description.clone(),
                 implied: scheme.implied,
             }
@@ -283,7 +286,6 @@ impl<'a> Resolver<'a, '_> {
         for (node, what) in [
             (workflow.success_actions, "workflow `successActions`"),
             (workflow.failure_actions, "workflow `failureActions`"),
-            (workflow.parameters, "workflow `parameters`"),
         ] {
             if let Some(node) = node {
                 self.error(unsupported(node.span, what));
@@ -320,8 +322,8 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|step| {
                 let mut var = naming::snake(&step.id.value);
-                if var.starts_with("part_") {
-                    // Template code binds `part_0`, `part_1`, …
+                if var.starts_with("part_") || var.starts_with("param_") {
+                    // Step code binds `part_0`, `param_query_x`, …
                     var.insert_str(0, "step_");
                 }
                 let var = step_vars.unique(var);
@@ -329,7 +331,7 @@ impl<'a> Resolver<'a, '_> {
                     .items
                     .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
                 scope.current_step = Some(step.id.value.clone());
-                let plan = self.step(&scope, step, var, outputs_type);
+                let plan = self.step(&scope, document, workflow, step, var, outputs_type);
                 scope.current_step = None;
                 if plan.is_none() {
                     scope.failed_steps.insert(step.id.value.clone());
@@ -546,12 +548,13 @@ impl<'a> Resolver<'a, '_> {
     fn step(
         &mut self,
         scope: &WorkflowScope,
+        document: &Document<'_>,
+        workflow: &Workflow<'_>,
         step: &Step<'_>,
         var: String,
         outputs_type: String,
     ) -> Option<StepPlan> {
         for (node, what) in [
-            (step.parameters, "step `parameters`"),
             (step.on_success, "`onSuccess`"),
             (step.on_failure, "`onFailure`"),
             (
@@ -580,41 +583,35 @@ impl<'a> Resolver<'a, '_> {
         let api: &'a OpenApi<'a> = &self.apis[source].1;
         let id = step.id.value.clone();
 
-        self.operation_requirements(api, operation, step);
-        if let Some(param) = operation
-            .path
-            .split('{')
-            .nth(1)
-            .and_then(|p| p.split('}').next())
-        {
-            let target_span = match &step.target {
-                Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
-                    s.span
-                }
-                None => step.span,
-            };
-            let d = Diagnostic::error(
-                target_span,
-                format!(
-                    "the operation's path `{}` needs the path parameter `{param}`",
-                    operation.path
-                ),
-            )
-            .with_help("path parameters are not supported by this version of arazzo-codegen");
-            self.error(d);
-        }
-
+        let target = match &step.target {
+            Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
+                s.span
+            }
+            None => step.span,
+        };
+        self.operation_requirements(api, operation, step, target);
         let auth = self.auth(source, operation, step);
         let method = operation.method.to_ascii_uppercase();
-        let request = StepContext {
-            method: method.clone(),
-            body_type: None,
-        };
-        let body = self.body(scope, &request, step, operation);
-        let context = StepContext {
+        let mut request = StepContext {
             method,
-            body_type: body.as_ref().map(|(_, content_type)| content_type.clone()),
+            body_type: None,
+            params: Vec::new(),
         };
+        let parameters = self.parameters(
+            scope, document, workflow, step, api, operation, &request, target,
+        );
+        let body = self.body(scope, &request, step, operation);
+        request.body_type = body.as_ref().map(|(_, content_type)| content_type.clone());
+        request.params = parameters
+            .iter()
+            .map(|p| {
+                // A path parameter must have a value: an absent one fails the step.
+                let optional = p.location != ParamLocation::Path
+                    && matches!(&p.value, ValuePlan::Ref(r) if r.ty.is_option());
+                (p.name.clone(), p.location, p.var.clone(), optional)
+            })
+            .collect();
+        let context = request;
         let body = body.map(|(body, _)| body);
 
         let mut expected_status = None;
@@ -696,6 +693,7 @@ impl<'a> Resolver<'a, '_> {
             source,
             method: context.method,
             path: operation.path.to_owned(),
+            parameters,
             auth,
             body,
             success,
@@ -710,34 +708,8 @@ impl<'a> Resolver<'a, '_> {
         api: &OpenApi<'_>,
         operation: &Operation<'_>,
         step: &Step<'_>,
+        target: Span,
     ) {
-        let target = match &step.target {
-            Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
-                s.span
-            }
-            None => step.span,
-        };
-        if step.parameters.is_none() {
-            let declared = [operation.path_item, operation.node]
-                .into_iter()
-                .filter_map(|node| node.get("parameters"))
-                .flat_map(Node::items)
-                .map(|parameter| api.resolve(parameter));
-            for parameter in declared {
-                let location = parameter.get("in").and_then(Node::as_str).unwrap_or("?");
-                let required = matches!(
-                    parameter.get("required").map(|r| &r.value),
-                    Some(crate::node::Value::Bool(true))
-                );
-                if required && location != "path" {
-                    let name = parameter.get("name").and_then(Node::as_str).unwrap_or("?");
-                    self.error(
-                        Diagnostic::error(target, format!("the operation requires the {location} parameter `{name}`, and this step sends none"))
-                            .with_help("parameters are not supported by this version of arazzo-codegen"),
-                    );
-                }
-            }
-        }
         let body_required = operation
             .node
             .get("requestBody")
@@ -766,53 +738,113 @@ impl<'a> Resolver<'a, '_> {
         }
     }
 
-    /// The scheme a step authenticates with: the operation's (or the document's) first
-    /// requirement we can satisfy; or, where the description applies no security at all but
-    /// defines exactly one scheme, that scheme, sent when credentials are set.
-    fn auth(
-        &mut self,
-        source: usize,
-        operation: &Operation<'_>,
-        step: &Step<'_>,
-    ) -> Option<AuthPlan> {
+    /// The schemes a step authenticates with: the first requirement of the operation's (or the
+    /// document's) `security` whose schemes are all supported (all of them, for a requirement that
+    /// names several); or, where the description applies no security at all but defines exactly
+    /// one scheme, that scheme, sent when credentials are set.
+    fn auth(&mut self, source: usize, operation: &Operation<'_>, step: &Step<'_>) -> Vec<AuthPlan> {
         let api = &self.apis[source].1;
         let schemes = api.security_schemes();
-        let (requirement, required, implied) = match api.security_of(operation) {
-            Some(security) => {
-                let alternatives = security.items();
-                let optional = alternatives.iter().any(|r| r.entries().is_empty());
-                let first = alternatives.iter().find(|r| !r.entries().is_empty())?;
-                if first.entries().len() > 1 {
-                    self.error(unsupported(
-                        first.span,
-                        "a security requirement with several schemes",
+        let (requirement, required, implied): (Vec<String>, bool, bool) =
+            match api.security_of(operation) {
+                Some(security) => {
+                    let alternatives = security.items();
+                    let optional = alternatives.iter().any(|r| r.entries().is_empty());
+                    let Some(first) = alternatives.iter().find(|r| !r.entries().is_empty()) else {
+                        return Vec::new();
+                    };
+                    (
+                        first
+                            .entries()
+                            .iter()
+                            .map(|(k, _)| k.name.clone())
+                            .collect(),
+                        !optional,
+                        false,
+                    )
+                }
+                None if schemes.len() == 1 => (vec![schemes[0].0.name.clone()], false, true),
+                None => return Vec::new(),
+            };
+        let mut plans = Vec::new();
+        for name in requirement {
+            let Some((_, scheme)) = schemes.iter().find(|(key, _)| key.name == name) else {
+                self.error(Diagnostic::error(
+                    step.span,
+                    format!("the operation requires the security scheme `{name}`, which the description does not define"),
+                ));
+                continue;
+            };
+            let scheme = api.resolve(scheme);
+            let Some(kind) = self.scheme_kind(&name, scheme, step) else {
+                continue;
+            };
+            let found = self
+                .schemes
+                .iter()
+                .position(|s| s.source == source && s.name == name);
+            let index = match found {
+                Some(index) => {
+                    self.schemes[index].implied &= implied;
+                    index
+                }
+                None => {
+                    let description = scheme
+                        .get("description")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned);
+                    self.schemes.push(SchemeUse {
+                        source,
+                        name,
+                        kind,
+                        description,
+                        implied,
+                    });
+                    self.schemes.len() - 1
+                }
+            };
+            plans.push(AuthPlan {
+                scheme: index,
+                required,
+            });
+        }
+        plans
+    }
+
+    /// What credentials a security scheme takes.
+    fn scheme_kind(&mut self, name: &str, scheme: &Node, step: &Step<'_>) -> Option<SchemeKind> {
+        let text = |key: &str| scheme.get(key).and_then(Node::as_str);
+        let http = text("scheme").map(str::to_ascii_lowercase);
+        Some(match (text("type"), http.as_deref()) {
+            (Some("http"), Some("basic")) => SchemeKind::Basic,
+            (Some("http"), Some("bearer")) => SchemeKind::Bearer,
+            // An OAuth 2 or OpenID Connect scheme takes the access token the caller obtained.
+            (Some("oauth2" | "openIdConnect"), _) => SchemeKind::Bearer,
+            (Some("apiKey"), _) => {
+                let location = match text("in") {
+                    Some("header") => ApiKeyLocation::Header,
+                    Some("query") => ApiKeyLocation::Query,
+                    Some("cookie") => ApiKeyLocation::Cookie,
+                    other => {
+                        self.error(Diagnostic::error(
+                            scheme.span,
+                            format!("API key scheme `{name}` has `in: {}`; expected `header`, `query` or `cookie`", other.unwrap_or("?")),
+                        ));
+                        return None;
+                    }
+                };
+                let Some(key_name) = text("name") else {
+                    self.error(Diagnostic::error(
+                        scheme.span,
+                        format!("API key scheme `{name}` has no `name`"),
                     ));
                     return None;
+                };
+                SchemeKind::ApiKey {
+                    location,
+                    name: key_name.to_owned(),
                 }
-                (first.entries()[0].0.name.clone(), !optional, false)
             }
-            None if schemes.len() == 1 => (schemes[0].0.name.clone(), false, true),
-            None => return None,
-        };
-        let Some((_, scheme)) = schemes.iter().find(|(name, _)| name.name == requirement) else {
-            let d = Diagnostic::error(
-                step.span,
-                format!(
-                    "the operation requires the security scheme `{requirement}`, which the description does not define"
-                ),
-            );
-            self.error(d);
-            return None;
-        };
-        let scheme = api.resolve(scheme);
-        let kind = match (
-            scheme.get("type").and_then(Node::as_str),
-            scheme
-                .get("scheme")
-                .and_then(Node::as_str)
-                .map(str::to_ascii_lowercase),
-        ) {
-            (Some("http"), Some(s)) if s == "basic" => SchemeKind::Basic,
             (kind, http) => {
                 let kind = match (kind, http) {
                     (Some("http"), Some(h)) => format!("http `{h}`"),
@@ -820,39 +852,11 @@ impl<'a> Resolver<'a, '_> {
                     (None, _) => "unknown".to_owned(),
                 };
                 self.error(
-                    Diagnostic::error(step.span, format!("the operation uses the security scheme `{requirement}` of type {kind}, which is not supported yet"))
-                        .with_help("this version supports HTTP basic authentication"),
+                    Diagnostic::error(step.span, format!("the operation uses the security scheme `{name}` of type {kind}, which is not supported"))
+                        .with_help("supported: HTTP basic and bearer, API keys, and OAuth 2 / OpenID Connect access tokens"),
                 );
                 return None;
             }
-        };
-        let found = self
-            .schemes
-            .iter()
-            .position(|s| s.source == source && s.name == requirement);
-        let index = match found {
-            Some(index) => {
-                self.schemes[index].implied &= implied;
-                index
-            }
-            None => {
-                let description = scheme
-                    .get("description")
-                    .and_then(Node::as_str)
-                    .map(str::to_owned);
-                self.schemes.push(SchemeUse {
-                    source,
-                    name: requirement,
-                    kind,
-                    description,
-                    implied,
-                });
-                self.schemes.len() - 1
-            }
-        };
-        Some(AuthPlan {
-            scheme: index,
-            required,
         })
     }
 

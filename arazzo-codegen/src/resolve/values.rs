@@ -7,7 +7,7 @@ use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, Workflow
 use crate::files::Span;
 use crate::model::arazzo::{SourceKind, Spanned};
 use crate::node::{Node, Value};
-use crate::plan::{Place, TemplatePart, Type, ValuePlan, ValueRef};
+use crate::plan::{ParamLocation, Place, TemplatePart, Type, ValuePlan, ValueRef};
 use crate::suggest::did_you_mean;
 
 use super::{Resolver, WorkflowScope, unsupported};
@@ -30,6 +30,8 @@ pub(super) struct StepContext {
     pub method: String,
     /// The content type of the body the step sends, if it sends one.
     pub body_type: Option<String>,
+    /// The parameters it sends: name, location, variable, and whether the value may be absent.
+    pub params: Vec<(String, ParamLocation, String, bool)>,
 }
 
 impl Resolver<'_, '_> {
@@ -476,37 +478,61 @@ impl Resolver<'_, '_> {
                             );
                             return None;
                         }
-                        match (&step.body_type, name.eq_ignore_ascii_case("content-type")) {
-                            (Some(content_type), true) => ValueRef {
+                        let param = step.params.iter().find(|(n, location, ..)| {
+                            *location == ParamLocation::Header && n.eq_ignore_ascii_case(name)
+                        });
+                        match (
+                            param,
+                            &step.body_type,
+                            name.eq_ignore_ascii_case("content-type"),
+                        ) {
+                            (Some((_, _, var, optional)), ..) => param_value(var, *optional),
+                            (None, Some(content_type), true) => ValueRef {
                                 expression: String::new(),
                                 place: Place::Const(content_type.clone()),
                                 ty: Type::String,
                             },
                             _ => {
-                                self.error(
-                                    Diagnostic::error(here, format!("`{expr}`: this step sends no header `{name}`"))
-                                        .with_help("header parameters are not supported by this version of arazzo-codegen"),
-                                );
+                                self.error(Diagnostic::error(
+                                    here,
+                                    format!("`{expr}`: this step sends no header `{name}`"),
+                                ));
                                 return None;
                             }
                         }
                     }
                     Source::Query(name) | Source::Path(name) => {
-                        let kind = if matches!(source, Source::Query(_)) {
-                            "query"
+                        let location = if matches!(source, Source::Query(_)) {
+                            ParamLocation::Query
                         } else {
-                            "path"
+                            ParamLocation::Path
                         };
-                        self.error(
-                            Diagnostic::error(
-                                here,
-                                format!("`{expr}`: this step has no {kind} parameter `{name}`"),
-                            )
-                            .with_help(
-                                "parameters are not supported by this version of arazzo-codegen",
-                            ),
-                        );
-                        return None;
+                        let param = step
+                            .params
+                            .iter()
+                            .find(|(n, l, ..)| *l == location && n == name);
+                        match param {
+                            Some((_, _, var, optional)) => param_value(var, *optional),
+                            None => {
+                                let names = step
+                                    .params
+                                    .iter()
+                                    .filter(|(_, l, ..)| *l == location)
+                                    .map(|(n, ..)| n.as_str());
+                                let mut d = Diagnostic::error(
+                                    here,
+                                    format!(
+                                        "`{expr}`: this step has no {} parameter `{name}`",
+                                        location.as_str()
+                                    ),
+                                );
+                                if let Some(s) = did_you_mean(name, names) {
+                                    d = d.with_help(format!("did you mean `{s}`?"));
+                                }
+                                self.error(d);
+                                return None;
+                            }
+                        }
                     }
                 }
             }
@@ -617,6 +643,22 @@ impl Resolver<'_, '_> {
         };
         self.error(d);
         None
+    }
+}
+
+/// The value of a parameter the step sends, held in its variable.
+fn param_value(var: &str, optional: bool) -> ValueRef {
+    ValueRef {
+        expression: String::new(),
+        place: Place::RequestParam {
+            var: var.to_owned(),
+            optional,
+        },
+        ty: if optional {
+            Type::Json.optional()
+        } else {
+            Type::Json
+        },
     }
 }
 

@@ -1,0 +1,317 @@
+//! Parameters: workflow-level ones merged with a step's, reusable ones from `components`, each
+//! checked against the operation's declared parameters and bound to its value.
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, ComponentKind, Expr};
+use crate::files::Span;
+use crate::model::arazzo::{Document, Step, Workflow};
+use crate::model::openapi::{OpenApi, Operation};
+use crate::naming::{self, Scope};
+use crate::node::{Node, Value};
+use crate::plan::{ParamLocation, ParamPlan, ParamStyle};
+use crate::suggest::did_you_mean;
+
+use super::values::{Ctx, StepContext};
+use super::{Resolver, WorkflowScope};
+
+/// A parameter as written, its reference (if any) already followed.
+struct Written<'n> {
+    name: String,
+    location: Option<(String, Span)>,
+    value: Option<&'n Node>,
+    span: Span,
+}
+
+impl ParamLocation {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "path" => Self::Path,
+            "query" => Self::Query,
+            "header" => Self::Header,
+            "cookie" => Self::Cookie,
+            _ => return None,
+        })
+    }
+
+    /// The name as the description writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+        }
+    }
+}
+
+/// The names in a path template: `/users/{id}/posts/{post}` → `id`, `post`.
+pub(crate) fn path_names(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+/// Two parameters are the same when name and location match; header names without regard to
+/// case.
+fn same(a: &str, a_in: ParamLocation, b: &str, b_in: ParamLocation) -> bool {
+    a_in == b_in
+        && if a_in == ParamLocation::Header {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+}
+
+impl<'a> Resolver<'a, '_> {
+    /// One written parameter: a Parameter Object, or a Reusable Object naming
+    /// `$components.parameters.<name>` (whose `value`, if given, replaces the component's).
+    fn written<'n>(&mut self, document: &Document<'n>, node: &'n Node) -> Option<Written<'n>> {
+        let (definition, value) = match node.get("reference") {
+            Some(reference) => {
+                let text = reference.as_str().unwrap_or_default();
+                let name = match expr::parse(text) {
+                    Ok(Expr::Component {
+                        kind: ComponentKind::Parameters,
+                        name,
+                    }) => name,
+                    _ => {
+                        self.error(
+                            Diagnostic::error(
+                                reference.span,
+                                format!("`{text}` is not a reusable parameter"),
+                            )
+                            .with_help(
+                                "a parameter's `reference` is `$components.parameters.<name>`",
+                            ),
+                        );
+                        return None;
+                    }
+                };
+                let components = document.components.and_then(|c| c.get("parameters"));
+                let Some(definition) = components.and_then(|c| c.get(&name)) else {
+                    let mut d = Diagnostic::error(
+                        reference.span,
+                        format!("unknown reusable parameter `{name}`"),
+                    );
+                    let known = components.map(Node::entries).unwrap_or_default();
+                    if let Some(s) = did_you_mean(&name, known.iter().map(|(k, _)| k.name.as_str()))
+                    {
+                        d = d.with_help(format!("did you mean `$components.parameters.{s}`?"));
+                    }
+                    self.error(d);
+                    return None;
+                };
+                (
+                    definition,
+                    node.get("value").or_else(|| definition.get("value")),
+                )
+            }
+            None => (node, node.get("value")),
+        };
+        let Some(name) = definition.get("name").and_then(Node::as_str) else {
+            self.error(Diagnostic::error(node.span, "a parameter has no `name`"));
+            return None;
+        };
+        Some(Written {
+            name: name.to_owned(),
+            location: definition
+                .get("in")
+                .map(|l| (l.as_str().unwrap_or_default().to_owned(), l.span)),
+            value,
+            span: node.span,
+        })
+    }
+
+    /// The parameters of a step that calls an operation: the workflow's, then the step's (which
+    /// win for the same name and location), each bound and checked.
+    pub(super) fn parameters(
+        &mut self,
+        scope: &WorkflowScope,
+        document: &Document<'_>,
+        workflow: &Workflow<'_>,
+        step: &Step<'_>,
+        api: &OpenApi<'_>,
+        operation: &Operation<'_>,
+        request: &StepContext,
+        target: Span,
+    ) -> Vec<ParamPlan> {
+        let declared: Vec<&Node> = [operation.path_item, operation.node]
+            .into_iter()
+            .filter_map(|node| node.get("parameters"))
+            .flat_map(Node::items)
+            .map(|parameter| api.resolve(parameter))
+            .collect();
+        let declared_in = |name: &str| -> Vec<ParamLocation> {
+            declared
+                .iter()
+                .filter(|p| p.get("name").and_then(Node::as_str) == Some(name))
+                .filter_map(|p| {
+                    p.get("in")
+                        .and_then(Node::as_str)
+                        .and_then(ParamLocation::parse)
+                })
+                .collect()
+        };
+
+        let mut merged: Vec<(Written<'_>, ParamLocation)> = Vec::new();
+        let lists = [workflow.parameters, step.parameters];
+        for list in lists.into_iter().flatten() {
+            if !matches!(list.value, Value::Seq(_)) {
+                self.error(Diagnostic::error(
+                    list.span,
+                    format!("`parameters` must be a sequence, found {}", list.kind()),
+                ));
+                continue;
+            }
+            for node in list.items() {
+                let Some(written) = self.written(document, node) else {
+                    continue;
+                };
+                let location = match &written.location {
+                    Some((text, span)) => match ParamLocation::parse(text) {
+                        Some(location) => location,
+                        None => {
+                            self.error(
+                                Diagnostic::error(
+                                    *span,
+                                    format!("unknown parameter location `{text}`"),
+                                )
+                                .with_help("`in` is `path`, `query`, `header` or `cookie`"),
+                            );
+                            continue;
+                        }
+                    },
+                    // Without `in`, the operation's own declaration says where it goes.
+                    None => match declared_in(&written.name).as_slice() {
+                        [one] => *one,
+                        _ => {
+                            self.error(
+                                Diagnostic::error(written.span, format!("parameter `{}` has no `in`", written.name))
+                                    .with_help("a parameter of a step that calls an operation says where it goes: `in: path`, `query`, `header` or `cookie`"),
+                            );
+                            continue;
+                        }
+                    },
+                };
+                merged.retain(|(w, l)| !same(&w.name, *l, &written.name, location));
+                merged.push((written, location));
+            }
+        }
+
+        let mut vars = Scope::default();
+        let mut plans = Vec::new();
+        for (written, location) in &merged {
+            let declaration = declared.iter().find(|p| {
+                let name = p.get("name").and_then(Node::as_str).unwrap_or_default();
+                let place = p
+                    .get("in")
+                    .and_then(Node::as_str)
+                    .and_then(ParamLocation::parse);
+                place.is_some_and(|place| same(name, place, &written.name, *location))
+            });
+            if declaration.is_none() && !declared.is_empty() {
+                let names: Vec<&str> = declared
+                    .iter()
+                    .filter_map(|p| p.get("name").and_then(Node::as_str))
+                    .collect();
+                let mut d = Diagnostic::warning(
+                    written.span,
+                    format!(
+                        "the operation declares no {} parameter `{}`; it is sent anyway",
+                        location.as_str(),
+                        written.name
+                    ),
+                );
+                if let Some(s) = did_you_mean(&written.name, names.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+            }
+            let Some(value_node) = written.value else {
+                self.error(Diagnostic::error(
+                    written.span,
+                    format!("parameter `{}` has no `value`", written.name),
+                ));
+                continue;
+            };
+            let Some(value) = self.value_plan(scope, Ctx::Request(request), value_node) else {
+                continue;
+            };
+            let style = declaration.map_or(ParamStyle::Form, |d| style_of(d));
+            let var = vars.unique(format!(
+                "param_{}_{}",
+                location.as_str(),
+                naming::snake(&written.name)
+            ));
+            plans.push(ParamPlan {
+                name: written.name.clone(),
+                location: *location,
+                value,
+                style,
+                var,
+            });
+        }
+
+        // What the operation requires and the step does not give.
+        for parameter in &declared {
+            let name = parameter
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or_default();
+            let Some(location) = parameter
+                .get("in")
+                .and_then(Node::as_str)
+                .and_then(ParamLocation::parse)
+            else {
+                continue;
+            };
+            let required = location == ParamLocation::Path
+                || matches!(
+                    parameter.get("required").map(|r| &r.value),
+                    Some(Value::Bool(true))
+                );
+            let given = plans
+                .iter()
+                .any(|p| same(&p.name, p.location, name, location));
+            if required && !given {
+                self.error(
+                    Diagnostic::error(target, format!("the operation requires the {} parameter `{name}`, and this step gives none", location.as_str()))
+                        .with_help(format!("add it to the step: `parameters: [{{name: {name}, in: {}, value: …}}]`", location.as_str())),
+                );
+            }
+        }
+        // Every `{name}` of the path needs a value, declared or not.
+        for name in path_names(operation.path) {
+            let given = plans
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == name);
+            let declared_path = declared.iter().any(|p| {
+                p.get("name").and_then(Node::as_str) == Some(name)
+                    && p.get("in").and_then(Node::as_str) == Some("path")
+            });
+            if !given && !declared_path {
+                self.error(Diagnostic::error(
+                    target,
+                    format!("the operation's path `{}` needs the path parameter `{name}`, and this step gives none", operation.path),
+                ));
+            }
+        }
+        plans
+    }
+}
+
+/// The serialization a declared query parameter asks for (`style`, `explode`).
+fn style_of(declaration: &Node) -> ParamStyle {
+    let explode = match declaration.get("explode").map(|e| &e.value) {
+        Some(Value::Bool(explode)) => *explode,
+        _ => true,
+    };
+    match (declaration.get("style").and_then(Node::as_str), explode) {
+        (Some("spaceDelimited"), _) => ParamStyle::SpaceDelimited,
+        (Some("pipeDelimited"), _) => ParamStyle::PipeDelimited,
+        (Some("deepObject"), _) => ParamStyle::DeepObject,
+        (_, false) => ParamStyle::FormNoExplode,
+        _ => ParamStyle::Form,
+    }
+}
