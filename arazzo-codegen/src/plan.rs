@@ -237,11 +237,42 @@ pub enum TemplatePart {
     Value(ValueRef),
 }
 
+/// How a request body is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// A JSON value.
+    Json,
+    /// A JSON text template: a string, parsed as JSON once its values are in place.
+    JsonText,
+    /// An object sent as `application/x-www-form-urlencoded` fields.
+    Form,
+    /// An object sent as `multipart/form-data` text parts.
+    Multipart,
+    /// A string sent as it is (`text/plain`, `application/xml`, a written-out form …).
+    Text,
+}
+
 /// The body of a request.
 #[derive(Clone, Debug, PartialEq)]
-pub enum BodyPlan {
-    /// `application/json`.
-    Json(ValuePlan),
+pub struct BodyPlan {
+    /// How it is sent.
+    pub kind: BodyKind,
+    /// Its content type.
+    pub content_type: String,
+    /// The payload.
+    pub value: ValuePlan,
+    /// `replacements`: JSON pointers into the payload and the values set there.
+    pub replacements: Vec<(String, ValuePlan)>,
+}
+
+impl BodyPlan {
+    /// True when the body is a JSON value while it is built (so `$request.body#/…` can read it).
+    pub fn is_structured(&self) -> bool {
+        matches!(
+            self.kind,
+            BodyKind::Json | BodyKind::JsonText | BodyKind::Form | BodyKind::Multipart
+        )
+    }
 }
 
 /// Where a parameter goes.

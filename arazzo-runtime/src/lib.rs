@@ -53,6 +53,58 @@ pub fn present<T>(
     value.ok_or(Error::AbsentValue { step, expression })
 }
 
+/// A JSON body written as a text template (`payload: '{"id": {$inputs.id}}'`), parsed once its
+/// values are in place.
+///
+/// # Errors
+/// [`Error::Body`] when the text is not JSON.
+pub fn parse_json(step: &'static str, text: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(text).map_err(|error| Error::Body {
+        step,
+        message: format!("the request body is not JSON once its values are in place: {error}"),
+    })
+}
+
+/// Applies a payload replacement: sets the value at `pointer` (RFC 6901) in `body`, replacing
+/// what is there or adding a member to an existing object.
+///
+/// # Errors
+/// [`Error::Body`] when the pointer leads nowhere (its parent is not there, or is not an object
+/// or an array with that index).
+pub fn replace(
+    step: &'static str,
+    body: &mut serde_json::Value,
+    pointer: &'static str,
+    value: serde_json::Value,
+) -> Result<(), Error> {
+    let missing = || Error::Body {
+        step,
+        message: format!("the replacement target `{pointer}` is not in the request body"),
+    };
+    if pointer.is_empty() {
+        *body = value;
+        return Ok(());
+    }
+    let (parent, last) = pointer.rsplit_once('/').ok_or_else(missing)?;
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match body.pointer_mut(parent).ok_or_else(missing)? {
+        serde_json::Value::Object(members) => {
+            members.insert(last, value);
+            Ok(())
+        }
+        serde_json::Value::Array(items) => {
+            let slot = last
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get_mut(i))
+                .ok_or_else(missing)?;
+            *slot = value;
+            Ok(())
+        }
+        _ => Err(missing()),
+    }
+}
+
 /// The text of a value inside a string template: a string as it is, `null` as nothing, anything
 /// else as its JSON text.
 pub fn text(value: &serde_json::Value) -> String {
@@ -68,4 +120,33 @@ pub fn to_json<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|source| Error::Encode { step, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn replacements() {
+        let mut body = json!({"a": {"b": 1}, "list": [1, 2]});
+        assert!(replace("s", &mut body, "/a/b", json!(2)).is_ok());
+        assert!(replace("s", &mut body, "/a/c~1d", json!(3)).is_ok());
+        assert!(replace("s", &mut body, "/list/1", json!("x")).is_ok());
+        assert_eq!(body, json!({"a": {"b": 2, "c/d": 3}, "list": [1, "x"]}));
+        assert!(replace("s", &mut body, "/nope/x", json!(0)).is_err());
+        assert!(replace("s", &mut body, "/list/9", json!(0)).is_err());
+        assert!(replace("s", &mut body, "", json!(null)).is_ok());
+        assert_eq!(body, json!(null));
+    }
+
+    #[test]
+    fn json_text_bodies() {
+        assert_eq!(parse_json("s", "{\"a\": 1}").ok(), Some(json!({"a": 1})));
+        assert!(matches!(
+            parse_json("s", "{a}"),
+            Err(Error::Body { step: "s", .. })
+        ));
+    }
 }

@@ -8,16 +8,22 @@ use quote::quote;
 use super::{data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
-    ApiKeyLocation, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource, ParamLocation,
-    ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan, TemplatePart, Type, ValuePlan,
-    ValueRef, WorkflowPlan,
+    ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource,
+    ParamLocation, ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan, TemplatePart, Type,
+    ValuePlan, ValueRef, WorkflowPlan,
 };
 
 /// Every value a step reads, wherever it is read.
 fn step_refs(step: &StepPlan) -> Vec<&ValueRef> {
     let mut refs = Vec::new();
-    if let Some(BodyPlan::Json(body)) = &step.body {
-        value_refs(body, &mut refs);
+    for param in &step.parameters {
+        value_refs(&param.value, &mut refs);
+    }
+    if let Some(body) = &step.body {
+        value_refs(&body.value, &mut refs);
+        for (_, value) in &body.replacements {
+            value_refs(value, &mut refs);
+        }
     }
     for condition in &step.success {
         condition_refs(condition, &mut refs);
@@ -431,10 +437,7 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
         quote!(#require #send)
     });
     let (body, send_body) = match &step.body {
-        Some(BodyPlan::Json(value)) => {
-            let value = json_value(value);
-            (Some(quote!(let body = #value;)), Some(quote!(.json(&body))))
-        }
+        Some(body) => request_body(body),
         None => (None, None),
     };
     let request = quote! {
@@ -537,6 +540,54 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
         #check
         #build
     }}
+}
+
+/// The statements that build a step's body, and the request-builder call that sends it.
+fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
+    let content_type = &body.content_type;
+    let text = || match &body.value {
+        ValuePlan::Str(s) => quote!(#s.to_owned()),
+        ValuePlan::Template(parts) => template(parts),
+        ValuePlan::Ref(r) => {
+            let value = value(&r.place, &quote!(STEP));
+            quote!(::std::string::ToString::to_string(&#value))
+        }
+        other => json_value(other),
+    };
+    let value = match body.kind {
+        BodyKind::JsonText => {
+            let text = text();
+            quote!(::arazzo_runtime::parse_json(STEP, &#text)?)
+        }
+        BodyKind::Text => text(),
+        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => json_value(&body.value),
+    };
+    let replacements: Vec<TokenStream> = body
+        .replacements
+        .iter()
+        .map(|(target, value)| {
+            let value = json_value(value);
+            quote!(::arazzo_runtime::replace(STEP, &mut body, #target, #value)?;)
+        })
+        .collect();
+    let build = if replacements.is_empty() {
+        quote!(let body = #value;)
+    } else {
+        quote! {
+            let mut body = #value;
+            #(#replacements)*
+        }
+    };
+    let send = match body.kind {
+        BodyKind::Json | BodyKind::JsonText if content_type == "application/json" => {
+            quote!(.json(&body))
+        }
+        BodyKind::Json | BodyKind::JsonText => quote!(.json_as(#content_type, &body)),
+        BodyKind::Form => quote!(.form(&body)),
+        BodyKind::Multipart => quote!(.multipart(&body)),
+        BodyKind::Text => quote!(.raw(#content_type, body)),
+    };
+    (Some(build), Some(send))
 }
 
 /// A parameter's JSON value where it may be absent: `Option<serde_json::Value>`.

@@ -20,8 +20,9 @@ use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::{
-    ApiKeyLocation, AuthPlan, BodyPlan, FieldPlan, OutputSource, ParamLocation, Plan, SchemeKind,
-    SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowPlan,
+    ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, FieldPlan, OutputSource, ParamLocation, Plan,
+    SchemeKind, SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef,
+    WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
@@ -595,13 +596,15 @@ impl<'a> Resolver<'a, '_> {
         let mut request = StepContext {
             method,
             body_type: None,
+            structured_body: false,
             params: Vec::new(),
         };
         let parameters = self.parameters(
             scope, document, workflow, step, api, operation, &request, target,
         );
-        let body = self.body(scope, &request, step, operation);
-        request.body_type = body.as_ref().map(|(_, content_type)| content_type.clone());
+        let body = self.body(scope, &request, step, api, operation);
+        request.body_type = body.as_ref().map(|b| b.content_type.clone());
+        request.structured_body = body.as_ref().is_some_and(BodyPlan::is_structured);
         request.params = parameters
             .iter()
             .map(|p| {
@@ -612,7 +615,6 @@ impl<'a> Resolver<'a, '_> {
             })
             .collect();
         let context = request;
-        let body = body.map(|(body, _)| body);
 
         let mut expected_status = None;
         let mut success = Vec::new();
@@ -860,34 +862,145 @@ impl<'a> Resolver<'a, '_> {
         })
     }
 
-    /// The step's request body and its content type.
+    /// The step's request body: its content type (the step's, else the operation's first, else
+    /// JSON) decides how the payload is sent.
     fn body(
         &mut self,
         scope: &WorkflowScope,
         request: &StepContext,
         step: &Step<'_>,
+        api: &OpenApi<'_>,
         operation: &Operation<'_>,
-    ) -> Option<(BodyPlan, String)> {
+    ) -> Option<BodyPlan> {
         let body = step.request_body.as_ref()?;
-        let payload = body.payload?;
-        let content_type = match &body.content_type {
-            Some(ct) => Some((ct.value.clone(), ct.span)),
+        let Some(payload) = body.payload else {
+            if let Some(replacements) = body.replacements {
+                self.error(Diagnostic::error(
+                    replacements.span,
+                    "`replacements` need a `payload` to apply to",
+                ));
+            }
+            return None;
+        };
+        let (content_type, span) = match &body.content_type {
+            Some(ct) => (ct.value.clone(), ct.span),
             None => operation
                 .node
                 .get("requestBody")
+                .map(|b| api.resolve(b))
                 .and_then(|b| b.get("content"))
                 .and_then(|c| c.entries().first())
-                .map(|(k, _)| (k.name.clone(), body.span)),
+                .map_or_else(
+                    || ("application/json".to_owned(), body.span),
+                    |(k, _)| (k.name.clone(), body.span),
+                ),
         };
-        let content_type = match content_type {
-            Some((ct, _)) if openapi::is_json(&ct) => ct,
-            None => "application/json".to_owned(),
-            Some((ct, span)) => {
-                self.error(unsupported(span, &format!("a `{ct}` request body")));
-                return None;
+        let value = self.value_plan(scope, Ctx::Request(request), payload)?;
+        let text_like = match &value {
+            ValuePlan::Str(_) | ValuePlan::Template(_) => true,
+            ValuePlan::Ref(r) => r.ty == Type::String,
+            _ => false,
+        };
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let kind = if openapi::is_json(&essence) {
+            if text_like {
+                BodyKind::JsonText
+            } else {
+                BodyKind::Json
             }
+        } else if essence == "application/x-www-form-urlencoded" {
+            if text_like {
+                BodyKind::Text
+            } else {
+                BodyKind::Form
+            }
+        } else if essence == "multipart/form-data" {
+            BodyKind::Multipart
+        } else if text_like {
+            BodyKind::Text
+        } else {
+            self.error(
+                Diagnostic::error(
+                    payload.span,
+                    format!(
+                        "a `{content_type}` body is sent as text, and this payload is not a string"
+                    ),
+                )
+                .with_label(format!("declared at line {}", span.line))
+                .with_help("write the payload as a string (a `{$…}` template can fill in values)"),
+            );
+            return None;
         };
-        let plan = self.value_plan(scope, Ctx::Request(request), payload)?;
-        Some((BodyPlan::Json(plan), content_type))
+        if matches!(kind, BodyKind::Multipart) && text_like {
+            self.error(Diagnostic::error(
+                payload.span,
+                "a `multipart/form-data` payload is an object of parts, not a string",
+            ));
+            return None;
+        }
+        if kind == BodyKind::JsonText
+            && let ValuePlan::Str(text) = &value
+            && !is_json_text(text)
+        {
+            self.error(
+                Diagnostic::error(
+                    payload.span,
+                    format!(
+                        "the payload is a string for a `{content_type}` body, and it is not JSON"
+                    ),
+                )
+                .with_help("a JSON body is written as YAML/JSON structure, or as a JSON text"),
+            );
+            return None;
+        }
+        let mut replacements = Vec::new();
+        if let Some(list) = body.replacements {
+            for item in list.items() {
+                let Some(target) = item.get("target").and_then(Node::as_str) else {
+                    self.error(Diagnostic::error(
+                        item.span,
+                        "a replacement has no `target`",
+                    ));
+                    continue;
+                };
+                let target_span = item.get("target").map_or(item.span, |t| t.span);
+                if !(target.is_empty() || target.starts_with('/')) {
+                    self.error(
+                        Diagnostic::error(target_span, format!("replacement target `{target}` is not a JSON pointer"))
+                            .with_help("targets in a JSON, form or multipart payload are JSON pointers such as `/customer/name`"),
+                    );
+                    continue;
+                }
+                if kind == BodyKind::Text {
+                    self.error(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
+                    continue;
+                }
+                let Some(value_node) = item.get("value") else {
+                    self.error(Diagnostic::error(item.span, "a replacement has no `value`"));
+                    continue;
+                };
+                if let Some(value) = self.value_plan(scope, Ctx::Request(request), value_node) {
+                    replacements.push((target.to_owned(), value));
+                }
+            }
+        }
+        Some(BodyPlan {
+            kind,
+            content_type,
+            value,
+            replacements,
+        })
     }
+}
+
+/// True when `text` is one JSON value (read with the YAML parser, which reads every JSON text).
+fn is_json_text(text: &str) -> bool {
+    let mut files = crate::files::Files::default();
+    let id = files.add(std::path::PathBuf::new(), String::new(), text.to_owned());
+    text.trim_start().starts_with(['{', '[', '"']) && crate::node::parse(&files, id).is_ok()
 }

@@ -30,6 +30,8 @@ pub(super) struct StepContext {
     pub method: String,
     /// The content type of the body the step sends, if it sends one.
     pub body_type: Option<String>,
+    /// Whether that body is a JSON value while it is built (JSON, form, multipart).
+    pub structured_body: bool,
     /// The parameters it sends: name, location, variable, and whether the value may be absent.
     pub params: Vec<(String, ParamLocation, String, bool)>,
 }
