@@ -16,3 +16,8 @@ pub mod expressions {
 pub mod names {
     include!("../snapshots/names.rs");
 }
+
+/// `snapshots/requests.rs`: every parameter location, body type and security scheme.
+pub mod requests {
+    include!("../snapshots/requests.rs");
+}

@@ -69,3 +69,9 @@ fn awkward_names() {
     let code = generate("tests/fixtures/names/names.arazzo.yaml");
     expectorate::assert_contents("snapshots/names.rs", &code);
 }
+
+#[test]
+fn parameters_bodies_and_security() {
+    let code = generate("tests/fixtures/requests/requests.arazzo.yaml");
+    expectorate::assert_contents("snapshots/requests.rs", &code);
+}

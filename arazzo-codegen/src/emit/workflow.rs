@@ -667,7 +667,8 @@ fn parameters(
             let var = param.map(|p| ident(&p.var));
             args.push(quote!(::arazzo_runtime::path_segment(&#var)));
         }
-        quote!(&::std::format!(#format, #(#args),*))
+        values.push(quote!(let path = ::std::format!(#format, #(#args),*);));
+        quote!(&path)
     };
     (values, path, chained, optional)
 }

@@ -106,6 +106,7 @@ pub fn resolve(
             .iter()
             .map(|w| w.id.value.clone())
             .collect(),
+        components: document.components,
         items: Scope::with_reserved(RESERVED_ITEMS),
         schemes: Vec::new(),
     };
@@ -172,6 +173,8 @@ struct Resolver<'a, 'd> {
     source_fields: BTreeMap<String, (Option<String>, SourceKind)>,
     /// Every workflow id of the document.
     workflow_ids: BTreeSet<String>,
+    /// The document's `components`.
+    components: Option<&'a Node>,
     /// Item names of the generated module.
     items: Scope,
     /// Security schemes in use, per source.
@@ -212,6 +215,14 @@ struct WorkflowScope {
     failed_steps: BTreeSet<String>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
+}
+
+/// Where a step names what it calls (or the step itself).
+fn target_span(step: &Step<'_>) -> Span {
+    match &step.target {
+        Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => s.span,
+        None => step.span,
+    }
 }
 
 fn unsupported(span: Span, what: &str) -> Diagnostic {
@@ -316,7 +327,7 @@ impl<'a> Resolver<'a, '_> {
 
         // Step variables live beside the generated code's own locals.
         let mut step_vars = Scope::with_reserved(&[
-            "client", "inputs", "response", "body", "object", "value", "success",
+            "client", "inputs", "request", "response", "body", "path", "object", "value", "success",
         ]);
         let steps: Vec<StepPlan> = workflow
             .steps
@@ -332,7 +343,7 @@ impl<'a> Resolver<'a, '_> {
                     .items
                     .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
                 scope.current_step = Some(step.id.value.clone());
-                let plan = self.step(&scope, document, workflow, step, var, outputs_type);
+                let plan = self.step(&scope, workflow, step, var, outputs_type);
                 scope.current_step = None;
                 if plan.is_none() {
                     scope.failed_steps.insert(step.id.value.clone());
@@ -549,7 +560,6 @@ impl<'a> Resolver<'a, '_> {
     fn step(
         &mut self,
         scope: &WorkflowScope,
-        document: &Document<'_>,
         workflow: &Workflow<'_>,
         step: &Step<'_>,
         var: String,
@@ -558,10 +568,6 @@ impl<'a> Resolver<'a, '_> {
         for (node, what) in [
             (step.on_success, "`onSuccess`"),
             (step.on_failure, "`onFailure`"),
-            (
-                step.request_body.as_ref().and_then(|b| b.replacements),
-                "`replacements`",
-            ),
         ] {
             if let Some(node) = node {
                 self.error(unsupported(node.span, what));
@@ -599,9 +605,7 @@ impl<'a> Resolver<'a, '_> {
             structured_body: false,
             params: Vec::new(),
         };
-        let parameters = self.parameters(
-            scope, document, workflow, step, api, operation, &request, target,
-        );
+        let parameters = self.parameters(scope, workflow, step, source, operation, &request);
         let body = self.body(scope, &request, step, api, operation);
         request.body_type = body.as_ref().map(|b| b.content_type.clone());
         request.structured_body = body.as_ref().is_some_and(BodyPlan::is_structured);

@@ -4,8 +4,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, ComponentKind, Expr};
 use crate::files::Span;
-use crate::model::arazzo::{Document, Step, Workflow};
-use crate::model::openapi::{OpenApi, Operation};
+use crate::model::arazzo::{Step, Workflow};
+use crate::model::openapi::Operation;
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, ParamPlan, ParamStyle};
@@ -66,7 +66,10 @@ fn same(a: &str, a_in: ParamLocation, b: &str, b_in: ParamLocation) -> bool {
 impl<'a> Resolver<'a, '_> {
     /// One written parameter: a Parameter Object, or a Reusable Object naming
     /// `$components.parameters.<name>` (whose `value`, if given, replaces the component's).
-    fn written<'n>(&mut self, document: &Document<'n>, node: &'n Node) -> Option<Written<'n>> {
+    fn written<'n>(&mut self, node: &'n Node) -> Option<Written<'n>>
+    where
+        'a: 'n,
+    {
         let (definition, value) = match node.get("reference") {
             Some(reference) => {
                 let text = reference.as_str().unwrap_or_default();
@@ -88,7 +91,7 @@ impl<'a> Resolver<'a, '_> {
                         return None;
                     }
                 };
-                let components = document.components.and_then(|c| c.get("parameters"));
+                let components = self.components.and_then(|c| c.get("parameters"));
                 let Some(definition) = components.and_then(|c| c.get(&name)) else {
                     let mut d = Diagnostic::error(
                         reference.span,
@@ -128,14 +131,14 @@ impl<'a> Resolver<'a, '_> {
     pub(super) fn parameters(
         &mut self,
         scope: &WorkflowScope,
-        document: &Document<'_>,
         workflow: &Workflow<'_>,
         step: &Step<'_>,
-        api: &OpenApi<'_>,
+        source: usize,
         operation: &Operation<'_>,
         request: &StepContext,
-        target: Span,
     ) -> Vec<ParamPlan> {
+        let api = &self.apis[source].1;
+        let target = super::target_span(step);
         let declared: Vec<&Node> = [operation.path_item, operation.node]
             .into_iter()
             .filter_map(|node| node.get("parameters"))
@@ -154,9 +157,11 @@ impl<'a> Resolver<'a, '_> {
                 .collect()
         };
 
-        let mut merged: Vec<(Written<'_>, ParamLocation)> = Vec::new();
-        let lists = [workflow.parameters, step.parameters];
-        for list in lists.into_iter().flatten() {
+        // (parameter, location, written at the workflow level)
+        let mut merged: Vec<(Written<'_>, ParamLocation, bool)> = Vec::new();
+        let lists = [(workflow.parameters, true), (step.parameters, false)];
+        for (list, from_workflow) in lists {
+            let Some(list) = list else { continue };
             if !matches!(list.value, Value::Seq(_)) {
                 self.error(Diagnostic::error(
                     list.span,
@@ -165,7 +170,7 @@ impl<'a> Resolver<'a, '_> {
                 continue;
             }
             for node in list.items() {
-                let Some(written) = self.written(document, node) else {
+                let Some(written) = self.written(node) else {
                     continue;
                 };
                 let location = match &written.location {
@@ -194,14 +199,14 @@ impl<'a> Resolver<'a, '_> {
                         }
                     },
                 };
-                merged.retain(|(w, l)| !same(&w.name, *l, &written.name, location));
-                merged.push((written, location));
+                merged.retain(|(w, l, _)| !same(&w.name, *l, &written.name, location));
+                merged.push((written, location, from_workflow));
             }
         }
 
         let mut vars = Scope::default();
         let mut plans = Vec::new();
-        for (written, location) in &merged {
+        for (written, location, from_workflow) in &merged {
             let declaration = declared.iter().find(|p| {
                 let name = p.get("name").and_then(Node::as_str).unwrap_or_default();
                 let place = p
@@ -210,7 +215,8 @@ impl<'a> Resolver<'a, '_> {
                     .and_then(ParamLocation::parse);
                 place.is_some_and(|place| same(name, place, &written.name, *location))
             });
-            if declaration.is_none() && !declared.is_empty() {
+            // Workflow-level parameters go to every step, whether its operation declares them or not.
+            if declaration.is_none() && !declared.is_empty() && !from_workflow {
                 let names: Vec<&str> = declared
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Node::as_str))

@@ -1,0 +1,221 @@
+//! Parameters in every location, every body type, and security per source, compiled from
+//! `fixtures/requests/requests.arazzo.yaml` and checked on the wire against a server on
+//! 127.0.0.1.
+
+use arazzo_runtime::Error;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+mod requests {
+    arazzo_macros::arazzo_workflow!("fixtures/requests/requests.arazzo.yaml");
+}
+
+use requests::{AdoptPetInputs, Client, adopt_pet};
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    let routes = [
+        (
+            "POST",
+            "/auth/token",
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "tok-123"})),
+        ),
+        (
+            "GET",
+            "/pets-api/pets/a%20b%2Fc",
+            ResponseTemplate::new(200).set_body_json(json!({"id": 7, "name": "Rex"})),
+        ),
+        (
+            "GET",
+            "/pets-api/pets",
+            ResponseTemplate::new(200).set_body_json(json!([])),
+        ),
+        (
+            "POST",
+            "/pets-api/pets/a%20b%2Fc/photos",
+            ResponseTemplate::new(201),
+        ),
+        (
+            "POST",
+            "/pets-api/pets/a%20b%2Fc/notes",
+            ResponseTemplate::new(201),
+        ),
+        ("POST", "/auth/audit", ResponseTemplate::new(204)),
+    ];
+    for (verb, route, response) in routes {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .pets(format!("{}/pets-api", server.uri()))
+        .auth(format!("{}/auth", server.uri()))
+        .pet_key("pet-key-secret")
+        .token("bearer-secret")
+        .client_key("client-key-secret")
+        .build()
+}
+
+fn inputs(limit: Option<i64>) -> AdoptPetInputs {
+    AdoptPetInputs {
+        pet_id: "a b/c".to_owned(),
+        fields: vec!["name".to_owned(), "age".to_owned()],
+        tags: vec!["cute".to_owned(), "small".to_owned()],
+        limit,
+        request_id: "req-42".to_owned(),
+        scope: None,
+        user: "ada".to_owned(),
+    }
+}
+
+fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn run(limit: Option<i64>) -> (Vec<Request>, Result<requests::AdoptPetOutputs, Error>) {
+    let server = server().await;
+    let result = adopt_pet(&client(&server), inputs(limit)).await;
+    (server.received_requests().await.unwrap_or_default(), result)
+}
+
+#[tokio::test]
+async fn every_request_is_as_the_documents_say() {
+    let (requests, result) = run(Some(5)).await;
+    let outputs = result.expect("the workflow succeeds");
+    assert_eq!(requests.len(), 6);
+
+    // token: a form body with a replacement, the API key in the query, workflow-level header.
+    let token = &requests[0];
+    assert_eq!(token.url.query(), Some("client_key=client-key-secret"));
+    assert_eq!(
+        header(token, "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&token.body),
+        "grant_type=client_credentials&scope=pets+ada"
+    );
+    assert_eq!(header(token, "x-trace"), Some("workflow-trace"));
+    assert_eq!(
+        header(token, "authorization"),
+        None,
+        "no bearer token on the token request"
+    );
+    assert_eq!(
+        header(token, "x-api-key"),
+        None,
+        "the pets key never goes to the auth source"
+    );
+
+    // getPet: path, query, header, cookie; a reusable parameter with its value replaced; the
+    // step's `x-trace` replaces the workflow's `X-Trace`.
+    let pet = &requests[1];
+    assert_eq!(pet.url.path(), "/pets-api/pets/a%20b%2Fc");
+    assert_eq!(pet.url.query(), Some("fields=name&fields=age"));
+    assert_eq!(header(pet, "x-request-id"), Some("req-42"));
+    assert_eq!(header(pet, "cookie"), Some("session=s=1%3B%20x"));
+    assert_eq!(pet.headers.get_all("x-trace").iter().count(), 1);
+    assert_eq!(header(pet, "x-trace"), Some("step-trace"));
+    assert_eq!(header(pet, "x-api-key"), Some("pet-key-secret"));
+    assert_eq!(header(pet, "authorization"), None);
+
+    // search: pipe-delimited array, deepObject object, optional limit present.
+    let search = &requests[2];
+    assert_eq!(
+        search.url.query(),
+        Some("tags=cute%7Csmall&filter%5Bkind%5D=cat&filter%5Bsize%5D=small&limit=5")
+    );
+
+    // photo: multipart text parts.
+    let photo = &requests[3];
+    let content_type = header(photo, "content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&photo.body);
+    assert!(
+        body.contains("name=\"caption\"\r\n\r\nPhoto of Rex\r\n"),
+        "{body}"
+    );
+    assert!(body.contains("name=\"kind\"\r\n\r\njpeg\r\n"), "{body}");
+
+    // note: text/plain, the operation's content type, taken when the step names none.
+    let note = &requests[4];
+    assert_eq!(header(note, "content-type"), Some("text/plain"));
+    assert_eq!(
+        String::from_utf8_lossy(&note.body),
+        "Adopted Rex (token tok-123)"
+    );
+
+    // audit: a JSON text template, bearer auth.
+    let audit = &requests[5];
+    assert_eq!(header(audit, "authorization"), Some("Bearer bearer-secret"));
+    assert_eq!(header(audit, "content-type"), Some("application/json"));
+    assert_eq!(
+        audit.body_json::<Value>().ok(),
+        Some(json!({"pet": "a b/c", "by": "ada", "fields": ["name", "age"]}))
+    );
+
+    // `$request.*` outputs read what was sent.
+    assert_eq!(outputs.name, "Rex");
+    assert_eq!(outputs.sent_fields, json!(["name", "age"]));
+    assert_eq!(outputs.sent_id, json!("a b/c"));
+    assert_eq!(outputs.sent_request_id, json!("req-42"));
+}
+
+#[tokio::test]
+async fn an_absent_optional_query_parameter_is_left_out() {
+    let (requests, result) = run(None).await;
+    result.expect("the workflow succeeds");
+    assert_eq!(
+        requests[2].url.query(),
+        Some("tags=cute%7Csmall&filter%5Bkind%5D=cat&filter%5Bsize%5D=small")
+    );
+}
+
+#[tokio::test]
+async fn each_source_requires_its_own_credentials() {
+    let server = server().await;
+    let client = Client::builder()
+        .pets(format!("{}/pets-api", server.uri()))
+        .auth(format!("{}/auth", server.uri()))
+        .client_key("client-key-secret")
+        .build();
+    let error = adopt_pet(&client, inputs(None)).await.expect_err("fails");
+    assert!(
+        matches!(
+            error,
+            Error::MissingCredentials {
+                step: "getPet",
+                scheme: "petKey",
+                setter: "pet_key"
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap_or_default().len(),
+        1,
+        "only the token request went out"
+    );
+}
+
+#[test]
+fn credentials_never_show_in_debug() {
+    let shown = format!(
+        "{:?}",
+        Client::builder()
+            .pet_key("pet-key-secret")
+            .token("bearer-secret")
+            .build()
+    );
+    assert!(!shown.contains("secret"), "{shown}");
+}
