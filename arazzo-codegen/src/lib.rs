@@ -98,7 +98,13 @@ impl Generator {
             &mut files,
             &mut diagnostics,
         );
-        let plan = resolve::resolve(&files, &document, &sources, &mut diagnostics);
+        let plan = resolve::resolve(
+            &files,
+            &document,
+            &sources,
+            self.settings.max_steps,
+            &mut diagnostics,
+        );
         let failed = diagnostics.has_errors() || (self.settings.strict && !diagnostics.is_empty());
         if failed {
             if self.settings.strict {

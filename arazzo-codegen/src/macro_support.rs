@@ -24,6 +24,8 @@ pub struct MacroInput {
     pub sources: Vec<(String, PathBuf)>,
     /// `strict = true`.
     pub strict: bool,
+    /// `max_steps = 100`.
+    pub max_steps: Option<usize>,
 }
 
 impl std::fmt::Debug for MacroInput {
@@ -32,6 +34,7 @@ impl std::fmt::Debug for MacroInput {
             .field("path", &self.path.value())
             .field("sources", &self.sources)
             .field("strict", &self.strict)
+            .field("max_steps", &self.max_steps)
             .finish()
     }
 }
@@ -40,6 +43,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
     let path: LitStr = input.parse()?;
     let mut sources = Vec::new();
     let mut strict = false;
+    let mut max_steps = None;
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
@@ -70,11 +74,15 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
                 input.parse::<Token![=]>()?;
                 strict = input.parse::<LitBool>()?.value;
             }
+            "max_steps" => {
+                input.parse::<Token![=]>()?;
+                max_steps = Some(input.parse::<syn::LitInt>()?.base10_parse()?);
+            }
             other => {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)` or `strict = true`"
+                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true` or `max_steps = N`"
                     ),
                 ));
             }
@@ -84,6 +92,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
         path,
         sources,
         strict,
+        max_steps,
     })
 }
 
@@ -109,6 +118,9 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
     let mut settings = Settings::new()
         .with_base_dir(base_dir)
         .with_strict(input.strict);
+    if let Some(max_steps) = input.max_steps {
+        settings = settings.with_max_steps(max_steps);
+    }
     for (name, path) in &input.sources {
         settings = settings.with_source(name.clone(), path.clone());
     }

@@ -137,6 +137,11 @@ pub struct WorkflowPlan {
     pub outputs: Vec<(FieldPlan, ValueRef)>,
     /// The steps, in order.
     pub steps: Vec<StepPlan>,
+    /// True when an action jumps (`goto`) or repeats (`retry`): the function is then a loop
+    /// over the steps rather than straight-line code.
+    pub looping: bool,
+    /// The most steps one run may execute, in a loop.
+    pub max_steps: usize,
 }
 
 /// A field of a generated struct.
@@ -385,6 +390,34 @@ pub struct StepOutputPlan {
     pub source: OutputSource,
 }
 
+/// What an action does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionKind {
+    /// `end`: after a success, the workflow ends with its outputs; after a failure, it fails.
+    End,
+    /// `goto` a step of the same workflow (index into [`WorkflowPlan::steps`]).
+    Goto(usize),
+    /// `retry` the step, after `after` seconds (a `Retry-After` header takes precedence), at most
+    /// `limit` times.
+    Retry {
+        /// `retryAfter`, in seconds.
+        after: f64,
+        /// `retryLimit`.
+        limit: u32,
+    },
+}
+
+/// A success or failure action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionPlan {
+    /// Its `name`.
+    pub name: String,
+    /// What it does.
+    pub kind: ActionKind,
+    /// Its criteria, all of which must hold for it to apply (none: it always applies).
+    pub criteria: Vec<CondPlan>,
+}
+
 /// One step: one request.
 #[derive(Debug)]
 pub struct StepPlan {
@@ -416,4 +449,8 @@ pub struct StepPlan {
     pub success: Vec<CondPlan>,
     /// Its outputs.
     pub outputs: Vec<StepOutputPlan>,
+    /// Actions after a success: the step's, then the workflow's; the first that applies wins.
+    pub on_success: Vec<ActionPlan>,
+    /// Actions after a failure: the step's, then the workflow's; the first that applies wins.
+    pub on_failure: Vec<ActionPlan>,
 }

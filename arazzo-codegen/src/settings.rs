@@ -11,7 +11,7 @@ use std::path::PathBuf;
 ///     .with_source("stytchConsumerApi", "specs/openapi/stytch-consumer-openapi.yml");
 /// # let _ = settings;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Relative paths (the document's, and those of source overrides) are relative to this
     /// directory; the current directory when `None`. The macro and build.rs set it to the crate's
@@ -22,6 +22,20 @@ pub struct Settings {
     pub sources: BTreeMap<String, PathBuf>,
     /// Treat warnings as errors.
     pub strict: bool,
+    /// The most steps one run of a workflow with `goto` or `retry` actions may execute before
+    /// it fails with `Error::StepLimit`, so that an endless loop ends. Default: 1000.
+    pub max_steps: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            base_dir: None,
+            sources: BTreeMap::new(),
+            strict: false,
+            max_steps: 1000,
+        }
+    }
 }
 
 impl Settings {
@@ -41,6 +55,13 @@ impl Settings {
     #[must_use]
     pub fn with_source(mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
         self.sources.insert(name.into(), path.into());
+        self
+    }
+
+    /// Sets the bound on steps executed by one run of a looping workflow.
+    #[must_use]
+    pub fn with_max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = max_steps.max(1);
         self
     }
 

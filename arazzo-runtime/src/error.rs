@@ -115,6 +115,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A workflow ran more steps than its bound allows: a `goto` loop that never ends.
+    #[error("workflow `{workflow}` ran {limit} steps without finishing; the `goto` actions loop")]
+    StepLimit {
+        /// The workflow.
+        workflow: &'static str,
+        /// The bound (the generator's `max_steps` setting).
+        limit: usize,
+    },
+
     /// The HTTP client could not be built (its TLS backend failed to start, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(Arc<reqwest::Error>),
@@ -159,7 +168,7 @@ impl Error {
             | Self::AbsentValue { step, .. }
             | Self::Body { step, .. }
             | Self::Criterion { step, .. } => Some(step),
-            Self::Client(_) => None,
+            Self::Client(_) | Self::StepLimit { .. } => None,
         }
     }
 

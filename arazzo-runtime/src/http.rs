@@ -319,6 +319,21 @@ impl Response {
         self.status
     }
 
+    /// How long the server asks the client to wait before retrying: its `Retry-After` header,
+    /// in seconds or as an HTTP date.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        let value = self.header("retry-after")?;
+        let value = value.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(std::time::Duration::from_secs(seconds));
+        }
+        let date = httpdate::parse_http_date(value).ok()?;
+        Some(
+            date.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+        )
+    }
+
     /// The URL the request was sent to (`$url`).
     pub fn url(&self) -> &str {
         &self.url

@@ -105,6 +105,15 @@ pub fn replace(
     }
 }
 
+/// Waits before a retry: the response's `Retry-After` when it has one (it takes precedence),
+/// else the action's `retryAfter` seconds.
+pub async fn wait_to_retry(response: &Response, retry_after_seconds: f64) {
+    let wait = response
+        .retry_after()
+        .unwrap_or_else(|| std::time::Duration::from_secs_f64(retry_after_seconds.max(0.0)));
+    tokio::time::sleep(wait).await;
+}
+
 /// The text of a value inside a string template: a string as it is, `null` as nothing, anything
 /// else as its JSON text.
 pub fn text(value: &serde_json::Value) -> String {

@@ -21,3 +21,8 @@ pub mod names {
 pub mod requests {
     include!("../snapshots/requests.rs");
 }
+
+/// `snapshots/control.rs`: `goto`, `retry`, `end`, workflow-level actions, the step bound.
+pub mod control {
+    include!("../snapshots/control.rs");
+}

@@ -75,3 +75,9 @@ fn parameters_bodies_and_security() {
     let code = generate("tests/fixtures/requests/requests.arazzo.yaml");
     expectorate::assert_contents("snapshots/requests.rs", &code);
 }
+
+#[test]
+fn control_flow() {
+    let code = generate("tests/fixtures/control/control.arazzo.yaml");
+    expectorate::assert_contents("snapshots/control.rs", &code);
+}

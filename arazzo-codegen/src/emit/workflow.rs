@@ -8,9 +8,9 @@ use quote::quote;
 use super::{data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
-    ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan, OutputSource,
-    ParamLocation, ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan, TemplatePart, Type,
-    ValuePlan, ValueRef, WorkflowPlan,
+    ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan,
+    OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan,
+    TemplatePart, Type, ValuePlan, ValueRef, WorkflowPlan,
 };
 
 /// Every value a step reads, wherever it is read.
@@ -253,19 +253,11 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         .iter()
         .any(|r| matches!(r.place, Place::Input { .. }));
 
-    let steps = w.steps.iter().map(|step| {
-        let var = if step_is_read(&step.var) {
-            ident(&step.var)
-        } else {
-            ident(&format!("_{}", step.var))
-        };
-        let body = step_body(plan, step);
-        quote! {
-            let #var = #body;
-        }
-    });
-
-    let outputs = workflow_outputs(w);
+    let body = if w.looping {
+        looping_body(plan, w, &step_is_read)
+    } else {
+        straight_body(plan, w, &step_is_read)
+    };
     let fn_doc = workflow_doc(w);
     let fn_name = ident(&w.fn_name);
     let inputs_type = ident(&w.inputs_type);
@@ -283,15 +275,29 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
             inputs: #inputs_type,
         ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
             #unused_inputs
-            #(#steps)*
-            ::std::result::Result::Ok(#outputs_type #outputs)
+            #body
         }
     }
 }
 
-/// The fields of the outputs struct literal. A value read whole is moved out of its step (or the
-/// inputs) when nothing after it reads the same field, and cloned otherwise.
-fn workflow_outputs(w: &WorkflowPlan) -> TokenStream {
+/// Whether a step's outputs are there where the workflow's outputs are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Availability {
+    /// In the step's variable.
+    Ran,
+    /// In `outputs`: the step is returning early from its own block.
+    Here,
+    /// Not yet run: its outputs are `None`.
+    NotRun,
+    /// In an `Option` variable that may be `None`.
+    Maybe,
+}
+
+/// The outputs struct literal. A value read whole is moved out of its step (or the inputs)
+/// when nothing after it reads the same field, and cloned otherwise; an output whose step may
+/// not have run is `Option`.
+fn workflow_outputs(w: &WorkflowPlan, availability: impl Fn(&str) -> Availability) -> TokenStream {
+    let outputs_type = ident(&w.outputs_type);
     let base = |place: &Place| match place {
         Place::Input { field, .. } => Some((String::new(), field.clone())),
         Place::StepOutput { step, field, .. } => Some((step.clone(), field.clone())),
@@ -303,33 +309,275 @@ fn workflow_outputs(w: &WorkflowPlan) -> TokenStream {
             last_read.insert(key, i);
         }
     }
-    let step_ids: BTreeMap<&str, &str> = w
+    let steps: BTreeMap<&str, &StepPlan> = w.steps.iter().map(|s| (s.var.as_str(), s)).collect();
+    let fields = w.outputs.iter().enumerate().map(|(i, (field, value))| {
+        let name = ident(&field.ident);
+        // The type of the value as its source holds it, before any `Option` for skipped steps.
+        let source_type = match &value.place {
+            Place::StepOutput {
+                step,
+                field: f,
+                pointer: None,
+            } => steps
+                .get(step.as_str())
+                .and_then(|s| s.outputs.iter().find(|o| o.field.ident == *f))
+                .map_or_else(|| value.ty.clone(), |o| o.field.ty.clone()),
+            _ => value.ty.clone(),
+        };
+        let wrap = field.ty.is_option() && !source_type.is_option();
+        let (place, available, step_id) = match &value.place {
+            Place::StepOutput {
+                step,
+                field: f,
+                pointer,
+            } => {
+                let available = availability(step);
+                let var = if available == Availability::Here {
+                    "outputs".to_owned()
+                } else {
+                    step.clone()
+                };
+                let id = steps
+                    .get(step.as_str())
+                    .map_or("outputs", |s| s.id.as_str());
+                (
+                    Place::StepOutput {
+                        step: var,
+                        field: f.clone(),
+                        pointer: pointer.clone(),
+                    },
+                    available,
+                    id,
+                )
+            }
+            other => (other.clone(), Availability::Ran, "inputs"),
+        };
+        if available == Availability::NotRun {
+            return quote!(#name: ::std::option::Option::None);
+        }
+        let expression = self::value(&place, &quote!(#step_id));
+        let whole = matches!(
+            &place,
+            Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
+        );
+        let moved = available != Availability::Maybe
+            && base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));
+        let expression = if whole && !moved && !is_copy(&source_type) {
+            quote!(#expression.clone())
+        } else {
+            expression
+        };
+        match (available, &value.place) {
+            // A pointer lookup can fail, which a closure cannot pass on with `?`.
+            (
+                Availability::Maybe,
+                Place::StepOutput {
+                    step,
+                    pointer: Some(_),
+                    ..
+                },
+            ) => {
+                let var = ident(step);
+                quote!(#name: match #var.as_ref() {
+                    ::std::option::Option::Some(#var) => #expression,
+                    ::std::option::Option::None => ::std::option::Option::None,
+                })
+            }
+            (Availability::Maybe, Place::StepOutput { step, .. }) => {
+                let var = ident(step);
+                if wrap {
+                    quote!(#name: #var.as_ref().map(|#var| #expression))
+                } else {
+                    quote!(#name: #var.as_ref().and_then(|#var| #expression))
+                }
+            }
+            _ if wrap => quote!(#name: ::std::option::Option::Some(#expression)),
+            _ => quote!(#name: #expression),
+        }
+    });
+    quote!(#outputs_type { #(#fields,)* })
+}
+
+/// The function body of a workflow without `goto` or `retry`: one block per step, in order.
+fn straight_body(
+    plan: &Plan,
+    w: &WorkflowPlan,
+    step_is_read: &dyn Fn(&str) -> bool,
+) -> TokenStream {
+    let steps = w.steps.iter().enumerate().map(|(k, step)| {
+        let var = if step_is_read(&step.var) {
+            ident(&step.var)
+        } else {
+            ident(&format!("_{}", step.var))
+        };
+        let position: BTreeMap<&str, usize> = w
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.var.as_str(), i))
+            .collect();
+        let mut statics = Vec::new();
+        let ends = step
+            .on_success
+            .iter()
+            .filter(|a| a.kind == ActionKind::End)
+            .map(|action| {
+                let applies = action_applies(action, &mut statics);
+                let outputs = workflow_outputs(w, |var| match position.get(var) {
+                    Some(&i) if i < k => Availability::Ran,
+                    Some(&i) if i == k => Availability::Here,
+                    _ => Availability::NotRun,
+                });
+                (applies, outputs)
+            })
+            .collect();
+        let body = step_body(plan, step, Flow::Straight { ends, statics });
+        quote! {
+            let #var = #body;
+        }
+    });
+    let outputs = workflow_outputs(w, |_| Availability::Ran);
+    quote! {
+        #(#steps)*
+        ::std::result::Result::Ok(#outputs)
+    }
+}
+
+/// The function body of a workflow whose actions jump or repeat: a loop over an enum of its
+/// steps, bounded by `max_steps`.
+fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bool) -> TokenStream {
+    let mut names = crate::naming::Scope::default();
+    let variants: Vec<proc_macro2::Ident> = w
+        .steps
+        .iter()
+        .map(|s| ident(&names.unique_type(crate::naming::pascal(&s.id))))
+        .collect();
+    let kept: std::collections::BTreeSet<String> = w
+        .steps
+        .iter()
+        .filter(|s| step_is_read(&s.var))
+        .map(|s| s.var.clone())
+        .collect();
+    // Steps that always run before the loop can end: those before the first that can jump.
+    let mut always = std::collections::BTreeSet::new();
+    for step in &w.steps {
+        // A step that can fail over to another step may end up without outputs.
+        let fails_over = step
+            .on_failure
+            .iter()
+            .any(|a| matches!(a.kind, ActionKind::Goto(_)));
+        if fails_over {
+            break;
+        }
+        always.insert(step.var.clone());
+        if step
+            .on_success
+            .iter()
+            .any(|a| matches!(a.kind, ActionKind::End | ActionKind::Goto(_)))
+        {
+            break;
+        }
+    }
+    let ids: BTreeMap<&str, &str> = w
         .steps
         .iter()
         .map(|s| (s.var.as_str(), s.id.as_str()))
         .collect();
-    let fields = w.outputs.iter().enumerate().map(|(i, (field, value))| {
-        let name = ident(&field.ident);
-        // Errors while reading an output name the step it comes from.
-        let step = match &value.place {
-            Place::StepOutput { step, .. } => {
-                step_ids.get(step.as_str()).copied().unwrap_or("outputs")
-            }
-            _ => "inputs",
-        };
-        let expression = super::workflow::value(&value.place, &quote!(#step));
-        let whole = matches!(
-            &value.place,
-            Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
+    let arms = w.steps.iter().enumerate().map(|(index, step)| {
+        let mut reads: Vec<(String, String)> = step_refs(step)
+            .iter()
+            .filter_map(|r| match &r.place {
+                Place::StepOutput { step: var, .. } => Some((
+                    var.clone(),
+                    ids.get(var.as_str())
+                        .copied()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )),
+                _ => None,
+            })
+            .collect();
+        reads.sort();
+        reads.dedup();
+        let body = step_body(
+            plan,
+            step,
+            Flow::Loop {
+                index,
+                variants: &variants,
+                kept: &kept,
+                reads,
+            },
         );
-        let moved = base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));
-        if whole && !moved && !is_copy(&value.ty) {
-            quote!(#name: #expression.clone())
+        let variant = &variants[index];
+        quote!(Step::#variant => #body)
+    });
+    let declarations = w.steps.iter().filter(|s| kept.contains(&s.var)).map(|s| {
+        let var = ident(&s.var);
+        let ty = ident(&s.outputs_type);
+        quote!(let mut #var: ::std::option::Option<#ty> = ::std::option::Option::None;)
+    });
+    let counters = w.steps.iter().enumerate().flat_map(|(index, step)| {
+        step.on_failure
+            .iter()
+            .enumerate()
+            .filter(
+                |(_, action)| matches!(action.kind, ActionKind::Retry { limit, .. } if limit > 0),
+            )
+            .map(move |(i, _)| {
+                let counter = ident(&format!("retries_{index}_{i}"));
+                quote!(let mut #counter = 0_u32;)
+            })
+    });
+    // After the loop, the steps that always ran are unwrapped; the others stay `Option`s.
+    let unwrap = w
+        .steps
+        .iter()
+        .filter(|s| kept.contains(&s.var) && always.contains(&s.var))
+        .map(|s| {
+            let var = ident(&s.var);
+            let id = &s.id;
+            let expression = format!("$steps.{id}.outputs");
+            quote!(let #var = ::arazzo_runtime::present(#id, #expression, #var)?;)
+        });
+    let outputs = workflow_outputs(w, |var| {
+        if always.contains(var) {
+            Availability::Ran
         } else {
-            quote!(#name: #expression)
+            Availability::Maybe
         }
     });
-    quote!({ #(#fields,)* })
+    let first = &variants[0];
+    let workflow = &w.id;
+    let limit = w.max_steps;
+    let variant_docs = w.steps.iter().map(|s| format!(" `{}`", s.id));
+    quote! {
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        // A step that no action reaches is never constructed.
+        #[allow(dead_code)]
+        enum Step {
+            #(#[doc = #variant_docs] #variants,)*
+        }
+        #(#declarations)*
+        #(#counters)*
+        let mut next = ::std::option::Option::Some(Step::#first);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > #limit {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: #workflow,
+                    limit: #limit,
+                });
+            }
+            next = match step {
+                #(#arms)*
+            };
+        }
+        #(#unwrap)*
+        ::std::result::Result::Ok(#outputs)
+    }
 }
 
 fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
@@ -408,7 +656,62 @@ fn wrap_item(text: &str, number: usize) -> Vec<String> {
     lines
 }
 
-fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
+/// Whether a step's success criteria hold, as one expression (`None`: any 2xx status).
+fn success_expression(step: &StepPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
+    match step.success.as_slice() {
+        [] => quote!((200..300).contains(&response.status())),
+        // One criterion alone needs no parentheses around it.
+        [CondPlan::Or(a, b)] => {
+            let (a, b) = (condition(a, statics), condition(b, statics));
+            quote!(#a || #b)
+        }
+        [CondPlan::And(a, b)] => {
+            let (a, b) = (condition(a, statics), condition(b, statics));
+            quote!(#a && #b)
+        }
+        conditions => {
+            let conditions = conditions.iter().map(|c| condition(c, statics));
+            quote!(#(#conditions)&&*)
+        }
+    }
+}
+
+/// All of an action's criteria (`true` for none).
+fn action_applies(action: &ActionPlan, statics: &mut Vec<TokenStream>) -> Option<TokenStream> {
+    if action.criteria.is_empty() {
+        return None;
+    }
+    let criteria: Vec<TokenStream> = action
+        .criteria
+        .iter()
+        .map(|c| condition(c, statics))
+        .collect();
+    Some(quote!(#(#criteria)&&*))
+}
+
+/// How the function around a step block runs.
+enum Flow<'p> {
+    /// Straight-line: each step is a `let` block; `end` actions return early with these outputs.
+    Straight {
+        /// For each success `end` action: its condition and the outputs to return.
+        ends: Vec<(Option<TokenStream>, TokenStream)>,
+        /// The patterns and queries those conditions use.
+        statics: Vec<TokenStream>,
+    },
+    /// A loop over the steps: the block evaluates to the next step.
+    Loop {
+        /// The step's index.
+        index: usize,
+        /// The variants of the step enum, by index.
+        variants: &'p [proc_macro2::Ident],
+        /// The step variables read later (kept in `Option` variables).
+        kept: &'p std::collections::BTreeSet<String>,
+        /// Earlier steps this one reads: (variable, stepId).
+        reads: Vec<(String, String)>,
+    },
+}
+
+fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
     let step_id = &step.id;
     let source = &plan.sources[step.source];
     let base = ident(&source.field);
@@ -460,12 +763,7 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
     };
     let mut statics = Vec::new();
     let fail = quote!(return ::std::result::Result::Err(response.into_failure()););
-    let check = match step.success.as_slice() {
-        [] => quote! {
-            if !(200..300).contains(&response.status()) {
-                #fail
-            }
-        },
+    let straight_check = match step.success.as_slice() {
         [CondPlan::Compare(l, op, r)] if native(l, r).is_some() => {
             let failed = condition(
                 &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
@@ -477,24 +775,15 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
                 }
             }
         }
-        conditions => {
-            let conditions: Vec<TokenStream> = match conditions {
-                // One criterion alone needs no parentheses around it.
-                [CondPlan::Or(a, b)] => {
-                    let (a, b) = (condition(a, &mut statics), condition(b, &mut statics));
-                    vec![quote!(#a || #b)]
-                }
-                [CondPlan::And(a, b)] => {
-                    let (a, b) = (condition(a, &mut statics), condition(b, &mut statics));
-                    vec![quote!(#a && #b)]
-                }
-                _ => conditions
-                    .iter()
-                    .map(|c| condition(c, &mut statics))
-                    .collect(),
-            };
+        [] => quote! {
+            if !(200..300).contains(&response.status()) {
+                #fail
+            }
+        },
+        _ => {
+            let success = success_expression(step, &mut statics);
             quote! {
-                let success = #(#conditions)&&*;
+                let success = #success;
                 if !success {
                     #fail
                 }
@@ -531,14 +820,137 @@ fn step_body(plan: &Plan, step: &StepPlan) -> TokenStream {
     } else {
         quote!(#outputs_type { #(#outputs,)* })
     };
+    let mut rebinds = Vec::new();
+    let tail = match flow {
+        Flow::Straight {
+            ends,
+            statics: more,
+        } if ends.is_empty() => {
+            statics.extend(more);
+            quote! {
+                #straight_check
+                #build
+            }
+        }
+        Flow::Straight {
+            ends,
+            statics: more,
+        } => {
+            statics.extend(more);
+            let returns = ends.into_iter().map(|(applies, outputs)| match applies {
+                Some(applies) => quote! {
+                    if #applies {
+                        return ::std::result::Result::Ok(#outputs);
+                    }
+                },
+                None => quote!(return ::std::result::Result::Ok(#outputs);),
+            });
+            quote! {
+                #straight_check
+                let outputs = #build;
+                #(#returns)*
+                outputs
+            }
+        }
+        Flow::Loop {
+            index,
+            variants,
+            kept,
+            reads,
+        } => {
+            for (var, id) in reads {
+                let expression = format!("$steps.{id}.outputs");
+                let var = ident(&var);
+                rebinds.push(quote!(let #var = ::arazzo_runtime::present(STEP, #expression, #var.as_ref())?;));
+            }
+            let success = success_expression(step, &mut statics);
+            let default_next = match variants.get(index + 1) {
+                Some(next) => quote!(::std::option::Option::Some(Step::#next)),
+                None => quote!(::std::option::Option::None),
+            };
+            let target = |kind: &ActionKind| match kind {
+                ActionKind::Goto(to) => {
+                    let to = &variants[*to];
+                    quote!(::std::option::Option::Some(Step::#to))
+                }
+                _ => quote!(::std::option::Option::None),
+            };
+            // Success: the first `end` or `goto` that applies, else the next step.
+            let mut chain = Vec::new();
+            let mut last = default_next;
+            for action in &step.on_success {
+                let to = target(&action.kind);
+                match action_applies(action, &mut statics) {
+                    Some(applies) => chain.push(quote!(if #applies { #to } else)),
+                    None => {
+                        last = to;
+                        break;
+                    }
+                }
+            }
+            let next = if chain.is_empty() {
+                last
+            } else {
+                quote!(#(#chain)* { #last })
+            };
+            let store = if kept.contains(&step.var) {
+                let var = ident(&step.var);
+                quote!(#var = ::std::option::Option::Some(outputs);)
+            } else {
+                quote!(let _ = outputs;)
+            };
+            // Failure: the first `retry` (within its limit), `goto` or `end` that applies, else fail.
+            let current = &variants[index];
+            let mut failure = Vec::new();
+            let mut failure_last = quote!({ #fail });
+            for (i, action) in step.on_failure.iter().enumerate() {
+                let applies = action_applies(action, &mut statics);
+                let (guard, then) = match &action.kind {
+                    ActionKind::Retry { limit: 0, .. } => continue,
+                    ActionKind::Retry { after, limit } => {
+                        let counter = ident(&format!("retries_{index}_{i}"));
+                        let guard = match &applies {
+                            Some(applies) => quote!(#counter < #limit && #applies),
+                            None => quote!(#counter < #limit),
+                        };
+                        let then = quote! {
+                            #counter += 1;
+                            ::arazzo_runtime::wait_to_retry(&response, #after).await;
+                            ::std::option::Option::Some(Step::#current)
+                        };
+                        (Some(guard), then)
+                    }
+                    ActionKind::Goto(_) => (applies, target(&action.kind)),
+                    ActionKind::End => (applies, quote!(#fail)),
+                };
+                match guard {
+                    Some(guard) => failure.push(quote!(if #guard { #then } else)),
+                    None => {
+                        failure_last = quote!({ #then });
+                        break;
+                    }
+                }
+            }
+            let failure = quote!(#(#failure)* #failure_last);
+            quote! {
+                let success = #success;
+                if success {
+                    let outputs = #build;
+                    let next = #next;
+                    #store
+                    next
+                } else #failure
+            }
+        }
+    };
     quote! {{
         const STEP: &str = #step_id;
         #(#statics)*
+        #(#rebinds)*
         #(#params)*
         #body
         #send
-        #check
-        #build
+        #tail
     }}
 }
 

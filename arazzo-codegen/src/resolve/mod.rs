@@ -2,6 +2,7 @@
 //! reads, every value to a Rust type, and reports every problem as a diagnostic. The result is
 //! the [`Plan`].
 
+mod actions;
 mod criteria;
 mod parameters;
 
@@ -20,12 +21,13 @@ use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::{
-    ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, FieldPlan, OutputSource, ParamLocation, Plan,
-    SchemeKind, SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef,
-    WorkflowPlan,
+    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, FieldPlan, OutputSource,
+    ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type,
+    ValuePlan, ValueRef, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
+use actions::Outcome;
 use types::input_type;
 use values::{Ctx, StepContext};
 
@@ -51,6 +53,7 @@ pub fn resolve(
     files: &Files,
     document: &Document<'_>,
     sources: &[LoadedSource],
+    max_steps: usize,
     diagnostics: &mut Diagnostics,
 ) -> Plan {
     let mut member_scope = Scope::with_reserved(RESERVED_MEMBERS);
@@ -107,6 +110,7 @@ pub fn resolve(
             .map(|w| w.id.value.clone())
             .collect(),
         components: document.components,
+        max_steps,
         items: Scope::with_reserved(RESERVED_ITEMS),
         schemes: Vec::new(),
     };
@@ -175,6 +179,8 @@ struct Resolver<'a, 'd> {
     workflow_ids: BTreeSet<String>,
     /// The document's `components`.
     components: Option<&'a Node>,
+    /// The bound on steps one run of a looping workflow executes.
+    max_steps: usize,
     /// Item names of the generated module.
     items: Scope,
     /// Security schemes in use, per source.
@@ -209,6 +215,8 @@ struct WorkflowScope {
     /// Steps resolved so far: step id to (variable, outputs by name: (field, type)).
     steps: BTreeMap<String, (String, Fields)>,
     all_step_ids: BTreeSet<String>,
+    /// Every step id, in order (the targets of `goto`).
+    step_order: Vec<String>,
     /// The step being resolved.
     current_step: Option<String>,
     /// Steps that could not be resolved: reading them is not reported again.
@@ -295,14 +303,6 @@ impl<'a> Resolver<'a, '_> {
         let inputs_type = self.items.unique_type(format!("{base}Inputs"));
         let outputs_type = self.items.unique_type(format!("{base}Outputs"));
 
-        for (node, what) in [
-            (workflow.success_actions, "workflow `successActions`"),
-            (workflow.failure_actions, "workflow `failureActions`"),
-        ] {
-            if let Some(node) = node {
-                self.error(unsupported(node.span, what));
-            }
-        }
         if let Some(first) = workflow.depends_on.first() {
             self.error(unsupported(first.span, "`dependsOn`"));
         }
@@ -322,6 +322,7 @@ impl<'a> Resolver<'a, '_> {
             input_names: inputs.iter().map(|f| f.name.clone()).collect(),
             steps: BTreeMap::new(),
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+            step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
 
@@ -369,13 +370,44 @@ impl<'a> Resolver<'a, '_> {
             })
             .collect();
 
+        // A step may not have run when the workflow ends if a step before it can jump (`goto`)
+        // or end the workflow early: the workflow's outputs from such steps are `Option`s.
+        let looping = steps.iter().any(|step| {
+            step.on_success
+                .iter()
+                .chain(&step.on_failure)
+                .any(|a| matches!(a.kind, ActionKind::Goto(_) | ActionKind::Retry { .. }))
+        });
+        let mut skippable = BTreeSet::new();
+        let mut bypassed = false;
+        for step in &steps {
+            // A step that can fail over to another step may have no outputs.
+            let fails_over = step
+                .on_failure
+                .iter()
+                .any(|a| matches!(a.kind, ActionKind::Goto(_)));
+            if bypassed || fails_over {
+                skippable.insert(step.var.clone());
+            }
+            bypassed |= fails_over
+                || step
+                    .on_success
+                    .iter()
+                    .any(|a| matches!(a.kind, ActionKind::End | ActionKind::Goto(_)));
+        }
+
         let mut output_fields = Scope::default();
         let outputs = workflow
             .outputs
             .iter()
             .filter_map(|output| {
-                let value =
+                let mut value =
                     self.value_expression(&scope, Ctx::WorkflowOutputs, &output.expression)?;
+                if let Place::StepOutput { step, .. } = &value.place
+                    && skippable.contains(step)
+                {
+                    value.ty = value.ty.optional();
+                }
                 scope
                     .outputs
                     .insert(output.name.value.clone(), value.clone());
@@ -399,6 +431,8 @@ impl<'a> Resolver<'a, '_> {
             inputs,
             outputs,
             steps,
+            looping,
+            max_steps: self.max_steps,
         }
     }
 
@@ -565,14 +599,6 @@ impl<'a> Resolver<'a, '_> {
         var: String,
         outputs_type: String,
     ) -> Option<StepPlan> {
-        for (node, what) in [
-            (step.on_success, "`onSuccess`"),
-            (step.on_failure, "`onFailure`"),
-        ] {
-            if let Some(node) = node {
-                self.error(unsupported(node.span, what));
-            }
-        }
         let (source, operation) = match step.target.as_ref()? {
             Target::OperationId(id) => self.operation(id)?,
             Target::OperationPath(path) => {
@@ -628,6 +654,19 @@ impl<'a> Resolver<'a, '_> {
                 success.push(plan);
             }
         }
+
+        let on_success = self.actions(
+            scope,
+            &context,
+            [step.on_success, workflow.success_actions],
+            Outcome::Success,
+        );
+        let on_failure = self.actions(
+            scope,
+            &context,
+            [step.on_failure, workflow.failure_actions],
+            Outcome::Failure,
+        );
 
         let schema = api.success_schema(operation, expected_status);
         let mut fields = Scope::default();
@@ -704,6 +743,8 @@ impl<'a> Resolver<'a, '_> {
             body,
             success,
             outputs,
+            on_success,
+            on_failure,
         })
     }
 

@@ -1,0 +1,296 @@
+//! Success and failure actions: a step's own, then its workflow's, reusable ones from
+//! `components`, each checked (targets exist, types fit) and compiled.
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, ComponentKind, Expr};
+use crate::model::arazzo::{Criterion, CriterionKind, Spanned};
+use crate::node::{Node, Value};
+use crate::plan::{ActionKind, ActionPlan};
+use crate::suggest::did_you_mean;
+
+use super::values::StepContext;
+use super::{Resolver, WorkflowScope, unsupported};
+
+/// Success or failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    fn field(self) -> &'static str {
+        match self {
+            Self::Success => "successActions",
+            Self::Failure => "failureActions",
+        }
+    }
+}
+
+impl Resolver<'_, '_> {
+    /// The actions that apply after a step's `outcome`: the step's list, then the workflow's.
+    pub(super) fn actions(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &StepContext,
+        lists: [Option<&Node>; 2],
+        outcome: Outcome,
+    ) -> Vec<ActionPlan> {
+        let mut plans = Vec::new();
+        for list in lists.into_iter().flatten() {
+            if !matches!(list.value, Value::Seq(_)) {
+                self.error(Diagnostic::error(
+                    list.span,
+                    format!("actions are a sequence, found {}", list.kind()),
+                ));
+                continue;
+            }
+            for node in list.items() {
+                if let Some(plan) = self.action(scope, step, node, outcome) {
+                    plans.push(plan);
+                }
+            }
+        }
+        plans
+    }
+
+    fn action(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &StepContext,
+        node: &Node,
+        outcome: Outcome,
+    ) -> Option<ActionPlan> {
+        // A Reusable Object: `{reference: $components.successActions.<name>}`.
+        let node = match node.get("reference") {
+            Some(reference) => {
+                let text = reference.as_str().unwrap_or_default();
+                let expected = match outcome {
+                    Outcome::Success => ComponentKind::SuccessActions,
+                    Outcome::Failure => ComponentKind::FailureActions,
+                };
+                let name = match expr::parse(text) {
+                    Ok(Expr::Component { kind, name }) if kind == expected => name,
+                    _ => {
+                        self.error(
+                            Diagnostic::error(
+                                reference.span,
+                                format!("`{text}` is not a reusable {}", outcome.field()),
+                            )
+                            .with_help(format!(
+                                "a reference here is `$components.{}.<name>`",
+                                outcome.field()
+                            )),
+                        );
+                        return None;
+                    }
+                };
+                let components = self.components.and_then(|c| c.get(outcome.field()));
+                match components.and_then(|c| c.get(&name)) {
+                    Some(found) => found,
+                    None => {
+                        let mut d = Diagnostic::error(
+                            reference.span,
+                            format!("unknown reusable action `{name}`"),
+                        );
+                        let known = components.map(Node::entries).unwrap_or_default();
+                        if let Some(s) =
+                            did_you_mean(&name, known.iter().map(|(k, _)| k.name.as_str()))
+                        {
+                            d = d.with_help(format!(
+                                "did you mean `$components.{}.{s}`?",
+                                outcome.field()
+                            ));
+                        }
+                        self.error(d);
+                        return None;
+                    }
+                }
+            }
+            None => node,
+        };
+        let name = node
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(kind_node) = node.get("type") else {
+            self.error(
+                Diagnostic::error(node.span, "an action has no `type`")
+                    .with_help("`type` is `end`, `goto` or `retry`"),
+            );
+            return None;
+        };
+        let text = |key: &str| {
+            node.get(key)
+                .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)))
+        };
+        let kind = match (kind_node.as_str().unwrap_or_default(), outcome) {
+            ("end", _) => ActionKind::End,
+            ("goto", _) => match (text("stepId"), text("workflowId")) {
+                (Some((target, span)), None) => {
+                    match scope.step_order.iter().position(|id| *id == target) {
+                        Some(index) => ActionKind::Goto(index),
+                        None => {
+                            let mut d = Diagnostic::error(
+                                span,
+                                format!("`goto` names the unknown step `{target}`"),
+                            );
+                            if let Some(s) =
+                                did_you_mean(&target, scope.step_order.iter().map(String::as_str))
+                            {
+                                d = d.with_help(format!("did you mean `{s}`?"));
+                            }
+                            self.error(d);
+                            return None;
+                        }
+                    }
+                }
+                (None, Some((_, span))) => {
+                    self.error(unsupported(span, "`goto` another workflow"));
+                    return None;
+                }
+                _ => {
+                    self.error(Diagnostic::error(
+                        kind_node.span,
+                        "a `goto` action names exactly one of `stepId` and `workflowId`",
+                    ));
+                    return None;
+                }
+            },
+            ("retry", Outcome::Failure) => {
+                if let Some((_, span)) = text("stepId").or_else(|| text("workflowId")) {
+                    self.error(unsupported(
+                        span,
+                        "a `retry` that runs another step or workflow first",
+                    ));
+                    return None;
+                }
+                let after = match node.get("retryAfter").map(|n| (&n.value, n.span)) {
+                    None => 0.0,
+                    Some((Value::Int(i), _)) if *i >= 0 => *i as f64,
+                    Some((Value::Float(f), _)) if f.is_finite() && *f >= 0.0 => *f,
+                    Some((_, span)) => {
+                        self.error(Diagnostic::error(
+                            span,
+                            "`retryAfter` is a number of seconds, zero or more",
+                        ));
+                        return None;
+                    }
+                };
+                let limit = match node.get("retryLimit").map(|n| (&n.value, n.span)) {
+                    None => 1,
+                    Some((Value::Int(i), span)) => match u32::try_from(*i) {
+                        Ok(limit) => limit,
+                        Err(_) => {
+                            self.error(Diagnostic::error(
+                                span,
+                                "`retryLimit` is a whole number, zero or more",
+                            ));
+                            return None;
+                        }
+                    },
+                    Some((_, span)) => {
+                        self.error(Diagnostic::error(
+                            span,
+                            "`retryLimit` is a whole number, zero or more",
+                        ));
+                        return None;
+                    }
+                };
+                ActionKind::Retry { after, limit }
+            }
+            ("retry", Outcome::Success) => {
+                self.error(Diagnostic::error(
+                    kind_node.span,
+                    "`retry` is a failure action; a success action is `end` or `goto`",
+                ));
+                return None;
+            }
+            (other, _) => {
+                let allowed: &[&str] = match outcome {
+                    Outcome::Success => &["end", "goto"],
+                    Outcome::Failure => &["end", "goto", "retry"],
+                };
+                let mut d =
+                    Diagnostic::error(kind_node.span, format!("unknown action type `{other}`"));
+                if let Some(s) = did_you_mean(other, allowed.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+                return None;
+            }
+        };
+        let mut criteria = Vec::new();
+        for criterion in node.get("criteria").map(Node::items).unwrap_or_default() {
+            let criterion = match read_criterion(criterion) {
+                Ok(criterion) => criterion,
+                Err(diagnostic) => {
+                    self.error(diagnostic);
+                    continue;
+                }
+            };
+            if let Some((plan, _)) = self.criterion(scope, step, &criterion) {
+                criteria.push(plan);
+            }
+        }
+        Some(ActionPlan {
+            name,
+            kind,
+            criteria,
+        })
+    }
+}
+
+/// A criterion of an action, read from its node (step criteria are read by the model).
+fn read_criterion(node: &Node) -> Result<Criterion, Diagnostic> {
+    let text = |key: &str| {
+        node.get(key).and_then(|n| {
+            n.as_str().map(|s| Spanned {
+                value: s.to_owned(),
+                span: n.span,
+            })
+        })
+    };
+    let condition = text("condition")
+        .ok_or_else(|| Diagnostic::error(node.span, "a criterion has no `condition`"))?;
+    let kind = match node.get("type") {
+        None => CriterionKind::Simple,
+        Some(kind) => {
+            let (name, version) = match kind.as_str() {
+                Some(name) => (name.to_owned(), None),
+                None => (
+                    kind.get("type")
+                        .and_then(Node::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    kind.get("version")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                ),
+            };
+            match name.as_str() {
+                "simple" => CriterionKind::Simple,
+                "regex" => CriterionKind::Regex,
+                "jsonpath" => CriterionKind::JsonPath(version),
+                "xpath" => CriterionKind::XPath(version),
+                other => {
+                    return Err(Diagnostic::error(
+                        kind.span,
+                        format!("unknown criterion type `{other}`"),
+                    )
+                    .with_help("the types are `simple`, `regex`, `jsonpath` and `xpath`"));
+                }
+            }
+        }
+    };
+    let kind_span = node.get("type").map_or(condition.span, |k| k.span);
+    Ok(Criterion {
+        context: text("context"),
+        condition,
+        kind: Spanned {
+            value: kind,
+            span: kind_span,
+        },
+    })
+}
