@@ -27,6 +27,8 @@ pub enum Type {
     Vec(Box<Type>),
     /// `Option<T>`
     Option(Box<Type>),
+    /// A generated struct (another workflow's inputs or outputs).
+    Named(String),
 }
 
 impl Type {
@@ -137,6 +139,8 @@ pub struct WorkflowPlan {
     pub outputs: Vec<(FieldPlan, ValueRef)>,
     /// The steps, in order.
     pub steps: Vec<StepPlan>,
+    /// The workflows it depends on, run first, in order.
+    pub depends_on: Vec<DependencyPlan>,
     /// True when an action jumps (`goto`) or repeats (`retry`): the function is then a loop
     /// over the steps rather than straight-line code.
     pub looping: bool,
@@ -191,6 +195,15 @@ pub enum Place {
     /// A value known when the code is generated (`$method`, a source's `type`, a request header
     /// the step sets itself).
     Const(String),
+    /// An output of the workflow the current step called (`$outputs.<name>` in its `outputs`).
+    Called(String),
+    /// An output of a workflow this one depends on (`$workflows.<id>.outputs.<name>`).
+    Dependency {
+        /// The variable holding the dependency's outputs.
+        var: String,
+        /// The field.
+        field: String,
+    },
     /// A parameter the current step sends (`$request.query.<name>`, …): the step's variable
     /// holding its JSON value (an `Option` when the value may be absent).
     RequestParam {
@@ -453,4 +466,31 @@ pub struct StepPlan {
     pub on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.
     pub on_failure: Vec<ActionPlan>,
+    /// When set, the step calls a workflow instead of an operation, and the request fields
+    /// (`source` … `body`) are unused.
+    pub call: Option<WorkflowCall>,
+}
+
+/// A step that runs another workflow of the document.
+#[derive(Debug)]
+pub struct WorkflowCall {
+    /// Its `workflowId`.
+    pub workflow: String,
+    /// Its function.
+    pub fn_name: String,
+    /// The step's parameters, by the called workflow's input names.
+    pub inputs: Vec<(String, ValuePlan)>,
+}
+
+/// A workflow that runs before this one (`dependsOn`).
+#[derive(Debug)]
+pub struct DependencyPlan {
+    /// Its `workflowId`.
+    pub workflow: String,
+    /// Its function.
+    pub fn_name: String,
+    /// The field of this workflow's inputs that holds its inputs.
+    pub input_field: String,
+    /// The variable that holds its outputs.
+    pub var: String,
 }

@@ -105,6 +105,24 @@ pub fn replace(
     }
 }
 
+/// The inputs of a workflow that a step runs, from the JSON object its parameters make.
+///
+/// # Errors
+/// [`Error::Body`] when the values do not fit the called workflow's inputs (a missing required
+/// input, a value of the wrong type).
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    step: &'static str,
+    workflow: &str,
+    value: serde_json::Value,
+) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|error| Error::Body {
+        step,
+        message: format!(
+            "the step's parameters do not fit the inputs of workflow `{workflow}`: {error}"
+        ),
+    })
+}
+
 /// Waits before a retry: the response's `Retry-After` when it has one (it takes precedence),
 /// else the action's `retryAfter` seconds.
 pub async fn wait_to_retry(response: &Response, retry_after_seconds: f64) {

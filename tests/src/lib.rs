@@ -26,3 +26,8 @@ pub mod requests {
 pub mod control {
     include!("../snapshots/control.rs");
 }
+
+/// `snapshots/composition.rs`: `workflowId` steps, `dependsOn`, `operationPath`.
+pub mod composition {
+    include!("../snapshots/composition.rs");
+}

@@ -81,3 +81,9 @@ fn control_flow() {
     let code = generate("tests/fixtures/control/control.arazzo.yaml");
     expectorate::assert_contents("snapshots/control.rs", &code);
 }
+
+#[test]
+fn composition() {
+    let code = generate("tests/fixtures/composition/composition.arazzo.yaml");
+    expectorate::assert_contents("snapshots/composition.rs", &code);
+}

@@ -69,6 +69,10 @@ fn ty(t: &Type) -> TokenStream {
             let inner = ty(inner);
             quote!(::std::option::Option<#inner>)
         }
+        Type::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::condition::{Literal, Op};
 use crate::plan::{
     ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan,
     OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan,
-    TemplatePart, Type, ValuePlan, ValueRef, WorkflowPlan,
+    TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
 
 /// Every value a step reads, wherever it is read.
@@ -107,6 +107,14 @@ fn value(place: &Place, step: &TokenStream) -> TokenStream {
             let var = ident(var);
             quote!(#var.clone())
         }
+        Place::Called(field) => {
+            let field = ident(field);
+            quote!(called.#field)
+        }
+        Place::Dependency { var, field } => {
+            let (var, field) = (ident(var), ident(field));
+            quote!(#var.#field)
+        }
     }
 }
 
@@ -146,6 +154,10 @@ fn json_of(r: &ValueRef) -> TokenStream {
             } else {
                 quote!(#var.clone())
             }
+        }
+        Place::Called(_) | Place::Dependency { .. } => {
+            let value = value(&r.place, &quote!(STEP));
+            quote!(::arazzo_runtime::to_json(STEP, &#value)?)
         }
     }
 }
@@ -249,14 +261,24 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
             .iter()
             .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
     };
-    let inputs_read = all_refs
-        .iter()
-        .any(|r| matches!(r.place, Place::Input { .. }));
+    let inputs_read = !w.depends_on.is_empty()
+        || all_refs
+            .iter()
+            .any(|r| matches!(r.place, Place::Input { .. }));
+    // The workflows this one depends on run first, each with its field of the inputs.
+    let dependencies = w.depends_on.iter().map(|d| {
+        let (var, function, field) = (ident(&d.var), ident(&d.fn_name), ident(&d.input_field));
+        quote!(let #var = #function(client, inputs.#field).await?;)
+    });
 
     let body = if w.looping {
         looping_body(plan, w, &step_is_read)
     } else {
         straight_body(plan, w, &step_is_read)
+    };
+    let body = quote! {
+        #(#dependencies)*
+        #body
     };
     let fn_doc = workflow_doc(w);
     let fn_name = ident(&w.fn_name);
@@ -301,6 +323,7 @@ fn workflow_outputs(w: &WorkflowPlan, availability: impl Fn(&str) -> Availabilit
     let base = |place: &Place| match place {
         Place::Input { field, .. } => Some((String::new(), field.clone())),
         Place::StepOutput { step, field, .. } => Some((step.clone(), field.clone())),
+        Place::Dependency { var, field } => Some((var.clone(), field.clone())),
         _ => None,
     };
     let mut last_read: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -358,7 +381,9 @@ fn workflow_outputs(w: &WorkflowPlan, availability: impl Fn(&str) -> Availabilit
         let expression = self::value(&place, &quote!(#step_id));
         let whole = matches!(
             &place,
-            Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
+            Place::Input { pointer: None, .. }
+                | Place::StepOutput { pointer: None, .. }
+                | Place::Dependency { .. }
         );
         let moved = available != Availability::Maybe
             && base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));
@@ -656,6 +681,72 @@ fn wrap_item(text: &str, number: usize) -> Vec<String> {
     lines
 }
 
+/// A step that runs another workflow: its inputs from the step's parameters, its outputs from
+/// the called workflow's.
+fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>) -> TokenStream {
+    let step_id = &step.id;
+    let function = ident(&call.fn_name);
+    let inputs = json_value(&ValuePlan::Object(call.inputs.clone()));
+    let outputs_type = ident(&step.outputs_type);
+    let fields = step.outputs.iter().map(|output| {
+        let name = ident(&output.field.ident);
+        let OutputSource::Value(r) = &output.source else {
+            return quote!(#name: ::std::default::Default::default());
+        };
+        let value = value(&r.place, &quote!(STEP));
+        let whole = matches!(
+            &r.place,
+            Place::Called(_)
+                | Place::Input { pointer: None, .. }
+                | Place::StepOutput { pointer: None, .. }
+        );
+        if whole && !is_copy(&r.ty) {
+            quote!(#name: #value.clone())
+        } else {
+            quote!(#name: #value)
+        }
+    });
+    let build = quote!(#outputs_type { #(#fields,)* });
+    let mut rebinds = Vec::new();
+    let tail = match flow {
+        Flow::Straight { .. } => build,
+        Flow::Loop {
+            index,
+            variants,
+            kept,
+            reads,
+        } => {
+            for (var, id) in reads {
+                let expression = format!("$steps.{id}.outputs");
+                let var = ident(&var);
+                rebinds.push(quote!(let #var = ::arazzo_runtime::present(STEP, #expression, #var.as_ref())?;));
+            }
+            let next = match variants.get(index + 1) {
+                Some(next) => quote!(::std::option::Option::Some(Step::#next)),
+                None => quote!(::std::option::Option::None),
+            };
+            let store = if kept.contains(&step.var) {
+                let var = ident(&step.var);
+                quote!(#var = ::std::option::Option::Some(#build);)
+            } else {
+                quote!(let _ = #build;)
+            };
+            quote! {
+                #store
+                #next
+            }
+        }
+    };
+    let workflow = &call.workflow;
+    quote! {{
+        const STEP: &str = #step_id;
+        #(#rebinds)*
+        let inputs_of_call = #inputs;
+        let called = #function(client, ::arazzo_runtime::from_json(STEP, #workflow, inputs_of_call)?).await?;
+        #tail
+    }}
+}
+
 /// Whether a step's success criteria hold, as one expression (`None`: any 2xx status).
 fn success_expression(step: &StepPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
     match step.success.as_slice() {
@@ -712,6 +803,9 @@ enum Flow<'p> {
 }
 
 fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
+    if let Some(call) = &step.call {
+        return call_body(step, call, flow);
+    }
     let step_id = &step.id;
     let source = &plan.sources[step.source];
     let base = ident(&source.field);

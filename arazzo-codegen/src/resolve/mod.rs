@@ -21,9 +21,9 @@ use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::{
-    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, FieldPlan, OutputSource,
-    ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan, StepOutputPlan, StepPlan, Type,
-    ValuePlan, ValueRef, WorkflowPlan,
+    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DependencyPlan, FieldPlan,
+    OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan, StepOutputPlan,
+    StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
@@ -113,6 +113,8 @@ pub fn resolve(
         max_steps,
         items: Scope::with_reserved(RESERVED_ITEMS),
         schemes: Vec::new(),
+        names: BTreeMap::new(),
+        signatures: BTreeMap::new(),
     };
     r.check_unique(
         document.sources.iter().map(|s| &s.name),
@@ -120,11 +122,24 @@ pub fn resolve(
     );
     r.check_unique(document.workflows.iter().map(|w| &w.id), "workflowId");
 
-    let workflows = document
-        .workflows
-        .iter()
-        .map(|workflow| r.workflow(document, workflow))
+    // Names first, in document order; then each workflow after those it calls or depends on.
+    for workflow in &document.workflows {
+        let id = &workflow.id.value;
+        let base = naming::pascal(id);
+        let names = (
+            r.items.unique(naming::snake(id)),
+            r.items.unique_type(format!("{base}Inputs")),
+            r.items.unique_type(format!("{base}Outputs")),
+        );
+        r.names.entry(id.clone()).or_insert(names);
+    }
+    let order = r.workflow_order(&document.workflows);
+    let mut plans: Vec<(usize, WorkflowPlan)> = order
+        .into_iter()
+        .map(|index| (index, r.workflow(document, &document.workflows[index])))
         .collect();
+    plans.sort_by_key(|(index, _)| *index);
+    let workflows = plans.into_iter().map(|(_, plan)| plan).collect();
 
     // A scheme's setter is named after the scheme; when several sources define a scheme of the
     // same name, each gets its own setter, prefixed by its source, so that credentials meant for
@@ -183,6 +198,10 @@ struct Resolver<'a, 'd> {
     max_steps: usize,
     /// Item names of the generated module.
     items: Scope,
+    /// Per workflowId: its function, inputs struct and outputs struct.
+    names: BTreeMap<String, (String, String, String)>,
+    /// Workflows resolved so far, for the steps and workflows that call them.
+    signatures: BTreeMap<String, Signature>,
     /// Security schemes in use, per source.
     schemes: Vec<SchemeUse>,
 }
@@ -197,6 +216,16 @@ struct SchemeUse {
     description: Option<String>,
     /// True while every use comes from the one-scheme-but-no-security rule.
     implied: bool,
+}
+
+/// What callers of a workflow need to know of it.
+#[derive(Clone, Debug)]
+struct Signature {
+    fn_name: String,
+    inputs_type: String,
+    /// Input names, as the document writes them.
+    inputs: Vec<String>,
+    outputs: Fields,
 }
 
 /// Values by document name: (Rust field, type).
@@ -223,6 +252,8 @@ struct WorkflowScope {
     failed_steps: BTreeSet<String>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
+    /// Workflows this one depends on: id to (variable, outputs).
+    dependencies: BTreeMap<String, (String, Fields)>,
 }
 
 /// Where a step names what it calls (or the step itself).
@@ -296,18 +327,117 @@ impl<'a> Resolver<'a, '_> {
         d
     }
 
+    /// The order to resolve workflows in: each after the workflows its steps call and those it
+    /// depends on. A cycle is reported; its workflows are resolved in document order.
+    fn workflow_order(&mut self, workflows: &[Workflow<'_>]) -> Vec<usize> {
+        let index_of = |id: &str| workflows.iter().position(|w| w.id.value == id);
+        let edges: Vec<Vec<(usize, Span)>> = workflows
+            .iter()
+            .map(|w| {
+                let calls = w.steps.iter().filter_map(|step| match &step.target {
+                    Some(Target::WorkflowId(id)) => index_of(&id.value).map(|i| (i, id.span)),
+                    _ => None,
+                });
+                let deps = w
+                    .depends_on
+                    .iter()
+                    .filter_map(|d| index_of(&d.value).map(|i| (i, d.span)));
+                calls.chain(deps).collect()
+            })
+            .collect();
+        // Depth-first, marking: 0 unvisited, 1 in progress, 2 done.
+        let mut state = vec![0_u8; workflows.len()];
+        let mut order = Vec::new();
+        fn visit(
+            i: usize,
+            edges: &[Vec<(usize, Span)>],
+            state: &mut [u8],
+            order: &mut Vec<usize>,
+            cycles: &mut Vec<Span>,
+        ) {
+            state[i] = 1;
+            for &(j, span) in &edges[i] {
+                match state[j] {
+                    0 => visit(j, edges, state, order, cycles),
+                    1 => cycles.push(span),
+                    _ => {}
+                }
+            }
+            state[i] = 2;
+            order.push(i);
+        }
+        let mut cycles = Vec::new();
+        for i in 0..workflows.len() {
+            if state[i] == 0 {
+                visit(i, &edges, &mut state, &mut order, &mut cycles);
+            }
+        }
+        for span in cycles {
+            self.error(
+                Diagnostic::error(span, "this workflow reference closes a cycle: a workflow would call itself")
+                    .with_help("workflows called by steps and named by `dependsOn` cannot lead back to the caller"),
+            );
+        }
+        order
+    }
+
     fn workflow(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> WorkflowPlan {
         let id = &workflow.id.value;
         let base = naming::pascal(id);
-        let fn_name = self.items.unique(naming::snake(id));
-        let inputs_type = self.items.unique_type(format!("{base}Inputs"));
-        let outputs_type = self.items.unique_type(format!("{base}Outputs"));
+        let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
 
-        if let Some(first) = workflow.depends_on.first() {
-            self.error(unsupported(first.span, "`dependsOn`"));
+        let mut inputs = self.inputs(document, workflow);
+        // Each workflow this one depends on runs first, with inputs of its own: a field of
+        // this workflow's inputs, named after it.
+        let mut depends_on = Vec::new();
+        let mut dependency_outputs = BTreeMap::new();
+        let mut input_scope = Scope::with_reserved(&[]);
+        for field in &inputs {
+            input_scope.unique(field.ident.clone());
+        }
+        for dependency in &workflow.depends_on {
+            let Some(signature) = self.signatures.get(&dependency.value).cloned() else {
+                if !self.workflow_ids.contains(&dependency.value) {
+                    let mut d = Diagnostic::error(
+                        dependency.span,
+                        format!(
+                            "`dependsOn` names the unknown workflow `{}`",
+                            dependency.value
+                        ),
+                    );
+                    if let Some(s) = did_you_mean(
+                        &dependency.value,
+                        self.workflow_ids.iter().map(String::as_str),
+                    ) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                }
+                continue;
+            };
+            let field = input_scope.unique(naming::snake(&dependency.value));
+            inputs.push(FieldPlan {
+                name: dependency.value.clone(),
+                ident: field.clone(),
+                ty: Type::Named(signature.inputs_type.clone()),
+                doc: Some(format!(
+                    "Inputs of the workflow `{}`, which runs first (`dependsOn`).",
+                    dependency.value
+                )),
+            });
+            let var = format!("depends_on_{}", naming::snake(&dependency.value));
+            dependency_outputs.insert(
+                dependency.value.clone(),
+                (var.clone(), signature.outputs.clone()),
+            );
+            depends_on.push(DependencyPlan {
+                workflow: dependency.value.clone(),
+                fn_name: signature.fn_name.clone(),
+                input_field: field,
+                var,
+            });
         }
 
-        let inputs = self.inputs(document, workflow);
         let mut scope = WorkflowScope {
             workflow_id: id.clone(),
             workflow_ids: self.workflow_ids.clone(),
@@ -323,19 +453,24 @@ impl<'a> Resolver<'a, '_> {
             steps: BTreeMap::new(),
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
             step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+            dependencies: dependency_outputs,
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
 
         // Step variables live beside the generated code's own locals.
         let mut step_vars = Scope::with_reserved(&[
-            "client", "inputs", "request", "response", "body", "path", "object", "value", "success",
+            "client", "inputs", "request", "response", "body", "path", "object", "value",
+            "success", "called", "step", "next", "executed",
         ]);
         let steps: Vec<StepPlan> = workflow
             .steps
             .iter()
             .filter_map(|step| {
                 let mut var = naming::snake(&step.id.value);
-                if var.starts_with("part_") || var.starts_with("param_") {
+                if ["part_", "param_", "retries_", "depends_on_"]
+                    .iter()
+                    .any(|p| var.starts_with(p))
+                {
                     // Step code binds `part_0`, `param_query_x`, …
                     var.insert_str(0, "step_");
                 }
@@ -419,8 +554,20 @@ impl<'a> Resolver<'a, '_> {
                 };
                 Some((field, value))
             })
-            .collect();
+            .collect::<Vec<(FieldPlan, ValueRef)>>();
 
+        self.signatures.insert(
+            id.clone(),
+            Signature {
+                fn_name: fn_name.clone(),
+                inputs_type: inputs_type.clone(),
+                inputs: inputs.iter().map(|f| f.name.clone()).collect(),
+                outputs: outputs
+                    .iter()
+                    .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+                    .collect(),
+            },
+        );
         WorkflowPlan {
             id: id.clone(),
             fn_name,
@@ -431,6 +578,7 @@ impl<'a> Resolver<'a, '_> {
             inputs,
             outputs,
             steps,
+            depends_on,
             looping,
             max_steps: self.max_steps,
         }
@@ -575,6 +723,98 @@ impl<'a> Resolver<'a, '_> {
         }
     }
 
+    /// Finds the operation an `operationPath` points at:
+    /// `{$sourceDescriptions.<name>.url}#/paths/~1pets~1{petId}/get`.
+    fn operation_path(&mut self, path: &Spanned<String>) -> Option<(usize, &'a Operation<'a>)> {
+        let help = "an operationPath is `{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>`, \
+                    e.g. `{$sourceDescriptions.petStore.url}#/paths/~1pets~1{petId}/get`";
+        let text = &path.value;
+        let Some((source, pointer)) = text
+            .strip_prefix("{$sourceDescriptions.")
+            .and_then(|rest| rest.split_once(".url}#"))
+        else {
+            self.error(
+                Diagnostic::error(path.span, format!("invalid operationPath `{text}`"))
+                    .with_help(help),
+            );
+            return None;
+        };
+        let apis = self.apis;
+        let Some(index) = apis.iter().position(|(name, _)| name == source) else {
+            let mut d = Diagnostic::error(
+                path.span,
+                format!("unknown source `{source}` in operationPath"),
+            );
+            if let Some(s) = did_you_mean(source, apis.iter().map(|(n, _)| n.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+            return None;
+        };
+        let tokens = match Pointer::parse(pointer) {
+            Ok(pointer) => pointer.0,
+            Err(message) => {
+                self.error(
+                    Diagnostic::error(
+                        path.span,
+                        format!("invalid operationPath `{text}`: {message}"),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        let api = &apis[index].1;
+        match tokens.as_slice() {
+            [paths, route, method] if paths == "paths" => {
+                match api
+                    .operations
+                    .iter()
+                    .find(|op| op.path == route && op.method == method.as_str())
+                {
+                    Some(operation) => Some((index, operation)),
+                    None => {
+                        self.error(Diagnostic::error(
+                            path.span,
+                            format!("source `{source}` has no `{method}` operation at `{route}`"),
+                        ));
+                        None
+                    }
+                }
+            }
+            [paths, route] if paths == "paths" => {
+                let methods: Vec<&str> = api
+                    .operations
+                    .iter()
+                    .filter(|op| op.path == route)
+                    .map(|op| op.method)
+                    .collect();
+                let mut d = Diagnostic::error(
+                    path.span,
+                    format!("operationPath `{text}` points at a Path Item, not an operation"),
+                );
+                if let Some(method) = methods.first() {
+                    d = d.with_help(format!(
+                        "add the method: `{text}/{method}` (the path has: {})",
+                        methods.join(", ")
+                    ));
+                }
+                self.error(d);
+                None
+            }
+            _ => {
+                self.error(
+                    Diagnostic::error(
+                        path.span,
+                        format!("operationPath `{text}` does not point at an operation"),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
     fn unknown_operation(&self, span: Span, op_id: &str, sources: &[usize]) -> Diagnostic {
         let names: Vec<&str> = sources.iter().map(|i| self.apis[*i].0.as_str()).collect();
         let where_ = match names.as_slice() {
@@ -601,16 +841,9 @@ impl<'a> Resolver<'a, '_> {
     ) -> Option<StepPlan> {
         let (source, operation) = match step.target.as_ref()? {
             Target::OperationId(id) => self.operation(id)?,
-            Target::OperationPath(path) => {
-                self.error(unsupported(path.span, "`operationPath`"));
-                return None;
-            }
+            Target::OperationPath(path) => self.operation_path(path)?,
             Target::WorkflowId(id) => {
-                self.error(unsupported(
-                    id.span,
-                    "a step that calls a workflow (`workflowId`)",
-                ));
-                return None;
+                return self.workflow_step(scope, step, var, outputs_type, id);
             }
         };
         let api: &'a OpenApi<'a> = &self.apis[source].1;
@@ -745,6 +978,162 @@ impl<'a> Resolver<'a, '_> {
             outputs,
             on_success,
             on_failure,
+            call: None,
+        })
+    }
+
+    /// A step that runs another workflow of this document: its parameters become the called
+    /// workflow's inputs, and `$outputs.<name>` in its outputs reads the called workflow's outputs.
+    fn workflow_step(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &Step<'_>,
+        var: String,
+        outputs_type: String,
+        id: &Spanned<String>,
+    ) -> Option<StepPlan> {
+        if id.value.starts_with("$sourceDescriptions.") {
+            self.error(unsupported(
+                id.span,
+                "a step that calls a workflow of another Arazzo document",
+            ));
+            return None;
+        }
+        let Some(signature) = self.signatures.get(&id.value).cloned() else {
+            if !self.workflow_ids.contains(&id.value) {
+                let mut d = Diagnostic::error(id.span, format!("unknown workflow `{}`", id.value));
+                if let Some(s) =
+                    did_you_mean(&id.value, self.workflow_ids.iter().map(String::as_str))
+                {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+            }
+            return None;
+        };
+        for (node, what) in [
+            (step.request_body.as_ref().map(|b| b.span), "a request body"),
+            (step.on_success.map(|n| n.span), "`onSuccess`"),
+            (step.on_failure.map(|n| n.span), "`onFailure`"),
+        ] {
+            if let Some(span) = node {
+                self.error(unsupported(
+                    span,
+                    &format!("{what} on a step that calls a workflow"),
+                ));
+            }
+        }
+        if let Some(criterion) = step.success_criteria.first() {
+            self.error(unsupported(
+                criterion.condition.span,
+                "success criteria on a step that calls a workflow",
+            ));
+        }
+        let request = StepContext {
+            method: String::new(),
+            body_type: None,
+            structured_body: false,
+            params: Vec::new(),
+        };
+        let mut inputs = Vec::new();
+        for parameter in step.parameters.map(Node::items).unwrap_or_default() {
+            let Some(name_node) = parameter.get("name") else {
+                self.error(Diagnostic::error(
+                    parameter.span,
+                    "a parameter has no `name`",
+                ));
+                continue;
+            };
+            let name = name_node.as_str().unwrap_or_default().to_owned();
+            if !signature.inputs.contains(&name) {
+                let mut d = Diagnostic::error(
+                    name_node.span,
+                    format!("workflow `{}` has no input `{name}`", id.value),
+                );
+                if let Some(s) = did_you_mean(&name, signature.inputs.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+                continue;
+            }
+            let Some(value) = parameter.get("value") else {
+                self.error(Diagnostic::error(
+                    parameter.span,
+                    format!("parameter `{name}` has no `value`"),
+                ));
+                continue;
+            };
+            if let Some(value) = self.value_plan(scope, Ctx::Request(&request), value) {
+                inputs.push((name, value));
+            }
+        }
+        let mut fields = Scope::default();
+        let outputs = step
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let text = &output.expression.value;
+                let value = match expr::parse(text) {
+                    Ok(Expr::Outputs {
+                        name,
+                        pointer: None,
+                    }) => match signature.outputs.get(&name) {
+                        Some((field, ty)) => ValueRef {
+                            expression: text.clone(),
+                            place: Place::Called(field.clone()),
+                            ty: ty.clone(),
+                        },
+                        None => {
+                            let mut d = Diagnostic::error(
+                                output.expression.span,
+                                format!("workflow `{}` has no output `{name}`", id.value),
+                            );
+                            if let Some(s) =
+                                did_you_mean(&name, signature.outputs.keys().map(String::as_str))
+                            {
+                                d = d.with_help(format!("did you mean `$outputs.{s}`?"));
+                            }
+                            self.error(d);
+                            return None;
+                        }
+                    },
+                    _ => {
+                        self.value_expression(scope, Ctx::Request(&request), &output.expression)?
+                    }
+                };
+                Some(StepOutputPlan {
+                    field: FieldPlan {
+                        name: output.name.value.clone(),
+                        ident: fields.unique(naming::snake(&output.name.value)),
+                        ty: value.ty.clone(),
+                        doc: Some(format!("`{text}`")),
+                    },
+                    source: OutputSource::Value(value),
+                })
+            })
+            .collect();
+        Some(StepPlan {
+            id: step.id.value.clone(),
+            var,
+            outputs_type,
+            description: step.description.clone(),
+            operation_id: None,
+            operation_summary: None,
+            source: 0,
+            method: String::new(),
+            path: String::new(),
+            parameters: Vec::new(),
+            auth: Vec::new(),
+            body: None,
+            success: Vec::new(),
+            outputs,
+            on_success: Vec::new(),
+            on_failure: Vec::new(),
+            call: Some(WorkflowCall {
+                workflow: id.value.clone(),
+                fn_name: signature.fn_name,
+                inputs,
+            }),
         })
     }
 

@@ -310,9 +310,39 @@ impl Resolver<'_, '_> {
                     self.error(d);
                     return None;
                 }
+                if *field == WorkflowField::Outputs
+                    && let Some((var, outputs)) = scope.dependencies.get(workflow)
+                {
+                    let Some((ident, ty)) = outputs.get(name) else {
+                        let mut d = Diagnostic::error(
+                            here,
+                            format!("workflow `{workflow}` has no output `{name}`"),
+                        );
+                        if let Some(s) = did_you_mean(name, outputs.keys().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        self.error(d);
+                        return None;
+                    };
+                    if pointer.is_some() || !access.is_empty() {
+                        self.error(unsupported(
+                            here,
+                            "a JSON pointer into another workflow's output",
+                        ));
+                        return None;
+                    }
+                    return Some(ValueRef {
+                        expression: expr.to_string(),
+                        place: Place::Dependency {
+                            var: var.clone(),
+                            field: ident.clone(),
+                        },
+                        ty: ty.clone(),
+                    });
+                }
                 self.error(
                     unsupported(here, "reading another workflow's inputs or outputs")
-                        .with_help("another workflow's values are only there when it ran first, through `dependsOn` or a `workflowId` step"),
+                        .with_help("another workflow's outputs are there when this one names it in `dependsOn`; a workflow a step runs is read through that step's outputs"),
                 );
                 return None;
             }
