@@ -158,6 +158,11 @@ impl Generated {
         self.files.iter().map(|f| f.path.as_path())
     }
 
+    /// The files read, for rendering warnings.
+    pub fn files(&self) -> &Files {
+        &self.files
+    }
+
     /// Warnings: things that did not stop generation.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings

@@ -1,5 +1,7 @@
 //! The reviewed snapshots of generated code, compiled (and linted by clippy in CI) as ordinary
-//! modules of one crate. The integration tests live in `tests/`.
+//! modules of one crate, and the corpus harness. The integration tests live in `tests/`.
+
+pub mod corpus;
 
 /// `snapshots/stytch_sms_otp_login.rs`: the seed.
 pub mod stytch_sms_otp_login {

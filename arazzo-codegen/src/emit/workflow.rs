@@ -543,12 +543,9 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
         quote!(let mut #var: ::std::option::Option<#ty> = ::std::option::Option::None;)
     });
     let counters = w.steps.iter().enumerate().flat_map(|(index, step)| {
-        step.on_failure
-            .iter()
-            .enumerate()
-            .filter(
-                |(_, action)| matches!(action.kind, ActionKind::Retry { limit, .. } if limit > 0),
-            )
+        failure_actions(step)
+            .into_iter()
+            .filter(|(_, action)| matches!(action.kind, ActionKind::Retry { .. }))
             .map(move |(i, _)| {
                 let counter = ident(&format!("retries_{index}_{i}"));
                 quote!(let mut #counter = 0_u32;)
@@ -558,7 +555,12 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
     let unwrap = w
         .steps
         .iter()
-        .filter(|s| kept.contains(&s.var) && always.contains(&s.var))
+        .filter(|s| always.contains(&s.var))
+        .filter(|s| {
+            w.outputs
+                .iter()
+                .any(|(_, value)| matches!(&value.place, Place::StepOutput { step, .. } if *step == s.var))
+        })
         .map(|s| {
             let var = ident(&s.var);
             let id = &s.id;
@@ -679,6 +681,26 @@ fn wrap_item(text: &str, number: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
+}
+
+/// The failure actions that take part in the generated chain, with their indices: a retry
+/// whose limit is zero never applies, and nothing after an action without criteria is reached.
+fn failure_actions(step: &StepPlan) -> Vec<(usize, &ActionPlan)> {
+    let mut actions = Vec::new();
+    for (i, action) in step.on_failure.iter().enumerate() {
+        match action.kind {
+            ActionKind::Retry { limit: 0, .. } => continue,
+            // A retry is bounded by its limit, so the actions after it stay reachable.
+            ActionKind::Retry { .. } => actions.push((i, action)),
+            _ => {
+                actions.push((i, action));
+                if action.criteria.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    actions
 }
 
 /// A step that runs another workflow: its inputs from the step's parameters, its outputs from
@@ -997,10 +1019,9 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             let current = &variants[index];
             let mut failure = Vec::new();
             let mut failure_last = quote!({ #fail });
-            for (i, action) in step.on_failure.iter().enumerate() {
+            for (i, action) in failure_actions(step) {
                 let applies = action_applies(action, &mut statics);
                 let (guard, then) = match &action.kind {
-                    ActionKind::Retry { limit: 0, .. } => continue,
                     ActionKind::Retry { after, limit } => {
                         let counter = ident(&format!("retries_{index}_{i}"));
                         let guard = match &applies {

@@ -666,6 +666,23 @@ impl<'a> Resolver<'a, '_> {
             None => (None, id.value.as_str()),
         };
         let apis = self.apis;
+        // A source that is declared but could not be read has been reported already; what
+        // would be looked up in it is unknown, not wrong.
+        let unread = |name: &str| {
+            matches!(
+                self.source_fields.get(name),
+                Some((None, SourceKind::OpenApi))
+            )
+        };
+        if source.is_some_and(unread)
+            || (source.is_none()
+                && self.source_fields.keys().any(|name| unread(name))
+                && !apis
+                    .iter()
+                    .any(|(_, api)| api.operation_by_id(op_id).is_some()))
+        {
+            return None;
+        }
         if let Some(source) = source {
             let Some(index) = apis.iter().position(|(name, _)| name == source) else {
                 let mut d = Diagnostic::error(
@@ -1024,10 +1041,10 @@ impl<'a> Resolver<'a, '_> {
             }
         }
         if let Some(criterion) = step.success_criteria.first() {
-            self.error(unsupported(
-                criterion.condition.span,
-                "success criteria on a step that calls a workflow",
-            ));
+            self.error(
+                Diagnostic::warning(criterion.condition.span, "success criteria on a step that calls a workflow are ignored")
+                    .with_help("the step succeeds when the workflow it calls succeeds; it has no HTTP exchange to check"),
+            );
         }
         let request = StepContext {
             method: String::new(),
