@@ -41,6 +41,9 @@ struct Input {
     /// Treat warnings as errors.
     #[arg(long)]
     strict: bool,
+    /// The most steps one run of a workflow with `goto` or `retry` may execute.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_steps: usize,
 }
 
 fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
