@@ -58,7 +58,9 @@ fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
 impl Input {
     fn generator(&self) -> Generator {
         let settings = self.sources.iter().fold(
-            Settings::new().with_strict(self.strict),
+            Settings::new()
+                .with_strict(self.strict)
+                .with_max_steps(self.max_steps),
             |settings, (name, path)| settings.with_source(name.clone(), path.clone()),
         );
         Generator::new(settings)
