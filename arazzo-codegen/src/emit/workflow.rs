@@ -683,6 +683,27 @@ fn wrap_item(text: &str, number: usize) -> Vec<String> {
     lines
 }
 
+/// In a loop, the outputs of the earlier steps a step reads, taken out of their `Option`s: a
+/// step that has not run on the path taken is an `Error::AbsentValue`.
+fn read_earlier_steps(reads: Vec<(String, String)>) -> Vec<TokenStream> {
+    reads
+        .into_iter()
+        .map(|(var, id)| {
+            let expression = format!("$steps.{id}.outputs");
+            let var = ident(&var);
+            quote!(let #var = ::arazzo_runtime::present(STEP, #expression, #var.as_ref())?;)
+        })
+        .collect()
+}
+
+/// The step after the one at `index`, in document order (`None` after the last).
+fn next_step(variants: &[proc_macro2::Ident], index: usize) -> TokenStream {
+    match variants.get(index + 1) {
+        Some(next) => quote!(::std::option::Option::Some(Step::#next)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
 /// The failure actions that take part in the generated chain, with their indices: a retry
 /// whose limit is zero never applies, and nothing after an action without criteria is reached.
 fn failure_actions(step: &StepPlan) -> Vec<(usize, &ActionPlan)> {
@@ -738,15 +759,8 @@ fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>) -> TokenStrea
             kept,
             reads,
         } => {
-            for (var, id) in reads {
-                let expression = format!("$steps.{id}.outputs");
-                let var = ident(&var);
-                rebinds.push(quote!(let #var = ::arazzo_runtime::present(STEP, #expression, #var.as_ref())?;));
-            }
-            let next = match variants.get(index + 1) {
-                Some(next) => quote!(::std::option::Option::Some(Step::#next)),
-                None => quote!(::std::option::Option::None),
-            };
+            rebinds = read_earlier_steps(reads);
+            let next = next_step(variants, index);
             let store = if kept.contains(&step.var) {
                 let var = ident(&step.var);
                 quote!(#var = ::std::option::Option::Some(#build);)
@@ -974,16 +988,9 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             kept,
             reads,
         } => {
-            for (var, id) in reads {
-                let expression = format!("$steps.{id}.outputs");
-                let var = ident(&var);
-                rebinds.push(quote!(let #var = ::arazzo_runtime::present(STEP, #expression, #var.as_ref())?;));
-            }
+            rebinds = read_earlier_steps(reads);
             let success = success_expression(step, &mut statics);
-            let default_next = match variants.get(index + 1) {
-                Some(next) => quote!(::std::option::Option::Some(Step::#next)),
-                None => quote!(::std::option::Option::None),
-            };
+            let default_next = next_step(variants, index);
             let target = |kind: &ActionKind| match kind {
                 ActionKind::Goto(to) => {
                     let to = &variants[*to];
