@@ -254,11 +254,18 @@ impl Request {
     /// Sends `body` as JSON under a JSON media type other than `application/json`
     /// (`application/merge-patch+json`, …).
     pub fn json_as(self, content_type: &str, body: &serde_json::Value) -> Self {
-        let content_type = content_type.to_owned();
-        self.map(|b| {
-            b.json(body)
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-        })
+        let step = self.step;
+        match serde_json::to_vec(body) {
+            // Not `RequestBuilder::json`, which would add a second `Content-Type`.
+            Ok(bytes) => {
+                let content_type = content_type.to_owned();
+                self.map(|b| {
+                    b.header(reqwest::header::CONTENT_TYPE, content_type)
+                        .body(bytes)
+                })
+            }
+            Err(source) => self.fail(Error::Encode { step, source }),
+        }
     }
 
     /// Sends `body` as `application/json`.

@@ -37,7 +37,11 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
     pointer: &str,
 ) -> Result<Option<serde_json::Value>, Error> {
     let value = to_json(step, value)?;
-    Ok(value.pointer(pointer).cloned())
+    // A `null` there is no value either: an object member is left out, a path fails the step.
+    Ok(value
+        .pointer(pointer)
+        .filter(|found| !found.is_null())
+        .cloned())
 }
 
 /// The value of an optional input (or of a pointer into a value) where the request cannot do
@@ -126,10 +130,37 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 /// Waits before a retry: the response's `Retry-After` when it has one (it takes precedence),
 /// else the action's `retryAfter` seconds.
 pub async fn wait_to_retry(response: &Response, retry_after_seconds: f64) {
+    // A day is longer than any wait a description means; it also keeps the conversion in range.
+    let seconds = if retry_after_seconds.is_finite() {
+        retry_after_seconds.clamp(0.0, 86_400.0)
+    } else {
+        0.0
+    };
     let wait = response
         .retry_after()
-        .unwrap_or_else(|| std::time::Duration::from_secs_f64(retry_after_seconds.max(0.0)));
+        .unwrap_or_else(|| std::time::Duration::from_secs_f64(seconds))
+        .min(std::time::Duration::from_secs(86_400));
     tokio::time::sleep(wait).await;
+}
+
+/// A value's text inside a JSON text template: a string escaped for a JSON string (so that
+/// `'{"name": "{$inputs.name}"}'` stays JSON whatever the name holds), anything else as its JSON
+/// text (so that `'{"ids": {$inputs.ids}}'` inserts the array).
+pub fn json_part(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => {
+            let quoted = value.to_string();
+            debug_assert!(quoted.len() >= 2 && text.len() <= quoted.len());
+            quoted[1..quoted.len() - 1].to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A value's text inside a form text template (`a={$inputs.a}&b=…`): its text, percent-encoded.
+pub fn form_part(value: &serde_json::Value) -> String {
+    let text = text(value);
+    percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The text of a value inside a string template: a string as it is, `null` as nothing, anything
@@ -175,5 +206,20 @@ mod tests {
             parse_json("s", "{a}"),
             Err(Error::Body { step: "s", .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod escaping {
+    use super::*;
+
+    #[test]
+    fn template_values_are_escaped_for_their_body() {
+        use serde_json::json;
+        assert_eq!(json_part(&json!("a\"b\\c\n")), "a\\\"b\\\\c\\n");
+        assert_eq!(json_part(&json!(["x", 1])), "[\"x\",1]");
+        assert_eq!(json_part(&json!(2.5)), "2.5");
+        assert_eq!(form_part(&json!("a b&c=d")), "a%20b%26c%3Dd");
+        assert_eq!(form_part(&json!(7)), "7");
     }
 }

@@ -520,9 +520,13 @@ pub async fn adopt_pet(
         let body = ::arazzo_runtime::parse_json(
             STEP,
             &{
-                let part_0 = &inputs.pet_id;
-                let part_1 = &inputs.user;
-                let part_2 = &::arazzo_runtime::text(
+                let part_0 = &::arazzo_runtime::json_part(
+                    &::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
+                );
+                let part_1 = &::arazzo_runtime::json_part(
+                    &::arazzo_runtime::to_json(STEP, &inputs.user)?,
+                );
+                let part_2 = &::arazzo_runtime::json_part(
                     &::arazzo_runtime::to_json(STEP, &get_pet.sent_fields)?,
                 );
                 ::std::format!(

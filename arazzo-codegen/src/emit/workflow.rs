@@ -28,6 +28,16 @@ fn step_refs(step: &StepPlan) -> Vec<&ValueRef> {
     for condition in &step.success {
         condition_refs(condition, &mut refs);
     }
+    for action in step.on_success.iter().chain(&step.on_failure) {
+        for condition in &action.criteria {
+            condition_refs(condition, &mut refs);
+        }
+    }
+    if let Some(call) = &step.call {
+        for (_, value) in &call.inputs {
+            value_refs(value, &mut refs);
+        }
+    }
     for output in &step.outputs {
         if let OutputSource::Value(value) = &output.source {
             refs.push(value);
@@ -742,6 +752,7 @@ fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>) -> TokenStrea
             Place::Called(_)
                 | Place::Input { pointer: None, .. }
                 | Place::StepOutput { pointer: None, .. }
+                | Place::Dependency { .. }
         );
         if whole && !is_copy(&r.ty) {
             quote!(#name: #value.clone())
@@ -891,7 +902,11 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             let response = request.send().await?;
         }
     };
-    let mut statics = Vec::new();
+    // The `end` actions' patterns come first, so that the step's own are numbered after them.
+    let mut statics = match &flow {
+        Flow::Straight { statics, .. } => statics.clone(),
+        Flow::Loop { .. } => Vec::new(),
+    };
     let fail = quote!(return ::std::result::Result::Err(response.into_failure()););
     let straight_check = match step.success.as_slice() {
         [CondPlan::Compare(l, op, r)] if native(l, r).is_some() => {
@@ -935,6 +950,7 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
                 match &r.place {
                     Place::Input { pointer: None, .. }
                     | Place::StepOutput { pointer: None, .. }
+                    | Place::Dependency { .. }
                         if !is_copy(&r.ty) =>
                     {
                         quote!(#value.clone())
@@ -952,21 +968,13 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
     };
     let mut rebinds = Vec::new();
     let tail = match flow {
-        Flow::Straight {
-            ends,
-            statics: more,
-        } if ends.is_empty() => {
-            statics.extend(more);
+        Flow::Straight { ends, .. } if ends.is_empty() => {
             quote! {
                 #straight_check
                 #build
             }
         }
-        Flow::Straight {
-            ends,
-            statics: more,
-        } => {
-            statics.extend(more);
+        Flow::Straight { ends, .. } => {
             let returns = ends.into_iter().map(|(applies, outputs)| match applies {
                 Some(applies) => quote! {
                     if #applies {
@@ -1079,9 +1087,16 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
 /// The statements that build a step's body, and the request-builder call that sends it.
 fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
     let content_type = &body.content_type;
+    let escape = match body.kind {
+        BodyKind::JsonText => Some("json_part"),
+        BodyKind::Text if content_type.starts_with("application/x-www-form-urlencoded") => {
+            Some("form_part")
+        }
+        _ => None,
+    };
     let text = || match &body.value {
         ValuePlan::Str(s) => quote!(#s.to_owned()),
-        ValuePlan::Template(parts) => template(parts),
+        ValuePlan::Template(parts) => escaped_template(parts, escape),
         ValuePlan::Ref(r) => {
             let value = value(&r.place, &quote!(STEP));
             quote!(::std::string::ToString::to_string(&#value))
@@ -1410,6 +1425,12 @@ fn json_value(plan: &ValuePlan) -> TokenStream {
 
 /// A `String` expression for a template: its text with each value's text in place.
 fn template(parts: &[TemplatePart]) -> TokenStream {
+    escaped_template(parts, None)
+}
+
+/// Like [`template`], with each value's text escaped by the runtime function named (for a JSON
+/// or form text template, so that no value can break the body's syntax).
+fn escaped_template(parts: &[TemplatePart], escape_value: Option<&str>) -> TokenStream {
     let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
     let mut positional = String::new();
     let mut named = String::new();
@@ -1428,7 +1449,14 @@ fn template(parts: &[TemplatePart]) -> TokenStream {
             TemplatePart::Value(r) => {
                 positional.push_str("{}");
                 named.push_str(&format!("{{part_{}}}", args.len()));
-                args.push(template_arg(r));
+                args.push(match escape_value {
+                    Some(function) => {
+                        let function = ident(function);
+                        let json = json_required(r);
+                        quote!(::arazzo_runtime::#function(&#json))
+                    }
+                    None => template_arg(r),
+                });
             }
         }
     }

@@ -225,6 +225,8 @@ struct Signature {
     inputs_type: String,
     /// Input names, as the document writes them.
     inputs: Vec<String>,
+    /// The inputs a caller must give.
+    required: Vec<String>,
     outputs: Fields,
 }
 
@@ -387,6 +389,16 @@ impl<'a> Resolver<'a, '_> {
         let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
 
         let mut inputs = self.inputs(document, workflow);
+        // What `$inputs.<name>` can read, and what callers can give: the schema's inputs only.
+        let schema_inputs: Fields = inputs
+            .iter()
+            .map(|f| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+            .collect();
+        let required_inputs: Vec<String> = inputs
+            .iter()
+            .filter(|f| !f.ty.is_option())
+            .map(|f| f.name.clone())
+            .collect();
         // Each workflow this one depends on runs first, with inputs of its own: a field of
         // this workflow's inputs, named after it.
         let mut depends_on = Vec::new();
@@ -415,6 +427,21 @@ impl<'a> Resolver<'a, '_> {
                 }
                 continue;
             };
+            if schema_inputs.contains_key(&dependency.value) {
+                self.error(
+                    Diagnostic::error(
+                        dependency.span,
+                        format!(
+                            "`{}` is both an input and a workflow this one depends on",
+                            dependency.value
+                        ),
+                    )
+                    .with_help(
+                        "the inputs of a dependency are a field named after it; rename the input",
+                    ),
+                );
+                continue;
+            }
             let field = input_scope.unique(naming::snake(&dependency.value));
             inputs.push(FieldPlan {
                 name: dependency.value.clone(),
@@ -445,11 +472,8 @@ impl<'a> Resolver<'a, '_> {
             current_step: None,
             failed_steps: BTreeSet::new(),
             outputs: BTreeMap::new(),
-            inputs: inputs
-                .iter()
-                .map(|f| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
-                .collect(),
-            input_names: inputs.iter().map(|f| f.name.clone()).collect(),
+            input_names: schema_inputs.keys().cloned().collect(),
+            inputs: schema_inputs.clone(),
             steps: BTreeMap::new(),
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
             step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
@@ -459,8 +483,21 @@ impl<'a> Resolver<'a, '_> {
 
         // Step variables live beside the generated code's own locals.
         let mut step_vars = Scope::with_reserved(&[
-            "client", "inputs", "request", "response", "body", "path", "object", "value",
-            "success", "called", "step", "next", "executed",
+            "client",
+            "inputs",
+            "request",
+            "response",
+            "body",
+            "path",
+            "object",
+            "value",
+            "success",
+            "called",
+            "step",
+            "next",
+            "executed",
+            "outputs",
+            "inputs_of_call",
         ]);
         let steps: Vec<StepPlan> = workflow
             .steps
@@ -561,7 +598,8 @@ impl<'a> Resolver<'a, '_> {
             Signature {
                 fn_name: fn_name.clone(),
                 inputs_type: inputs_type.clone(),
-                inputs: inputs.iter().map(|f| f.name.clone()).collect(),
+                inputs: schema_inputs.keys().cloned().collect(),
+                required: required_inputs,
                 outputs: outputs
                     .iter()
                     .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
@@ -1052,7 +1090,7 @@ impl<'a> Resolver<'a, '_> {
             structured_body: false,
             params: Vec::new(),
         };
-        let mut inputs = Vec::new();
+        let mut inputs: Vec<(String, ValuePlan)> = Vec::new();
         for parameter in step.parameters.map(Node::items).unwrap_or_default() {
             let Some(name_node) = parameter.get("name") else {
                 self.error(Diagnostic::error(
@@ -1062,6 +1100,19 @@ impl<'a> Resolver<'a, '_> {
                 continue;
             };
             let name = name_node.as_str().unwrap_or_default().to_owned();
+            if let Some(location) = parameter.get("in") {
+                self.error(
+                    Diagnostic::warning(location.span, "`in` has no meaning for a workflow's inputs; it is ignored")
+                        .with_help("a step that runs a workflow passes its parameters as that workflow's inputs, by name"),
+                );
+            }
+            if inputs.iter().any(|(given, _)| *given == name) {
+                self.error(Diagnostic::error(
+                    name_node.span,
+                    format!("input `{name}` is given twice"),
+                ));
+                continue;
+            }
             if !signature.inputs.contains(&name) {
                 let mut d = Diagnostic::error(
                     name_node.span,
@@ -1082,6 +1133,14 @@ impl<'a> Resolver<'a, '_> {
             };
             if let Some(value) = self.value_plan(scope, Ctx::Request(&request), value) {
                 inputs.push((name, value));
+            }
+        }
+        for required in &signature.required {
+            if !inputs.iter().any(|(given, _)| given == required) {
+                self.error(
+                    Diagnostic::error(id.span, format!("workflow `{}` requires the input `{required}`, and this step gives none", id.value))
+                        .with_help(format!("add it to the step: `parameters: [{{name: {required}, value: …}}]`")),
+                );
             }
         }
         let mut fields = Scope::default();
