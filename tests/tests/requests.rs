@@ -225,7 +225,9 @@ async fn values_in_a_json_text_template_cannot_break_the_json() {
     let server = server().await;
     let mut inputs = inputs(None);
     inputs.user = "a\"d\\a\", \"admin\": true, \"x\": \"".to_owned();
-    adopt_pet(&client(&server), inputs.clone()).await.expect("the workflow succeeds");
+    adopt_pet(&client(&server), inputs.clone())
+        .await
+        .expect("the workflow succeeds");
     let requests = server.received_requests().await.unwrap_or_default();
     assert_eq!(
         requests[5].body_json::<Value>().ok(),

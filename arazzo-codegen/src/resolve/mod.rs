@@ -20,6 +20,7 @@ use crate::model::arazzo::{Document, SourceKind, Spanned, Step, Target, Workflow
 use crate::model::openapi::{self, OpenApi, Operation, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::Node;
+use crate::plan::TemplatePart;
 use crate::plan::{
     ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DependencyPlan, FieldPlan,
     OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan, StepOutputPlan,
@@ -256,6 +257,20 @@ struct WorkflowScope {
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).
     dependencies: BTreeMap<String, (String, Fields)>,
+}
+
+/// True for the security schemes the client can hold credentials for.
+fn is_supported_scheme(scheme: &Node) -> bool {
+    let text = |key: &str| scheme.get(key).and_then(Node::as_str);
+    match text("type") {
+        Some("http") => text("scheme")
+            .is_some_and(|s| s.eq_ignore_ascii_case("basic") || s.eq_ignore_ascii_case("bearer")),
+        Some("oauth2" | "openIdConnect") => true,
+        Some("apiKey") => {
+            matches!(text("in"), Some("header" | "query" | "cookie")) && text("name").is_some()
+        }
+        _ => false,
+    }
 }
 
 /// Where a step names what it calls (or the step itself).
@@ -549,6 +564,12 @@ impl<'a> Resolver<'a, '_> {
                 .iter()
                 .chain(&step.on_failure)
                 .any(|a| matches!(a.kind, ActionKind::Goto(_) | ActionKind::Retry { .. }))
+        }) || steps.iter().any(|step| {
+            // An `end` that always applies: the code after it is never reached, which
+            // straight-line code cannot say without warnings; a loop can.
+            step.on_success
+                .iter()
+                .any(|a| a.kind == ActionKind::End && a.criteria.is_empty())
         });
         let mut skippable = BTreeSet::new();
         let mut bypassed = false;
@@ -1262,7 +1283,19 @@ impl<'a> Resolver<'a, '_> {
                 Some(security) => {
                     let alternatives = security.items();
                     let optional = alternatives.iter().any(|r| r.entries().is_empty());
-                    let Some(first) = alternatives.iter().find(|r| !r.entries().is_empty()) else {
+                    // The first requirement whose schemes are all supported; if none is, the
+                    // first, whose unsupported scheme is then reported.
+                    let supported = |requirement: &&Node| {
+                        requirement.entries().iter().all(|(name, _)| {
+                            schemes
+                                .iter()
+                                .find(|(key, _)| key.name == name.name)
+                                .is_some_and(|(_, scheme)| is_supported_scheme(api.resolve(scheme)))
+                        })
+                    };
+                    let candidates = || alternatives.iter().filter(|r| !r.entries().is_empty());
+                    let Some(first) = candidates().find(supported).or_else(|| candidates().next())
+                    else {
                         return Vec::new();
                     };
                     (
@@ -1453,18 +1486,31 @@ impl<'a> Resolver<'a, '_> {
             ));
             return None;
         }
+        // A JSON text (template) must be JSON: each embedded value is tried as `0`, which fits
+        // both a quoted and an unquoted place.
+        let sample = match &value {
+            ValuePlan::Str(text) => Some(text.clone()),
+            ValuePlan::Template(parts) => Some(
+                parts
+                    .iter()
+                    .map(|part| match part {
+                        TemplatePart::Text(text) => text.clone(),
+                        TemplatePart::Value(_) => "0".to_owned(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
         if kind == BodyKind::JsonText
-            && let ValuePlan::Str(text) = &value
-            && !is_json_text(text)
+            && let Some(sample) = sample
+            && let Err(error) = serde_json::from_str::<serde_json::Value>(&sample)
         {
             self.error(
                 Diagnostic::error(
                     payload.span,
-                    format!(
-                        "the payload is a string for a `{content_type}` body, and it is not JSON"
-                    ),
+                    format!("the payload is a string for a `{content_type}` body, and it is not JSON: {error}"),
                 )
-                .with_help("a JSON body is written as YAML/JSON structure, or as a JSON text"),
+                .with_help("a JSON body is written as YAML/JSON structure, or as a JSON text whose `{$…}` values fill in strings, numbers or whole values"),
             );
             return None;
         }
@@ -1506,11 +1552,4 @@ impl<'a> Resolver<'a, '_> {
             replacements,
         })
     }
-}
-
-/// True when `text` is one JSON value (read with the YAML parser, which reads every JSON text).
-fn is_json_text(text: &str) -> bool {
-    let mut files = crate::files::Files::default();
-    let id = files.add(std::path::PathBuf::new(), String::new(), text.to_owned());
-    text.trim_start().starts_with(['{', '[', '"']) && crate::node::parse(&files, id).is_ok()
 }

@@ -199,6 +199,38 @@ impl<'a> Resolver<'a, '_> {
                         }
                     },
                 };
+                if merged.iter().any(|(w, l, origin)| {
+                    *origin == from_workflow && same(&w.name, *l, &written.name, location)
+                }) {
+                    self.error(Diagnostic::error(
+                        written.span,
+                        format!(
+                            "the {} parameter `{}` is given twice",
+                            location.as_str(),
+                            written.name
+                        ),
+                    ));
+                    continue;
+                }
+                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+                if matches!(location, ParamLocation::Header | ParamLocation::Cookie)
+                    && (written.name.is_empty() || !written.name.chars().all(token))
+                {
+                    self.error(
+                        Diagnostic::error(
+                            written.span,
+                            format!(
+                                "`{}` is not a valid {} name",
+                                written.name,
+                                location.as_str()
+                            ),
+                        )
+                        .with_help(
+                            "header and cookie names are letters, digits and `!#$%&'*+-.^_`|~`",
+                        ),
+                    );
+                    continue;
+                }
                 merged.retain(|(w, l, _)| !same(&w.name, *l, &written.name, location));
                 merged.push((written, location, from_workflow));
             }
