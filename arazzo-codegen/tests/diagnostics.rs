@@ -228,3 +228,35 @@ fn malformed_criteria() {
         "3:16: warning: `context` has no effect on a `simple` criterion",
     );
 }
+
+#[test]
+fn malformed_requests() {
+    assert_problem(
+        "    parameters:\n    - {name: 'Bad Header:', in: header, value: x}\n",
+        "2:8: error: `Bad Header:` is not a valid header name",
+    );
+    assert_problem(
+        "    parameters:\n    - {name: a, in: query, value: 1}\n    - {name: a, in: query, value: 2}\n",
+        "3:8: error: the query parameter `a` is given twice",
+    );
+    assert_problem(
+        "    requestBody:\n      contentType: application/json\n      payload: '{\"code\": {$inputs.code}'\n",
+        "3:16: error: the payload is a string for a `application/json` body, and it is not JSON",
+    );
+    assert_problem(
+        "    parameters:\n    - {name: id, in: path, value: x}\n",
+        "2:8: error: the operation's path `/v1/otps/authenticate` has no `{id}`",
+    );
+    assert_problem(
+        "    parameters:\n    - {name: id, in: query, value: x}\n",
+        "2:8: warning: the operation declares no query parameter `id`; it is sent anyway",
+    );
+    assert_problem(
+        "    onSuccess:\n    - {name: again, type: goto, stepId: sned}\n",
+        "2:41: error: `goto` names the unknown step `sned` (help: did you mean `send`?)",
+    );
+    assert_problem(
+        "    onFailure:\n    - {name: wait, type: retry, retryLimit: -1}\n",
+        "2:45: error: `retryLimit` is a whole number, zero or more",
+    );
+}

@@ -14,7 +14,7 @@ const REJECTED_CONFORMANT: &[(&str, &str)] = &[
     ("FAPI-PAR.arazzo.yaml", "unknown operationId `PAR`"),
     (
         "pet-coupons.arazzo.yaml",
-        "requires the path parameter `petId`",
+        "the operation's path `/pet/{petId}/coupons` has no `{pet_id}`",
     ),
     (
         "reusable-components.arazzo.yaml",

@@ -248,7 +248,26 @@ impl<'a> Resolver<'a, '_> {
                 place.is_some_and(|place| same(name, place, &written.name, *location))
             });
             // Workflow-level parameters go to every step, whether its operation declares them or not.
-            if declaration.is_none() && !declared.is_empty() && !from_workflow {
+            if *location == ParamLocation::Path
+                && !path_names(operation.path).contains(&written.name.as_str())
+            {
+                let help = match did_you_mean(&written.name, path_names(operation.path)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "a path parameter fills a `{name}` of the path; for a query parameter write `in: query`".to_owned(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        written.span,
+                        format!(
+                            "the operation's path `{}` has no `{{{}}}`",
+                            operation.path, written.name
+                        ),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            }
+            if declaration.is_none() && !from_workflow {
                 let names: Vec<&str> = declared
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Node::as_str))
