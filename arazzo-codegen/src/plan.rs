@@ -410,14 +410,36 @@ pub enum ActionKind {
     End,
     /// `goto` a step of the same workflow (index into [`WorkflowPlan::steps`]).
     Goto(usize),
+    /// `goto` another workflow: it runs (with this workflow's inputs, by name), then this one ends.
+    GotoWorkflow(WorkflowTarget),
     /// `retry` the step, after `after` seconds (a `Retry-After` header takes precedence), at most
-    /// `limit` times.
+    /// `limit` times; `first` runs before the step is tried again.
     Retry {
         /// `retryAfter`, in seconds.
         after: f64,
         /// `retryLimit`.
         limit: u32,
+        /// A step (index) or workflow to run first.
+        first: Option<RetryFirst>,
     },
+}
+
+/// A workflow an action runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowTarget {
+    /// Its `workflowId`.
+    pub workflow: String,
+    /// Its function.
+    pub fn_name: String,
+}
+
+/// What a `retry` runs before trying the step again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RetryFirst {
+    /// A step of the same workflow; after it, the retried step runs again.
+    Step(usize),
+    /// A workflow (with this workflow's inputs, by name).
+    Workflow(WorkflowTarget),
 }
 
 /// A success or failure action.
@@ -469,6 +491,36 @@ pub struct StepPlan {
     /// When set, the step calls a workflow instead of an operation, and the request fields
     /// (`source` … `body`) are unused.
     pub call: Option<WorkflowCall>,
+}
+
+impl StepPlan {
+    /// True when a failure of this step can lead elsewhere than a failed workflow (`goto` a
+    /// step or workflow, or a `retry` that runs another step first): it may end without outputs.
+    pub fn fails_over(&self) -> bool {
+        self.on_failure.iter().any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::Goto(_)
+                    | ActionKind::GotoWorkflow(_)
+                    | ActionKind::Retry {
+                        first: Some(RetryFirst::Step(_)),
+                        ..
+                    }
+            )
+        })
+    }
+
+    /// True when this step can end the workflow early or jump to another step, so that the
+    /// steps after it may not run.
+    pub fn can_jump(&self) -> bool {
+        self.fails_over()
+            || self.on_success.iter().any(|a| {
+                matches!(
+                    a.kind,
+                    ActionKind::End | ActionKind::Goto(_) | ActionKind::GotoWorkflow(_)
+                )
+            })
+    }
 }
 
 /// A step that runs another workflow of the document.

@@ -731,3 +731,292 @@ pub async fn spin(
     }
     ::std::result::Result::Ok(SpinOutputs {})
 }
+
+/// Inputs of the workflow [`hand_off`] (`hand-off`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct HandOffInputs {
+    pub id: ::std::string::String,
+}
+
+/// Outputs of the workflow [`hand_off`] (`hand-off`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct HandOffOutputs {
+    /// `$steps.read.outputs.status`
+    pub status: ::std::string::String,
+}
+
+/// Outputs of the step `read` of the workflow [`hand_off`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct HandOffReadOutputs {
+    /// `$response.body#/status`
+    pub status: ::std::string::String,
+}
+
+/// Read a job; when it is stale, hand over to the workflow that starts a new one.
+///
+/// Arazzo workflow `hand-off`; its steps, in order:
+///
+/// 1. `read`: `GET /jobs/{id}` (`getJob`)
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
+/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
+/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
+/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
+/// operation requires credentials the client lacks.
+pub async fn hand_off(
+    client: &Client,
+    inputs: HandOffInputs,
+) -> ::std::result::Result<HandOffOutputs, ::arazzo_runtime::Error> {
+    let inputs_json = ::arazzo_runtime::to_json("inputs", &inputs)?;
+    /// The steps, for the loop below.
+    #[derive(::std::clone::Clone, ::std::marker::Copy)]
+    #[allow(dead_code)]
+    enum Step {
+        /// `read`
+        Read,
+    }
+    let mut read: ::std::option::Option<HandOffReadOutputs> = ::std::option::Option::None;
+    let mut next = ::std::option::Option::Some(Step::Read);
+    let mut executed = 0_usize;
+    while let ::std::option::Option::Some(step) = next {
+        executed += 1;
+        if executed > 1000usize {
+            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                workflow: "hand-off",
+                limit: 1000usize,
+            });
+        }
+        next = match step {
+            Step::Read => {
+                const STEP: &str = "read";
+                let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+                let path = ::std::format!(
+                    "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                );
+                let response = client
+                    .http
+                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                    .send()
+                    .await?;
+                let success = (200..300).contains(&response.status());
+                if success {
+                    let outputs = HandOffReadOutputs {
+                        status: response.body_value("/status")?,
+                    };
+                    let next = if ::arazzo_runtime::criteria::compare(
+                        &response.body_at("/status").cloned().unwrap_or_default(),
+                        ::arazzo_runtime::criteria::Op::Eq,
+                        &::arazzo_runtime::serde_json::Value::from("stale"),
+                    ) {
+                        {
+                            let _ = poll_job(
+                                    client,
+                                    ::arazzo_runtime::from_json(
+                                        STEP,
+                                        "poll-job",
+                                        inputs_json.clone(),
+                                    )?,
+                                )
+                                .await?;
+                            ::std::option::Option::None
+                        }
+                    } else {
+                        ::std::option::Option::None
+                    };
+                    read = ::std::option::Option::Some(outputs);
+                    next
+                } else {
+                    return ::std::result::Result::Err(response.into_failure());
+                }
+            }
+        };
+    }
+    let read = ::arazzo_runtime::present("read", "$steps.read.outputs", read)?;
+    ::std::result::Result::Ok(HandOffOutputs {
+        status: read.status,
+    })
+}
+
+/// Inputs of the workflow [`refresh_then_retry`] (`refresh-then-retry`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct RefreshThenRetryInputs {}
+
+/// Outputs of the workflow [`refresh_then_retry`] (`refresh-then-retry`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct RefreshThenRetryOutputs {
+    /// `$steps.call.outputs.value`
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<i64>,
+    /// `$steps.report.outputs.reportId`
+    #[serde(rename = "reportId")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub report_id: ::std::option::Option<::std::string::String>,
+}
+
+/// Outputs of the step `call` of the workflow [`refresh_then_retry`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct RefreshThenRetryCallOutputs {
+    /// `$response.body#/value`
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<i64>,
+}
+
+/// Outputs of the step `report` of the workflow [`refresh_then_retry`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct RefreshThenRetryReportOutputs {
+    /// `$response.body#/reportId`
+    #[serde(rename = "reportId")]
+    pub report_id: ::std::string::String,
+}
+
+/// Call a flaky endpoint; when it fails, report first, then try again.
+///
+/// Arazzo workflow `refresh-then-retry`; its steps, in order:
+///
+/// 1. `call`: `GET /flaky` (`flaky`)
+/// 2. `report`: `POST /report` (`report`)
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
+/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
+/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
+/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
+/// operation requires credentials the client lacks.
+pub async fn refresh_then_retry(
+    client: &Client,
+    inputs: RefreshThenRetryInputs,
+) -> ::std::result::Result<RefreshThenRetryOutputs, ::arazzo_runtime::Error> {
+    let _ = inputs;
+    /// The steps, for the loop below.
+    #[derive(::std::clone::Clone, ::std::marker::Copy)]
+    #[allow(dead_code)]
+    enum Step {
+        /// `call`
+        Call,
+        /// `report`
+        Report,
+    }
+    let mut call: ::std::option::Option<RefreshThenRetryCallOutputs> = ::std::option::Option::None;
+    let mut report: ::std::option::Option<RefreshThenRetryReportOutputs> = ::std::option::Option::None;
+    let mut retries_0_0 = 0_u32;
+    let mut resume: ::std::option::Option<Step> = ::std::option::Option::None;
+    let mut next = ::std::option::Option::Some(Step::Call);
+    let mut executed = 0_usize;
+    while let ::std::option::Option::Some(step) = next {
+        executed += 1;
+        if executed > 1000usize {
+            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                workflow: "refresh-then-retry",
+                limit: 1000usize,
+            });
+        }
+        next = match step {
+            Step::Call => {
+                const STEP: &str = "call";
+                let response = client
+                    .http
+                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, "/flaky")
+                    .send()
+                    .await?;
+                let success = response.status() == 200;
+                if success {
+                    let outputs = RefreshThenRetryCallOutputs {
+                        value: response.body_value_opt("/value")?,
+                    };
+                    let next = resume
+                        .take()
+                        .or(::std::option::Option::Some(Step::Report));
+                    call = ::std::option::Option::Some(outputs);
+                    next
+                } else if retries_0_0 < 1u32 {
+                    retries_0_0 += 1;
+                    ::arazzo_runtime::wait_to_retry(&response, 0f64).await;
+                    resume = ::std::option::Option::Some(Step::Call);
+                    ::std::option::Option::Some(Step::Report)
+                } else {
+                    return ::std::result::Result::Err(response.into_failure());
+                }
+            }
+            Step::Report => {
+                const STEP: &str = "report";
+                let response = client
+                    .http
+                    .request(
+                        STEP,
+                        ::arazzo_runtime::Method::POST,
+                        &client.jobs,
+                        "/report",
+                    )
+                    .send()
+                    .await?;
+                let success = (200..300).contains(&response.status());
+                if success {
+                    let outputs = RefreshThenRetryReportOutputs {
+                        report_id: response.body_value("/reportId")?,
+                    };
+                    let next = resume.take().or(::std::option::Option::None);
+                    report = ::std::option::Option::Some(outputs);
+                    next
+                } else {
+                    return ::std::result::Result::Err(response.into_failure());
+                }
+            }
+        };
+    }
+    ::std::result::Result::Ok(RefreshThenRetryOutputs {
+        value: call.as_ref().and_then(|call| call.value),
+        report_id: report.as_ref().map(|report| report.report_id.clone()),
+    })
+}

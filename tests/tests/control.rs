@@ -229,3 +229,71 @@ async fn an_endless_loop_hits_the_step_bound() {
     );
     assert_eq!(calls(&server).await.len(), 5);
 }
+
+#[tokio::test]
+async fn goto_a_workflow_hands_over_and_ends() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/old"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "stale"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/jobs"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "new"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "done"})))
+        .mount(&server)
+        .await;
+    let outputs = control::hand_off(
+        &client(&server),
+        control::HandOffInputs {
+            id: "old".to_owned(),
+        },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(
+        outputs.status, "stale",
+        "the handing-over step's outputs are kept"
+    );
+    assert_eq!(
+        calls(&server).await,
+        ["GET /jobs/old", "POST /jobs", "GET /jobs/new"]
+    );
+}
+
+#[tokio::test]
+async fn a_retry_can_run_another_step_first() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": 3})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/report"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"reportId": "r"})))
+        .mount(&server)
+        .await;
+    let outputs = control::refresh_then_retry(&client(&server), control::RefreshThenRetryInputs {})
+        .await
+        .expect("succeeds");
+    assert_eq!(outputs.value, Some(3));
+    assert_eq!(
+        calls(&server).await,
+        ["GET /flaky", "POST /report", "GET /flaky", "POST /report"],
+        "the report runs first, the call is retried, then the steps go on in order"
+    );
+}

@@ -9,8 +9,8 @@ use super::{data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
     ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan,
-    OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, SchemeKind, StepPlan,
-    TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
+    OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, RetryFirst, SchemeKind,
+    StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan, WorkflowTarget,
 };
 
 /// Every value a step reads, wherever it is read.
@@ -227,10 +227,11 @@ fn template_arg(r: &ValueRef) -> TokenStream {
 
 /// True for types that are `Copy`, which are read without `.clone()`.
 fn is_copy(ty: &Type) -> bool {
-    matches!(
-        ty,
-        Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64
-    )
+    match ty {
+        Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64 => true,
+        Type::Option(inner) => is_copy(inner),
+        _ => false,
+    }
 }
 
 /// True for types whose `Display` is their text in a template.
@@ -271,7 +272,23 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
             .iter()
             .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
     };
-    let inputs_read = !w.depends_on.is_empty()
+    // Actions that run another workflow give it this workflow's inputs, by name.
+    let runs_workflows = w.steps.iter().any(|s| {
+        s.on_success.iter().chain(&s.on_failure).any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::GotoWorkflow(_)
+                    | ActionKind::Retry {
+                        first: Some(RetryFirst::Workflow(_)),
+                        ..
+                    }
+            )
+        })
+    });
+    let inputs_json = runs_workflows
+        .then(|| quote!(let inputs_json = ::arazzo_runtime::to_json("inputs", &inputs)?;));
+    let inputs_read = runs_workflows
+        || !w.depends_on.is_empty()
         || all_refs
             .iter()
             .any(|r| matches!(r.place, Place::Input { .. }));
@@ -287,6 +304,7 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         straight_body(plan, w, &step_is_read)
     };
     let body = quote! {
+        #inputs_json
         #(#dependencies)*
         #body
     };
@@ -496,23 +514,26 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
     // Steps that always run before the loop can end: those before the first that can jump.
     let mut always = std::collections::BTreeSet::new();
     for step in &w.steps {
-        // A step that can fail over to another step may end up without outputs.
-        let fails_over = step
-            .on_failure
-            .iter()
-            .any(|a| matches!(a.kind, ActionKind::Goto(_)));
-        if fails_over {
+        // A step that can fail over may end up without outputs.
+        if step.fails_over() {
             break;
         }
         always.insert(step.var.clone());
-        if step
-            .on_success
-            .iter()
-            .any(|a| matches!(a.kind, ActionKind::End | ActionKind::Goto(_)))
-        {
+        if step.can_jump() {
             break;
         }
     }
+    let resumes = w.steps.iter().any(|s| {
+        s.on_failure.iter().any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::Retry {
+                    first: Some(RetryFirst::Step(_)),
+                    ..
+                }
+            )
+        })
+    });
     let ids: BTreeMap<&str, &str> = w
         .steps
         .iter()
@@ -542,6 +563,7 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
                 variants: &variants,
                 kept: &kept,
                 reads,
+                resumes,
             },
         );
         let variant = &variants[index];
@@ -584,6 +606,9 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
             Availability::Maybe
         }
     });
+    let resume = resumes.then(
+        || quote!(let mut resume: ::std::option::Option<Step> = ::std::option::Option::None;),
+    );
     let first = &variants[0];
     let workflow = &w.id;
     let limit = w.max_steps;
@@ -598,6 +623,7 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
         }
         #(#declarations)*
         #(#counters)*
+        #resume
         let mut next = ::std::option::Option::Some(Step::#first);
         let mut executed = 0_usize;
         while let ::std::option::Option::Some(step) = next {
@@ -707,10 +733,25 @@ fn read_earlier_steps(reads: Vec<(String, String)>) -> Vec<TokenStream> {
 }
 
 /// The step after the one at `index`, in document order (`None` after the last).
-fn next_step(variants: &[proc_macro2::Ident], index: usize) -> TokenStream {
-    match variants.get(index + 1) {
+fn next_step(variants: &[proc_macro2::Ident], index: usize, resumes: bool) -> TokenStream {
+    let next = match variants.get(index + 1) {
         Some(next) => quote!(::std::option::Option::Some(Step::#next)),
         None => quote!(::std::option::Option::None),
+    };
+    // After a step run by a `retry`, the retried step comes next.
+    if resumes {
+        quote!(resume.take().or(#next))
+    } else {
+        next
+    }
+}
+
+/// Runs a workflow an action names, with this workflow's inputs (by name).
+fn run_workflow(target: &WorkflowTarget) -> TokenStream {
+    let function = ident(&target.fn_name);
+    let workflow = &target.workflow;
+    quote! {
+        let _ = #function(client, ::arazzo_runtime::from_json(STEP, #workflow, inputs_json.clone())?).await?;
     }
 }
 
@@ -769,9 +810,10 @@ fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>) -> TokenStrea
             variants,
             kept,
             reads,
+            resumes,
         } => {
             rebinds = read_earlier_steps(reads);
-            let next = next_step(variants, index);
+            let next = next_step(variants, index, resumes);
             let store = if kept.contains(&step.var) {
                 let var = ident(&step.var);
                 quote!(#var = ::std::option::Option::Some(#build);)
@@ -846,6 +888,8 @@ enum Flow<'p> {
         kept: &'p std::collections::BTreeSet<String>,
         /// Earlier steps this one reads: (variable, stepId).
         reads: Vec<(String, String)>,
+        /// Whether a `retry` can run another step first, after which the retried step resumes.
+        resumes: bool,
     },
 }
 
@@ -995,14 +1039,23 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             variants,
             kept,
             reads,
+            resumes,
         } => {
             rebinds = read_earlier_steps(reads);
             let success = success_expression(step, &mut statics);
-            let default_next = next_step(variants, index);
+            let default_next = next_step(variants, index, resumes);
             let target = |kind: &ActionKind| match kind {
                 ActionKind::Goto(to) => {
                     let to = &variants[*to];
                     quote!(::std::option::Option::Some(Step::#to))
+                }
+                // The named workflow runs, and this one ends.
+                ActionKind::GotoWorkflow(workflow) => {
+                    let run = run_workflow(workflow);
+                    quote!({
+                        #run
+                        ::std::option::Option::None
+                    })
                 }
                 _ => quote!(::std::option::Option::None),
             };
@@ -1037,20 +1090,43 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             for (i, action) in failure_actions(step) {
                 let applies = action_applies(action, &mut statics);
                 let (guard, then) = match &action.kind {
-                    ActionKind::Retry { after, limit } => {
+                    ActionKind::Retry {
+                        after,
+                        limit,
+                        first,
+                    } => {
                         let counter = ident(&format!("retries_{index}_{i}"));
                         let guard = match &applies {
                             Some(applies) => quote!(#counter < #limit && #applies),
                             None => quote!(#counter < #limit),
                         };
+                        let again = match first {
+                            None => quote!(::std::option::Option::Some(Step::#current)),
+                            Some(RetryFirst::Step(step)) => {
+                                let step = &variants[*step];
+                                quote! {
+                                    resume = ::std::option::Option::Some(Step::#current);
+                                    ::std::option::Option::Some(Step::#step)
+                                }
+                            }
+                            Some(RetryFirst::Workflow(workflow)) => {
+                                let run = run_workflow(workflow);
+                                quote! {
+                                    #run
+                                    ::std::option::Option::Some(Step::#current)
+                                }
+                            }
+                        };
                         let then = quote! {
                             #counter += 1;
                             ::arazzo_runtime::wait_to_retry(&response, #after).await;
-                            ::std::option::Option::Some(Step::#current)
+                            #again
                         };
                         (Some(guard), then)
                     }
-                    ActionKind::Goto(_) => (applies, target(&action.kind)),
+                    ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) => {
+                        (applies, target(&action.kind))
+                    }
                     ActionKind::End => (applies, quote!(#fail)),
                 };
                 match guard {

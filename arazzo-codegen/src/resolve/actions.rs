@@ -3,9 +3,10 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, ComponentKind, Expr};
+use crate::files::Span;
 use crate::model::arazzo::{Criterion, CriterionKind, Spanned};
 use crate::node::{Node, Value};
-use crate::plan::{ActionKind, ActionPlan};
+use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
 use crate::suggest::did_you_mean;
 
 use super::values::StepContext;
@@ -146,9 +147,8 @@ impl Resolver<'_, '_> {
                         }
                     }
                 }
-                (None, Some((_, span))) => {
-                    self.error(unsupported(span, "`goto` another workflow"));
-                    return None;
+                (None, Some((target, span))) => {
+                    ActionKind::GotoWorkflow(self.workflow_target(&target, span)?)
                 }
                 _ => {
                     self.error(Diagnostic::error(
@@ -159,13 +159,38 @@ impl Resolver<'_, '_> {
                 }
             },
             ("retry", Outcome::Failure) => {
-                if let Some((_, span)) = text("stepId").or_else(|| text("workflowId")) {
-                    self.error(unsupported(
-                        span,
-                        "a `retry` that runs another step or workflow first",
-                    ));
-                    return None;
-                }
+                let first = match (text("stepId"), text("workflowId")) {
+                    (None, None) => None,
+                    (Some((target, span)), None) => {
+                        match scope.step_order.iter().position(|id| *id == target) {
+                            Some(index) => Some(RetryFirst::Step(index)),
+                            None => {
+                                let mut d = Diagnostic::error(
+                                    span,
+                                    format!("`retry` names the unknown step `{target}`"),
+                                );
+                                if let Some(s) = did_you_mean(
+                                    &target,
+                                    scope.step_order.iter().map(String::as_str),
+                                ) {
+                                    d = d.with_help(format!("did you mean `{s}`?"));
+                                }
+                                self.error(d);
+                                return None;
+                            }
+                        }
+                    }
+                    (None, Some((target, span))) => {
+                        Some(RetryFirst::Workflow(self.workflow_target(&target, span)?))
+                    }
+                    (Some(_), Some((_, span))) => {
+                        self.error(Diagnostic::error(
+                            span,
+                            "a `retry` names at most one of `stepId` and `workflowId`",
+                        ));
+                        return None;
+                    }
+                };
                 let after = match node.get("retryAfter").map(|n| (&n.value, n.span)) {
                     None => 0.0,
                     Some((Value::Int(i), _)) if *i >= 0 => *i as f64,
@@ -198,7 +223,11 @@ impl Resolver<'_, '_> {
                         return None;
                     }
                 };
-                ActionKind::Retry { after, limit }
+                ActionKind::Retry {
+                    after,
+                    limit,
+                    first,
+                }
             }
             ("retry", Outcome::Success) => {
                 self.error(Diagnostic::error(
@@ -239,6 +268,32 @@ impl Resolver<'_, '_> {
             kind,
             criteria,
         })
+    }
+}
+
+impl Resolver<'_, '_> {
+    /// A workflow an action runs: one of this document, resolved before this one.
+    fn workflow_target(&mut self, target: &str, span: Span) -> Option<WorkflowTarget> {
+        if let Some(signature) = self.signatures.get(target) {
+            return Some(WorkflowTarget {
+                workflow: target.to_owned(),
+                fn_name: signature.fn_name.clone(),
+            });
+        }
+        if target.starts_with("$sourceDescriptions.") {
+            self.error(unsupported(
+                span,
+                "an action that runs a workflow of another Arazzo document",
+            ));
+        } else if !self.workflow_ids.contains(target) {
+            let mut d = Diagnostic::error(span, format!("unknown workflow `{target}`"));
+            if let Some(s) = did_you_mean(target, self.workflow_ids.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+        }
+        // A workflow of this document that is not resolved yet is in a cycle, reported already.
+        None
     }
 }
 

@@ -359,7 +359,26 @@ impl<'a> Resolver<'a, '_> {
                     .depends_on
                     .iter()
                     .filter_map(|d| index_of(&d.value).map(|i| (i, d.span)));
-                calls.chain(deps).collect()
+                // Actions that run a workflow, written in place or reused from `components`.
+                let lists = w
+                    .steps
+                    .iter()
+                    .flat_map(|step| [step.on_success, step.on_failure])
+                    .chain([w.success_actions, w.failure_actions])
+                    .flatten();
+                let actions = lists.flat_map(Node::items).filter_map(|action| {
+                    let action = match action.get("reference").and_then(Node::as_str) {
+                        Some(reference) => {
+                            let (kind, name) =
+                                reference.strip_prefix("$components.")?.split_once('.')?;
+                            self.components?.get(kind)?.get(name)?
+                        }
+                        None => action,
+                    };
+                    let target = action.get("workflowId")?;
+                    index_of(target.as_str()?).map(|i| (i, target.span))
+                });
+                calls.chain(deps).chain(actions).collect()
             })
             .collect();
         // Depth-first, marking: 0 unvisited, 1 in progress, 2 done.
@@ -560,10 +579,12 @@ impl<'a> Resolver<'a, '_> {
         // A step may not have run when the workflow ends if a step before it can jump (`goto`)
         // or end the workflow early: the workflow's outputs from such steps are `Option`s.
         let looping = steps.iter().any(|step| {
-            step.on_success
-                .iter()
-                .chain(&step.on_failure)
-                .any(|a| matches!(a.kind, ActionKind::Goto(_) | ActionKind::Retry { .. }))
+            step.on_success.iter().chain(&step.on_failure).any(|a| {
+                matches!(
+                    a.kind,
+                    ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) | ActionKind::Retry { .. }
+                )
+            })
         }) || steps.iter().any(|step| {
             // An `end` that always applies: the code after it is never reached, which
             // straight-line code cannot say without warnings; a loop can.
@@ -574,19 +595,12 @@ impl<'a> Resolver<'a, '_> {
         let mut skippable = BTreeSet::new();
         let mut bypassed = false;
         for step in &steps {
-            // A step that can fail over to another step may have no outputs.
-            let fails_over = step
-                .on_failure
-                .iter()
-                .any(|a| matches!(a.kind, ActionKind::Goto(_)));
-            if bypassed || fails_over {
+            // A step that can fail over may have no outputs; the steps after one that can jump
+            // may not run.
+            if bypassed || step.fails_over() {
                 skippable.insert(step.var.clone());
             }
-            bypassed |= fails_over
-                || step
-                    .on_success
-                    .iter()
-                    .any(|a| matches!(a.kind, ActionKind::End | ActionKind::Goto(_)));
+            bypassed |= step.can_jump();
         }
 
         let mut output_fields = Scope::default();
