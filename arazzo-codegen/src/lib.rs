@@ -93,18 +93,103 @@ impl Generator {
         };
         let sources = load::sources(
             &self.settings,
+            None,
             path,
             &document.sources,
             &mut files,
             &mut diagnostics,
         );
-        let plan = resolve::resolve(
+        // The workflows of Arazzo source descriptions: each document, its own sources, and its
+        // plan, resolved first so that this document's steps and actions can call them.
+        let nested_documents: Vec<(&load::LoadedSource, model::arazzo::Document<'_>)> = sources
+            .iter()
+            .filter(|s| s.kind == model::arazzo::SourceKind::Arazzo)
+            .filter_map(|s| {
+                let node = s.node.as_deref()?;
+                Some((s, model::arazzo::read(node, &mut diagnostics)?))
+            })
+            .collect();
+        let nested_sources: Vec<Vec<load::LoadedSource>> = nested_documents
+            .iter()
+            .map(|(source, nested)| {
+                let path = source.path.clone().unwrap_or_default();
+                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, &mut files, &mut diagnostics);
+                for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
+                    diagnostics.push(
+                        Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")
+                            .with_help("workflows of documents named by the document itself can be called; one level deep"),
+                    );
+                }
+                loaded
+            })
+            .collect();
+        let names: Vec<String> = document
+            .sources
+            .iter()
+            .map(|s| s.name.value.clone())
+            .chain(nested_documents.iter().flat_map(|(outer, nested)| {
+                nested.sources.iter().flat_map(move |s| {
+                    [
+                        s.name.value.clone(),
+                        format!("{}.{}", outer.name, s.name.value),
+                    ]
+                })
+            }))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        load::check_overrides(&self.settings, &names, &mut diagnostics);
+        let mut context = resolve::Context::default();
+        let mut nested_plans = Vec::new();
+        for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
+            let nested_context = resolve::Context {
+                prefix: Some(source.name.clone()),
+                reserved_items: context.reserved_items.clone(),
+                reserved_members: context.reserved_members.clone(),
+                external: std::collections::BTreeMap::new(),
+            };
+            let plan = resolve::resolve(
+                &files,
+                nested,
+                loaded,
+                self.settings.max_steps,
+                &nested_context,
+                &mut diagnostics,
+            );
+            context
+                .reserved_items
+                .extend(plan.workflows.iter().flat_map(|w| {
+                    [
+                        w.fn_name.clone(),
+                        w.inputs_type.clone(),
+                        w.outputs_type.clone(),
+                    ]
+                    .into_iter()
+                    .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
+                }));
+            context
+                .reserved_members
+                .extend(plan.sources.iter().map(|s| s.field.clone()));
+            context
+                .reserved_members
+                .extend(plan.schemes.iter().map(|s| s.field.clone()));
+            for (workflow, signature) in resolve::signatures(&plan) {
+                context
+                    .external
+                    .insert((source.name.clone(), workflow), signature);
+            }
+            nested_plans.push(plan);
+        }
+        let mut plan = resolve::resolve(
             &files,
             &document,
             &sources,
             self.settings.max_steps,
+            &context,
             &mut diagnostics,
         );
+        for nested in nested_plans {
+            plan.merge(nested);
+        }
         let failed = diagnostics.has_errors() || (self.settings.strict && !diagnostics.is_empty());
         if failed {
             if self.settings.strict {

@@ -87,6 +87,8 @@ pub struct LoadedSource {
     pub node: Option<Rc<Node>>,
     /// The `url` in the document.
     pub url_span: Span,
+    /// The file read, relative to the settings' base directory, when it was read.
+    pub path: Option<PathBuf>,
 }
 
 fn is_remote(url: &str) -> bool {
@@ -98,35 +100,48 @@ fn is_remote(url: &str) -> bool {
     })
 }
 
-/// Reads every source description of the document at `root_path`.
-pub fn sources(
-    settings: &Settings,
-    root_path: &Path,
-    sources: &[SourceDescription],
-    files: &mut Files,
-    diagnostics: &mut Diagnostics,
-) -> Vec<LoadedSource> {
-    let root = Place::new(settings, root_path);
+/// Reports source overrides that name no source description of any document read.
+pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
     for name in settings.sources.keys() {
-        if !sources.iter().any(|s| &s.name.value == name) {
+        if !names.contains(&name.as_str()) {
             let mut d = Diagnostic::error(
                 None,
                 format!(
                     "a source override names `{name}`, but the document has no source description of that name"
                 ),
             );
-            if let Some(s) = did_you_mean(name, sources.iter().map(|s| s.name.value.as_str())) {
+            if let Some(s) = did_you_mean(name, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             diagnostics.push(d);
         }
     }
+}
+
+/// Reads every source description of the document at `root_path`. `scope` is the name of the
+/// Arazzo source description through which the document was reached, if any: an override named
+/// `<scope>.<name>` then comes before one named `<name>`, so that two documents may each have a
+/// source of the same name.
+pub fn sources(
+    settings: &Settings,
+    scope: Option<&str>,
+    root_path: &Path,
+    sources: &[SourceDescription],
+    files: &mut Files,
+    diagnostics: &mut Diagnostics,
+) -> Vec<LoadedSource> {
+    let root = Place::new(settings, root_path);
     let mut parsed: Vec<(FileId, Rc<Node>)> = Vec::new();
     sources
         .iter()
         .map(|source| {
             let url = &source.url.value;
-            let place = if let Some(path) = settings.sources.get(&source.name.value) {
+            let scoped = scope.and_then(|scope| {
+                settings
+                    .sources
+                    .get(&format!("{scope}.{}", source.name.value))
+            });
+            let place = if let Some(path) = scoped.or_else(|| settings.sources.get(&source.name.value)) {
                 Some(Place::new(settings, path))
             } else if let Some(path) = url.strip_prefix("file://") {
                 // `file:///abs/path` and `file://relative/path` name local files.
@@ -147,6 +162,7 @@ pub fn sources(
             } else {
                 Some(root.sibling(url.split('#').next().unwrap_or(url)))
             };
+            let path = place.as_ref().map(|place| place.display.clone());
             let parsed_node = place.map(|place| {
                 let id = read(files, &place, Some(source.url.span))?;
                 if let Some((_, node)) = parsed.iter().find(|(parsed_id, _)| *parsed_id == id) {
@@ -167,6 +183,7 @@ pub fn sources(
             LoadedSource {
                 name: source.name.value.clone(),
                 kind: source.kind,
+                path: node.as_ref().and(path),
                 node,
                 url_span: source.url.span,
             }

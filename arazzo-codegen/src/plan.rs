@@ -63,6 +63,30 @@ pub struct Plan {
     pub workflows: Vec<WorkflowPlan>,
 }
 
+impl Plan {
+    /// Adds another document's workflows (those of an Arazzo source description) with their
+    /// sources and schemes, renumbering what refers to them.
+    pub fn merge(&mut self, other: Plan) {
+        let (sources, schemes) = (self.sources.len(), self.schemes.len());
+        self.sources.extend(other.sources);
+        self.schemes
+            .extend(other.schemes.into_iter().map(|mut scheme| {
+                scheme.source += sources;
+                scheme
+            }));
+        self.workflows
+            .extend(other.workflows.into_iter().map(|mut workflow| {
+                for step in &mut workflow.steps {
+                    step.source += sources;
+                    for auth in &mut step.auth {
+                        auth.scheme += schemes;
+                    }
+                }
+                workflow
+            }));
+    }
+}
+
 /// One OpenAPI source.
 #[derive(Debug)]
 pub struct SourcePlan {

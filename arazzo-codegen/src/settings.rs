@@ -18,7 +18,8 @@ pub struct Settings {
     /// `CARGO_MANIFEST_DIR`.
     pub base_dir: Option<PathBuf>,
     /// Local files that replace source descriptions, by source name: a remote URL (which is never
-    /// fetched) or another local file.
+    /// fetched) or another local file. A source of an Arazzo source description may be named
+    /// `<arazzo source>.<name>`; that override comes before one named plainly `<name>`.
     pub sources: BTreeMap<String, PathBuf>,
     /// Treat warnings as errors.
     pub strict: bool,

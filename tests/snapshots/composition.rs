@@ -10,6 +10,7 @@
 pub struct Client {
     http: ::arazzo_runtime::HttpClient,
     jobs: ::std::string::String,
+    shared_jobs: ::std::string::String,
 }
 
 impl Client {
@@ -31,7 +32,10 @@ impl ::std::default::Default for Client {
 
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("Client").field("jobs", &self.jobs).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("jobs", &self.jobs)
+            .field("shared_jobs", &self.shared_jobs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -39,12 +43,16 @@ impl ::std::fmt::Debug for Client {
 #[derive(::std::default::Default)]
 pub struct ClientBuilder {
     jobs: ::std::option::Option<::std::string::String>,
+    shared_jobs: ::std::option::Option<::std::string::String>,
     reqwest_client: ::std::option::Option<::arazzo_runtime::reqwest::Client>,
 }
 
 impl ::std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("ClientBuilder").field("jobs", &self.jobs).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder")
+            .field("jobs", &self.jobs)
+            .field("shared_jobs", &self.shared_jobs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,6 +66,17 @@ impl ClientBuilder {
         base_url: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.jobs = ::std::option::Option::Some(base_url.into());
+        self
+    }
+    /// Sets the base URL of the source `jobs`.
+    ///
+    /// Default: `http://localhost:9`.
+    #[must_use]
+    pub fn shared_jobs(
+        mut self,
+        base_url: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.shared_jobs = ::std::option::Option::Some(base_url.into());
         self
     }
     /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
@@ -77,6 +96,9 @@ impl ClientBuilder {
                 ::std::option::Option::None => ::arazzo_runtime::HttpClient::new(),
             },
             jobs: self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned()),
+            shared_jobs: self
+                .shared_jobs
+                .unwrap_or_else(|| "http://localhost:9".to_owned()),
         }
     }
 }
@@ -300,8 +322,8 @@ pub struct StartAndReadCheckOutputs {
 ///
 /// Arazzo workflow `start-and-read`; its steps, in order:
 ///
-/// 1. `begin`: ` `
-/// 2. `check`: ` `
+/// 1. `begin`: runs the workflow `start-job` ([`start_job`])
+/// 2. `check`: runs the workflow `read-job` ([`read_job`])
 ///
 /// # Errors
 ///
@@ -443,5 +465,211 @@ pub async fn report_after_start(
     ::std::result::Result::Ok(ReportAfterStartOutputs {
         report_id: report.report_id,
         job_id: depends_on_start_job.job_id,
+    })
+}
+
+/// Inputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct BeginElsewhereInputs {}
+
+/// Outputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct BeginElsewhereOutputs {
+    /// `$steps.begin.outputs.jobId`
+    #[serde(rename = "jobId")]
+    pub job_id: ::std::string::String,
+    /// `$steps.check.outputs.status`
+    pub status: ::std::string::String,
+}
+
+/// Outputs of the step `begin` of the workflow [`begin_elsewhere`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct BeginElsewhereBeginOutputs {
+    /// `$outputs.jobId`
+    #[serde(rename = "jobId")]
+    pub job_id: ::std::string::String,
+}
+
+/// Outputs of the step `check` of the workflow [`begin_elsewhere`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct BeginElsewhereCheckOutputs {
+    /// `$outputs.status`
+    pub status: ::std::string::String,
+}
+
+/// Start a job through a workflow of another Arazzo document, then read it here.
+///
+/// Arazzo workflow `begin-elsewhere`; its steps, in order:
+///
+/// 1. `begin`: runs the workflow `$sourceDescriptions.shared.begin` ([`shared_begin`])
+/// 2. `check`: runs the workflow `read-job` ([`read_job`])
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
+/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
+/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
+/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
+/// operation requires credentials the client lacks.
+pub async fn begin_elsewhere(
+    client: &Client,
+    inputs: BeginElsewhereInputs,
+) -> ::std::result::Result<BeginElsewhereOutputs, ::arazzo_runtime::Error> {
+    let _ = inputs;
+    let begin = {
+        const STEP: &str = "begin";
+        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "note".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from("from composition"),
+                );
+            object
+        });
+        let called = shared_begin(
+                client,
+                ::arazzo_runtime::from_json(
+                    STEP,
+                    "$sourceDescriptions.shared.begin",
+                    inputs_of_call,
+                )?,
+            )
+            .await?;
+        BeginElsewhereBeginOutputs {
+            job_id: called.job_id.clone(),
+        }
+    };
+    let check = {
+        const STEP: &str = "check";
+        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "id".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
+                );
+            object
+        });
+        let called = read_job(
+                client,
+                ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
+            )
+            .await?;
+        BeginElsewhereCheckOutputs {
+            status: called.status.clone(),
+        }
+    };
+    ::std::result::Result::Ok(BeginElsewhereOutputs {
+        job_id: begin.job_id,
+        status: check.status,
+    })
+}
+
+/// Inputs of the workflow [`shared_begin`] (`begin`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct SharedBeginInputs {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub note: ::std::option::Option<::std::string::String>,
+}
+
+/// Outputs of the workflow [`shared_begin`] (`begin`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct SharedBeginOutputs {
+    /// `$steps.start.outputs.id`
+    #[serde(rename = "jobId")]
+    pub job_id: ::std::string::String,
+}
+
+/// Outputs of the step `start` of the workflow [`shared_begin`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct SharedBeginStartOutputs {
+    /// `$response.body#/id`
+    pub id: ::std::string::String,
+}
+
+/// Start a job, and say which.
+///
+/// Arazzo workflow `begin`; its steps, in order:
+///
+/// 1. `start`: `POST /jobs` (`startJob`)
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
+/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
+/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
+/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
+/// operation requires credentials the client lacks.
+pub async fn shared_begin(
+    client: &Client,
+    inputs: SharedBeginInputs,
+) -> ::std::result::Result<SharedBeginOutputs, ::arazzo_runtime::Error> {
+    let _ = inputs;
+    let start = {
+        const STEP: &str = "start";
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.shared_jobs, "/jobs")
+            .send()
+            .await?;
+        if response.status() != 202 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        SharedBeginStartOutputs {
+            id: response.body_value("/id")?,
+        }
+    };
+    ::std::result::Result::Ok(SharedBeginOutputs {
+        job_id: start.id,
     })
 }

@@ -282,6 +282,17 @@ pub async fn place_order(
                         ::arazzo_runtime::to_json(STEP, value)?,
                     );
             }
+            if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                STEP,
+                &inputs.customer,
+                "/tier",
+            )? {
+                object
+                    .insert(
+                        "customerTier".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
             object
                 .insert(
                     "quantity".to_owned(),

@@ -86,12 +86,36 @@ fn load(path: &Path) -> Option<Node> {
 
 /// The local files `url-map.yaml` gives for a document's sources: by exact remote URL, by URL
 /// prefix, by absolute path, and for documents whose relative URLs are relative to their
-/// repository's root.
+/// repository's root. The sources of an Arazzo source description are mapped too, under the
+/// name `<arazzo source>.<name>`.
 pub fn source_overrides(corpus: &Path, document: &str) -> Vec<(String, PathBuf)> {
-    let (Some(map), Some(root)) = (
-        load(&corpus.join("url-map.yaml")),
-        load(&corpus.join(document)),
-    ) else {
+    let Some(map) = load(&corpus.join("url-map.yaml")) else {
+        return Vec::new();
+    };
+    let mut overrides = Vec::new();
+    for (name, path, arazzo) in document_overrides(corpus, &map, document) {
+        if arazzo {
+            let nested = path
+                .strip_prefix(corpus)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(|p| document_overrides(corpus, &map, p))
+                .unwrap_or_default();
+            overrides.extend(
+                nested
+                    .into_iter()
+                    .map(|(inner, path, _)| (format!("{name}.{inner}"), path)),
+            );
+        }
+        overrides.push((name, path));
+    }
+    overrides
+}
+
+/// The files `url-map.yaml` gives for one document's sources, and whether each is an Arazzo
+/// document; a local relative URL is given as the file it names.
+fn document_overrides(corpus: &Path, map: &Node, document: &str) -> Vec<(String, PathBuf, bool)> {
+    let Some(root) = load(&corpus.join(document)) else {
         return Vec::new();
     };
     let lookup =
@@ -130,8 +154,14 @@ pub fn source_overrides(corpus: &Path, document: &str) -> Vec<(String, PathBuf)>
                 )
             })
         });
+        let arazzo = source.get("type").and_then(Node::as_str) == Some("arazzo");
         if let Some(path) = mapped {
-            overrides.push((name.to_owned(), path));
+            overrides.push((name.to_owned(), path, arazzo));
+        } else if arazzo && !url.contains("://") {
+            // Not an override, but the nested document's own sources may need mapping.
+            let dir = corpus.join(document);
+            let dir = dir.parent().unwrap_or(corpus);
+            overrides.push((name.to_owned(), dir.join(url), arazzo));
         }
     }
     overrides

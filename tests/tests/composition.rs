@@ -97,3 +97,24 @@ async fn a_failure_inside_a_called_workflow_names_its_step() {
         .expect_err("fails");
     assert_eq!((error.step(), error.status()), (Some("start"), Some(500)));
 }
+
+#[tokio::test]
+async fn a_step_runs_a_workflow_of_another_arazzo_document() {
+    let server = server().await;
+    // The other document has sources of its own, each with its own base URL.
+    let client = Client::builder()
+        .jobs(server.uri())
+        .shared_jobs(server.uri())
+        .build();
+    let outputs = composition::begin_elsewhere(&client, composition::BeginElsewhereInputs {})
+        .await
+        .expect("succeeds");
+    assert_eq!(outputs.job_id, "j9");
+    assert_eq!(outputs.status, "queued");
+    assert_eq!(calls(&server).await, ["POST /jobs", "GET /jobs/j9"]);
+    // The other document's workflow is generated here too, with its name prefixed by the source.
+    let direct = composition::shared_begin(&client, composition::SharedBeginInputs { note: None })
+        .await
+        .expect("succeeds");
+    assert_eq!(direct.job_id, "j9");
+}

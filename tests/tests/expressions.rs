@@ -116,7 +116,8 @@ async fn every_expression_reads_what_it_names() {
         requests[0].1,
         json!({
             "customer": {"name": "Ada", "tier": "gold"},
-            "customerName": "Ada",
+                        "customerName": "Ada",
+            "customerTier": "gold",
             "quantity": 2,
             "quantityText": "2",
             "tags": ["x"],

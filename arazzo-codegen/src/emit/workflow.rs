@@ -664,13 +664,22 @@ fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
             .as_ref()
             .map(|id| format!(" (`{id}`)"))
             .unwrap_or_default();
-        let mut line = format!(
-            "{}. `{}`: `{} {}`{operation}",
-            i + 1,
-            step.id,
-            step.method,
-            step.path
-        );
+        let mut line = match &step.call {
+            Some(call) => format!(
+                "{}. `{}`: runs the workflow `{}` ([`{}`])",
+                i + 1,
+                step.id,
+                call.workflow,
+                call.fn_name
+            ),
+            None => format!(
+                "{}. `{}`: `{} {}`{operation}",
+                i + 1,
+                step.id,
+                step.method,
+                step.path
+            ),
+        };
         if let Some(d) = step
             .description
             .as_ref()

@@ -10,7 +10,7 @@ use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
 use crate::suggest::did_you_mean;
 
 use super::values::StepContext;
-use super::{Resolver, WorkflowScope, unsupported};
+use super::{Resolver, WorkflowScope};
 
 /// Success or failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,26 +274,11 @@ impl Resolver<'_, '_> {
 impl Resolver<'_, '_> {
     /// A workflow an action runs: one of this document, resolved before this one.
     fn workflow_target(&mut self, target: &str, span: Span) -> Option<WorkflowTarget> {
-        if let Some(signature) = self.signatures.get(target) {
-            return Some(WorkflowTarget {
-                workflow: target.to_owned(),
-                fn_name: signature.fn_name.clone(),
-            });
-        }
-        if target.starts_with("$sourceDescriptions.") {
-            self.error(unsupported(
-                span,
-                "an action that runs a workflow of another Arazzo document",
-            ));
-        } else if !self.workflow_ids.contains(target) {
-            let mut d = Diagnostic::error(span, format!("unknown workflow `{target}`"));
-            if let Some(s) = did_you_mean(target, self.workflow_ids.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            self.error(d);
-        }
-        // A workflow of this document that is not resolved yet is in a cycle, reported already.
-        None
+        let signature = self.signature(target, span)?;
+        Some(WorkflowTarget {
+            workflow: target.to_owned(),
+            fn_name: signature.fn_name,
+        })
     }
 }
 

@@ -49,15 +49,67 @@ const RESERVED_MEMBERS: &[&str] = &[
     "clone_from",
 ];
 
+/// What a document is resolved within: for the workflows of an Arazzo source description, the
+/// prefix of their names; the names already taken; the workflows of other documents it may call.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// Prefix of every item and client member the document adds (its source name), if any.
+    pub prefix: Option<String>,
+    /// Item names already taken (by other documents of the same module).
+    pub reserved_items: Vec<String>,
+    /// Client fields and setters already taken.
+    pub reserved_members: Vec<String>,
+    /// Workflows of Arazzo source descriptions, by (source name, workflowId).
+    pub external: BTreeMap<(String, String), Signature>,
+}
+
+impl Context {
+    fn prefixed(&self, name: &str) -> String {
+        match &self.prefix {
+            Some(prefix) => format!("{prefix}-{name}"),
+            None => name.to_owned(),
+        }
+    }
+}
+
+/// What callers of a workflow need to know of it, from its plan.
+pub fn signatures(plan: &Plan) -> BTreeMap<String, Signature> {
+    plan.workflows
+        .iter()
+        .map(|w| {
+            let signature = Signature {
+                fn_name: w.fn_name.clone(),
+                inputs_type: w.inputs_type.clone(),
+                inputs: w.inputs.iter().map(|f| f.name.clone()).collect(),
+                required: w
+                    .inputs
+                    .iter()
+                    .filter(|f| !f.ty.is_option())
+                    .map(|f| f.name.clone())
+                    .collect(),
+                outputs: w
+                    .outputs
+                    .iter()
+                    .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+                    .collect(),
+            };
+            (w.id.clone(), signature)
+        })
+        .collect()
+}
+
 /// Builds the plan for a document and its loaded sources.
 pub fn resolve(
     files: &Files,
     document: &Document<'_>,
     sources: &[LoadedSource],
     max_steps: usize,
+    context: &Context,
     diagnostics: &mut Diagnostics,
 ) -> Plan {
-    let mut member_scope = Scope::with_reserved(RESERVED_MEMBERS);
+    let mut reserved_members: Vec<&str> = RESERVED_MEMBERS.to_vec();
+    reserved_members.extend(context.reserved_members.iter().map(String::as_str));
+    let mut member_scope = Scope::with_reserved(&reserved_members);
     let mut source_plans = Vec::new();
     let mut apis = Vec::new();
     for source in sources {
@@ -68,7 +120,7 @@ pub fn resolve(
         let Some(api) = OpenApi::read(node, diagnostics) else {
             continue;
         };
-        let field = member_scope.unique(naming::snake(&source.name));
+        let field = member_scope.unique(naming::snake(&context.prefixed(&source.name)));
         if let Some(first) = node
             .get("servers")
             .and_then(|servers| servers.items().first())
@@ -112,7 +164,14 @@ pub fn resolve(
             .collect(),
         components: document.components,
         max_steps,
-        items: Scope::with_reserved(RESERVED_ITEMS),
+        items: Scope::with_reserved(
+            &RESERVED_ITEMS
+                .iter()
+                .copied()
+                .chain(context.reserved_items.iter().map(String::as_str))
+                .collect::<Vec<_>>(),
+        ),
+        context,
         schemes: Vec::new(),
         names: BTreeMap::new(),
         signatures: BTreeMap::new(),
@@ -126,9 +185,9 @@ pub fn resolve(
     // Names first, in document order; then each workflow after those it calls or depends on.
     for workflow in &document.workflows {
         let id = &workflow.id.value;
-        let base = naming::pascal(id);
+        let base = naming::pascal(&context.prefixed(id));
         let names = (
-            r.items.unique(naming::snake(id)),
+            r.items.unique(naming::snake(&context.prefixed(id))),
             r.items.unique_type(format!("{base}Inputs")),
             r.items.unique_type(format!("{base}Outputs")),
         );
@@ -162,7 +221,7 @@ pub fn resolve(
                     naming::snake(&scheme.name)
                 )
             } else {
-                naming::snake(&scheme.name)
+                naming::snake(&context.prefixed(&scheme.name))
             };
             SchemePlan {
                 name: scheme.name.clone(),
@@ -199,6 +258,8 @@ struct Resolver<'a, 'd> {
     max_steps: usize,
     /// Item names of the generated module.
     items: Scope,
+    /// What the document is resolved within.
+    context: &'a Context,
     /// Per workflowId: its function, inputs struct and outputs struct.
     names: BTreeMap<String, (String, String, String)>,
     /// Workflows resolved so far, for the steps and workflows that call them.
@@ -221,7 +282,7 @@ struct SchemeUse {
 
 /// What callers of a workflow need to know of it.
 #[derive(Clone, Debug)]
-struct Signature {
+pub struct Signature {
     fn_name: String,
     inputs_type: String,
     /// Input names, as the document writes them.
@@ -419,7 +480,7 @@ impl<'a> Resolver<'a, '_> {
 
     fn workflow(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> WorkflowPlan {
         let id = &workflow.id.value;
-        let base = naming::pascal(id);
+        let base = naming::pascal(&self.context.prefixed(id));
         let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
 
         let mut inputs = self.inputs(document, workflow);
@@ -1072,6 +1133,64 @@ impl<'a> Resolver<'a, '_> {
         })
     }
 
+    /// The workflow a step or an action names: one of this document (resolved before the one
+    /// naming it), or `$sourceDescriptions.<arazzo source>.<workflowId>` of another document.
+    fn signature(&mut self, name: &str, span: Span) -> Option<Signature> {
+        if let Some(rest) = name.strip_prefix("$sourceDescriptions.") {
+            let Some((source, workflow)) = rest.split_once('.') else {
+                self.error(
+                    Diagnostic::error(span, format!("invalid workflowId `{name}`"))
+                        .with_help("a workflow of another document is `$sourceDescriptions.<source>.<workflowId>`"),
+                );
+                return None;
+            };
+            if let Some(signature) = self
+                .context
+                .external
+                .get(&(source.to_owned(), workflow.to_owned()))
+            {
+                return Some(signature.clone());
+            }
+            match self.source_fields.get(source) {
+                Some((_, SourceKind::Arazzo)) => {
+                    let known = self.context.external.keys().filter(|(s, _)| s == source).map(|(_, w)| w.as_str());
+                    let mut d = Diagnostic::error(span, format!("source `{source}` has no workflow `{workflow}`"));
+                    if let Some(s) = did_you_mean(workflow, known) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    // An Arazzo source that could not be read or resolved has been reported.
+                    if self.context.external.keys().any(|(s, _)| s == source) {
+                        self.error(d);
+                    }
+                }
+                Some((_, SourceKind::OpenApi)) => self.error(
+                    Diagnostic::error(span, format!("source `{source}` is an OpenAPI description; workflows come from `type: arazzo` sources"))
+                        .with_help("an operation of an OpenAPI source is called with `operationId`"),
+                ),
+                None => {
+                    let mut d = Diagnostic::error(span, format!("unknown source `{source}`"));
+                    if let Some(s) = did_you_mean(source, self.source_fields.keys().map(String::as_str)) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                }
+            }
+            return None;
+        }
+        if let Some(signature) = self.signatures.get(name) {
+            return Some(signature.clone());
+        }
+        if !self.workflow_ids.contains(name) {
+            let mut d = Diagnostic::error(span, format!("unknown workflow `{name}`"));
+            if let Some(s) = did_you_mean(name, self.workflow_ids.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+        }
+        // A workflow of this document that is not resolved yet is in a cycle, reported already.
+        None
+    }
+
     /// A step that runs another workflow of this document: its parameters become the called
     /// workflow's inputs, and `$outputs.<name>` in its outputs reads the called workflow's outputs.
     fn workflow_step(
@@ -1082,25 +1201,7 @@ impl<'a> Resolver<'a, '_> {
         outputs_type: String,
         id: &Spanned<String>,
     ) -> Option<StepPlan> {
-        if id.value.starts_with("$sourceDescriptions.") {
-            self.error(unsupported(
-                id.span,
-                "a step that calls a workflow of another Arazzo document",
-            ));
-            return None;
-        }
-        let Some(signature) = self.signatures.get(&id.value).cloned() else {
-            if !self.workflow_ids.contains(&id.value) {
-                let mut d = Diagnostic::error(id.span, format!("unknown workflow `{}`", id.value));
-                if let Some(s) =
-                    did_you_mean(&id.value, self.workflow_ids.iter().map(String::as_str))
-                {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
-            }
-            return None;
-        };
+        let signature = self.signature(&id.value, id.span)?;
         for (node, what) in [
             (step.request_body.as_ref().map(|b| b.span), "a request body"),
             (step.on_success.map(|n| n.span), "`onSuccess`"),

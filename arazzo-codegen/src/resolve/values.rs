@@ -227,7 +227,25 @@ impl Resolver<'_, '_> {
         let pointer_or_none = |p: Pointer| (!p.is_root()).then(|| p.to_string());
         let value = match expr {
             Expr::Inputs { name, pointer } => {
-                let Some((field, ty)) = scope.inputs.get(name) else {
+                // `$inputs.env.TOKEN`: the grammar lets a name hold dots, and documents use them
+                // to read a property of an object input; the longest declared name wins.
+                let dotted = || {
+                    name.match_indices('.').rev().find_map(|(at, _)| {
+                        let found = scope.inputs.get(&name[..at])?;
+                        let mut tokens: Vec<String> =
+                            name[at + 1..].split('.').map(str::to_owned).collect();
+                        tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
+                        Some((found, Pointer(tokens)))
+                    })
+                };
+                let (found, pointer) = match scope.inputs.get(name) {
+                    Some(found) => (Some(found), pointer.clone()),
+                    None => match dotted() {
+                        Some((found, p)) => (Some(found), Some(p)),
+                        None => (None, None),
+                    },
+                };
+                let Some((field, ty)) = found else {
                     let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
                         .with_label("not a property of this workflow's `inputs` schema");
                     if let Some(s) =
