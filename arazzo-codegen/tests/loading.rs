@@ -115,3 +115,56 @@ fn the_macro_takes_source_names_that_are_not_identifiers() {
         "{error}"
     );
 }
+
+fn composition_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/composition")
+        .join(name)
+        .canonicalize()
+        .expect("exists")
+}
+
+/// A document whose one step runs `workflow` of the Arazzo source `shared`.
+fn calling(workflow: &str) -> String {
+    format!(
+        "arazzo: 1.0.1\ninfo: {{title: t, version: '1'}}\nsourceDescriptions:\n\
+         - {{name: shared, type: arazzo, url: '{}'}}\n\
+         workflows:\n- workflowId: w\n  steps:\n  - stepId: s\n    workflowId: $sourceDescriptions.shared.{workflow}\n",
+        composition_fixture("shared.arazzo.yaml").display()
+    )
+}
+
+#[test]
+fn an_unknown_workflow_of_an_arazzo_source_is_located_with_a_suggestion() {
+    let path = temp_file("nested-unknown.arazzo.yaml", &calling("begn"));
+    let failure = Generator::new(Settings::new())
+        .generate(&path)
+        .expect_err("no workflow `begn`");
+    let text = failure.to_string();
+    assert!(
+        text.contains(
+            "nested-unknown.arazzo.yaml:9:17: error: source `shared` has no workflow `begn`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("begn"), "{text}");
+    assert!(text.contains("help: did you mean `begin`?"), "{text}");
+}
+
+#[test]
+fn a_scoped_override_replaces_a_source_of_the_arazzo_source() {
+    let path = temp_file("nested-scoped.arazzo.yaml", &calling("begin"));
+    // The nested document's `jobs` source, replaced by a file that lacks `startJob`: the
+    // override was applied to it.
+    let generated =
+        Generator::new(Settings::new().with_source("shared.jobs", seed_openapi())).generate(&path);
+    let text = generated.err().map(|f| f.to_string()).unwrap_or_default();
+    assert!(text.contains("startJob"), "{text}");
+    // A scoped name that no document has is an error, like any unknown override.
+    let failure = Generator::new(Settings::new().with_source("shared.nope", seed_openapi()))
+        .generate(&path)
+        .expect_err("unknown override");
+    assert!(failure.to_string().contains("`shared.nope`"), "{failure}");
+    // Without overrides it generates.
+    assert!(Generator::new(Settings::new()).generate(&path).is_ok());
+}
