@@ -1,5 +1,6 @@
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
@@ -21,13 +22,52 @@ pub struct HttpClient {
     inner: Result<reqwest::Client, Arc<reqwest::Error>>,
 }
 
+/// How a generated client's own `reqwest::Client` is built: timeouts and `User-Agent`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpSettings {
+    /// The longest one request may take, from connecting until its response body has been
+    /// read; `None` waits for ever. Default: 30 seconds.
+    pub timeout: Option<Duration>,
+    /// The longest connecting may take. Default: 10 seconds.
+    pub connect_timeout: Option<Duration>,
+    /// The `User-Agent` header. Default: `arazzo-runtime/<version>`.
+    pub user_agent: String,
+}
+
+impl HttpSettings {
+    /// The default request timeout.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default connect timeout.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Some(Self::DEFAULT_TIMEOUT),
+            connect_timeout: Some(Self::DEFAULT_CONNECT_TIMEOUT),
+            user_agent: USER_AGENT.to_owned(),
+        }
+    }
+}
+
 impl HttpClient {
-    /// A client with `reqwest`'s defaults and this crate's `User-Agent`.
+    /// A client with the default [`HttpSettings`].
     pub fn new() -> Self {
-        let inner = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(Arc::new);
+        Self::with_settings(&HttpSettings::default())
+    }
+
+    /// A client with these timeouts and `User-Agent`.
+    pub fn with_settings(settings: &HttpSettings) -> Self {
+        let mut builder = reqwest::Client::builder().user_agent(settings.user_agent.as_str());
+        if let Some(timeout) = settings.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(timeout) = settings.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        let inner = builder.build().map_err(Arc::new);
         Self { inner }
     }
 

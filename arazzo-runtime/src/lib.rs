@@ -20,7 +20,7 @@ mod params;
 pub use body::Body;
 pub use credentials::{BasicAuth, Secret};
 pub use error::{Error, StepFailure};
-pub use http::{ApiKeyIn, HttpClient, Method, Request, Response};
+pub use http::{ApiKeyIn, HttpClient, HttpSettings, Method, Request, Response};
 pub use params::{QueryStyle, path_segment};
 
 pub use reqwest;

@@ -54,6 +54,7 @@ pub struct ClientBuilder {
     pet_key: ::std::option::Option<::arazzo_runtime::Secret>,
     token: ::std::option::Option<::arazzo_runtime::Secret>,
     reqwest_client: ::std::option::Option<::arazzo_runtime::reqwest::Client>,
+    http: ::arazzo_runtime::HttpSettings,
 }
 
 impl ::std::fmt::Debug for ClientBuilder {
@@ -123,8 +124,39 @@ impl ClientBuilder {
         self.token = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
         self
     }
+    /// The longest one request may take, from connecting until its response has been
+    /// read; a request that takes longer fails with `Error::Transport`. Default: 30
+    /// seconds.
+    #[must_use]
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.http.timeout = ::std::option::Option::Some(timeout);
+        self
+    }
+    /// Requests may take as long as they take (no [`timeout`](Self::timeout)).
+    #[must_use]
+    pub fn no_timeout(mut self) -> Self {
+        self.http.timeout = ::std::option::Option::None;
+        self
+    }
+    /// The longest connecting to a server may take. Default: 10 seconds.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.http.connect_timeout = ::std::option::Option::Some(timeout);
+        self
+    }
+    /// The `User-Agent` header of every request. Default: `arazzo-runtime/<version>`.
+    /// A value that is not a valid header makes every request fail with `Error::Client`.
+    #[must_use]
+    pub fn user_agent(
+        mut self,
+        user_agent: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.http.user_agent = user_agent.into();
+        self
+    }
     /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
-    /// settings) instead of a default one.
+    /// settings) instead of a default one; the timeouts and `User-Agent` set here are
+    /// then not used.
     #[must_use]
     pub fn reqwest_client(mut self, client: ::arazzo_runtime::reqwest::Client) -> Self {
         self.reqwest_client = ::std::option::Option::Some(client);
@@ -137,7 +169,9 @@ impl ClientBuilder {
                 ::std::option::Option::Some(client) => {
                     ::arazzo_runtime::HttpClient::from_reqwest(client)
                 }
-                ::std::option::Option::None => ::arazzo_runtime::HttpClient::new(),
+                ::std::option::Option::None => {
+                    ::arazzo_runtime::HttpClient::with_settings(&self.http)
+                }
             },
             pets: self.pets.unwrap_or_else(|| "http://localhost:9/pets-api".to_owned()),
             auth: self.auth.unwrap_or_else(|| "http://localhost:9/auth".to_owned()),

@@ -388,6 +388,78 @@ async fn a_caller_supplied_reqwest_client_is_used() {
     assert_eq!(requests[0].headers["user-agent"], "my-app/1.0");
 }
 
+#[tokio::test]
+async fn a_slow_response_times_out_naming_the_step() {
+    let server = server(
+        login_or_create_ok().set_delay(std::time::Duration::from_secs(5)),
+        ResponseTemplate::new(200).set_body_json(authenticate_ok()),
+    )
+    .await;
+    let client = Client::builder()
+        .stytch_consumer_api(server.uri())
+        .basic_auth(PROJECT_ID, SECRET)
+        .timeout(std::time::Duration::from_millis(200))
+        .build();
+    let started = std::time::Instant::now();
+    let error = sms_otp_login(&client, inputs(None))
+        .await
+        .expect_err("times out");
+    // Not a timing assertion: only that the 5 s response was not awaited.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    match &error {
+        Error::Transport {
+            step: "sendSmsOtp",
+            source,
+        } => assert!(source.is_timeout(), "{source:?}"),
+        other => panic!("expected a timeout of sendSmsOtp, got {other:?}"),
+    }
+    assert!(!format!("{error} {error:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn the_user_agent_is_ours_unless_set() {
+    let server = server(
+        login_or_create_ok(),
+        ResponseTemplate::new(200).set_body_json(authenticate_ok()),
+    )
+    .await;
+    let client = client(&server);
+    sms_otp_login(&client, inputs(None))
+        .await
+        .expect("succeeds");
+    let named = Client::builder()
+        .stytch_consumer_api(server.uri())
+        .basic_auth(PROJECT_ID, SECRET)
+        .user_agent("my-app/2.0")
+        .no_timeout()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .build();
+    sms_otp_login(&named, inputs(None)).await.expect("succeeds");
+    let requests = requests(&server).await;
+    let agent = |i: usize| {
+        requests[i].headers["user-agent"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(agent(0).starts_with("arazzo-runtime/"), "{}", agent(0));
+    assert_eq!(agent(2), "my-app/2.0");
+    assert_eq!(agent(3), "my-app/2.0");
+}
+
+#[tokio::test]
+async fn an_invalid_user_agent_is_an_error_not_a_panic() {
+    let client = Client::builder()
+        .stytch_consumer_api("http://127.0.0.1:1")
+        .basic_auth(PROJECT_ID, SECRET)
+        .user_agent("two\nlines")
+        .build();
+    let error = sms_otp_login(&client, inputs(None))
+        .await
+        .expect_err("fails");
+    assert!(matches!(error, Error::Client(_)), "{error:?}");
+}
+
 #[test]
 fn debug_output_never_shows_credentials() {
     let builder = || {
