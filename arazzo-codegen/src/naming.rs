@@ -40,6 +40,29 @@ pub fn snake(name: &str) -> String {
     finish(clean(name).to_snake_case(), "value")
 }
 
+/// True for a name that says its value is a credential: one of its words is `token`, `secret`,
+/// `password`, `jwt`, `credential(s)` or `authorization`, or it ends in `api_key`, `apikey` or
+/// `private_key`. (`session_token`, `sessionJwt`, `client_secret`, `x-api-key`; not `user_id`.)
+pub fn is_sensitive(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "jwt",
+        "credential",
+        "credentials",
+        "authorization",
+        "apikey",
+    ];
+    let snake = clean(name).to_snake_case();
+    let words: Vec<&str> = snake.split('_').collect();
+    words.iter().any(|w| WORDS.contains(w))
+        || words
+            .windows(2)
+            .any(|pair| pair == ["api", "key"] || pair == ["private", "key"])
+}
+
 /// `PascalCase` for types: `sms-otp-login` → `SmsOtpLogin`.
 pub fn pascal(name: &str) -> String {
     finish(clean(name).to_pascal_case(), "Value")
@@ -84,6 +107,35 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitive_names() {
+        for name in [
+            "session_token",
+            "sessionJwt",
+            "session_jwt",
+            "client_secret",
+            "x-api-key",
+            "apiKey",
+            "Authorization",
+            "password",
+            "accessToken",
+            "private_key",
+        ] {
+            assert!(is_sensitive(name), "{name}");
+        }
+        for name in [
+            "user_id",
+            "phone_id",
+            "tokenizer",
+            "keyboard",
+            "key",
+            "status",
+            "code",
+        ] {
+            assert!(!is_sensitive(name), "{name}");
+        }
+    }
 
     #[test]
     fn names() {

@@ -97,3 +97,14 @@ mod tests {
         assert_eq!(auth.password(), "secret-test-456");
     }
 }
+
+/// Stands in for a value that `Debug` output must not show: generated inputs and outputs structs
+/// print it for fields whose names say they hold a token, secret, password, JWT or key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

@@ -18,7 +18,7 @@ mod http;
 mod params;
 
 pub use body::Body;
-pub use credentials::{BasicAuth, Secret};
+pub use credentials::{BasicAuth, Redacted, Secret};
 pub use error::{Error, StepFailure};
 pub use http::{ApiKeyIn, HttpClient, HttpSettings, Method, Request, Response};
 pub use params::{QueryStyle, path_segment};

@@ -231,7 +231,6 @@ pub struct AdoptPetOutputs {
 /// Outputs of the step `token` of the workflow [`adopt_pet`].
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::cmp::PartialEq,
     ::arazzo_runtime::serde::Serialize,
     ::arazzo_runtime::serde::Deserialize,
@@ -240,6 +239,14 @@ pub struct AdoptPetOutputs {
 pub struct AdoptPetTokenOutputs {
     /// `$response.body#/access_token`
     pub token: ::std::string::String,
+}
+
+impl ::std::fmt::Debug for AdoptPetTokenOutputs {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("AdoptPetTokenOutputs")
+            .field("token", &::arazzo_runtime::Redacted)
+            .finish()
+    }
 }
 
 /// Outputs of the step `getPet` of the workflow [`adopt_pet`].

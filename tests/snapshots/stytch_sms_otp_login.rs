@@ -166,7 +166,6 @@ pub struct SmsOtpLoginInputs {
 /// Outputs of the workflow [`sms_otp_login`] (`sms-otp-login`).
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::cmp::PartialEq,
     ::arazzo_runtime::serde::Serialize,
     ::arazzo_runtime::serde::Deserialize,
@@ -182,6 +181,16 @@ pub struct SmsOtpLoginOutputs {
     /// `$steps.authenticateOtp.outputs.sessionJwt`
     #[serde(rename = "sessionJwt")]
     pub session_jwt: ::std::string::String,
+}
+
+impl ::std::fmt::Debug for SmsOtpLoginOutputs {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("SmsOtpLoginOutputs")
+            .field("user_id", &self.user_id)
+            .field("session_token", &::arazzo_runtime::Redacted)
+            .field("session_jwt", &::arazzo_runtime::Redacted)
+            .finish()
+    }
 }
 
 /// Outputs of the step `sendSmsOtp` of the workflow [`sms_otp_login`].
@@ -205,7 +214,6 @@ pub struct SmsOtpLoginSendSmsOtpOutputs {
 /// Outputs of the step `authenticateOtp` of the workflow [`sms_otp_login`].
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::cmp::PartialEq,
     ::arazzo_runtime::serde::Serialize,
     ::arazzo_runtime::serde::Deserialize,
@@ -221,6 +229,16 @@ pub struct SmsOtpLoginAuthenticateOtpOutputs {
     /// `$response.body#/session_jwt`
     #[serde(rename = "sessionJwt")]
     pub session_jwt: ::std::string::String,
+}
+
+impl ::std::fmt::Debug for SmsOtpLoginAuthenticateOtpOutputs {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("SmsOtpLoginAuthenticateOtpOutputs")
+            .field("user_id", &self.user_id)
+            .field("session_token", &::arazzo_runtime::Redacted)
+            .field("session_jwt", &::arazzo_runtime::Redacted)
+            .finish()
+    }
 }
 
 /// Send an SMS OTP and authenticate the code to obtain a session.

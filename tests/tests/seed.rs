@@ -126,6 +126,12 @@ async fn sends_exactly_two_requests_and_returns_typed_outputs() {
             session_jwt: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.sig".to_owned(),
         }
     );
+    // `Debug` (what a log line shows) hides the session token and JWT, and shows the rest.
+    let shown = format!("{outputs:?} {outputs:#?}");
+    assert!(!shown.contains(&outputs.session_token), "{shown}");
+    assert!(!shown.contains(&outputs.session_jwt), "{shown}");
+    assert!(shown.contains(USER_ID), "{shown}");
+    assert!(shown.contains("session_token: [redacted]"), "{shown}");
     // Outputs serialize in the document's own names.
     assert_eq!(
         serde_json::to_value(&outputs).expect("serializes"),

@@ -6,6 +6,7 @@ mod workflow;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::naming;
 use crate::plan::{ApiKeyLocation, FieldPlan, Plan, SchemeKind, Type};
 
 fn ident(name: &str) -> Ident {
@@ -76,12 +77,14 @@ fn ty(t: &Type) -> TokenStream {
     }
 }
 
-/// The derives and serde settings shared by every generated data struct.
-fn data_attrs() -> TokenStream {
+/// The derives and serde settings shared by every generated data struct; `Debug` is derived
+/// unless the struct writes its own.
+fn data_attrs(derive_debug: bool) -> TokenStream {
+    let debug = derive_debug.then(|| quote!(::std::fmt::Debug,));
     quote! {
         #[derive(
             ::std::clone::Clone,
-            ::std::fmt::Debug,
+            #debug
             ::std::cmp::PartialEq,
             ::arazzo_runtime::serde::Serialize,
             ::arazzo_runtime::serde::Deserialize,
@@ -90,9 +93,33 @@ fn data_attrs() -> TokenStream {
     }
 }
 
+/// A data struct. When a field's name says it holds a credential (`session_token`, `api_key`;
+/// see [`naming::is_sensitive`]), its `Debug` shows `[redacted]` in that field's place.
 fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStream {
+    let type_name = name;
     let name = ident(name);
-    let attrs = data_attrs();
+    let redact = fields.iter().any(|f| naming::is_sensitive(&f.name));
+    let attrs = data_attrs(!redact);
+    let debug = redact.then(|| {
+        let entries = fields.iter().map(|field| {
+            let shown = &field.ident;
+            let field_ident = ident(&field.ident);
+            if naming::is_sensitive(&field.name) {
+                quote!(.field(#shown, &::arazzo_runtime::Redacted))
+            } else {
+                quote!(.field(#shown, &self.#field_ident))
+            }
+        });
+        quote! {
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_struct(#type_name)
+                        #(#entries)*
+                        .finish()
+                }
+            }
+        }
+    });
     let fields = fields.iter().map(|field| {
         let docs = opt_doc(field.doc.as_deref());
         let field_ident = ident(&field.ident);
@@ -114,9 +141,10 @@ fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStr
     quote! {
         #docs
         #attrs
-        pub struct #name {
+                pub struct #name {
             #(#fields)*
         }
+        #debug
     }
 }
 
