@@ -93,10 +93,12 @@ impl HttpClient {
                 url,
                 reason: reason.to_string(),
             }),
-            (Ok(client), Ok(url)) => Ok(client.request(method, url)),
+            (Ok(client), Ok(url)) => Ok(client.request(method.clone(), url)),
         };
         Request {
             step,
+            method,
+            path: path.to_owned(),
             builder,
             cookies: Vec::new(),
         }
@@ -146,6 +148,9 @@ fn fields(
 #[must_use = "a request does nothing until it is sent"]
 pub struct Request {
     step: &'static str,
+    method: Method,
+    /// The operation's path as sent, without the base URL or query.
+    path: String,
     builder: Result<reqwest::RequestBuilder, Error>,
     /// `name=value` pairs for the `Cookie` header, sent together.
     cookies: Vec<String>,
@@ -167,6 +172,8 @@ impl fmt::Debug for Request {
         // The builder holds headers, which may hold credentials: show only the step.
         f.debug_struct("Request")
             .field("step", &self.step)
+            .field("method", &self.method)
+            .field("path", &self.path)
             .finish_non_exhaustive()
     }
 }
@@ -320,6 +327,36 @@ impl Request {
     /// be sent or the response cannot be read. An HTTP error status is *not* an error here: the
     /// step's success criteria decide.
     pub async fn send(self) -> Result<Response, Error> {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument as _;
+            // The path only: a query string may hold an API key.
+            let span = tracing::info_span!(
+                "arazzo.step",
+                step = self.step,
+                method = self.method.as_str(),
+                path = self.path.as_str(),
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let started = std::time::Instant::now();
+            let result = self.send_inner().instrument(span.clone()).await;
+            if let Ok(response) = &result {
+                span.record("status", response.status);
+            }
+            span.record(
+                "duration_ms",
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            self.send_inner().await
+        }
+    }
+
+    async fn send_inner(self) -> Result<Response, Error> {
         let step = self.step;
         let transport = |source| Error::Transport { step, source };
         let mut builder = self.builder?;
