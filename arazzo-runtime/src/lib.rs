@@ -180,6 +180,29 @@ pub fn to_json<T: serde::Serialize + ?Sized>(
     serde_json::to_value(value).map_err(|source| Error::Encode { step, source })
 }
 
+/// Runs the body of a generated workflow function. With the `tracing` feature it runs inside a
+/// span `arazzo.workflow` (field `workflow`: its `workflowId`) that the steps' spans nest in;
+/// without it, it only awaits the body.
+///
+/// # Errors
+/// The body's own error, unchanged.
+pub async fn workflow<T, F>(workflow: &'static str, body: F) -> Result<T, Error>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument as _;
+        body.instrument(tracing::info_span!("arazzo.workflow", workflow))
+            .await
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = workflow;
+        body.await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

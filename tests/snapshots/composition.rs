@@ -194,24 +194,27 @@ pub async fn start_job(
     client: &Client,
     inputs: StartJobInputs,
 ) -> ::std::result::Result<StartJobOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    let start = {
-        const STEP: &str = "start";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
-            .send()
-            .await?;
-        if response.status() != 202 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        StartJobStartOutputs {
-            id: response.body_value("/id")?,
-        }
+    let run = async move {
+        let _ = inputs;
+        let start = {
+            const STEP: &str = "start";
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
+                .send()
+                .await?;
+            if response.status() != 202 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            StartJobStartOutputs {
+                id: response.body_value("/id")?,
+            }
+        };
+        ::std::result::Result::Ok(StartJobOutputs {
+            job_id: start.id,
+        })
     };
-    ::std::result::Result::Ok(StartJobOutputs {
-        job_id: start.id,
-    })
+    ::arazzo_runtime::workflow("start-job", run).await
 }
 
 /// Inputs of the workflow [`read_job`] (`read-job`).
@@ -272,27 +275,30 @@ pub async fn read_job(
     client: &Client,
     inputs: ReadJobInputs,
 ) -> ::std::result::Result<ReadJobOutputs, ::arazzo_runtime::Error> {
-    let read = {
-        const STEP: &str = "read";
-        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-        let path = ::std::format!(
-            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ReadJobReadOutputs {
-            status: response.body_value("/status")?,
-        }
+    let run = async move {
+        let read = {
+            const STEP: &str = "read";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+            let path = ::std::format!(
+                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ReadJobReadOutputs {
+                status: response.body_value("/status")?,
+            }
+        };
+        ::std::result::Result::Ok(ReadJobOutputs {
+            status: read.status,
+        })
     };
-    ::std::result::Result::Ok(ReadJobOutputs {
-        status: read.status,
-    })
+    ::arazzo_runtime::workflow("read-job", run).await
 }
 
 /// Inputs of the workflow [`start_and_read`] (`start-and-read`).
@@ -370,45 +376,48 @@ pub async fn start_and_read(
     client: &Client,
     inputs: StartAndReadInputs,
 ) -> ::std::result::Result<StartAndReadOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    let begin = {
-        const STEP: &str = "begin";
-        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object(
-            ::arazzo_runtime::serde_json::Map::new(),
-        );
-        let called = start_job(
-                client,
-                ::arazzo_runtime::from_json(STEP, "start-job", inputs_of_call)?,
-            )
-            .await?;
-        StartAndReadBeginOutputs {
-            job_id: called.job_id.clone(),
-        }
+    let run = async move {
+        let _ = inputs;
+        let begin = {
+            const STEP: &str = "begin";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object(
+                ::arazzo_runtime::serde_json::Map::new(),
+            );
+            let called = start_job(
+                    client,
+                    ::arazzo_runtime::from_json(STEP, "start-job", inputs_of_call)?,
+                )
+                .await?;
+            StartAndReadBeginOutputs {
+                job_id: called.job_id.clone(),
+            }
+        };
+        let check = {
+            const STEP: &str = "check";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
+                    );
+                object
+            });
+            let called = read_job(
+                    client,
+                    ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
+                )
+                .await?;
+            StartAndReadCheckOutputs {
+                status: called.status.clone(),
+            }
+        };
+        ::std::result::Result::Ok(StartAndReadOutputs {
+            job_id: begin.job_id,
+            status: check.status,
+        })
     };
-    let check = {
-        const STEP: &str = "check";
-        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "id".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
-                );
-            object
-        });
-        let called = read_job(
-                client,
-                ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
-            )
-            .await?;
-        StartAndReadCheckOutputs {
-            status: called.status.clone(),
-        }
-    };
-    ::std::result::Result::Ok(StartAndReadOutputs {
-        job_id: begin.job_id,
-        status: check.status,
-    })
+    ::arazzo_runtime::workflow("start-and-read", run).await
 }
 
 /// Inputs of the workflow [`report_after_start`] (`report-after-start`).
@@ -476,30 +485,33 @@ pub async fn report_after_start(
     client: &Client,
     inputs: ReportAfterStartInputs,
 ) -> ::std::result::Result<ReportAfterStartOutputs, ::arazzo_runtime::Error> {
-    let depends_on_start_job = start_job(client, inputs.start_job).await?;
-    let report = {
-        const STEP: &str = "report";
-        let param_query_job = ::arazzo_runtime::to_json(
-            STEP,
-            &depends_on_start_job.job_id,
-        )?;
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
-            .query("job", &param_query_job, ::arazzo_runtime::QueryStyle::Form)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ReportAfterStartReportOutputs {
-            report_id: response.body_value("/reportId")?,
-        }
+    let run = async move {
+        let depends_on_start_job = start_job(client, inputs.start_job).await?;
+        let report = {
+            const STEP: &str = "report";
+            let param_query_job = ::arazzo_runtime::to_json(
+                STEP,
+                &depends_on_start_job.job_id,
+            )?;
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+                .query("job", &param_query_job, ::arazzo_runtime::QueryStyle::Form)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ReportAfterStartReportOutputs {
+                report_id: response.body_value("/reportId")?,
+            }
+        };
+        ::std::result::Result::Ok(ReportAfterStartOutputs {
+            report_id: report.report_id,
+            job_id: depends_on_start_job.job_id,
+        })
     };
-    ::std::result::Result::Ok(ReportAfterStartOutputs {
-        report_id: report.report_id,
-        job_id: depends_on_start_job.job_id,
-    })
+    ::arazzo_runtime::workflow("report-after-start", run).await
 }
 
 /// Inputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
@@ -577,55 +589,58 @@ pub async fn begin_elsewhere(
     client: &Client,
     inputs: BeginElsewhereInputs,
 ) -> ::std::result::Result<BeginElsewhereOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    let begin = {
-        const STEP: &str = "begin";
-        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "note".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("from composition"),
-                );
-            object
-        });
-        let called = shared_begin(
-                client,
-                ::arazzo_runtime::from_json(
-                    STEP,
-                    "$sourceDescriptions.shared.begin",
-                    inputs_of_call,
-                )?,
-            )
-            .await?;
-        BeginElsewhereBeginOutputs {
-            job_id: called.job_id.clone(),
-        }
+    let run = async move {
+        let _ = inputs;
+        let begin = {
+            const STEP: &str = "begin";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "note".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("from composition"),
+                    );
+                object
+            });
+            let called = shared_begin(
+                    client,
+                    ::arazzo_runtime::from_json(
+                        STEP,
+                        "$sourceDescriptions.shared.begin",
+                        inputs_of_call,
+                    )?,
+                )
+                .await?;
+            BeginElsewhereBeginOutputs {
+                job_id: called.job_id.clone(),
+            }
+        };
+        let check = {
+            const STEP: &str = "check";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
+                    );
+                object
+            });
+            let called = read_job(
+                    client,
+                    ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
+                )
+                .await?;
+            BeginElsewhereCheckOutputs {
+                status: called.status.clone(),
+            }
+        };
+        ::std::result::Result::Ok(BeginElsewhereOutputs {
+            job_id: begin.job_id,
+            status: check.status,
+        })
     };
-    let check = {
-        const STEP: &str = "check";
-        let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "id".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
-                );
-            object
-        });
-        let called = read_job(
-                client,
-                ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
-            )
-            .await?;
-        BeginElsewhereCheckOutputs {
-            status: called.status.clone(),
-        }
-    };
-    ::std::result::Result::Ok(BeginElsewhereOutputs {
-        job_id: begin.job_id,
-        status: check.status,
-    })
+    ::arazzo_runtime::workflow("begin-elsewhere", run).await
 }
 
 /// Inputs of the workflow [`shared_begin`] (`begin`).
@@ -688,22 +703,30 @@ pub async fn shared_begin(
     client: &Client,
     inputs: SharedBeginInputs,
 ) -> ::std::result::Result<SharedBeginOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    let start = {
-        const STEP: &str = "start";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.shared_jobs, "/jobs")
-            .send()
-            .await?;
-        if response.status() != 202 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        SharedBeginStartOutputs {
-            id: response.body_value("/id")?,
-        }
+    let run = async move {
+        let _ = inputs;
+        let start = {
+            const STEP: &str = "start";
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.shared_jobs,
+                    "/jobs",
+                )
+                .send()
+                .await?;
+            if response.status() != 202 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            SharedBeginStartOutputs {
+                id: response.body_value("/id")?,
+            }
+        };
+        ::std::result::Result::Ok(SharedBeginOutputs {
+            job_id: start.id,
+        })
     };
-    ::std::result::Result::Ok(SharedBeginOutputs {
-        job_id: start.id,
-    })
+    ::arazzo_runtime::workflow("begin", run).await
 }

@@ -190,92 +190,105 @@ pub async fn poll_job(
     client: &Client,
     inputs: PollJobInputs,
 ) -> ::std::result::Result<PollJobOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `start`
-        Start,
-        /// `poll`
-        Poll,
-    }
-    let mut start: ::std::option::Option<PollJobStartOutputs> = ::std::option::Option::None;
-    let mut poll: ::std::option::Option<PollJobPollOutputs> = ::std::option::Option::None;
-    let mut next = ::std::option::Option::Some(Step::Start);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "poll-job",
-                limit: 1000usize,
-            });
+    let run = async move {
+        let _ = inputs;
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `start`
+            Start,
+            /// `poll`
+            Poll,
         }
-        next = match step {
-            Step::Start => {
-                const STEP: &str = "start";
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
-                    .send()
-                    .await?;
-                let success = response.status() == 202;
-                if success {
-                    let outputs = PollJobStartOutputs {
-                        id: response.body_value("/id")?,
-                    };
-                    let next = ::std::option::Option::Some(Step::Poll);
-                    start = ::std::option::Option::Some(outputs);
-                    next
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut start: ::std::option::Option<PollJobStartOutputs> = ::std::option::Option::None;
+        let mut poll: ::std::option::Option<PollJobPollOutputs> = ::std::option::Option::None;
+        let mut next = ::std::option::Option::Some(Step::Start);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "poll-job",
+                    limit: 1000usize,
+                });
             }
-            Step::Poll => {
-                const STEP: &str = "poll";
-                let start = ::arazzo_runtime::present(
-                    STEP,
-                    "$steps.start.outputs",
-                    start.as_ref(),
-                )?;
-                let param_path_id = ::arazzo_runtime::to_json(STEP, &start.id)?;
-                let path = ::std::format!(
-                    "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-                );
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-                    .send()
-                    .await?;
-                let success = response.status() == 200;
-                if success {
-                    let outputs = PollJobPollOutputs {
-                        result: response.body_value_opt("/result")?,
-                    };
-                    let next = if ::arazzo_runtime::criteria::compare(
-                        &response.body_at("/status").cloned().unwrap_or_default(),
-                        ::arazzo_runtime::criteria::Op::Eq,
-                        &::arazzo_runtime::serde_json::Value::from("running"),
-                    ) {
-                        ::std::option::Option::Some(Step::Poll)
+            next = match step {
+                Step::Start => {
+                    const STEP: &str = "start";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::POST,
+                            &client.jobs,
+                            "/jobs",
+                        )
+                        .send()
+                        .await?;
+                    let success = response.status() == 202;
+                    if success {
+                        let outputs = PollJobStartOutputs {
+                            id: response.body_value("/id")?,
+                        };
+                        let next = ::std::option::Option::Some(Step::Poll);
+                        start = ::std::option::Option::Some(outputs);
+                        next
                     } else {
-                        ::std::option::Option::None
-                    };
-                    poll = ::std::option::Option::Some(outputs);
-                    next
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
                 }
-            }
-        };
-    }
-    let start = ::arazzo_runtime::present("start", "$steps.start.outputs", start)?;
-    let poll = ::arazzo_runtime::present("poll", "$steps.poll.outputs", poll)?;
-    ::std::result::Result::Ok(PollJobOutputs {
-        id: start.id,
-        result: poll.result,
-    })
+                Step::Poll => {
+                    const STEP: &str = "poll";
+                    let start = ::arazzo_runtime::present(
+                        STEP,
+                        "$steps.start.outputs",
+                        start.as_ref(),
+                    )?;
+                    let param_path_id = ::arazzo_runtime::to_json(STEP, &start.id)?;
+                    let path = ::std::format!(
+                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                    );
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            &path,
+                        )
+                        .send()
+                        .await?;
+                    let success = response.status() == 200;
+                    if success {
+                        let outputs = PollJobPollOutputs {
+                            result: response.body_value_opt("/result")?,
+                        };
+                        let next = if ::arazzo_runtime::criteria::compare(
+                            &response.body_at("/status").cloned().unwrap_or_default(),
+                            ::arazzo_runtime::criteria::Op::Eq,
+                            &::arazzo_runtime::serde_json::Value::from("running"),
+                        ) {
+                            ::std::option::Option::Some(Step::Poll)
+                        } else {
+                            ::std::option::Option::None
+                        };
+                        poll = ::std::option::Option::Some(outputs);
+                        next
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        let start = ::arazzo_runtime::present("start", "$steps.start.outputs", start)?;
+        let poll = ::arazzo_runtime::present("poll", "$steps.poll.outputs", poll)?;
+        ::std::result::Result::Ok(PollJobOutputs {
+            id: start.id,
+            result: poll.result,
+        })
+    };
+    ::arazzo_runtime::workflow("poll-job", run).await
 }
 
 /// Inputs of the workflow [`retry_flaky`] (`retry-flaky`).
@@ -336,56 +349,64 @@ pub async fn retry_flaky(
     client: &Client,
     inputs: RetryFlakyInputs,
 ) -> ::std::result::Result<RetryFlakyOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `call`
-        Call,
-    }
-    let mut call: ::std::option::Option<RetryFlakyCallOutputs> = ::std::option::Option::None;
-    let mut retries_0_0 = 0_u32;
-    let mut next = ::std::option::Option::Some(Step::Call);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "retry-flaky",
-                limit: 1000usize,
-            });
+    let run = async move {
+        let _ = inputs;
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `call`
+            Call,
         }
-        next = match step {
-            Step::Call => {
-                const STEP: &str = "call";
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, "/flaky")
-                    .send()
-                    .await?;
-                let success = response.status() == 200;
-                if success {
-                    let outputs = RetryFlakyCallOutputs {
-                        value: response.body_value_opt("/value")?,
-                    };
-                    let next = ::std::option::Option::None;
-                    call = ::std::option::Option::Some(outputs);
-                    next
-                } else if retries_0_0 < 3u32 && response.status() == 503 {
-                    retries_0_0 += 1;
-                    ::arazzo_runtime::wait_to_retry(&response, 30f64).await;
-                    ::std::option::Option::Some(Step::Call)
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut call: ::std::option::Option<RetryFlakyCallOutputs> = ::std::option::Option::None;
+        let mut retries_0_0 = 0_u32;
+        let mut next = ::std::option::Option::Some(Step::Call);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "retry-flaky",
+                    limit: 1000usize,
+                });
             }
-        };
-    }
-    let call = ::arazzo_runtime::present("call", "$steps.call.outputs", call)?;
-    ::std::result::Result::Ok(RetryFlakyOutputs {
-        value: call.value,
-    })
+            next = match step {
+                Step::Call => {
+                    const STEP: &str = "call";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            "/flaky",
+                        )
+                        .send()
+                        .await?;
+                    let success = response.status() == 200;
+                    if success {
+                        let outputs = RetryFlakyCallOutputs {
+                            value: response.body_value_opt("/value")?,
+                        };
+                        let next = ::std::option::Option::None;
+                        call = ::std::option::Option::Some(outputs);
+                        next
+                    } else if retries_0_0 < 3u32 && response.status() == 503 {
+                        retries_0_0 += 1;
+                        ::arazzo_runtime::wait_to_retry(&response, 30f64).await;
+                        ::std::option::Option::Some(Step::Call)
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        let call = ::arazzo_runtime::present("call", "$steps.call.outputs", call)?;
+        ::std::result::Result::Ok(RetryFlakyOutputs {
+            value: call.value,
+        })
+    };
+    ::arazzo_runtime::workflow("retry-flaky", run).await
 }
 
 /// Inputs of the workflow [`end_early`] (`end-early`).
@@ -466,53 +487,56 @@ pub async fn end_early(
     client: &Client,
     inputs: EndEarlyInputs,
 ) -> ::std::result::Result<EndEarlyOutputs, ::arazzo_runtime::Error> {
-    let read = {
-        const STEP: &str = "read";
-        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-        let path = ::std::format!(
-            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        let outputs = EndEarlyReadOutputs {
-            status: response.body_value("/status")?,
+    let run = async move {
+        let read = {
+            const STEP: &str = "read";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+            let path = ::std::format!(
+                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            let outputs = EndEarlyReadOutputs {
+                status: response.body_value("/status")?,
+            };
+            if ::arazzo_runtime::criteria::compare(
+                &response.body_at("/skip").cloned().unwrap_or_default(),
+                ::arazzo_runtime::criteria::Op::Eq,
+                &::arazzo_runtime::serde_json::Value::Bool(true),
+            ) {
+                return ::std::result::Result::Ok(EndEarlyOutputs {
+                    status: outputs.status,
+                    report_id: ::std::option::Option::None,
+                });
+            }
+            outputs
         };
-        if ::arazzo_runtime::criteria::compare(
-            &response.body_at("/skip").cloned().unwrap_or_default(),
-            ::arazzo_runtime::criteria::Op::Eq,
-            &::arazzo_runtime::serde_json::Value::Bool(true),
-        ) {
-            return ::std::result::Result::Ok(EndEarlyOutputs {
-                status: outputs.status,
-                report_id: ::std::option::Option::None,
-            });
-        }
-        outputs
+        let report = {
+            const STEP: &str = "report";
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            EndEarlyReportOutputs {
+                report_id: response.body_value("/reportId")?,
+            }
+        };
+        ::std::result::Result::Ok(EndEarlyOutputs {
+            status: read.status,
+            report_id: ::std::option::Option::Some(report.report_id),
+        })
     };
-    let report = {
-        const STEP: &str = "report";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        EndEarlyReportOutputs {
-            report_id: response.body_value("/reportId")?,
-        }
-    };
-    ::std::result::Result::Ok(EndEarlyOutputs {
-        status: read.status,
-        report_id: ::std::option::Option::Some(report.report_id),
-    })
+    ::arazzo_runtime::workflow("end-early", run).await
 }
 
 /// Inputs of the workflow [`recover`] (`recover`).
@@ -594,85 +618,93 @@ pub async fn recover(
     client: &Client,
     inputs: RecoverInputs,
 ) -> ::std::result::Result<RecoverOutputs, ::arazzo_runtime::Error> {
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `read`
-        Read,
-        /// `report`
-        Report,
-    }
-    let mut read: ::std::option::Option<RecoverReadOutputs> = ::std::option::Option::None;
-    let mut report: ::std::option::Option<RecoverReportOutputs> = ::std::option::Option::None;
-    let mut next = ::std::option::Option::Some(Step::Read);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "recover",
-                limit: 1000usize,
-            });
+    let run = async move {
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `read`
+            Read,
+            /// `report`
+            Report,
         }
-        next = match step {
-            Step::Read => {
-                const STEP: &str = "read";
-                let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-                let path = ::std::format!(
-                    "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-                );
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-                    .send()
-                    .await?;
-                let success = response.status() == 200;
-                if success {
-                    let outputs = RecoverReadOutputs {
-                        status: response.body_value("/status")?,
-                    };
-                    let next = ::std::option::Option::Some(Step::Report);
-                    read = ::std::option::Option::Some(outputs);
-                    next
-                } else if response.status() == 404 {
-                    ::std::option::Option::Some(Step::Report)
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut read: ::std::option::Option<RecoverReadOutputs> = ::std::option::Option::None;
+        let mut report: ::std::option::Option<RecoverReportOutputs> = ::std::option::Option::None;
+        let mut next = ::std::option::Option::Some(Step::Read);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "recover",
+                    limit: 1000usize,
+                });
             }
-            Step::Report => {
-                const STEP: &str = "report";
-                let response = client
-                    .http
-                    .request(
-                        STEP,
-                        ::arazzo_runtime::Method::POST,
-                        &client.jobs,
-                        "/report",
-                    )
-                    .send()
-                    .await?;
-                let success = (200..300).contains(&response.status());
-                if success {
-                    let outputs = RecoverReportOutputs {
-                        report_id: response.body_value("/reportId")?,
-                    };
-                    let next = ::std::option::Option::None;
-                    report = ::std::option::Option::Some(outputs);
-                    next
-                } else if response.status() == 404 {
-                    ::std::option::Option::Some(Step::Report)
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
+            next = match step {
+                Step::Read => {
+                    const STEP: &str = "read";
+                    let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+                    let path = ::std::format!(
+                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                    );
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            &path,
+                        )
+                        .send()
+                        .await?;
+                    let success = response.status() == 200;
+                    if success {
+                        let outputs = RecoverReadOutputs {
+                            status: response.body_value("/status")?,
+                        };
+                        let next = ::std::option::Option::Some(Step::Report);
+                        read = ::std::option::Option::Some(outputs);
+                        next
+                    } else if response.status() == 404 {
+                        ::std::option::Option::Some(Step::Report)
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
                 }
-            }
-        };
-    }
-    ::std::result::Result::Ok(RecoverOutputs {
-        status: read.as_ref().map(|read| read.status.clone()),
-        report_id: report.as_ref().map(|report| report.report_id.clone()),
-    })
+                Step::Report => {
+                    const STEP: &str = "report";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::POST,
+                            &client.jobs,
+                            "/report",
+                        )
+                        .send()
+                        .await?;
+                    let success = (200..300).contains(&response.status());
+                    if success {
+                        let outputs = RecoverReportOutputs {
+                            report_id: response.body_value("/reportId")?,
+                        };
+                        let next = ::std::option::Option::None;
+                        report = ::std::option::Option::Some(outputs);
+                        next
+                    } else if response.status() == 404 {
+                        ::std::option::Option::Some(Step::Report)
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        ::std::result::Result::Ok(RecoverOutputs {
+            status: read.as_ref().map(|read| read.status.clone()),
+            report_id: report.as_ref().map(|report| report.report_id.clone()),
+        })
+    };
+    ::arazzo_runtime::workflow("recover", run).await
 }
 
 /// Inputs of the workflow [`spin`] (`spin`).
@@ -725,45 +757,53 @@ pub async fn spin(
     client: &Client,
     inputs: SpinInputs,
 ) -> ::std::result::Result<SpinOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `again`
-        Again,
-    }
-    let mut next = ::std::option::Option::Some(Step::Again);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "spin",
-                limit: 1000usize,
-            });
+    let run = async move {
+        let _ = inputs;
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `again`
+            Again,
         }
-        next = match step {
-            Step::Again => {
-                const STEP: &str = "again";
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, "/flaky")
-                    .send()
-                    .await?;
-                let success = (200..300).contains(&response.status());
-                if success {
-                    let outputs = SpinAgainOutputs {};
-                    let next = ::std::option::Option::Some(Step::Again);
-                    let _ = outputs;
-                    next
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut next = ::std::option::Option::Some(Step::Again);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "spin",
+                    limit: 1000usize,
+                });
             }
-        };
-    }
-    ::std::result::Result::Ok(SpinOutputs {})
+            next = match step {
+                Step::Again => {
+                    const STEP: &str = "again";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            "/flaky",
+                        )
+                        .send()
+                        .await?;
+                    let success = (200..300).contains(&response.status());
+                    if success {
+                        let outputs = SpinAgainOutputs {};
+                        let next = ::std::option::Option::Some(Step::Again);
+                        let _ = outputs;
+                        next
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        ::std::result::Result::Ok(SpinOutputs {})
+    };
+    ::arazzo_runtime::workflow("spin", run).await
 }
 
 /// Inputs of the workflow [`hand_off`] (`hand-off`).
@@ -824,74 +864,82 @@ pub async fn hand_off(
     client: &Client,
     inputs: HandOffInputs,
 ) -> ::std::result::Result<HandOffOutputs, ::arazzo_runtime::Error> {
-    let inputs_json = ::arazzo_runtime::to_json("inputs", &inputs)?;
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `read`
-        Read,
-    }
-    let mut read: ::std::option::Option<HandOffReadOutputs> = ::std::option::Option::None;
-    let mut next = ::std::option::Option::Some(Step::Read);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "hand-off",
-                limit: 1000usize,
-            });
+    let run = async move {
+        let inputs_json = ::arazzo_runtime::to_json("inputs", &inputs)?;
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `read`
+            Read,
         }
-        next = match step {
-            Step::Read => {
-                const STEP: &str = "read";
-                let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-                let path = ::std::format!(
-                    "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-                );
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-                    .send()
-                    .await?;
-                let success = (200..300).contains(&response.status());
-                if success {
-                    let outputs = HandOffReadOutputs {
-                        status: response.body_value("/status")?,
-                    };
-                    let next = if ::arazzo_runtime::criteria::compare(
-                        &response.body_at("/status").cloned().unwrap_or_default(),
-                        ::arazzo_runtime::criteria::Op::Eq,
-                        &::arazzo_runtime::serde_json::Value::from("stale"),
-                    ) {
-                        {
-                            let _ = poll_job(
-                                    client,
-                                    ::arazzo_runtime::from_json(
-                                        STEP,
-                                        "poll-job",
-                                        inputs_json.clone(),
-                                    )?,
-                                )
-                                .await?;
-                            ::std::option::Option::None
-                        }
-                    } else {
-                        ::std::option::Option::None
-                    };
-                    read = ::std::option::Option::Some(outputs);
-                    next
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut read: ::std::option::Option<HandOffReadOutputs> = ::std::option::Option::None;
+        let mut next = ::std::option::Option::Some(Step::Read);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "hand-off",
+                    limit: 1000usize,
+                });
             }
-        };
-    }
-    let read = ::arazzo_runtime::present("read", "$steps.read.outputs", read)?;
-    ::std::result::Result::Ok(HandOffOutputs {
-        status: read.status,
-    })
+            next = match step {
+                Step::Read => {
+                    const STEP: &str = "read";
+                    let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+                    let path = ::std::format!(
+                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                    );
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            &path,
+                        )
+                        .send()
+                        .await?;
+                    let success = (200..300).contains(&response.status());
+                    if success {
+                        let outputs = HandOffReadOutputs {
+                            status: response.body_value("/status")?,
+                        };
+                        let next = if ::arazzo_runtime::criteria::compare(
+                            &response.body_at("/status").cloned().unwrap_or_default(),
+                            ::arazzo_runtime::criteria::Op::Eq,
+                            &::arazzo_runtime::serde_json::Value::from("stale"),
+                        ) {
+                            {
+                                let _ = poll_job(
+                                        client,
+                                        ::arazzo_runtime::from_json(
+                                            STEP,
+                                            "poll-job",
+                                            inputs_json.clone(),
+                                        )?,
+                                    )
+                                    .await?;
+                                ::std::option::Option::None
+                            }
+                        } else {
+                            ::std::option::Option::None
+                        };
+                        read = ::std::option::Option::Some(outputs);
+                        next
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        let read = ::arazzo_runtime::present("read", "$steps.read.outputs", read)?;
+        ::std::result::Result::Ok(HandOffOutputs {
+            status: read.status,
+        })
+    };
+    ::arazzo_runtime::workflow("hand-off", run).await
 }
 
 /// Inputs of the workflow [`refresh_then_retry`] (`refresh-then-retry`).
@@ -972,85 +1020,93 @@ pub async fn refresh_then_retry(
     client: &Client,
     inputs: RefreshThenRetryInputs,
 ) -> ::std::result::Result<RefreshThenRetryOutputs, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    /// The steps, for the loop below.
-    #[derive(::std::clone::Clone, ::std::marker::Copy)]
-    #[allow(dead_code)]
-    enum Step {
-        /// `call`
-        Call,
-        /// `report`
-        Report,
-    }
-    let mut call: ::std::option::Option<RefreshThenRetryCallOutputs> = ::std::option::Option::None;
-    let mut report: ::std::option::Option<RefreshThenRetryReportOutputs> = ::std::option::Option::None;
-    let mut retries_0_0 = 0_u32;
-    let mut resume: ::std::option::Option<Step> = ::std::option::Option::None;
-    let mut next = ::std::option::Option::Some(Step::Call);
-    let mut executed = 0_usize;
-    while let ::std::option::Option::Some(step) = next {
-        executed += 1;
-        if executed > 1000usize {
-            return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
-                workflow: "refresh-then-retry",
-                limit: 1000usize,
-            });
+    let run = async move {
+        let _ = inputs;
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `call`
+            Call,
+            /// `report`
+            Report,
         }
-        next = match step {
-            Step::Call => {
-                const STEP: &str = "call";
-                let response = client
-                    .http
-                    .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, "/flaky")
-                    .send()
-                    .await?;
-                let success = response.status() == 200;
-                if success {
-                    let outputs = RefreshThenRetryCallOutputs {
-                        value: response.body_value_opt("/value")?,
-                    };
-                    let next = resume
-                        .take()
-                        .or(::std::option::Option::Some(Step::Report));
-                    call = ::std::option::Option::Some(outputs);
-                    next
-                } else if retries_0_0 < 1u32 {
-                    retries_0_0 += 1;
-                    ::arazzo_runtime::wait_to_retry(&response, 0f64).await;
-                    resume = ::std::option::Option::Some(Step::Call);
-                    ::std::option::Option::Some(Step::Report)
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
-                }
+        let mut call: ::std::option::Option<RefreshThenRetryCallOutputs> = ::std::option::Option::None;
+        let mut report: ::std::option::Option<RefreshThenRetryReportOutputs> = ::std::option::Option::None;
+        let mut retries_0_0 = 0_u32;
+        let mut resume: ::std::option::Option<Step> = ::std::option::Option::None;
+        let mut next = ::std::option::Option::Some(Step::Call);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "refresh-then-retry",
+                    limit: 1000usize,
+                });
             }
-            Step::Report => {
-                const STEP: &str = "report";
-                let response = client
-                    .http
-                    .request(
-                        STEP,
-                        ::arazzo_runtime::Method::POST,
-                        &client.jobs,
-                        "/report",
-                    )
-                    .send()
-                    .await?;
-                let success = (200..300).contains(&response.status());
-                if success {
-                    let outputs = RefreshThenRetryReportOutputs {
-                        report_id: response.body_value("/reportId")?,
-                    };
-                    let next = resume.take().or(::std::option::Option::None);
-                    report = ::std::option::Option::Some(outputs);
-                    next
-                } else {
-                    return ::std::result::Result::Err(response.into_failure());
+            next = match step {
+                Step::Call => {
+                    const STEP: &str = "call";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.jobs,
+                            "/flaky",
+                        )
+                        .send()
+                        .await?;
+                    let success = response.status() == 200;
+                    if success {
+                        let outputs = RefreshThenRetryCallOutputs {
+                            value: response.body_value_opt("/value")?,
+                        };
+                        let next = resume
+                            .take()
+                            .or(::std::option::Option::Some(Step::Report));
+                        call = ::std::option::Option::Some(outputs);
+                        next
+                    } else if retries_0_0 < 1u32 {
+                        retries_0_0 += 1;
+                        ::arazzo_runtime::wait_to_retry(&response, 0f64).await;
+                        resume = ::std::option::Option::Some(Step::Call);
+                        ::std::option::Option::Some(Step::Report)
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
                 }
-            }
-        };
-    }
-    ::std::result::Result::Ok(RefreshThenRetryOutputs {
-        value: call.as_ref().and_then(|call| call.value),
-        report_id: report.as_ref().map(|report| report.report_id.clone()),
-    })
+                Step::Report => {
+                    const STEP: &str = "report";
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::POST,
+                            &client.jobs,
+                            "/report",
+                        )
+                        .send()
+                        .await?;
+                    let success = (200..300).contains(&response.status());
+                    if success {
+                        let outputs = RefreshThenRetryReportOutputs {
+                            report_id: response.body_value("/reportId")?,
+                        };
+                        let next = resume.take().or(::std::option::Option::None);
+                        report = ::std::option::Option::Some(outputs);
+                        next
+                    } else {
+                        return ::std::result::Result::Err(response.into_failure());
+                    }
+                }
+            };
+        }
+        ::std::result::Result::Ok(RefreshThenRetryOutputs {
+            value: call.as_ref().and_then(|call| call.value),
+            report_id: report.as_ref().map(|report| report.report_id.clone()),
+        })
+    };
+    ::arazzo_runtime::workflow("refresh-then-retry", run).await
 }

@@ -265,117 +265,130 @@ pub async fn a_b(
     client: &Client,
     inputs: ABInputs,
 ) -> ::std::result::Result<ABOutputs, ::arazzo_runtime::Error> {
-    let object_2 = {
-        const STEP: &str = "object";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
-                );
-            object
-                .insert(
-                    "big".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(12345678901234567890u64),
-                );
-            object
-                .insert(
-                    "exact".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(1f64),
-                );
-            object
-                .insert(
-                    "where".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = &client.build_2.as_str();
-                        ::std::format!("{part_0}/things")
-                    }),
-                );
-            object
-                .insert(
-                    "both".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = &inputs.user_id;
-                        let part_1 = &::arazzo_runtime::present(
-                            STEP,
-                            "$inputs.user_id",
-                            inputs.user_id_2.as_ref(),
-                        )?;
-                        ::std::format!("{part_0}/{part_1}")
-                    }),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .require_credentials(
-                client.build_2_basic_auth.is_some(),
-                "basicAuth",
-                "build_2_basic_auth",
-            )
-            .basic_auth(client.build_2_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        let success = response.status() == 200 || response.status() == 201;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABObjectOutputs {
-            id: response.body_value("/id")?,
-            count: response.body_value("/count")?,
-        }
+    let run = async move {
+        let object_2 = {
+            const STEP: &str = "object";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
+                    );
+                object
+                    .insert(
+                        "big".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(
+                            12345678901234567890u64,
+                        ),
+                    );
+                object
+                    .insert(
+                        "exact".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(1f64),
+                    );
+                object
+                    .insert(
+                        "where".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String({
+                            let part_0 = &client.build_2.as_str();
+                            ::std::format!("{part_0}/things")
+                        }),
+                    );
+                object
+                    .insert(
+                        "both".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String({
+                            let part_0 = &inputs.user_id;
+                            let part_1 = &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.user_id",
+                                inputs.user_id_2.as_ref(),
+                            )?;
+                            ::std::format!("{part_0}/{part_1}")
+                        }),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.build_2,
+                    "/things",
+                )
+                .require_credentials(
+                    client.build_2_basic_auth.is_some(),
+                    "basicAuth",
+                    "build_2_basic_auth",
+                )
+                .basic_auth(client.build_2_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            let success = response.status() == 200 || response.status() == 201;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ABObjectOutputs {
+                id: response.body_value("/id")?,
+                count: response.body_value("/count")?,
+            }
+        };
+        let step_part_0 = {
+            const STEP: &str = "part_0";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &object_2.id)?,
+                    );
+                object
+                    .insert(
+                        "nested".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::Array(
+                            ::std::vec::Vec::from([
+                                ::arazzo_runtime::to_json(STEP, &object_2.count)?,
+                            ]),
+                        ),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.other_api,
+                    "/things/check",
+                )
+                .require_credentials(
+                    client.other_api_basic_auth.is_some(),
+                    "basicAuth",
+                    "other_api_basic_auth",
+                )
+                .basic_auth(client.other_api_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            let success = response.status() < 400;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ABPart0Outputs {
+                ok: response.body_value_opt("/ok")?,
+            }
+        };
+        ::std::result::Result::Ok(ABOutputs {
+            count: object_2.count,
+            count_again: object_2.count,
+            ok: step_part_0.ok,
+            user_id: inputs.user_id,
+        })
     };
-    let step_part_0 = {
-        const STEP: &str = "part_0";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert("id".to_owned(), ::arazzo_runtime::to_json(STEP, &object_2.id)?);
-            object
-                .insert(
-                    "nested".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::Array(
-                        ::std::vec::Vec::from([
-                            ::arazzo_runtime::to_json(STEP, &object_2.count)?,
-                        ]),
-                    ),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.other_api,
-                "/things/check",
-            )
-            .require_credentials(
-                client.other_api_basic_auth.is_some(),
-                "basicAuth",
-                "other_api_basic_auth",
-            )
-            .basic_auth(client.other_api_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        let success = response.status() < 400;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABPart0Outputs {
-            ok: response.body_value_opt("/ok")?,
-        }
-    };
-    ::std::result::Result::Ok(ABOutputs {
-        count: object_2.count,
-        count_again: object_2.count,
-        ok: step_part_0.ok,
-        user_id: inputs.user_id,
-    })
+    ::arazzo_runtime::workflow("a-b", run).await
 }
 
 /// Inputs of the workflow [`a_b_2`] (`a_b`).
@@ -428,28 +441,36 @@ pub async fn a_b_2(
     client: &Client,
     inputs: ABInputs2,
 ) -> ::std::result::Result<ABOutputs2, ::arazzo_runtime::Error> {
-    let _ = inputs;
-    let _type_ = {
-        const STEP: &str = "type";
-        let body = ::arazzo_runtime::serde_json::Value::Object(
-            ::arazzo_runtime::serde_json::Map::new(),
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .require_credentials(
-                client.build_2_basic_auth.is_some(),
-                "basicAuth",
-                "build_2_basic_auth",
-            )
-            .basic_auth(client.build_2_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABTypeOutputs {}
+    let run = async move {
+        let _ = inputs;
+        let _type_ = {
+            const STEP: &str = "type";
+            let body = ::arazzo_runtime::serde_json::Value::Object(
+                ::arazzo_runtime::serde_json::Map::new(),
+            );
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.build_2,
+                    "/things",
+                )
+                .require_credentials(
+                    client.build_2_basic_auth.is_some(),
+                    "basicAuth",
+                    "build_2_basic_auth",
+                )
+                .basic_auth(client.build_2_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ABTypeOutputs {}
+        };
+        ::std::result::Result::Ok(ABOutputs2 {})
     };
-    ::std::result::Result::Ok(ABOutputs2 {})
+    ::arazzo_runtime::workflow("a_b", run).await
 }

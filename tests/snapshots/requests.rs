@@ -338,261 +338,272 @@ pub async fn adopt_pet(
     client: &Client,
     inputs: AdoptPetInputs,
 ) -> ::std::result::Result<AdoptPetOutputs, ::arazzo_runtime::Error> {
-    let token = {
-        const STEP: &str = "token";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let mut body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "grant_type".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("client_credentials"),
-                );
-            object
-                .insert(
-                    "scope".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("default"),
-                );
-            object
-        });
-        ::arazzo_runtime::replace(
-            STEP,
-            &mut body,
-            "/scope",
-            ::arazzo_runtime::serde_json::Value::String(
-                ::std::format!("pets {}", inputs.user),
-            ),
-        )?;
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.client_key.is_some(), "clientKey", "client_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Query,
-                "client_key",
-                client.client_key.as_ref(),
-            )
-            .form(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetTokenOutputs {
-            token: response.body_value("/access_token")?,
-        }
-    };
-    let get_pet = {
-        const STEP: &str = "getPet";
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let param_query_fields = ::arazzo_runtime::to_json(STEP, &inputs.fields)?;
-        let param_header_x_request_id = ::arazzo_runtime::to_json(
-            STEP,
-            &inputs.request_id,
-        )?;
-        let param_cookie_session = ::arazzo_runtime::serde_json::Value::from("s=1; x");
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "step-trace",
-        );
-        let path = ::std::format!(
-            "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
-            .query("fields", &param_query_fields, ::arazzo_runtime::QueryStyle::Form)
-            .header("X-Request-Id", &param_header_x_request_id)
-            .cookie("session", &param_cookie_session)
-            .header("x-trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetGetPetOutputs {
-            name: response.body_value("/name")?,
-            sent_fields: param_query_fields.clone(),
-            sent_id: param_path_pet_id.clone(),
-            sent_request_id: param_header_x_request_id.clone(),
-        }
-    };
-    let _search = {
-        const STEP: &str = "search";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_query_tags = ::arazzo_runtime::to_json(STEP, &inputs.tags)?;
-        let param_query_filter = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("cat"),
-                );
-            object
-                .insert(
-                    "size".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("small"),
-                );
-            object
-        });
-        let param_query_limit = inputs
-            .limit
-            .as_ref()
-            .map(|value| ::arazzo_runtime::to_json(STEP, value))
-            .transpose()?;
-        let request = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, "/pets")
-            .header("X-Trace", &param_header_x_trace)
-            .query(
-                "tags",
-                &param_query_tags,
-                ::arazzo_runtime::QueryStyle::PipeDelimited,
-            )
-            .query(
-                "filter",
-                &param_query_filter,
-                ::arazzo_runtime::QueryStyle::DeepObject,
-            )
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
+    let run = async move {
+        let token = {
+            const STEP: &str = "token";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
             );
-        let request = match &param_query_limit {
-            ::std::option::Option::Some(value) => {
-                request.query("limit", value, ::arazzo_runtime::QueryStyle::Form)
-            }
-            ::std::option::Option::None => request,
-        };
-        let response = request.send().await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetSearchOutputs {}
-    };
-    let _photo = {
-        const STEP: &str = "photo";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let path = ::std::format!(
-            "/pets/{}/photos", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "caption".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String(
-                        ::std::format!("Photo of {}", get_pet.name),
-                    ),
-                );
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("jpeg"),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .multipart(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetPhotoOutputs {}
-    };
-    let _note = {
-        const STEP: &str = "note";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let path = ::std::format!(
-            "/pets/{}/notes", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let body = ::std::format!("Adopted {} (token {})", get_pet.name, token.token);
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .raw("text/plain", body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetNoteOutputs {}
-    };
-    let _audit = {
-        const STEP: &str = "audit";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let body = ::arazzo_runtime::parse_json(
-            STEP,
-            &{
-                let part_0 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                );
-                let part_1 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &inputs.user)?,
-                );
-                let part_2 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &get_pet.sent_fields)?,
-                );
-                ::std::format!(
-                    "{{\"pet\": \"{part_0}\", \"by\": \"{part_1}\", \"fields\": {part_2}}}"
+            let mut body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "grant_type".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("client_credentials"),
+                    );
+                object
+                    .insert(
+                        "scope".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("default"),
+                    );
+                object
+            });
+            ::arazzo_runtime::replace(
+                STEP,
+                &mut body,
+                "/scope",
+                ::arazzo_runtime::serde_json::Value::String(
+                    ::std::format!("pets {}", inputs.user),
+                ),
+            )?;
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(
+                    client.client_key.is_some(),
+                    "clientKey",
+                    "client_key",
                 )
-            },
-        )?;
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/audit")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.token.is_some(), "token", "token")
-            .bearer_auth(client.token.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 204 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetAuditOutputs {}
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Query,
+                    "client_key",
+                    client.client_key.as_ref(),
+                )
+                .form(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetTokenOutputs {
+                token: response.body_value("/access_token")?,
+            }
+        };
+        let get_pet = {
+            const STEP: &str = "getPet";
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let param_query_fields = ::arazzo_runtime::to_json(STEP, &inputs.fields)?;
+            let param_header_x_request_id = ::arazzo_runtime::to_json(
+                STEP,
+                &inputs.request_id,
+            )?;
+            let param_cookie_session = ::arazzo_runtime::serde_json::Value::from(
+                "s=1; x",
+            );
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "step-trace",
+            );
+            let path = ::std::format!(
+                "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
+                .query("fields", &param_query_fields, ::arazzo_runtime::QueryStyle::Form)
+                .header("X-Request-Id", &param_header_x_request_id)
+                .cookie("session", &param_cookie_session)
+                .header("x-trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetGetPetOutputs {
+                name: response.body_value("/name")?,
+                sent_fields: param_query_fields.clone(),
+                sent_id: param_path_pet_id.clone(),
+                sent_request_id: param_header_x_request_id.clone(),
+            }
+        };
+        let _search = {
+            const STEP: &str = "search";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_query_tags = ::arazzo_runtime::to_json(STEP, &inputs.tags)?;
+            let param_query_filter = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("cat"),
+                    );
+                object
+                    .insert(
+                        "size".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("small"),
+                    );
+                object
+            });
+            let param_query_limit = inputs
+                .limit
+                .as_ref()
+                .map(|value| ::arazzo_runtime::to_json(STEP, value))
+                .transpose()?;
+            let request = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, "/pets")
+                .header("X-Trace", &param_header_x_trace)
+                .query(
+                    "tags",
+                    &param_query_tags,
+                    ::arazzo_runtime::QueryStyle::PipeDelimited,
+                )
+                .query(
+                    "filter",
+                    &param_query_filter,
+                    ::arazzo_runtime::QueryStyle::DeepObject,
+                )
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                );
+            let request = match &param_query_limit {
+                ::std::option::Option::Some(value) => {
+                    request.query("limit", value, ::arazzo_runtime::QueryStyle::Form)
+                }
+                ::std::option::Option::None => request,
+            };
+            let response = request.send().await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetSearchOutputs {}
+        };
+        let _photo = {
+            const STEP: &str = "photo";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let path = ::std::format!(
+                "/pets/{}/photos", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "caption".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String(
+                            ::std::format!("Photo of {}", get_pet.name),
+                        ),
+                    );
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("jpeg"),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .multipart(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetPhotoOutputs {}
+        };
+        let _note = {
+            const STEP: &str = "note";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let path = ::std::format!(
+                "/pets/{}/notes", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let body = ::std::format!(
+                "Adopted {} (token {})", get_pet.name, token.token
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .raw("text/plain", body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetNoteOutputs {}
+        };
+        let _audit = {
+            const STEP: &str = "audit";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let body = ::arazzo_runtime::parse_json(
+                STEP,
+                &{
+                    let part_0 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
+                    );
+                    let part_1 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &inputs.user)?,
+                    );
+                    let part_2 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &get_pet.sent_fields)?,
+                    );
+                    ::std::format!(
+                        "{{\"pet\": \"{part_0}\", \"by\": \"{part_1}\", \"fields\": {part_2}}}"
+                    )
+                },
+            )?;
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/audit")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.token.is_some(), "token", "token")
+                .bearer_auth(client.token.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 204 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AdoptPetAuditOutputs {}
+        };
+        ::std::result::Result::Ok(AdoptPetOutputs {
+            name: get_pet.name,
+            sent_fields: get_pet.sent_fields,
+            sent_id: get_pet.sent_id,
+            sent_request_id: get_pet.sent_request_id,
+        })
     };
-    ::std::result::Result::Ok(AdoptPetOutputs {
-        name: get_pet.name,
-        sent_fields: get_pet.sent_fields,
-        sent_id: get_pet.sent_id,
-        sent_request_id: get_pet.sent_request_id,
-    })
+    ::arazzo_runtime::workflow("adopt-pet", run).await
 }

@@ -266,87 +266,99 @@ pub async fn sms_otp_login(
     client: &Client,
     inputs: SmsOtpLoginInputs,
 ) -> ::std::result::Result<SmsOtpLoginOutputs, ::arazzo_runtime::Error> {
-    let send_sms_otp = {
-        const STEP: &str = "sendSmsOtp";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "phone_number".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.stytch_consumer_api,
-                "/v1/otps/sms/login_or_create",
-            )
-            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
-            .basic_auth(client.basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        SmsOtpLoginSendSmsOtpOutputs {
-            user_id: response.body_value("/user_id")?,
-            phone_id: response.body_value("/phone_id")?,
-        }
-    };
-    let authenticate_otp = {
-        const STEP: &str = "authenticateOtp";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "method_id".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
-                );
-            object
-                .insert(
-                    "code".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.code)?,
-                );
-            if let ::std::option::Option::Some(value) = &inputs.session_duration_minutes
-            {
+    let run = async move {
+        let send_sms_otp = {
+            const STEP: &str = "sendSmsOtp";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
                 object
                     .insert(
-                        "session_duration_minutes".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
+                        "phone_number".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
                     );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/sms/login_or_create",
+                )
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
             }
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.stytch_consumer_api,
-                "/v1/otps/authenticate",
-            )
-            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
-            .basic_auth(client.basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        SmsOtpLoginAuthenticateOtpOutputs {
-            user_id: response.body_value("/user_id")?,
-            session_token: response.body_value("/session_token")?,
-            session_jwt: response.body_value("/session_jwt")?,
-        }
+            SmsOtpLoginSendSmsOtpOutputs {
+                user_id: response.body_value("/user_id")?,
+                phone_id: response.body_value("/phone_id")?,
+            }
+        };
+        let authenticate_otp = {
+            const STEP: &str = "authenticateOtp";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "method_id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
+                    );
+                object
+                    .insert(
+                        "code".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.code)?,
+                    );
+                if let ::std::option::Option::Some(value) = &inputs
+                    .session_duration_minutes
+                {
+                    object
+                        .insert(
+                            "session_duration_minutes".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/authenticate",
+                )
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            SmsOtpLoginAuthenticateOtpOutputs {
+                user_id: response.body_value("/user_id")?,
+                session_token: response.body_value("/session_token")?,
+                session_jwt: response.body_value("/session_jwt")?,
+            }
+        };
+        ::std::result::Result::Ok(SmsOtpLoginOutputs {
+            user_id: authenticate_otp.user_id,
+            session_token: authenticate_otp.session_token,
+            session_jwt: authenticate_otp.session_jwt,
+        })
     };
-    ::std::result::Result::Ok(SmsOtpLoginOutputs {
-        user_id: authenticate_otp.user_id,
-        session_token: authenticate_otp.session_token,
-        session_jwt: authenticate_otp.session_jwt,
-    })
+    ::arazzo_runtime::workflow("sms-otp-login", run).await
 }

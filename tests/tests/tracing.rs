@@ -1,5 +1,6 @@
-//! With `arazzo-runtime`'s `tracing` feature, each step's request is a span that says which
-//! step, which operation, what came back and how long it took, and nothing secret.
+//! With `arazzo-runtime`'s `tracing` feature, a workflow is a span, and each step's request a
+//! span within it that says which step, which operation, what came back and how long it took,
+//! and nothing secret.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,11 +20,15 @@ mod stytch {
 const SECRET: &str = "secret-test-very-secret-value=";
 const SESSION_TOKEN: &str = "mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q";
 
-type Spans = Arc<Mutex<Vec<(u64, BTreeMap<String, String>)>>>;
+/// Each span: its id, its name, its parent's id (the span entered when it was created), and
+/// its fields.
+type Spans = Arc<Mutex<Vec<(u64, &'static str, Option<u64>, BTreeMap<String, String>)>>>;
 
-/// A subscriber that keeps the fields of every `arazzo.step` span.
+/// A subscriber that keeps every `arazzo.*` span. The test runs on one thread, so one stack of
+/// entered spans is enough to know each span's parent.
 struct Recorder {
     spans: Spans,
+    entered: Mutex<Vec<u64>>,
     next: AtomicU64,
 }
 
@@ -44,27 +49,36 @@ impl Subscriber for Recorder {
     }
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        if span.metadata().name() == "arazzo.step" {
+        let name = span.metadata().name();
+        if name.starts_with("arazzo.") {
             let mut fields = BTreeMap::new();
             span.record(&mut Fields(&mut fields));
-            self.spans.lock().expect("lock").push((id, fields));
+            let parent = self.entered.lock().expect("lock").last().copied();
+            self.spans
+                .lock()
+                .expect("lock")
+                .push((id, name, parent, fields));
         }
         Id::from_u64(id)
     }
     fn record(&self, span: &Id, values: &Record<'_>) {
         let mut spans = self.spans.lock().expect("lock");
-        if let Some((_, fields)) = spans.iter_mut().find(|(id, _)| *id == span.into_u64()) {
+        if let Some((.., fields)) = spans.iter_mut().find(|(id, ..)| *id == span.into_u64()) {
             values.record(&mut Fields(fields));
         }
     }
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, _: &Event<'_>) {}
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+    fn enter(&self, span: &Id) {
+        self.entered.lock().expect("lock").push(span.into_u64());
+    }
+    fn exit(&self, _: &Id) {
+        self.entered.lock().expect("lock").pop();
+    }
 }
 
 #[tokio::test]
-async fn each_step_is_a_span_with_its_request_and_outcome_and_no_secret() {
+async fn a_workflow_span_holds_one_span_per_step_with_its_outcome_and_no_secret() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/otps/sms/login_or_create"))
@@ -86,6 +100,7 @@ async fn each_step_is_a_span_with_its_request_and_outcome_and_no_secret() {
     let spans = Spans::default();
     let _guard = tracing::subscriber::set_default(Recorder {
         spans: Arc::clone(&spans),
+        entered: Mutex::default(),
         next: AtomicU64::new(0),
     });
     let client = stytch::Client::builder()
@@ -101,12 +116,26 @@ async fn each_step_is_a_span_with_its_request_and_outcome_and_no_secret() {
         .await
         .expect("succeeds");
 
-    let spans: Vec<BTreeMap<String, String>> = spans
-        .lock()
-        .expect("lock")
+    let recorded = spans.lock().expect("lock").clone();
+    let workflows: Vec<_> = recorded
         .iter()
-        .map(|(_, fields)| fields.clone())
+        .filter(|(_, name, ..)| *name == "arazzo.workflow")
         .collect();
+    assert_eq!(workflows.len(), 1, "one workflow span: {recorded:#?}");
+    let (workflow_span, _, _, workflow_fields) = workflows[0];
+    assert_eq!(workflow_fields["workflow"], "sms-otp-login");
+    let steps: Vec<_> = recorded
+        .iter()
+        .filter(|(_, name, ..)| *name == "arazzo.step")
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .all(|(_, _, parent, _)| *parent == Some(*workflow_span)),
+        "the steps nest in the workflow's span: {recorded:#?}"
+    );
+    let spans: Vec<BTreeMap<String, String>> =
+        steps.iter().map(|(.., fields)| fields.clone()).collect();
     assert_eq!(spans.len(), 2, "one span per step: {spans:#?}");
     for (fields, (step, path)) in spans.iter().zip([
         ("sendSmsOtp", "/v1/otps/sms/login_or_create"),

@@ -313,6 +313,7 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
     let inputs_type = ident(&w.inputs_type);
     let outputs_type = ident(&w.outputs_type);
     let unused_inputs = (!inputs_read).then(|| quote!(let _ = inputs;));
+    let workflow_id = &w.id;
 
     quote! {
         #inputs_struct
@@ -323,9 +324,12 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         pub async fn #fn_name(
             client: &Client,
             inputs: #inputs_type,
-        ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
-            #unused_inputs
-            #body
+                ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
+                        let run = async move {
+                #unused_inputs
+                #body
+            };
+            ::arazzo_runtime::workflow(#workflow_id, run).await
         }
     }
 }
