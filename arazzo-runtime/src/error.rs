@@ -5,7 +5,7 @@ use crate::Body;
 /// Why a workflow did not finish.
 ///
 /// Every variant names the Arazzo step it happened in. No variant ever holds a credential: request
-/// headers are not kept, and URLs carry none (credentials travel in headers).
+/// headers are not kept, and a URL is kept without its query string (where an API key may be).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

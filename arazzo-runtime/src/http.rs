@@ -358,7 +358,14 @@ impl Request {
 
     async fn send_inner(self) -> Result<Response, Error> {
         let step = self.step;
-        let transport = |source| Error::Transport { step, source };
+        let transport = |mut source: reqwest::Error| {
+            // reqwest's error keeps the URL, and a query string may hold an API key: keep the
+            // rest of the URL, which says where the request went, and drop the query.
+            if let Some(url) = source.url_mut() {
+                url.set_query(None);
+            }
+            Error::Transport { step, source }
+        };
         let mut builder = self.builder?;
         if !self.cookies.is_empty() {
             builder = builder.header(reqwest::header::COOKIE, self.cookies.join("; "));

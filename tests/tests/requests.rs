@@ -235,3 +235,28 @@ async fn values_in_a_json_text_template_cannot_break_the_json() {
         "the value stays one string; no member is injected"
     );
 }
+
+#[tokio::test]
+async fn an_api_key_in_the_query_never_shows_in_a_transport_error() {
+    // Nothing listens on the auth source: the request with `?client_key=…` fails to connect,
+    // and reqwest's error names the URL it tried.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let client = Client::builder()
+        .pets(format!("http://127.0.0.1:{port}/pets-api"))
+        .auth(format!("http://127.0.0.1:{port}/auth"))
+        .pet_key("pet-key-secret")
+        .token("bearer-secret")
+        .client_key("client-key-secret")
+        .build();
+    let error = adopt_pet(&client, inputs(None))
+        .await
+        .expect_err("nothing listens");
+    assert!(error.is_transport(), "{error:?}");
+    let shown = format!("{error} {error:?} {:?}", std::error::Error::source(&error));
+    assert!(!shown.contains("client-key-secret"), "{shown}");
+    // The rest of the URL is kept: it says where the request went.
+    assert!(shown.contains("/auth"), "{shown}");
+}
