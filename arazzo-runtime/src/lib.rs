@@ -180,6 +180,30 @@ pub fn to_json<T: serde::Serialize + ?Sized>(
     serde_json::to_value(value).map_err(|source| Error::Encode { step, source })
 }
 
+/// Reads a written-out `application/x-www-form-urlencoded` payload (`a=1&b=x%20y`) as a JSON
+/// object of string fields, so that `replacements` can set fields by JSON pointer (`/b`); a name
+/// given more than once becomes an array of its values, which is sent as repeated fields again.
+pub fn parse_form(text: &str) -> serde_json::Value {
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(&part.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut members = serde_json::Map::new();
+    for pair in text.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (decode(name), serde_json::Value::String(decode(value)));
+        match members.get_mut(&name) {
+            None => {
+                members.insert(name, value);
+            }
+            Some(serde_json::Value::Array(values)) => values.push(value),
+            Some(first) => *first = serde_json::Value::Array(vec![first.take(), value]),
+        }
+    }
+    serde_json::Value::Object(members)
+}
+
 /// Runs the body of a generated workflow function. With the `tracing` feature it runs inside a
 /// span `arazzo.workflow` (field `workflow`: its `workflowId`) that the steps' spans nest in;
 /// without it, it only awaits the body.
@@ -205,6 +229,19 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn written_out_forms_read_as_objects() {
+        assert_eq!(
+            super::parse_form("customerName=Ada+L%26ovelace&location=Lviv&tag=a&tag=b&empty="),
+            serde_json::json!({
+                "customerName": "Ada L&ovelace",
+                "location": "Lviv",
+                "tag": ["a", "b"],
+                "empty": "",
+            })
+        );
+    }
+
     use serde_json::json;
 
     use super::*;

@@ -21,10 +21,6 @@ const REJECTED_CONFORMANT: &[(&str, &str)] = &[
         "workflow inputs must be an object schema",
     ),
     (
-        "replacements.arazzo.yaml",
-        "replacements apply to JSON, form and multipart payloads",
-    ),
-    (
         "inputs-passed-to-step-target-workflow-and-remapped.arazzo.yaml",
         // The called workflow reads `$inputs.custom_price`, which its inputs schema lacks.
         "unknown input `custom_price`",

@@ -260,3 +260,40 @@ async fn an_api_key_in_the_query_never_shows_in_a_transport_error() {
     // The rest of the URL is kept: it says where the request went.
     assert!(shown.contains("/auth"), "{shown}");
 }
+
+mod form_text {
+    arazzo_macros::arazzo_workflow!("fixtures/requests/form-text.arazzo.yaml");
+}
+
+#[tokio::test]
+async fn replacements_set_fields_of_a_written_out_form() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "t-1"})))
+        .mount(&server)
+        .await;
+    let client = form_text::Client::builder()
+        .auth(server.uri())
+        .client_key("client-key-secret")
+        .build();
+    let outputs = form_text::form_token(
+        &client,
+        form_text::FormTokenInputs {
+            user: "ada & bob".to_owned(),
+        },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(outputs.token, "t-1");
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(
+        header(&requests[0], "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    // Fields in name order; the value with `&` stays one field; repeated names stay repeated.
+    assert_eq!(
+        String::from_utf8_lossy(&requests[0].body),
+        "audience=shop&grant_type=client_credentials&scope=pets+ada+%26+bob&tag=a&tag=b&user=ada+%26+bob"
+    );
+}

@@ -1192,10 +1192,18 @@ fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
         }
         other => json_value(other),
     };
+    // A written-out form with replacements is read into fields, which the replacements set.
+    let form_text = body.kind == BodyKind::Text
+        && content_type.starts_with("application/x-www-form-urlencoded")
+        && !body.replacements.is_empty();
     let value = match body.kind {
         BodyKind::JsonText => {
             let text = text();
             quote!(::arazzo_runtime::parse_json(STEP, &#text)?)
+        }
+        BodyKind::Text if form_text => {
+            let text = text();
+            quote!(::arazzo_runtime::parse_form(&#text))
         }
         BodyKind::Text => text(),
         BodyKind::Json | BodyKind::Form | BodyKind::Multipart => json_value(&body.value),
@@ -1222,6 +1230,7 @@ fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
         }
         BodyKind::Json | BodyKind::JsonText => quote!(.json_as(#content_type, &body)),
         BodyKind::Form => quote!(.form(&body)),
+        BodyKind::Text if form_text => quote!(.form(&body)),
         BodyKind::Multipart => quote!(.multipart(&body)),
         BodyKind::Text => quote!(.raw(#content_type, body)),
     };

@@ -1651,7 +1651,7 @@ impl<'a> Resolver<'a, '_> {
                     );
                     continue;
                 }
-                if kind == BodyKind::Text {
+                if kind == BodyKind::Text && essence != "application/x-www-form-urlencoded" {
                     self.error(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
                     continue;
                 }
