@@ -514,6 +514,125 @@ pub async fn report_after_start(
     ::arazzo_runtime::workflow("report-after-start", run).await
 }
 
+/// Inputs of the workflow [`start_then_read`] (`start-then-read`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct StartThenReadInputs {}
+
+/// Outputs of the workflow [`start_then_read`] (`start-then-read`).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct StartThenReadOutputs {
+    /// `$workflows.start-job.outputs.jobId`
+    #[serde(rename = "jobId")]
+    pub job_id: ::std::string::String,
+    /// `$steps.check.outputs.status`
+    pub status: ::std::string::String,
+}
+
+/// Outputs of the step `begin` of the workflow [`start_then_read`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct StartThenReadBeginOutputs {
+    /// `$outputs.jobId`, read as `$workflows.start-job.outputs.jobId`
+    #[serde(rename = "jobId")]
+    pub job_id: ::std::string::String,
+}
+
+/// Outputs of the step `check` of the workflow [`start_then_read`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct StartThenReadCheckOutputs {
+    /// `$outputs.status`
+    pub status: ::std::string::String,
+}
+
+/// Start a job through a workflow, then read that workflow's outputs by its id.
+///
+/// Arazzo workflow `start-then-read`; its steps, in order:
+///
+/// 1. `begin`: runs the workflow `start-job` ([`start_job`])
+/// 2. `check`: runs the workflow `read-job` ([`read_job`])
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
+/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
+/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
+/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
+/// operation requires credentials the client lacks.
+pub async fn start_then_read(
+    client: &Client,
+    inputs: StartThenReadInputs,
+) -> ::std::result::Result<StartThenReadOutputs, ::arazzo_runtime::Error> {
+    let run = async move {
+        let _ = inputs;
+        let begin = {
+            const STEP: &str = "begin";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object(
+                ::arazzo_runtime::serde_json::Map::new(),
+            );
+            let called = start_job(
+                    client,
+                    ::arazzo_runtime::from_json(STEP, "start-job", inputs_of_call)?,
+                )
+                .await?;
+            StartThenReadBeginOutputs {
+                job_id: called.job_id.clone(),
+            }
+        };
+        let check = {
+            const STEP: &str = "check";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &begin.job_id)?,
+                    );
+                object
+            });
+            let called = read_job(
+                    client,
+                    ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
+                )
+                .await?;
+            StartThenReadCheckOutputs {
+                status: called.status.clone(),
+            }
+        };
+        ::std::result::Result::Ok(StartThenReadOutputs {
+            job_id: begin.job_id,
+            status: check.status,
+        })
+    };
+    ::arazzo_runtime::workflow("start-then-read", run).await
+}
+
 /// Inputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
 #[derive(
     ::std::clone::Clone,

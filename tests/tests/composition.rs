@@ -99,6 +99,18 @@ async fn a_failure_inside_a_called_workflow_names_its_step() {
 }
 
 #[tokio::test]
+async fn the_outputs_of_a_workflow_a_step_ran_are_read_by_its_id() {
+    let server = server().await;
+    let client = Client::builder().jobs(server.uri()).build();
+    let outputs = composition::start_then_read(&client, composition::StartThenReadInputs {})
+        .await
+        .expect("succeeds");
+    assert_eq!(outputs.job_id, "j9");
+    assert_eq!(outputs.status, "queued");
+    assert_eq!(calls(&server).await, ["POST /jobs", "GET /jobs/j9"]);
+}
+
+#[tokio::test]
 async fn a_step_runs_a_workflow_of_another_arazzo_document() {
     let server = server().await;
     // The other document has sources of its own, each with its own base URL.

@@ -322,6 +322,67 @@ struct WorkflowScope {
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).
     dependencies: BTreeMap<String, (String, Fields)>,
+    /// The `(workflowId, output)` pairs this workflow reads as `$workflows.<id>.outputs.<name>`.
+    workflow_reads: BTreeSet<(String, String)>,
+    /// Steps resolved so far that run a workflow of this document: step id to workflow id.
+    calls: BTreeMap<String, String>,
+    /// For those steps: (step id, the called workflow's output) to the step output holding it.
+    called_outputs: BTreeMap<(String, String), String>,
+}
+
+/// The `(workflowId, output)` pairs a workflow's texts name as `$workflows.<id>.outputs.<name>`,
+/// found by a scan of its steps' parameters, bodies, criteria and outputs and of its own outputs,
+/// so that the steps that run those workflows keep the outputs read later.
+fn workflow_reads(workflow: &Workflow<'_>) -> BTreeSet<(String, String)> {
+    fn strings<'n>(node: &'n Node, out: &mut Vec<&'n str>) {
+        if let Some(s) = node.as_str() {
+            out.push(s);
+        }
+        for item in node.items() {
+            strings(item, out);
+        }
+        for (_, value) in node.entries() {
+            strings(value, out);
+        }
+    }
+    let mut texts: Vec<&str> = Vec::new();
+    for step in &workflow.steps {
+        if let Some(node) = step.parameters {
+            strings(node, &mut texts);
+        }
+        if let Some(body) = &step.request_body {
+            for node in [body.payload, body.replacements].into_iter().flatten() {
+                strings(node, &mut texts);
+            }
+        }
+        for criterion in &step.success_criteria {
+            texts.push(&criterion.condition.value);
+            if let Some(context) = &criterion.context {
+                texts.push(&context.value);
+            }
+        }
+        texts.extend(step.outputs.iter().map(|o| o.expression.value.as_str()));
+    }
+    texts.extend(workflow.outputs.iter().map(|o| o.expression.value.as_str()));
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut reads = BTreeSet::new();
+    for text in texts {
+        for (at, _) in text.match_indices("$workflows.") {
+            let rest = &text[at + "$workflows.".len()..];
+            let id_end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            let Some(after) = rest[id_end..].strip_prefix(".outputs.") else {
+                continue;
+            };
+            let name_end = after
+                .find(|c: char| !(is_name(c) || c == '.'))
+                .unwrap_or(after.len());
+            let name = after[..name_end].trim_end_matches('.');
+            if id_end > 0 && !name.is_empty() {
+                reads.insert((rest[..id_end].to_owned(), name.to_owned()));
+            }
+        }
+    }
+    reads
 }
 
 /// True for the security schemes the client can hold credentials for.
@@ -577,6 +638,9 @@ impl<'a> Resolver<'a, '_> {
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
             step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
             dependencies: dependency_outputs,
+            workflow_reads: workflow_reads(workflow),
+            calls: BTreeMap::new(),
+            called_outputs: BTreeMap::new(),
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
 
@@ -619,6 +683,25 @@ impl<'a> Resolver<'a, '_> {
                 scope.current_step = None;
                 if plan.is_none() {
                     scope.failed_steps.insert(step.id.value.clone());
+                }
+                if let Some(plan) = &plan
+                    && let Some(call) = &plan.call
+                {
+                    scope.calls.insert(plan.id.clone(), call.workflow.clone());
+                    for output in &plan.outputs {
+                        if let OutputSource::Value(value) = &output.source
+                            && matches!(value.place, Place::Called(_))
+                            && let Ok(Expr::Outputs {
+                                name,
+                                pointer: None,
+                            }) = expr::parse(&value.expression)
+                        {
+                            scope
+                                .called_outputs
+                                .entry((plan.id.clone(), name))
+                                .or_insert_with(|| output.field.name.clone());
+                        }
+                    }
                 }
                 if let Some(plan) = &plan {
                     scope.steps.insert(
@@ -1327,7 +1410,42 @@ impl<'a> Resolver<'a, '_> {
                     source: OutputSource::Value(value),
                 })
             })
-            .collect();
+            .collect::<Vec<StepOutputPlan>>();
+        // Outputs of the called workflow that this workflow reads later as
+        // `$workflows.<id>.outputs.<name>` and the step does not declare: kept as step outputs
+        // named after them (when that name is free).
+        let mut outputs = outputs;
+        for (workflow, name) in &scope.workflow_reads {
+            if *workflow != id.value || scope.dependencies.contains_key(workflow) {
+                continue;
+            }
+            let Some((field, ty)) = signature.outputs.get(name) else {
+                continue;
+            };
+            let declared = outputs.iter().any(|o| {
+                o.field.name == *name
+                    || matches!(&o.source, OutputSource::Value(v) if v.place == Place::Called(field.clone()))
+            });
+            if declared {
+                continue;
+            }
+            let expression = format!("$outputs.{name}");
+            outputs.push(StepOutputPlan {
+                field: FieldPlan {
+                    name: name.clone(),
+                    ident: fields.unique(naming::snake(name)),
+                    ty: ty.clone(),
+                    doc: Some(format!(
+                        "`{expression}`, read as `$workflows.{workflow}.outputs.{name}`"
+                    )),
+                },
+                source: OutputSource::Value(ValueRef {
+                    expression,
+                    place: Place::Called(field.clone()),
+                    ty: ty.clone(),
+                }),
+            });
+        }
         Some(StepPlan {
             id: step.id.value.clone(),
             var,

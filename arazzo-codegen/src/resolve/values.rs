@@ -358,9 +358,42 @@ impl Resolver<'_, '_> {
                         ty: ty.clone(),
                     });
                 }
+                // The outputs of a workflow that an earlier step ran: the latest such step's.
+                if *field == WorkflowField::Outputs {
+                    let before = scope
+                        .current_step
+                        .as_ref()
+                        .and_then(|current| scope.step_order.iter().position(|s| s == current))
+                        .unwrap_or(scope.step_order.len());
+                    let ran = scope.step_order[..before]
+                        .iter()
+                        .rev()
+                        .find(|step| scope.calls.get(*step) == Some(workflow));
+                    if let Some(step) = ran {
+                        let Some(output) = scope.called_outputs.get(&(step.clone(), name.clone()))
+                        else {
+                            self.error(
+                                Diagnostic::error(
+                                    here,
+                                    format!("workflow `{workflow}` has no output `{name}` that step `{step}` keeps"),
+                                )
+                                .with_help(format!("the step that ran it keeps its outputs by their names; declare it there as `{name}: $outputs.{name}`")),
+                            );
+                            return None;
+                        };
+                        let read = Expr::StepOutput {
+                            step: step.clone(),
+                            name: output.clone(),
+                            pointer: pointer.clone(),
+                        };
+                        let mut value = self.bind(scope, ctx, &read, access, here)?;
+                        value.expression = expr.to_string();
+                        return Some(value);
+                    }
+                }
                 self.error(
                     unsupported(here, "reading another workflow's inputs or outputs")
-                        .with_help("another workflow's outputs are there when this one names it in `dependsOn`; a workflow a step runs is read through that step's outputs"),
+                                                .with_help("another workflow's outputs are there when this one names it in `dependsOn`, or when an earlier step of this one ran it"),
                 );
                 return None;
             }
