@@ -127,6 +127,11 @@ pub enum Error {
     /// The HTTP client could not be built (its TLS backend failed to start, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(Arc<reqwest::Error>),
+
+    /// A client setting cannot be used: a default header whose name or value is not valid in
+    /// HTTP. The message names the header, never its value.
+    #[error("the HTTP client could not be built: {0}")]
+    Setting(String),
 }
 
 /// A response that did not meet its step's success criteria.
@@ -168,7 +173,7 @@ impl Error {
             | Self::AbsentValue { step, .. }
             | Self::Body { step, .. }
             | Self::Criterion { step, .. } => Some(step),
-            Self::Client(_) | Self::StepLimit { .. } => None,
+            Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
         }
     }
 

@@ -19,11 +19,19 @@ const USER_AGENT: &str = concat!("arazzo-runtime/", env!("CARGO_PKG_VERSION"));
 /// [`Error::Client`] by the first request, so that constructing a generated client never panics.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
-    inner: Result<reqwest::Client, Arc<reqwest::Error>>,
+    inner: Result<reqwest::Client, Unusable>,
 }
 
-/// How a generated client's own `reqwest::Client` is built: timeouts and `User-Agent`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a generated client cannot send requests; reported by each request.
+#[derive(Clone, Debug)]
+enum Unusable {
+    Client(Arc<reqwest::Error>),
+    Setting(String),
+}
+
+/// How a generated client's own `reqwest::Client` is built: timeouts, `User-Agent` and default
+/// headers. Its `Debug` shows the names of default headers, never their values.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpSettings {
     /// The longest one request may take, from connecting until its response body has been
@@ -33,6 +41,21 @@ pub struct HttpSettings {
     pub connect_timeout: Option<Duration>,
     /// The `User-Agent` header. Default: `arazzo-runtime/<version>`.
     pub user_agent: String,
+    /// Headers sent with every request (name, value), before the step's own headers and
+    /// credentials, which replace a default header of the same name. Default: none.
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("HttpSettings")
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("headers", &names)
+            .finish()
+    }
 }
 
 impl HttpSettings {
@@ -48,6 +71,7 @@ impl Default for HttpSettings {
             timeout: Some(Self::DEFAULT_TIMEOUT),
             connect_timeout: Some(Self::DEFAULT_CONNECT_TIMEOUT),
             user_agent: USER_AGENT.to_owned(),
+            headers: Vec::new(),
         }
     }
 }
@@ -67,7 +91,27 @@ impl HttpClient {
         if let Some(timeout) = settings.connect_timeout {
             builder = builder.connect_timeout(timeout);
         }
-        let inner = builder.build().map_err(Arc::new);
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &settings.headers {
+            let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) else {
+                let message = format!("the default header name `{name}` is not valid in HTTP");
+                return Self {
+                    inner: Err(Unusable::Setting(message)),
+                };
+            };
+            let Ok(value) = reqwest::header::HeaderValue::from_str(value) else {
+                let message =
+                    format!("the value of the default header `{name}` is not valid in HTTP");
+                return Self {
+                    inner: Err(Unusable::Setting(message)),
+                };
+            };
+            headers.append(header, value);
+        }
+        let inner = builder
+            .default_headers(headers)
+            .build()
+            .map_err(|e| Unusable::Client(Arc::new(e)));
         Self { inner }
     }
 
@@ -87,7 +131,8 @@ impl HttpClient {
     ) -> Request {
         let url = format!("{}{}", base_url.trim_end_matches('/'), path);
         let builder = match (&self.inner, reqwest::Url::parse(&url)) {
-            (Err(error), _) => Err(Error::Client(Arc::clone(error))),
+            (Err(Unusable::Client(error)), _) => Err(Error::Client(Arc::clone(error))),
+            (Err(Unusable::Setting(message)), _) => Err(Error::Setting(message.clone())),
             (Ok(_), Err(reason)) => Err(Error::InvalidUrl {
                 step,
                 url,

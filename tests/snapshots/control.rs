@@ -91,9 +91,21 @@ impl ClientBuilder {
         self.http.user_agent = user_agent.into();
         self
     }
+    /// Sends this header with every request (a tenant id, a tracing header). A step's
+    /// own header or credential of the same name replaces it. A name or value that is
+    /// not valid in HTTP makes every request fail with `Error::Setting`.
+    #[must_use]
+    pub fn default_header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.http.headers.push((name.into(), value.into()));
+        self
+    }
     /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
-    /// settings) instead of a default one; the timeouts and `User-Agent` set here are
-    /// then not used.
+    /// settings) instead of a default one; the timeouts, `User-Agent` and default
+    /// headers set here are then not used.
     #[must_use]
     pub fn reqwest_client(mut self, client: ::arazzo_runtime::reqwest::Client) -> Self {
         self.reqwest_client = ::std::option::Option::Some(client);

@@ -454,6 +454,49 @@ async fn the_user_agent_is_ours_unless_set() {
 }
 
 #[tokio::test]
+async fn default_headers_go_with_every_request_and_never_show() {
+    let server = server(
+        login_or_create_ok(),
+        ResponseTemplate::new(200).set_body_json(authenticate_ok()),
+    )
+    .await;
+    let builder = Client::builder()
+        .stytch_consumer_api(server.uri())
+        .basic_auth(PROJECT_ID, SECRET)
+        .default_header("X-Tenant", "tenant-secret-7")
+        // The credential of the step replaces a default header of the same name.
+        .default_header("Authorization", "Bearer not-this-one");
+    assert!(!format!("{builder:?}").contains("tenant-secret-7"));
+    let client = builder.build();
+    assert!(!format!("{client:?}").contains("tenant-secret-7"));
+    sms_otp_login(&client, inputs(None))
+        .await
+        .expect("succeeds");
+    for request in requests(&server).await {
+        assert_eq!(request.headers["x-tenant"], "tenant-secret-7");
+        assert_eq!(
+            request.headers["authorization"].to_str().ok(),
+            Some(expected_authorization().as_str())
+        );
+    }
+    // A value that cannot be a header is an error that names the header, not the value.
+    let broken = Client::builder()
+        .stytch_consumer_api(server.uri())
+        .basic_auth(PROJECT_ID, SECRET)
+        .default_header("X-Tenant", "line\nbreak-secret")
+        .build();
+    let error = sms_otp_login(&broken, inputs(None))
+        .await
+        .expect_err("fails");
+    assert!(matches!(error, Error::Setting(_)), "{error:?}");
+    let shown = format!("{error} {error:?}");
+    assert!(
+        shown.contains("X-Tenant") && !shown.contains("break-secret"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_user_agent_is_an_error_not_a_panic() {
     let client = Client::builder()
         .stytch_consumer_api("http://127.0.0.1:1")

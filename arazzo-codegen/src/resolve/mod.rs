@@ -48,6 +48,7 @@ const RESERVED_MEMBERS: &[&str] = &[
     "no_timeout",
     "connect_timeout",
     "user_agent",
+    "default_header",
     "fmt",
     "clone",
     "clone_from",
