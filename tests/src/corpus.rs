@@ -167,6 +167,28 @@ fn document_overrides(corpus: &Path, map: &Node, document: &str) -> Vec<(String,
     overrides
 }
 
+/// Every source of a document whose URL is a relative path, with the file it names beside the
+/// document: the overrides a copy of the document kept elsewhere needs.
+pub fn relative_sources(corpus: &Path, document: &str) -> Vec<(String, PathBuf)> {
+    let path = corpus.join(document);
+    let (Some(root), Some(dir)) = (load(&path), path.parent()) else {
+        return Vec::new();
+    };
+    root.get("sourceDescriptions")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|source| {
+            let name = source.get("name")?.as_str()?;
+            let url = source.get("url")?.as_str()?;
+            (!url.is_empty() && !url.contains("://")).then(|| {
+                let file = url.split('#').next().unwrap_or(url);
+                (name.to_owned(), dir.join(file))
+            })
+        })
+        .collect()
+}
+
 /// Generates a document with its sources mapped to local files.
 pub fn generate(corpus: &Path, document: &str) -> Outcome {
     let settings = source_overrides(corpus, document).into_iter().fold(

@@ -5,8 +5,6 @@
 //! Bounded and deterministic: `ARAZZO_MUTATIONS` mutations per document (default 4), from a
 //! fixed seed, so a failure names a mutation that can be replayed.
 
-use std::path::{Path, PathBuf};
-
 use arazzo_codegen::{Generator, Settings};
 use arazzo_tests::corpus::{self, Outcome};
 
@@ -134,7 +132,7 @@ fn mutated_corpus_documents_give_diagnostics_never_a_panic() {
         };
         // The mutated copy lives elsewhere: its relative sources are mapped back to the files
         // beside the original, on top of the corpus's own URL map.
-        let overrides = relative_sources(&text, original.parent().unwrap_or(&dir))
+        let overrides = corpus::relative_sources(&dir, &document.path)
             .into_iter()
             .chain(corpus::source_overrides(&dir, &document.path));
         let settings = overrides.fold(Settings::new(), |settings, (name, path)| {
@@ -198,48 +196,4 @@ fn mutated_corpus_documents_give_diagnostics_never_a_panic() {
         "copied elsewhere, these documents do not generate as they do in place: {relocation:#?}"
     );
     let _ = std::fs::remove_dir_all(&out);
-}
-
-/// Source names and the local files their relative URLs name, for a document that lived in
-/// `dir`. Read loosely (line by line), since the original may be YAML or JSON.
-fn relative_sources(text: &str, dir: &Path) -> Vec<(String, PathBuf)> {
-    let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
-    let pairs: Vec<(String, String)> = match value {
-        Some(json) => json["sourceDescriptions"]
-            .as_array()
-            .map(|sources| {
-                sources
-                    .iter()
-                    .filter_map(|s| {
-                        Some((
-                            s["name"].as_str()?.to_owned(),
-                            s["url"].as_str()?.to_owned(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        None => {
-            // YAML: `name:` then `url:` within one list item.
-            let mut pairs = Vec::new();
-            let mut name: Option<String> = None;
-            for line in text.lines() {
-                let line = line.trim().trim_start_matches("- ").trim();
-                let unquote = |v: &str| v.trim().trim_matches('\'').trim_matches('"').to_owned();
-                if let Some(v) = line.strip_prefix("name:") {
-                    name = Some(unquote(v));
-                } else if let Some(v) = line.strip_prefix("url:")
-                    && let Some(n) = name.take()
-                {
-                    pairs.push((n, unquote(v)));
-                }
-            }
-            pairs
-        }
-    };
-    pairs
-        .into_iter()
-        .filter(|(_, url)| !url.contains("://") && !url.is_empty())
-        .map(|(name, url)| (name, dir.join(url.split('#').next().unwrap_or(&url))))
-        .collect()
 }
