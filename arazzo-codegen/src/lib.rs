@@ -141,42 +141,15 @@ impl Generator {
         let mut context = resolve::Context::default();
         let mut nested_plans = Vec::new();
         for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
-            let nested_context = resolve::Context {
-                prefix: Some(source.name.clone()),
-                reserved_items: context.reserved_items.clone(),
-                reserved_members: context.reserved_members.clone(),
-                external: std::collections::BTreeMap::new(),
-            };
             let plan = resolve::resolve(
                 &files,
                 nested,
                 loaded,
                 self.settings.max_steps,
-                &nested_context,
+                &context.for_source(&source.name),
                 &mut diagnostics,
             );
-            context
-                .reserved_items
-                .extend(plan.workflows.iter().flat_map(|w| {
-                    [
-                        w.fn_name.clone(),
-                        w.inputs_type.clone(),
-                        w.outputs_type.clone(),
-                    ]
-                    .into_iter()
-                    .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
-                }));
-            context
-                .reserved_members
-                .extend(plan.sources.iter().map(|s| s.field.clone()));
-            context
-                .reserved_members
-                .extend(plan.schemes.iter().map(|s| s.field.clone()));
-            for (workflow, signature) in resolve::signatures(&plan) {
-                context
-                    .external
-                    .insert((source.name.clone(), workflow), signature);
-            }
+            context.add_source(&source.name, &plan);
             nested_plans.push(plan);
         }
         let mut plan = resolve::resolve(

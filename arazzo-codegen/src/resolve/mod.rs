@@ -69,6 +69,42 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of the Arazzo source description `source`: its names prefixed, and the
+    /// names taken so far reserved.
+    pub fn for_source(&self, source: &str) -> Self {
+        Self {
+            prefix: Some(source.to_owned()),
+            reserved_items: self.reserved_items.clone(),
+            reserved_members: self.reserved_members.clone(),
+            external: BTreeMap::new(),
+        }
+    }
+
+    /// Takes in the plan of the Arazzo source description `source`: the names it uses are taken,
+    /// and its workflows may be called.
+    pub fn add_source(&mut self, source: &str, plan: &Plan) {
+        self.reserved_items
+            .extend(plan.workflows.iter().flat_map(|w| {
+                [
+                    w.fn_name.clone(),
+                    w.inputs_type.clone(),
+                    w.outputs_type.clone(),
+                ]
+                .into_iter()
+                .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
+            }));
+        self.reserved_members.extend(
+            plan.sources
+                .iter()
+                .map(|s| s.field.clone())
+                .chain(plan.schemes.iter().map(|s| s.field.clone())),
+        );
+        for (workflow, signature) in signatures(plan) {
+            self.external
+                .insert((source.to_owned(), workflow), signature);
+        }
+    }
+
     fn prefixed(&self, name: &str) -> String {
         match &self.prefix {
             Some(prefix) => format!("{prefix}-{name}"),
