@@ -171,8 +171,16 @@ impl Generator {
             return Err(Failure { files, diagnostics });
         }
         let tokens = emit::emit(&plan);
+        let output_count = plan.workflows.iter().map(|w| w.outputs.len()).sum();
+        let untyped_outputs = plan
+            .untyped_outputs()
+            .into_iter()
+            .map(|(workflow, output)| (workflow.to_owned(), output.to_owned()))
+            .collect();
         Ok(Generated {
             tokens,
+            untyped_outputs,
+            output_count,
             source: files::clean_path(path).display().to_string(),
             files,
             warnings: diagnostics,
@@ -184,6 +192,8 @@ impl Generator {
 #[derive(Debug)]
 pub struct Generated {
     tokens: TokenStream,
+    untyped_outputs: Vec<(String, String)>,
+    output_count: usize,
     source: String,
     files: Files,
     warnings: Diagnostics,
@@ -209,6 +219,18 @@ impl Generated {
             Err(_) => self.tokens.to_string(),
         };
         header + &space_out_items(&body)
+    }
+
+    /// The workflow outputs whose type is (or holds) `serde_json::Value` because no schema
+    /// describes them, as `(workflowId, output name)`: what `arazzo-codegen check --types`
+    /// reports.
+    pub fn untyped_outputs(&self) -> &[(String, String)] {
+        &self.untyped_outputs
+    }
+
+    /// The number of workflow outputs, typed or not.
+    pub fn output_count(&self) -> usize {
+        self.output_count
     }
 
     /// Every file read, in reading order: the Arazzo document first, then its sources.

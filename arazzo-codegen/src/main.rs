@@ -28,6 +28,10 @@ enum Command {
     Check {
         #[command(flatten)]
         input: Input,
+        /// Also report the workflow outputs no schema gives a type, which are therefore
+        /// `serde_json::Value`.
+        #[arg(long)]
+        types: bool,
     },
 }
 
@@ -69,9 +73,9 @@ impl Input {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (input, output) = match &cli.command {
-        Command::Generate { input, output } => (input, Some(output)),
-        Command::Check { input } => (input, None),
+    let (input, output, types) = match &cli.command {
+        Command::Generate { input, output } => (input, Some(output), false),
+        Command::Check { input, types } => (input, None, *types),
     };
     let generated = match input.generator().generate(&input.arazzo) {
         Ok(generated) => generated,
@@ -87,6 +91,18 @@ fn main() -> ExitCode {
     };
     if !generated.warnings().is_empty() {
         eprintln!("{}", generated.render_warnings());
+    }
+    if types {
+        let untyped = generated.untyped_outputs();
+        println!(
+            "{}: {} of {} workflow outputs are serde_json::Value",
+            input.arazzo.display(),
+            untyped.len(),
+            generated.output_count()
+        );
+        for (workflow, output) in untyped {
+            println!("  {workflow}.{output}");
+        }
     }
     match output {
         None => ExitCode::SUCCESS,

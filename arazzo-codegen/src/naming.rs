@@ -68,6 +68,20 @@ pub fn pascal(name: &str) -> String {
     finish(clean(name).to_pascal_case(), "Value")
 }
 
+/// `PascalCase` for an enum variant: `sms` → `Sms`, `in-progress` → `InProgress`; a value that
+/// starts with a digit gets a `V` (`2fa` → `V2fa`), a keyword a `Value` suffix (`self` →
+/// `SelfValue`), so that every variant is an upper camel case identifier.
+pub fn variant(value: &str) -> String {
+    let ident = pascal(value);
+    if let Some(rest) = ident.strip_prefix('_') {
+        format!("V{rest}")
+    } else if let Some(rest) = ident.strip_suffix('_') {
+        format!("{rest}Value")
+    } else {
+        ident
+    }
+}
+
 /// Hands out identifiers that are unique within one scope (a struct's fields, a module's items),
 /// appending `_2`, `_3` … to later names that collide.
 #[derive(Debug, Default)]

@@ -27,7 +27,8 @@ pub enum Type {
     Vec(Box<Type>),
     /// `Option<T>`
     Option(Box<Type>),
-    /// A generated struct (another workflow's inputs or outputs).
+    /// A generated struct or enum: another workflow's inputs or outputs, or a type made from a
+    /// JSON Schema.
     Named(String),
 }
 
@@ -43,6 +44,15 @@ impl Type {
     /// True for `Option<_>`.
     pub fn is_option(&self) -> bool {
         matches!(self, Self::Option(_))
+    }
+
+    /// True when the type is `serde_json::Value`, or an option or a vector of it.
+    pub fn holds_json(&self) -> bool {
+        match self {
+            Self::Json => true,
+            Self::Vec(inner) | Self::Option(inner) => inner.holds_json(),
+            _ => false,
+        }
     }
 }
 
@@ -61,6 +71,9 @@ pub struct Plan {
     pub schemes: Vec<SchemePlan>,
     /// The workflows.
     pub workflows: Vec<WorkflowPlan>,
+    /// The structs and enums generated from JSON Schemas: nested input objects, string enums of
+    /// inputs, and the objects outputs read from responses.
+    pub types: Vec<TypeDef>,
 }
 
 impl Plan {
@@ -84,7 +97,57 @@ impl Plan {
                 }
                 workflow
             }));
+        self.types.extend(other.types);
     }
+
+    /// Every workflow output whose type is (or holds) `serde_json::Value` because no schema
+    /// describes it: `(workflowId, output name)`, in document order.
+    pub fn untyped_outputs(&self) -> Vec<(&str, &str)> {
+        self.workflows
+            .iter()
+            .flat_map(|w| {
+                w.outputs
+                    .iter()
+                    .filter(|(field, _)| field.ty.holds_json())
+                    .map(|(field, _)| (w.id.as_str(), field.name.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// A struct or an enum generated from a JSON Schema.
+#[derive(Debug)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Its doc comment: the schema's title and description, and where it comes from.
+    pub doc: String,
+    /// Its shape.
+    pub kind: TypeDefKind,
+}
+
+/// The shape of a generated type.
+#[derive(Debug)]
+pub enum TypeDefKind {
+    /// A struct, from an object schema.
+    Struct(Vec<FieldPlan>),
+    /// A fieldless enum, from a string `enum`: `(variant, value)`.
+    Enum(Vec<(String, String)>),
+}
+
+/// A scalar `default` of an input, filled in when the caller leaves the input out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefaultValue {
+    /// A string.
+    String(String),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A variant of a generated enum: `(enum, variant)`.
+    Variant(String, String),
 }
 
 /// One OpenAPI source.
@@ -159,6 +222,8 @@ pub struct WorkflowPlan {
     pub description: Option<String>,
     /// Fields of the inputs struct.
     pub inputs: Vec<FieldPlan>,
+    /// The inputs' defaults, by field: filled in when the caller gives `None`.
+    pub defaults: Vec<(String, DefaultValue)>,
     /// Fields of the outputs struct, with where each comes from.
     pub outputs: Vec<(FieldPlan, ValueRef)>,
     /// The steps, in order.

@@ -37,7 +37,7 @@ pub enum Error {
 
     /// The step's success criteria held, but a value the workflow reads has the wrong type.
     #[error(
-        "step `{step}`: the value at `{location}` in the response (HTTP {status}) does not fit: {source}"
+        "step `{step}`: the value at `{location}{within}` in the response (HTTP {status}) does not fit: {source}"
     )]
     WrongType {
         /// The step whose response was read.
@@ -46,6 +46,9 @@ pub enum Error {
         status: u16,
         /// Where the value was read: a JSON pointer into the body, or a header name.
         location: &'static str,
+        /// Where inside that value decoding failed, as a JSON pointer relative to `location`
+        /// (`/owner/name`); empty when the value itself has the wrong type.
+        within: String,
         /// What `serde_json` reported: the type found and the type expected.
         #[source]
         source: serde_json::Error,

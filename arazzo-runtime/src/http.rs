@@ -547,14 +547,28 @@ impl Response {
     ) -> Result<Option<T>, Error> {
         match self.pointee(pointer) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => T::deserialize(value)
+            Some(value) => serde_path_to_error::deserialize(value)
                 .map(Some)
-                .map_err(|source| Error::WrongType {
+                .map_err(|error| Error::WrongType {
                     step: self.step,
                     status: self.status,
                     location: pointer,
-                    source,
+                    within: json_pointer(error.path()),
+                    source: error.into_inner(),
                 }),
         }
     }
+}
+
+/// A `serde_path_to_error` path as a JSON pointer: `owner.emails[1]` is `/owner/emails/1`.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Enum { variant } => Some(format!("/{variant}")),
+            Segment::Unknown => None,
+        })
+        .collect()
 }

@@ -138,7 +138,7 @@ impl ClientBuilder {
 #[serde(crate = "::arazzo_runtime::serde")]
 pub struct PlaceOrderInputs {
     /// Who orders; sent whole, and read in parts.
-    pub customer: ::arazzo_runtime::serde_json::Value,
+    pub customer: PlaceOrderInputsCustomer,
     /// How many; stays a number in JSON.
     pub quantity: i64,
     /// Left out of the request when absent.
@@ -193,7 +193,7 @@ pub struct PlaceOrderOutputs {
     pub note: ::std::option::Option<::std::string::String>,
     /// `$steps.create.outputs.tags`
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `$steps.create.outputs.sentQuantity`
     #[serde(rename = "sentQuantity")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -230,7 +230,7 @@ pub struct PlaceOrderCreateOutputs {
     pub note: ::std::option::Option<::std::string::String>,
     /// `$response.body#/meta/tags`
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `$response.header.Location`
     pub location: ::std::string::String,
     /// `$statusCode`
@@ -634,4 +634,22 @@ pub async fn place_order(
         })
     };
     ::arazzo_runtime::workflow("place-order", run).await
+}
+
+/// Who orders; sent whole, and read in parts.
+///
+/// From the input `customer` of the workflow `place-order`.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct PlaceOrderInputsCustomer {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tier: ::std::option::Option<::std::string::String>,
 }

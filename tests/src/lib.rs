@@ -33,3 +33,9 @@ pub mod control {
 pub mod composition {
     include!("../snapshots/composition.rs");
 }
+
+/// `snapshots/types.rs`: inputs from JSON Schema (nested objects, enums, defaults, nullable)
+/// and outputs typed from the response schemas (`$ref`, `allOf`, `oneOf` with null, arrays).
+pub mod types {
+    include!("../snapshots/types.rs");
+}

@@ -87,3 +87,9 @@ fn composition() {
     let code = generate("tests/fixtures/composition/composition.arazzo.yaml");
     expectorate::assert_contents("snapshots/composition.rs", &code);
 }
+
+#[test]
+fn types_from_schemas() {
+    let code = generate("tests/fixtures/types/types.arazzo.yaml");
+    expectorate::assert_contents("snapshots/types.rs", &code);
+}

@@ -7,7 +7,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::naming;
-use crate::plan::{ApiKeyLocation, FieldPlan, Plan, SchemeKind, Type};
+use crate::plan::{ApiKeyLocation, FieldPlan, Plan, SchemeKind, Type, TypeDef, TypeDefKind};
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -158,9 +158,67 @@ pub(crate) fn is_absolute(url: &str) -> bool {
 pub fn emit(plan: &Plan) -> TokenStream {
     let client = client(plan);
     let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
+    let types = plan.types.iter().map(type_def);
     quote! {
         #client
         #(#workflows)*
+        #(#types)*
+    }
+}
+
+/// A struct or an enum generated from a JSON Schema.
+fn type_def(def: &TypeDef) -> TokenStream {
+    let docs = doc(&def.doc);
+    match &def.kind {
+        TypeDefKind::Struct(fields) => {
+            let fields: Vec<&FieldPlan> = fields.iter().collect();
+            data_struct(&def.name, docs, &fields)
+        }
+        TypeDefKind::Enum(variants) => {
+            let name = ident(&def.name);
+            let idents: Vec<Ident> = variants.iter().map(|(variant, _)| ident(variant)).collect();
+            let values: Vec<&String> = variants.iter().map(|(_, value)| value).collect();
+            let value_docs = values.iter().map(|value| format!(" `{value}`"));
+            let renames = variants.iter().map(|(variant, value)| {
+                (variant != value).then(|| quote!(#[serde(rename = #value)]))
+            });
+            quote! {
+                #docs
+                #[derive(
+                    ::std::clone::Clone,
+                    ::std::marker::Copy,
+                    ::std::fmt::Debug,
+                    ::std::cmp::PartialEq,
+                    ::std::cmp::Eq,
+                    ::std::hash::Hash,
+                    ::arazzo_runtime::serde::Serialize,
+                    ::arazzo_runtime::serde::Deserialize,
+                )]
+                #[serde(crate = "::arazzo_runtime::serde")]
+                pub enum #name {
+                    #(
+                        #[doc = #value_docs]
+                        #renames
+                        #idents,
+                    )*
+                }
+
+                impl #name {
+                    /// The value as the document writes it.
+                    pub fn as_str(&self) -> &'static str {
+                        match self {
+                            #(Self::#idents => #values,)*
+                        }
+                    }
+                }
+
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+            }
+        }
     }
 }
 

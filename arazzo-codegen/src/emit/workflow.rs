@@ -8,9 +8,10 @@ use quote::quote;
 use super::{data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
-    ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, FieldPlan, OperandPlan,
-    OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, RetryFirst, SchemeKind,
-    StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan, WorkflowTarget,
+    ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, DefaultValue, FieldPlan,
+    OperandPlan, OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, RetryFirst,
+    SchemeKind, StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
+    WorkflowTarget,
 };
 
 /// Every value a step reads, wherever it is read.
@@ -313,6 +314,16 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
     let inputs_type = ident(&w.inputs_type);
     let outputs_type = ident(&w.outputs_type);
     let unused_inputs = (!inputs_read).then(|| quote!(let _ = inputs;));
+    let defaults = if inputs_read {
+        w.defaults.iter().map(default_input).collect()
+    } else {
+        Vec::new()
+    };
+    let inputs_binding = if defaults.is_empty() {
+        quote!(inputs)
+    } else {
+        quote!(mut inputs)
+    };
     let workflow_id = &w.id;
 
     quote! {
@@ -323,13 +334,35 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         #fn_doc
         pub async fn #fn_name(
             client: &Client,
-            inputs: #inputs_type,
+            #inputs_binding: #inputs_type,
                 ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
+                        #(#defaults)*
                         let run = async move {
                 #unused_inputs
                 #body
             };
             ::arazzo_runtime::workflow(#workflow_id, run).await
+        }
+    }
+}
+
+/// Fills in an input's `default` when the caller left it out.
+fn default_input((field, default): &(String, DefaultValue)) -> TokenStream {
+    let field = ident(field);
+    match default {
+        DefaultValue::String(s) => quote!(inputs.#field.get_or_insert_with(|| #s.to_owned());),
+        DefaultValue::Bool(b) => quote!(inputs.#field.get_or_insert(#b);),
+        DefaultValue::Int(i) => {
+            let i = proc_macro2::Literal::i64_unsuffixed(*i);
+            quote!(inputs.#field.get_or_insert(#i);)
+        }
+        DefaultValue::Float(f) => {
+            let f = proc_macro2::Literal::f64_unsuffixed(*f);
+            quote!(inputs.#field.get_or_insert(#f);)
+        }
+        DefaultValue::Variant(ty, variant) => {
+            let (ty, variant) = (ident(ty), ident(variant));
+            quote!(inputs.#field.get_or_insert(#ty::#variant);)
         }
     }
 }

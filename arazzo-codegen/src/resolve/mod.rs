@@ -22,14 +22,14 @@ use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::TemplatePart;
 use crate::plan::{
-    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DependencyPlan, FieldPlan,
-    OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan, StepOutputPlan,
-    StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
+    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DefaultValue, DependencyPlan,
+    FieldPlan, OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan,
+    StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
 use actions::Outcome;
-use types::input_type;
+use types::{Direction, Hint, Refs, Types};
 use values::{Ctx, StepContext};
 
 /// Names the generated module always defines.
@@ -83,16 +83,20 @@ impl Context {
     /// Takes in the plan of the Arazzo source description `source`: the names it uses are taken,
     /// and its workflows may be called.
     pub fn add_source(&mut self, source: &str, plan: &Plan) {
-        self.reserved_items
-            .extend(plan.workflows.iter().flat_map(|w| {
-                [
-                    w.fn_name.clone(),
-                    w.inputs_type.clone(),
-                    w.outputs_type.clone(),
-                ]
-                .into_iter()
-                .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
-            }));
+        self.reserved_items.extend(
+            plan.workflows
+                .iter()
+                .flat_map(|w| {
+                    [
+                        w.fn_name.clone(),
+                        w.inputs_type.clone(),
+                        w.outputs_type.clone(),
+                    ]
+                    .into_iter()
+                    .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
+                })
+                .chain(plan.types.iter().map(|t| t.name.clone())),
+        );
         self.reserved_members.extend(
             plan.sources
                 .iter()
@@ -216,6 +220,7 @@ pub fn resolve(
         schemes: Vec::new(),
         names: BTreeMap::new(),
         signatures: BTreeMap::new(),
+        types: Types::default(),
     };
     r.check_unique(
         document.sources.iter().map(|s| &s.name),
@@ -281,6 +286,7 @@ pub fn resolve(
         sources: source_plans,
         schemes,
         workflows,
+        types: r.types.defs,
     }
 }
 
@@ -307,6 +313,8 @@ struct Resolver<'a, 'd> {
     signatures: BTreeMap<String, Signature>,
     /// Security schemes in use, per source.
     schemes: Vec<SchemeUse>,
+    /// The types generated from schemas so far.
+    types: Types,
 }
 
 /// A security scheme that some step uses.
@@ -580,12 +588,12 @@ impl<'a> Resolver<'a, '_> {
         order
     }
 
-    fn workflow(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> WorkflowPlan {
+    fn workflow(&mut self, document: &Document<'a>, workflow: &Workflow<'a>) -> WorkflowPlan {
         let id = &workflow.id.value;
         let base = naming::pascal(&self.context.prefixed(id));
         let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
 
-        let mut inputs = self.inputs(document, workflow);
+        let (mut inputs, defaults) = self.inputs(document, workflow, &inputs_type);
         // What `$inputs.<name>` can read, and what callers can give: the schema's inputs only.
         let schema_inputs: Fields = inputs
             .iter()
@@ -834,6 +842,7 @@ impl<'a> Resolver<'a, '_> {
             summary: workflow.summary.clone(),
             description: workflow.description.clone(),
             inputs,
+            defaults,
             outputs,
             steps,
             depends_on,
@@ -843,9 +852,14 @@ impl<'a> Resolver<'a, '_> {
     }
 
     /// The fields of the inputs struct, from the workflow's `inputs` JSON Schema.
-    fn inputs(&mut self, document: &Document<'_>, workflow: &Workflow<'_>) -> Vec<FieldPlan> {
+    fn inputs(
+        &mut self,
+        document: &Document<'a>,
+        workflow: &Workflow<'a>,
+        inputs_type: &str,
+    ) -> (Vec<FieldPlan>, Vec<(String, DefaultValue)>) {
         let Some(mut schema) = workflow.inputs else {
-            return Vec::new();
+            return Default::default();
         };
         if let Some(reference) = schema.get("$ref") {
             let target = reference
@@ -857,7 +871,7 @@ impl<'a> Resolver<'a, '_> {
                     let d = Diagnostic::error(reference.span, "this `$ref` does not resolve")
                         .with_help("workflow inputs may refer to `#/components/inputs/<name>`");
                     self.error(d);
-                    return Vec::new();
+                    return Default::default();
                 }
             }
         }
@@ -869,7 +883,7 @@ impl<'a> Resolver<'a, '_> {
                     format!("workflow inputs must be an object schema, not `{other}`"),
                 );
                 self.error(d);
-                return Vec::new();
+                return Default::default();
             }
         }
         let required: BTreeSet<&str> = schema
@@ -881,30 +895,48 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         let mut fields = Scope::default();
         let Some(properties) = schema.get("properties") else {
-            return Vec::new();
+            return Default::default();
         };
-        properties
+        let refs = Refs::Arazzo(document.components);
+        let mut defaults = Vec::new();
+        let fields = properties
             .entries()
             .iter()
             .map(|(key, property)| {
-                let ty = input_type(property);
-                let nullable = schema_type(property).1;
-                let ty = if required.contains(key.name.as_str()) && !nullable {
+                let hint = Hint {
+                    name: format!("{inputs_type}{}", naming::pascal(&key.name)),
+                    origin: format!(
+                        "the input `{}` of the workflow `{}`",
+                        key.name, workflow.id.value
+                    ),
+                };
+                let ty = self.schema_type(refs, property, Direction::Input, &hint, 0);
+                let ty = if required.contains(key.name.as_str()) {
                     ty
                 } else {
                     ty.optional()
                 };
+                let ident = fields.unique(naming::snake(&key.name));
+                let mut doc = types::schema_doc(refs, property);
+                if let Some(default) = self.input_default(refs, property, &ty) {
+                    let text = format!("Defaults to `{}` when not given.", default_text(&default));
+                    doc = Some(match doc {
+                        Some(doc) => format!("{doc}\n\n{text}"),
+                        None => text,
+                    });
+                    if ty.is_option() {
+                        defaults.push((ident.clone(), default));
+                    }
+                }
                 FieldPlan {
                     name: key.name.clone(),
-                    ident: fields.unique(naming::snake(&key.name)),
+                    ident,
                     ty,
-                    doc: property
-                        .get("description")
-                        .and_then(Node::as_str)
-                        .map(str::to_owned),
+                    doc,
                 }
             })
-            .collect()
+            .collect();
+        (fields, defaults)
     }
 
     /// Finds the operation a step's `operationId` names.
@@ -1201,7 +1233,23 @@ impl<'a> Resolver<'a, '_> {
                         let pointer = pointer.clone().unwrap_or(Pointer(Vec::new()));
                         let ty = match schema {
                             Some(schema) => {
-                                self.schema_type_at(api, schema, &pointer, output.expression.span)
+                                let hint = Hint {
+                                    name: format!(
+                                        "{outputs_type}{}",
+                                        naming::pascal(&output.name.value)
+                                    ),
+                                    origin: format!(
+                                        "`{text}` in the response of the step `{}`",
+                                        step.id.value
+                                    ),
+                                };
+                                self.schema_type_at(
+                                    api,
+                                    schema,
+                                    &pointer,
+                                    &hint,
+                                    output.expression.span,
+                                )
                             }
                             None => Type::Json.optional(),
                         };
@@ -1825,5 +1873,16 @@ impl<'a> Resolver<'a, '_> {
             value,
             replacements,
         })
+    }
+}
+
+/// A default as the document writes it.
+fn default_text(default: &DefaultValue) -> String {
+    match default {
+        DefaultValue::String(s) => format!("{s:?}"),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Int(i) => i.to_string(),
+        DefaultValue::Float(f) => f.to_string(),
+        DefaultValue::Variant(ty, variant) => format!("{ty}::{variant}"),
     }
 }

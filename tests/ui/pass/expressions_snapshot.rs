@@ -8,7 +8,10 @@ mod generated {
 fn main() {
     let client = generated::Client::builder().shop("http://127.0.0.1:1/api").build();
     let inputs = generated::PlaceOrderInputs {
-        customer: arazzo_runtime::serde_json::json!({"name": "Ada"}),
+        customer: generated::PlaceOrderInputsCustomer {
+            name: Some("Ada".to_owned()),
+            tier: None,
+        },
         quantity: 1,
         note: None,
         tags: None,
