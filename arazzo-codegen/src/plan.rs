@@ -27,6 +27,8 @@ pub enum Type {
     Vec(Box<Type>),
     /// `Option<T>`
     Option(Box<Type>),
+    /// `Box<T>`: a generated struct inside itself (a schema that contains itself).
+    Boxed(Box<Type>),
     /// A generated struct or enum: another workflow's inputs or outputs, or a type made from a
     /// JSON Schema.
     Named(String),
@@ -50,7 +52,7 @@ impl Type {
     pub fn holds_json(&self) -> bool {
         match self {
             Self::Json => true,
-            Self::Vec(inner) | Self::Option(inner) => inner.holds_json(),
+            Self::Vec(inner) | Self::Option(inner) | Self::Boxed(inner) => inner.holds_json(),
             _ => false,
         }
     }

@@ -527,7 +527,7 @@ pub struct Person {
     pub emails: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// A person refers to a person.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub manager: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    pub manager: ::std::option::Option<::std::boxed::Box<Person>>,
 }
 
 /// From the items of the property `history` of [`Account`]. Fields the schema does not list

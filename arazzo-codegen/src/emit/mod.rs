@@ -70,6 +70,10 @@ fn ty(t: &Type) -> TokenStream {
             let inner = ty(inner);
             quote!(::std::option::Option<#inner>)
         }
+        Type::Boxed(inner) => {
+            let inner = ty(inner);
+            quote!(::std::boxed::Box<#inner>)
+        }
         Type::Named(name) => {
             let name = ident(name);
             quote!(#name)

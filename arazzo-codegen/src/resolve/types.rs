@@ -4,8 +4,8 @@
 //! Scalars become Rust scalars (`integer` by its `format`, else `i64`), arrays `Vec`s, object
 //! schemas with properties generated structs, and string `enum`s of inputs generated enums. A
 //! value read from a response keeps its `enum` as a `String`, so that a value the server adds
-//! later never breaks decoding. Whatever no schema describes (free-form objects, `oneOf` of
-//! several shapes, recursion) is `serde_json::Value`.
+//! later never breaks decoding. A struct inside itself is boxed. Whatever no schema describes
+//! (free-form objects, `oneOf` of several shapes) is `serde_json::Value`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -212,10 +212,11 @@ impl<'a> Resolver<'a, '_> {
     ) -> Type {
         let key = (direction, node.span);
         if let Some(existing) = self.types.by_schema.get(&key) {
+            let named = Type::Named(existing.clone());
             return if self.types.in_progress.contains(existing) {
-                Type::Json
+                Type::Boxed(Box::new(named))
             } else {
-                Type::Named(existing.clone())
+                named
             };
         }
         if self.types.defs.len() >= MAX_TYPES {
