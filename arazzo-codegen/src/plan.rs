@@ -494,6 +494,15 @@ pub struct StepOutputPlan {
     pub source: OutputSource,
 }
 
+/// A step's own function: `sms_otp_login_send_sms_otp(&client, inputs)`.
+#[derive(Debug)]
+pub struct Standalone {
+    /// The function.
+    pub fn_name: String,
+    /// The struct of the workflow inputs it reads.
+    pub inputs_type: String,
+}
+
 /// What an action does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActionKind {
@@ -582,6 +591,9 @@ pub struct StepPlan {
     /// When set, the step calls a workflow instead of an operation, and the request fields
     /// (`source` … `body`) are unused.
     pub call: Option<WorkflowCall>,
+    /// The function that runs this step on its own, when it can: an operation step that
+    /// reads only the workflow's inputs and earlier steps' outputs.
+    pub standalone: Option<Standalone>,
 }
 
 impl StepPlan {
@@ -636,4 +648,74 @@ pub struct DependencyPlan {
     pub input_field: String,
     /// The variable that holds its outputs.
     pub var: String,
+}
+
+impl StepPlan {
+    /// Every value the step reads, wherever it is read.
+    pub fn refs(&self) -> Vec<&ValueRef> {
+        let step = self;
+        let mut refs = Vec::new();
+        for param in &step.parameters {
+            value_refs(&param.value, &mut refs);
+        }
+        if let Some(body) = &step.body {
+            value_refs(&body.value, &mut refs);
+            for (_, value) in &body.replacements {
+                value_refs(value, &mut refs);
+            }
+        }
+        for condition in &step.success {
+            condition_refs(condition, &mut refs);
+        }
+        for action in step.on_success.iter().chain(&step.on_failure) {
+            for condition in &action.criteria {
+                condition_refs(condition, &mut refs);
+            }
+        }
+        if let Some(call) = &step.call {
+            for (_, value) in &call.inputs {
+                value_refs(value, &mut refs);
+            }
+        }
+        for output in &step.outputs {
+            if let OutputSource::Value(value) = &output.source {
+                refs.push(value);
+            }
+        }
+        refs
+    }
+}
+
+fn value_refs<'p>(value: &'p ValuePlan, refs: &mut Vec<&'p ValueRef>) {
+    match value {
+        ValuePlan::Ref(r) => refs.push(r),
+        ValuePlan::Template(parts) => refs.extend(parts.iter().filter_map(|part| match part {
+            TemplatePart::Value(r) => Some(r),
+            TemplatePart::Text(_) => None,
+        })),
+        ValuePlan::Array(items) => items.iter().for_each(|i| value_refs(i, refs)),
+        ValuePlan::Object(entries) => entries.iter().for_each(|(_, v)| value_refs(v, refs)),
+        ValuePlan::Null | ValuePlan::Bool(_) | ValuePlan::Number(_) | ValuePlan::Str(_) => {}
+    }
+}
+
+fn condition_refs<'p>(condition: &'p CondPlan, refs: &mut Vec<&'p ValueRef>) {
+    let operand = |o: &'p OperandPlan, refs: &mut Vec<&'p ValueRef>| {
+        if let OperandPlan::Value(r) = o {
+            refs.push(r);
+        }
+    };
+    match condition {
+        CondPlan::Or(a, b) | CondPlan::And(a, b) => {
+            condition_refs(a, refs);
+            condition_refs(b, refs);
+        }
+        CondPlan::Not(a) => condition_refs(a, refs),
+        CondPlan::Compare(l, _, r) => {
+            operand(l, refs);
+            operand(r, refs);
+        }
+        CondPlan::Truthy(o) => operand(o, refs),
+        CondPlan::Regex { context, .. } | CondPlan::JsonPath { context, .. } => refs.push(context),
+    }
 }

@@ -193,7 +193,7 @@ pub struct StartJobStartOutputs {
 ///
 /// Arazzo workflow `start-job`; its steps, in order:
 ///
-/// 1. `start`: `POST /jobs` (`startJob`)
+/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`start_job_start`].
 ///
 /// # Errors
 ///
@@ -208,25 +208,36 @@ pub async fn start_job(
 ) -> ::std::result::Result<StartJobOutputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let start = {
-            const STEP: &str = "start";
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
-                .send()
-                .await?;
-            if response.status() != 202 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            StartJobStartOutputs {
-                id: response.body_value("/id")?,
-            }
-        };
+        let start = start_job_start(client).await?;
         ::std::result::Result::Ok(StartJobOutputs {
             job_id: start.id,
         })
     };
     ::arazzo_runtime::workflow("start-job", run).await
+}
+
+/// Runs only the step `start` of the workflow [`start_job`]: `POST /jobs` (`startJob`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn start_job_start(
+    client: &Client,
+) -> ::std::result::Result<StartJobStartOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "start";
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
+            .send()
+            .await?;
+        if response.status() != 202 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        StartJobStartOutputs {
+            id: response.body_value("/id")?,
+        }
+    })
 }
 
 /// Inputs of the workflow [`read_job`] (`read-job`).
@@ -274,7 +285,7 @@ pub struct ReadJobReadOutputs {
 ///
 /// Arazzo workflow `read-job`; its steps, in order:
 ///
-/// 1. `read`: `GET /jobs/{id}` (`getJob`)
+/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`read_job_read`].
 ///
 /// # Errors
 ///
@@ -288,29 +299,60 @@ pub async fn read_job(
     inputs: ReadJobInputs,
 ) -> ::std::result::Result<ReadJobOutputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let read = {
-            const STEP: &str = "read";
-            let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-            let path = ::std::format!(
-                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-            );
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-                .send()
-                .await?;
-            if response.status() != 200 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            ReadJobReadOutputs {
-                status: response.body_value("/status")?,
-            }
-        };
+        let read = read_job_read(
+                client,
+                ReadJobReadInputs {
+                    id: inputs.id.clone(),
+                },
+            )
+            .await?;
         ::std::result::Result::Ok(ReadJobOutputs {
             status: read.status,
         })
     };
     ::arazzo_runtime::workflow("read-job", run).await
+}
+
+/// The workflow inputs the step `read` reads, for [`read_job_read`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct ReadJobReadInputs {
+    pub id: ::std::string::String,
+}
+
+/// Runs only the step `read` of the workflow [`read_job`]: `GET /jobs/{id}` (`getJob`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn read_job_read(
+    client: &Client,
+    inputs: ReadJobReadInputs,
+) -> ::std::result::Result<ReadJobReadOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "read";
+        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+        let path = ::std::format!(
+            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+        );
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+            .send()
+            .await?;
+        if response.status() != 200 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        ReadJobReadOutputs {
+            status: response.body_value("/status")?,
+        }
+    })
 }
 
 /// Inputs of the workflow [`start_and_read`] (`start-and-read`).
@@ -821,7 +863,7 @@ pub struct SharedBeginStartOutputs {
 ///
 /// Arazzo workflow `begin`; its steps, in order:
 ///
-/// 1. `start`: `POST /jobs` (`startJob`)
+/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`shared_begin_start`].
 ///
 /// # Errors
 ///
@@ -836,28 +878,34 @@ pub async fn shared_begin(
 ) -> ::std::result::Result<SharedBeginOutputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let start = {
-            const STEP: &str = "start";
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.shared_jobs,
-                    "/jobs",
-                )
-                .send()
-                .await?;
-            if response.status() != 202 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            SharedBeginStartOutputs {
-                id: response.body_value("/id")?,
-            }
-        };
+        let start = shared_begin_start(client).await?;
         ::std::result::Result::Ok(SharedBeginOutputs {
             job_id: start.id,
         })
     };
     ::arazzo_runtime::workflow("begin", run).await
+}
+
+/// Runs only the step `start` of the workflow [`shared_begin`]: `POST /jobs` (`startJob`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn shared_begin_start(
+    client: &Client,
+) -> ::std::result::Result<SharedBeginStartOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "start";
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.shared_jobs, "/jobs")
+            .send()
+            .await?;
+        if response.status() != 202 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        SharedBeginStartOutputs {
+            id: response.body_value("/id")?,
+        }
+    })
 }

@@ -485,8 +485,8 @@ pub struct EndEarlyReportOutputs {
 ///
 /// Arazzo workflow `end-early`; its steps, in order:
 ///
-/// 1. `read`: `GET /jobs/{id}` (`getJob`)
-/// 2. `report`: `POST /report` (`report`)
+/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`end_early_read`].
+/// 2. `report`: `POST /report` (`report`). On its own: [`end_early_report`].
 ///
 /// # Errors
 ///
@@ -529,26 +529,79 @@ pub async fn end_early(
             }
             outputs
         };
-        let report = {
-            const STEP: &str = "report";
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
-                .send()
-                .await?;
-            if !(200..300).contains(&response.status()) {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            EndEarlyReportOutputs {
-                report_id: response.body_value("/reportId")?,
-            }
-        };
+        let report = end_early_report(client).await?;
         ::std::result::Result::Ok(EndEarlyOutputs {
             status: read.status,
             report_id: ::std::option::Option::Some(report.report_id),
         })
     };
     ::arazzo_runtime::workflow("end-early", run).await
+}
+
+/// The workflow inputs the step `read` reads, for [`end_early_read`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct EndEarlyReadInputs {
+    pub id: ::std::string::String,
+}
+
+/// Runs only the step `read` of the workflow [`end_early`]: `GET /jobs/{id}` (`getJob`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn end_early_read(
+    client: &Client,
+    inputs: EndEarlyReadInputs,
+) -> ::std::result::Result<EndEarlyReadOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "read";
+        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+        let path = ::std::format!(
+            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+        );
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+            .send()
+            .await?;
+        if !(200..300).contains(&response.status()) {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        EndEarlyReadOutputs {
+            status: response.body_value("/status")?,
+        }
+    })
+}
+
+/// Runs only the step `report` of the workflow [`end_early`]: `POST /report` (`report`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn end_early_report(
+    client: &Client,
+) -> ::std::result::Result<EndEarlyReportOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "report";
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+            .send()
+            .await?;
+        if !(200..300).contains(&response.status()) {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        EndEarlyReportOutputs {
+            report_id: response.body_value("/reportId")?,
+        }
+    })
 }
 
 /// Inputs of the workflow [`recover`] (`recover`).

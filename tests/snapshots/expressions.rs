@@ -284,9 +284,12 @@ pub struct PlaceOrderEchoOutputs {
 ///
 /// Arazzo workflow `place-order`; its steps, in order:
 ///
-/// 1. `create`: `POST /orders` (`createOrder`). Create the order from the inputs.
-/// 2. `latest`: `GET /orders/latest` (`getLatest`). Read the latest order back.
-/// 3. `echo`: `POST /echo` (`echo`). Send back what the earlier steps learned.
+/// 1. `create`: `POST /orders` (`createOrder`). Create the order from the inputs. On its own:
+///    [`place_order_create`].
+/// 2. `latest`: `GET /orders/latest` (`getLatest`). Read the latest order back. On its own:
+///    [`place_order_latest`].
+/// 3. `echo`: `POST /echo` (`echo`). Send back what the earlier steps learned. On its own:
+///    [`place_order_echo`].
 ///
 /// # Errors
 ///
@@ -300,316 +303,19 @@ pub async fn place_order(
     inputs: PlaceOrderInputs,
 ) -> ::std::result::Result<PlaceOrderOutputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let create = {
-            const STEP: &str = "create";
-            static CRITERION_0: ::std::sync::LazyLock<
-                ::arazzo_runtime::criteria::JsonPath,
-            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
-                "$.items[?@.sku == 'ABC-1']",
-            ));
-            static CRITERION_1: ::std::sync::LazyLock<
-                ::arazzo_runtime::criteria::Regex,
-            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(
-                "^/orders/[a-z0-9-]+$",
-            ));
-            static CRITERION_2: ::std::sync::LazyLock<
-                ::arazzo_runtime::criteria::Regex,
-            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(
-                "^2\\d\\d$",
-            ));
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "customer".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.customer)?,
-                    );
-                if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
-                    STEP,
-                    &inputs.customer,
-                    "/name",
-                )? {
-                    object
-                        .insert(
-                            "customerName".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
-                    STEP,
-                    &inputs.customer,
-                    "/tier",
-                )? {
-                    object
-                        .insert(
-                            "customerTier".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-                    .insert(
-                        "quantity".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                    );
-                object
-                    .insert(
-                        "quantityText".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::String(
-                            ::std::string::ToString::to_string(&inputs.quantity),
-                        ),
-                    );
-                if let ::std::option::Option::Some(value) = &inputs.note {
-                    object
-                        .insert(
-                            "note".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.tags {
-                    object
-                        .insert(
-                            "tags".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.express {
-                    object
-                        .insert(
-                            "express".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-                    .insert(
-                        "lines".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::Array(
-                            ::std::vec::Vec::from([
-                                ::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "sku".to_owned(),
-                                            ::arazzo_runtime::serde_json::Value::from("ABC-1"),
-                                        );
-                                    object
-                                        .insert(
-                                            "qty".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                                        );
-                                    object
-                                }),
-                                ::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "sku".to_owned(),
-                                            ::arazzo_runtime::serde_json::Value::from("GIFT-WRAP"),
-                                        );
-                                    object
-                                        .insert(
-                                            "qty".to_owned(),
-                                            ::arazzo_runtime::serde_json::Value::from(1i64),
-                                        );
-                                    object
-                                }),
-                            ]),
-                        ),
-                    );
-                object
-                    .insert(
-                        "greeting".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::String({
-                            let part_0 = &::arazzo_runtime::text(
-                                &::arazzo_runtime::present(
-                                    STEP,
-                                    "$inputs.customer#/name",
-                                    ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
-                                )?,
-                            );
-                            let part_1 = &::arazzo_runtime::text(
-                                &::arazzo_runtime::present(
-                                    STEP,
-                                    "$inputs.customer#/tier",
-                                    ::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?,
-                                )?,
-                            );
-                            ::std::format!("Hello {part_0}, tier {part_1}!")
-                        }),
-                    );
-                object
-                    .insert(
-                        "source".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from(client.shop.as_str()),
-                    );
-                object
-                    .insert(
-                        "method".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from("POST"),
-                    );
-                object
-                    .insert(
-                        "fromWorkflow".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                    );
-                object
-                    .insert(
-                        "price".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from(9.5f64),
-                    );
-                object
-                    .insert(
-                        "flag".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::Bool(true),
-                    );
-                object
-                    .insert(
-                        "nothing".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::Null,
-                    );
-                object
-                    .insert(
-                        "dollars".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from("$5 off"),
-                    );
-                object
-            });
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
-                .json(&body)
-                .send()
-                .await?;
-            let success = response.status() == 201
-                && (::arazzo_runtime::criteria::compare(
-                    &response.body_at("/status").cloned().unwrap_or_default(),
-                    ::arazzo_runtime::criteria::Op::Eq,
-                    &::arazzo_runtime::serde_json::Value::from("NEW"),
-                )
-                    && ::arazzo_runtime::criteria::compare(
-                        &response.body_at("/items/0/qty").cloned().unwrap_or_default(),
-                        ::arazzo_runtime::criteria::Op::Ge,
-                        &::arazzo_runtime::serde_json::Value::from(1i64),
-                    ))
-                && CRITERION_0
-                    .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?
-                && CRITERION_1
-                    .is_match(
-                        STEP,
-                        &::arazzo_runtime::serde_json::Value::from(
-                            response.header("Location"),
-                        ),
-                    )?
-                && CRITERION_2
-                    .is_match(
-                        STEP,
-                        &::arazzo_runtime::serde_json::Value::from(response.status()),
-                    )?;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            PlaceOrderCreateOutputs {
-                id: response.body_value("/id")?,
-                total: response.body_value("/total")?,
-                first_sku: response.body_value_opt("/items/0/sku")?,
-                note: response.body_value_opt("/note")?,
-                tags: response.body_value_opt("/meta/tags")?,
-                location: response.header_value("Location")?,
-                status: response.status(),
-                url: response.url().to_owned(),
-                sent_quantity: body.pointer("/quantity").cloned(),
-                content_type: "application/json".to_owned(),
-            }
-        };
-        let latest = {
-            const STEP: &str = "latest";
-            static CRITERION_0: ::std::sync::LazyLock<
-                ::arazzo_runtime::criteria::JsonPath,
-            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
-                "$[?@ == 'CONFIRMED']",
-            ));
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::GET,
-                    &client.shop,
-                    "/orders/latest",
-                )
-                .send()
-                .await?;
-            let success = (response.status() == 200 || response.status() == 203)
-                && !(::arazzo_runtime::criteria::compare(
-                    &response.body_at("/count").cloned().unwrap_or_default(),
-                    ::arazzo_runtime::criteria::Op::Lt,
-                    &::arazzo_runtime::serde_json::Value::from(1i64),
-                ))
-                && ::arazzo_runtime::criteria::compare(
-                    &response.body_at("/id").cloned().unwrap_or_default(),
-                    ::arazzo_runtime::criteria::Op::Eq,
-                    &::arazzo_runtime::to_json(STEP, &create.id)?,
-                )
-                && CRITERION_0
-                    .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            PlaceOrderLatestOutputs {
-                count: response.body_value("/count")?,
-                status: response.body_value("/status")?,
-                first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
-            }
-        };
-        let echo = {
-            const STEP: &str = "echo";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &create.id)?,
-                    );
-                object
-                    .insert(
-                        "count".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &latest.count)?,
-                    );
-                if let ::std::option::Option::Some(value) = &latest.first_tag {
-                    object
-                        .insert(
-                            "tag".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-                    .insert(
-                        "total".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &create.total)?,
-                    );
-                object
-                    .insert(
-                        "summary".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::String(
-                            ::std::format!(
-                                "Order {} of {} is {}", create.id, create.total, latest
-                                .status
-                            ),
-                        ),
-                    );
-                object
-            });
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/echo")
-                .json(&body)
-                .send()
-                .await?;
-            if !(200..300).contains(&response.status()) {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            PlaceOrderEchoOutputs {
-                echoed: response.body_value("")?,
-            }
-        };
+        let create = place_order_create(
+                client,
+                PlaceOrderCreateInputs {
+                    customer: inputs.customer.clone(),
+                    quantity: inputs.quantity,
+                    note: inputs.note.clone(),
+                    tags: inputs.tags.clone(),
+                    express: inputs.express,
+                },
+            )
+            .await?;
+        let latest = place_order_latest(client, &create).await?;
+        let echo = place_order_echo(client, &create, &latest).await?;
         ::std::result::Result::Ok(PlaceOrderOutputs {
             order_id: create.id.clone(),
             total: create.total,
@@ -634,6 +340,358 @@ pub async fn place_order(
         })
     };
     ::arazzo_runtime::workflow("place-order", run).await
+}
+
+/// The workflow inputs the step `create` reads, for [`place_order_create`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct PlaceOrderCreateInputs {
+    /// Who orders; sent whole, and read in parts.
+    pub customer: PlaceOrderInputsCustomer,
+    /// How many; stays a number in JSON.
+    pub quantity: i64,
+    /// Left out of the request when absent.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub note: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub express: ::std::option::Option<bool>,
+}
+
+/// Runs only the step `create` of the workflow [`place_order`]: `POST /orders`
+/// (`createOrder`).
+///
+/// Create the order from the inputs.
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn place_order_create(
+    client: &Client,
+    inputs: PlaceOrderCreateInputs,
+) -> ::std::result::Result<PlaceOrderCreateOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "create";
+        static CRITERION_0: ::std::sync::LazyLock<
+            ::arazzo_runtime::criteria::JsonPath,
+        > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
+            "$.items[?@.sku == 'ABC-1']",
+        ));
+        static CRITERION_1: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> = ::std::sync::LazyLock::new(||
+        ::arazzo_runtime::criteria::Regex::new("^/orders/[a-z0-9-]+$"));
+        static CRITERION_2: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> = ::std::sync::LazyLock::new(||
+        ::arazzo_runtime::criteria::Regex::new("^2\\d\\d$"));
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "customer".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.customer)?,
+                );
+            if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                STEP,
+                &inputs.customer,
+                "/name",
+            )? {
+                object
+                    .insert(
+                        "customerName".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                STEP,
+                &inputs.customer,
+                "/tier",
+            )? {
+                object
+                    .insert(
+                        "customerTier".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            object
+                .insert(
+                    "quantity".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                );
+            object
+                .insert(
+                    "quantityText".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::String(
+                        ::std::string::ToString::to_string(&inputs.quantity),
+                    ),
+                );
+            if let ::std::option::Option::Some(value) = &inputs.note {
+                object
+                    .insert("note".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            if let ::std::option::Option::Some(value) = &inputs.tags {
+                object
+                    .insert("tags".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            if let ::std::option::Option::Some(value) = &inputs.express {
+                object
+                    .insert(
+                        "express".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            object
+                .insert(
+                    "lines".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::Array(
+                        ::std::vec::Vec::from([
+                            ::arazzo_runtime::serde_json::Value::Object({
+                                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                                object
+                                    .insert(
+                                        "sku".to_owned(),
+                                        ::arazzo_runtime::serde_json::Value::from("ABC-1"),
+                                    );
+                                object
+                                    .insert(
+                                        "qty".to_owned(),
+                                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                                    );
+                                object
+                            }),
+                            ::arazzo_runtime::serde_json::Value::Object({
+                                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                                object
+                                    .insert(
+                                        "sku".to_owned(),
+                                        ::arazzo_runtime::serde_json::Value::from("GIFT-WRAP"),
+                                    );
+                                object
+                                    .insert(
+                                        "qty".to_owned(),
+                                        ::arazzo_runtime::serde_json::Value::from(1i64),
+                                    );
+                                object
+                            }),
+                        ]),
+                    ),
+                );
+            object
+                .insert(
+                    "greeting".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::String({
+                        let part_0 = &::arazzo_runtime::text(
+                            &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.customer#/name",
+                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
+                            )?,
+                        );
+                        let part_1 = &::arazzo_runtime::text(
+                            &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.customer#/tier",
+                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?,
+                            )?,
+                        );
+                        ::std::format!("Hello {part_0}, tier {part_1}!")
+                    }),
+                );
+            object
+                .insert(
+                    "source".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from(client.shop.as_str()),
+                );
+            object
+                .insert(
+                    "method".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from("POST"),
+                );
+            object
+                .insert(
+                    "fromWorkflow".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                );
+            object
+                .insert(
+                    "price".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from(9.5f64),
+                );
+            object
+                .insert(
+                    "flag".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::Bool(true),
+                );
+            object
+                .insert("nothing".to_owned(), ::arazzo_runtime::serde_json::Value::Null);
+            object
+                .insert(
+                    "dollars".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from("$5 off"),
+                );
+            object
+        });
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
+            .json(&body)
+            .send()
+            .await?;
+        let success = response.status() == 201
+            && (::arazzo_runtime::criteria::compare(
+                &response.body_at("/status").cloned().unwrap_or_default(),
+                ::arazzo_runtime::criteria::Op::Eq,
+                &::arazzo_runtime::serde_json::Value::from("NEW"),
+            )
+                && ::arazzo_runtime::criteria::compare(
+                    &response.body_at("/items/0/qty").cloned().unwrap_or_default(),
+                    ::arazzo_runtime::criteria::Op::Ge,
+                    &::arazzo_runtime::serde_json::Value::from(1i64),
+                ))
+            && CRITERION_0
+                .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?
+            && CRITERION_1
+                .is_match(
+                    STEP,
+                    &::arazzo_runtime::serde_json::Value::from(
+                        response.header("Location"),
+                    ),
+                )?
+            && CRITERION_2
+                .is_match(
+                    STEP,
+                    &::arazzo_runtime::serde_json::Value::from(response.status()),
+                )?;
+        if !success {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        PlaceOrderCreateOutputs {
+            id: response.body_value("/id")?,
+            total: response.body_value("/total")?,
+            first_sku: response.body_value_opt("/items/0/sku")?,
+            note: response.body_value_opt("/note")?,
+            tags: response.body_value_opt("/meta/tags")?,
+            location: response.header_value("Location")?,
+            status: response.status(),
+            url: response.url().to_owned(),
+            sent_quantity: body.pointer("/quantity").cloned(),
+            content_type: "application/json".to_owned(),
+        }
+    })
+}
+
+/// Runs only the step `latest` of the workflow [`place_order`]: `GET /orders/latest`
+/// (`getLatest`).
+///
+/// Read the latest order back.
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+///
+/// It reads the outputs of the step `create` ([`PlaceOrderCreateOutputs`]).
+pub async fn place_order_latest(
+    client: &Client,
+    create: &PlaceOrderCreateOutputs,
+) -> ::std::result::Result<PlaceOrderLatestOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "latest";
+        static CRITERION_0: ::std::sync::LazyLock<
+            ::arazzo_runtime::criteria::JsonPath,
+        > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
+            "$[?@ == 'CONFIRMED']",
+        ));
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::GET, &client.shop, "/orders/latest")
+            .send()
+            .await?;
+        let success = (response.status() == 200 || response.status() == 203)
+            && !(::arazzo_runtime::criteria::compare(
+                &response.body_at("/count").cloned().unwrap_or_default(),
+                ::arazzo_runtime::criteria::Op::Lt,
+                &::arazzo_runtime::serde_json::Value::from(1i64),
+            ))
+            && ::arazzo_runtime::criteria::compare(
+                &response.body_at("/id").cloned().unwrap_or_default(),
+                ::arazzo_runtime::criteria::Op::Eq,
+                &::arazzo_runtime::to_json(STEP, &create.id)?,
+            )
+            && CRITERION_0
+                .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?;
+        if !success {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        PlaceOrderLatestOutputs {
+            count: response.body_value("/count")?,
+            status: response.body_value("/status")?,
+            first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
+        }
+    })
+}
+
+/// Runs only the step `echo` of the workflow [`place_order`]: `POST /echo` (`echo`).
+///
+/// Send back what the earlier steps learned.
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+///
+/// It reads the outputs of the step `create` ([`PlaceOrderCreateOutputs`]), `latest`
+/// ([`PlaceOrderLatestOutputs`]).
+pub async fn place_order_echo(
+    client: &Client,
+    create: &PlaceOrderCreateOutputs,
+    latest: &PlaceOrderLatestOutputs,
+) -> ::std::result::Result<PlaceOrderEchoOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "echo";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object.insert("id".to_owned(), ::arazzo_runtime::to_json(STEP, &create.id)?);
+            object
+                .insert(
+                    "count".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &latest.count)?,
+                );
+            if let ::std::option::Option::Some(value) = &latest.first_tag {
+                object.insert("tag".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            object
+                .insert(
+                    "total".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &create.total)?,
+                );
+            object
+                .insert(
+                    "summary".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::String(
+                        ::std::format!(
+                            "Order {} of {} is {}", create.id, create.total, latest
+                            .status
+                        ),
+                    ),
+                );
+            object
+        });
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/echo")
+            .json(&body)
+            .send()
+            .await?;
+        if !(200..300).contains(&response.status()) {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        PlaceOrderEchoOutputs {
+            echoed: response.body_value("")?,
+        }
+    })
 }
 
 /// Who orders; sent whole, and read in parts.

@@ -263,8 +263,8 @@ pub struct ABPart0Outputs {
 ///
 /// Arazzo workflow `a-b`; its steps, in order:
 ///
-/// 1. `object`: `POST /things` (`createThing`)
-/// 2. `part_0`: `POST /things/check` (`checkThing`)
+/// 1. `object`: `POST /things` (`createThing`). On its own: [`a_b_object`].
+/// 2. `part_0`: `POST /things/check` (`checkThing`). On its own: [`a_b_part_0`].
 ///
 /// # Errors
 ///
@@ -278,121 +278,16 @@ pub async fn a_b(
     inputs: ABInputs,
 ) -> ::std::result::Result<ABOutputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let object_2 = {
-            const STEP: &str = "object";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "kind".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
-                    );
-                object
-                    .insert(
-                        "big".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from(
-                            12345678901234567890u64,
-                        ),
-                    );
-                object
-                    .insert(
-                        "exact".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::from(1f64),
-                    );
-                object
-                    .insert(
-                        "where".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::String({
-                            let part_0 = &client.build_2.as_str();
-                            ::std::format!("{part_0}/things")
-                        }),
-                    );
-                object
-                    .insert(
-                        "both".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::String({
-                            let part_0 = &inputs.user_id;
-                            let part_1 = &::arazzo_runtime::present(
-                                STEP,
-                                "$inputs.user_id",
-                                inputs.user_id_2.as_ref(),
-                            )?;
-                            ::std::format!("{part_0}/{part_1}")
-                        }),
-                    );
-                object
-            });
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.build_2,
-                    "/things",
-                )
-                .require_credentials(
-                    client.build_2_basic_auth.is_some(),
-                    "basicAuth",
-                    "build_2_basic_auth",
-                )
-                .basic_auth(client.build_2_basic_auth.as_ref())
-                .json(&body)
-                .send()
-                .await?;
-            let success = response.status() == 200 || response.status() == 201;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            ABObjectOutputs {
-                id: response.body_value("/id")?,
-                count: response.body_value("/count")?,
-            }
-        };
-        let step_part_0 = {
-            const STEP: &str = "part_0";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &object_2.id)?,
-                    );
-                object
-                    .insert(
-                        "nested".to_owned(),
-                        ::arazzo_runtime::serde_json::Value::Array(
-                            ::std::vec::Vec::from([
-                                ::arazzo_runtime::to_json(STEP, &object_2.count)?,
-                            ]),
-                        ),
-                    );
-                object
-            });
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.other_api,
-                    "/things/check",
-                )
-                .require_credentials(
-                    client.other_api_basic_auth.is_some(),
-                    "basicAuth",
-                    "other_api_basic_auth",
-                )
-                .basic_auth(client.other_api_basic_auth.as_ref())
-                .json(&body)
-                .send()
-                .await?;
-            let success = response.status() < 400;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            ABPart0Outputs {
-                ok: response.body_value_opt("/ok")?,
-            }
-        };
+        let object_2 = a_b_object(
+                client,
+                ABObjectInputs {
+                    type_: inputs.type_.clone(),
+                    user_id: inputs.user_id,
+                    user_id_2: inputs.user_id_2.clone(),
+                },
+            )
+            .await?;
+        let step_part_0 = a_b_part_0(client, &object_2).await?;
         ::std::result::Result::Ok(ABOutputs {
             count: object_2.count,
             count_again: object_2.count,
@@ -401,6 +296,154 @@ pub async fn a_b(
         })
     };
     ::arazzo_runtime::workflow("a-b", run).await
+}
+
+/// The workflow inputs the step `object` reads, for [`a_b_object`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct ABObjectInputs {
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    #[serde(rename = "user-id")]
+    pub user_id: i64,
+    #[serde(rename = "user_id")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id_2: ::std::option::Option<::std::string::String>,
+}
+
+/// Runs only the step `object` of the workflow [`a_b`]: `POST /things` (`createThing`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn a_b_object(
+    client: &Client,
+    inputs: ABObjectInputs,
+) -> ::std::result::Result<ABObjectOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "object";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "kind".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
+                );
+            object
+                .insert(
+                    "big".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from(12345678901234567890u64),
+                );
+            object
+                .insert(
+                    "exact".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::from(1f64),
+                );
+            object
+                .insert(
+                    "where".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::String({
+                        let part_0 = &client.build_2.as_str();
+                        ::std::format!("{part_0}/things")
+                    }),
+                );
+            object
+                .insert(
+                    "both".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::String({
+                        let part_0 = &inputs.user_id;
+                        let part_1 = &::arazzo_runtime::present(
+                            STEP,
+                            "$inputs.user_id",
+                            inputs.user_id_2.as_ref(),
+                        )?;
+                        ::std::format!("{part_0}/{part_1}")
+                    }),
+                );
+            object
+        });
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
+            .require_credentials(
+                client.build_2_basic_auth.is_some(),
+                "basicAuth",
+                "build_2_basic_auth",
+            )
+            .basic_auth(client.build_2_basic_auth.as_ref())
+            .json(&body)
+            .send()
+            .await?;
+        let success = response.status() == 200 || response.status() == 201;
+        if !success {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        ABObjectOutputs {
+            id: response.body_value("/id")?,
+            count: response.body_value("/count")?,
+        }
+    })
+}
+
+/// Runs only the step `part_0` of the workflow [`a_b`]: `POST /things/check` (`checkThing`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+///
+/// It reads the outputs of the step `object` ([`ABObjectOutputs`]).
+pub async fn a_b_part_0(
+    client: &Client,
+    object_2: &ABObjectOutputs,
+) -> ::std::result::Result<ABPart0Outputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "part_0";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert("id".to_owned(), ::arazzo_runtime::to_json(STEP, &object_2.id)?);
+            object
+                .insert(
+                    "nested".to_owned(),
+                    ::arazzo_runtime::serde_json::Value::Array(
+                        ::std::vec::Vec::from([
+                            ::arazzo_runtime::to_json(STEP, &object_2.count)?,
+                        ]),
+                    ),
+                );
+            object
+        });
+        let response = client
+            .http
+            .request(
+                STEP,
+                ::arazzo_runtime::Method::POST,
+                &client.other_api,
+                "/things/check",
+            )
+            .require_credentials(
+                client.other_api_basic_auth.is_some(),
+                "basicAuth",
+                "other_api_basic_auth",
+            )
+            .basic_auth(client.other_api_basic_auth.as_ref())
+            .json(&body)
+            .send()
+            .await?;
+        let success = response.status() < 400;
+        if !success {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        ABPart0Outputs {
+            ok: response.body_value_opt("/ok")?,
+        }
+    })
 }
 
 /// Inputs of the workflow [`a_b_2`] (`a_b`).
@@ -440,7 +483,7 @@ pub struct ABTypeOutputs {}
 ///
 /// Arazzo workflow `a_b`; its steps, in order:
 ///
-/// 1. `type`: `POST /things` (`createThing`)
+/// 1. `type`: `POST /things` (`createThing`). On its own: [`a_b_2_type_`].
 ///
 /// # Errors
 ///
@@ -455,34 +498,40 @@ pub async fn a_b_2(
 ) -> ::std::result::Result<ABOutputs2, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let _type_ = {
-            const STEP: &str = "type";
-            let body = ::arazzo_runtime::serde_json::Value::Object(
-                ::arazzo_runtime::serde_json::Map::new(),
-            );
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.build_2,
-                    "/things",
-                )
-                .require_credentials(
-                    client.build_2_basic_auth.is_some(),
-                    "basicAuth",
-                    "build_2_basic_auth",
-                )
-                .basic_auth(client.build_2_basic_auth.as_ref())
-                .json(&body)
-                .send()
-                .await?;
-            if !(200..300).contains(&response.status()) {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            ABTypeOutputs {}
-        };
+        let _type_ = a_b_2_type_(client).await?;
         ::std::result::Result::Ok(ABOutputs2 {})
     };
     ::arazzo_runtime::workflow("a_b", run).await
+}
+
+/// Runs only the step `type` of the workflow [`a_b_2`]: `POST /things` (`createThing`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn a_b_2_type_(
+    client: &Client,
+) -> ::std::result::Result<ABTypeOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "type";
+        let body = ::arazzo_runtime::serde_json::Value::Object(
+            ::arazzo_runtime::serde_json::Map::new(),
+        );
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
+            .require_credentials(
+                client.build_2_basic_auth.is_some(),
+                "basicAuth",
+                "build_2_basic_auth",
+            )
+            .basic_auth(client.build_2_basic_auth.as_ref())
+            .json(&body)
+            .send()
+            .await?;
+        if !(200..300).contains(&response.status()) {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        ABTypeOutputs {}
+    })
 }

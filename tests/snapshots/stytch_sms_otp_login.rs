@@ -262,10 +262,11 @@ impl ::std::fmt::Debug for SmsOtpLoginAuthenticateOtpOutputs {
 ///
 /// 1. `sendSmsOtp`: `POST /v1/otps/sms/login_or_create` (`api_otp_v1_otp_sms_LoginOrCreate`).
 ///    Send a one-time passcode by SMS to the phone number, creating the user if no account
-///    exists, and return the phone_id used to authenticate the code.
+///    exists, and return the phone_id used to authenticate the code. On its own:
+///    [`sms_otp_login_send_sms_otp`].
 /// 2. `authenticateOtp`: `POST /v1/otps/authenticate` (`api_otp_v1_Authenticate`).
 ///    Authenticate the one-time passcode using the phone_id as the method_id and the code the
-///    user entered to mint a session.
+///    user entered to mint a session. On its own: [`sms_otp_login_authenticate_otp`].
 ///
 /// # Errors
 ///
@@ -279,93 +280,22 @@ pub async fn sms_otp_login(
     inputs: SmsOtpLoginInputs,
 ) -> ::std::result::Result<SmsOtpLoginOutputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let send_sms_otp = {
-            const STEP: &str = "sendSmsOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "phone_number".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
-                    );
-                object
-            });
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.stytch_consumer_api,
-                    "/v1/otps/sms/login_or_create",
-                )
-                .require_credentials(
-                    client.basic_auth.is_some(),
-                    "basicAuth",
-                    "basic_auth",
-                )
-                .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
-                .send()
-                .await?;
-            if response.status() != 200 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            SmsOtpLoginSendSmsOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                phone_id: response.body_value("/phone_id")?,
-            }
-        };
-        let authenticate_otp = {
-            const STEP: &str = "authenticateOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "method_id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
-                    );
-                object
-                    .insert(
-                        "code".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.code)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs
-                    .session_duration_minutes
-                {
-                    object
-                        .insert(
-                            "session_duration_minutes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.stytch_consumer_api,
-                    "/v1/otps/authenticate",
-                )
-                .require_credentials(
-                    client.basic_auth.is_some(),
-                    "basicAuth",
-                    "basic_auth",
-                )
-                .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
-                .send()
-                .await?;
-            if response.status() != 200 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            SmsOtpLoginAuthenticateOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                session_token: response.body_value("/session_token")?,
-                session_jwt: response.body_value("/session_jwt")?,
-            }
-        };
+        let send_sms_otp = sms_otp_login_send_sms_otp(
+                client,
+                SmsOtpLoginSendSmsOtpInputs {
+                    phone_number: inputs.phone_number.clone(),
+                },
+            )
+            .await?;
+        let authenticate_otp = sms_otp_login_authenticate_otp(
+                client,
+                SmsOtpLoginAuthenticateOtpInputs {
+                    code: inputs.code.clone(),
+                    session_duration_minutes: inputs.session_duration_minutes,
+                },
+                &send_sms_otp,
+            )
+            .await?;
         ::std::result::Result::Ok(SmsOtpLoginOutputs {
             user_id: authenticate_otp.user_id,
             session_token: authenticate_otp.session_token,
@@ -373,4 +303,147 @@ pub async fn sms_otp_login(
         })
     };
     ::arazzo_runtime::workflow("sms-otp-login", run).await
+}
+
+/// The workflow inputs the step `sendSmsOtp` reads, for [`sms_otp_login_send_sms_otp`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct SmsOtpLoginSendSmsOtpInputs {
+    /// The E.164 formatted phone number to send the passcode to.
+    pub phone_number: ::std::string::String,
+}
+
+/// Runs only the step `sendSmsOtp` of the workflow [`sms_otp_login`]: `POST
+/// /v1/otps/sms/login_or_create` (`api_otp_v1_otp_sms_LoginOrCreate`).
+///
+/// Send a one-time passcode by SMS to the phone number, creating the user if no account
+/// exists, and return the phone_id used to authenticate the code.
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn sms_otp_login_send_sms_otp(
+    client: &Client,
+    inputs: SmsOtpLoginSendSmsOtpInputs,
+) -> ::std::result::Result<SmsOtpLoginSendSmsOtpOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "sendSmsOtp";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "phone_number".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
+                );
+            object
+        });
+        let response = client
+            .http
+            .request(
+                STEP,
+                ::arazzo_runtime::Method::POST,
+                &client.stytch_consumer_api,
+                "/v1/otps/sms/login_or_create",
+            )
+            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
+            .basic_auth(client.basic_auth.as_ref())
+            .json(&body)
+            .send()
+            .await?;
+        if response.status() != 200 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        SmsOtpLoginSendSmsOtpOutputs {
+            user_id: response.body_value("/user_id")?,
+            phone_id: response.body_value("/phone_id")?,
+        }
+    })
+}
+
+/// The workflow inputs the step `authenticateOtp` reads, for
+/// [`sms_otp_login_authenticate_otp`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct SmsOtpLoginAuthenticateOtpInputs {
+    /// The one-time passcode the user received by SMS and entered.
+    pub code: ::std::string::String,
+    /// Optional session lifetime in minutes for the authenticated session.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_duration_minutes: ::std::option::Option<i64>,
+}
+
+/// Runs only the step `authenticateOtp` of the workflow [`sms_otp_login`]: `POST
+/// /v1/otps/authenticate` (`api_otp_v1_Authenticate`).
+///
+/// Authenticate the one-time passcode using the phone_id as the method_id and the code the
+/// user entered to mint a session.
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+///
+/// It reads the outputs of the step `sendSmsOtp` ([`SmsOtpLoginSendSmsOtpOutputs`]).
+pub async fn sms_otp_login_authenticate_otp(
+    client: &Client,
+    inputs: SmsOtpLoginAuthenticateOtpInputs,
+    send_sms_otp: &SmsOtpLoginSendSmsOtpOutputs,
+) -> ::std::result::Result<SmsOtpLoginAuthenticateOtpOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "authenticateOtp";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "method_id".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
+                );
+            object
+                .insert(
+                    "code".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.code)?,
+                );
+            if let ::std::option::Option::Some(value) = &inputs.session_duration_minutes
+            {
+                object
+                    .insert(
+                        "session_duration_minutes".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            object
+        });
+        let response = client
+            .http
+            .request(
+                STEP,
+                ::arazzo_runtime::Method::POST,
+                &client.stytch_consumer_api,
+                "/v1/otps/authenticate",
+            )
+            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
+            .basic_auth(client.basic_auth.as_ref())
+            .json(&body)
+            .send()
+            .await?;
+        if response.status() != 200 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        SmsOtpLoginAuthenticateOtpOutputs {
+            user_id: response.body_value("/user_id")?,
+            session_token: response.body_value("/session_token")?,
+            session_jwt: response.body_value("/session_jwt")?,
+        }
+    })
 }

@@ -259,9 +259,10 @@ pub struct OpenAccountSessionOutputs {
 ///
 /// Arazzo workflow `open-account`; its steps, in order:
 ///
-/// 1. `create`: `POST /accounts` (`createAccount`). Create an account
+/// 1. `create`: `POST /accounts` (`createAccount`). Create an account. On its own:
+///    [`open_account_create`].
 /// 2. `session`: `POST /accounts/{id}/sessions` (`openSession`). Open a session for an
-///    account
+///    account. On its own: [`open_account_session`].
 ///
 /// # Errors
 ///
@@ -278,102 +279,20 @@ pub async fn open_account(
     inputs.region.get_or_insert(OpenAccountInputsRegion::EuWest);
     inputs.marketing.get_or_insert(false);
     let run = async move {
-        let create = {
-            const STEP: &str = "create";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "holder".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
-                    );
-                object
-                    .insert(
-                        "plan".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs.tags {
-                    object
-                        .insert(
-                            "tags".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.limit {
-                    object
-                        .insert(
-                            "limit".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.region {
-                    object
-                        .insert(
-                            "region".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.marketing {
-                    object
-                        .insert(
-                            "marketing".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.notes {
-                    object
-                        .insert(
-                            "notes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
-            let response = client
-                .http
-                .request(
-                    STEP,
-                    ::arazzo_runtime::Method::POST,
-                    &client.accounts,
-                    "/accounts",
-                )
-                .json(&body)
-                .send()
-                .await?;
-            if response.status() != 201 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            OpenAccountCreateOutputs {
-                account: response.body_value("/account")?,
-                account_id: response.body_value("/account/id")?,
-                request_id: response.body_value("/request_id")?,
-                owner: response.body_value("/account/owner")?,
-                history: response.body_value_opt("/account/history")?,
-                balance: response.body_value_opt("/account/balance")?,
-            }
-        };
-        let session = {
-            const STEP: &str = "session";
-            let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
-            let path = ::std::format!(
-                "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
-            );
-            let response = client
-                .http
-                .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
-                .send()
-                .await?;
-            if response.status() != 200 {
-                return ::std::result::Result::Err(response.into_failure());
-            }
-            OpenAccountSessionOutputs {
-                session: response.body_value("/session")?,
-                expires_in: response.body_value("/expires_in")?,
-                previous: response.body_value_opt("/previous")?,
-                scopes: response.body_value_opt("/scopes")?,
-                extra: response.body_value_opt("/extra")?,
-            }
-        };
+        let create = open_account_create(
+                client,
+                OpenAccountCreateInputs {
+                    holder: inputs.holder.clone(),
+                    plan: inputs.plan.clone(),
+                    tags: inputs.tags.clone(),
+                    limit: inputs.limit,
+                    region: inputs.region.clone(),
+                    marketing: inputs.marketing,
+                    notes: inputs.notes.clone(),
+                },
+            )
+            .await?;
+        let session = open_account_session(client, &create).await?;
         ::std::result::Result::Ok(OpenAccountOutputs {
             account: create.account,
             owner: create.owner,
@@ -387,6 +306,149 @@ pub async fn open_account(
         })
     };
     ::arazzo_runtime::workflow("open-account", run).await
+}
+
+/// The workflow inputs the step `create` reads, for [`open_account_create`].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::arazzo_runtime::serde::Serialize,
+    ::arazzo_runtime::serde::Deserialize,
+)]
+#[serde(crate = "::arazzo_runtime::serde")]
+pub struct OpenAccountCreateInputs {
+    /// Who holds the account.
+    pub holder: Holder,
+    /// The plan to start on.
+    pub plan: OpenAccountInputsPlan,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The spending limit.
+    ///
+    /// Defaults to `100` when not given.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit: ::std::option::Option<i32>,
+    /// Defaults to `OpenAccountInputsRegion::EuWest` when not given.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub region: ::std::option::Option<OpenAccountInputsRegion>,
+    /// Defaults to `false` when not given.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub marketing: ::std::option::Option<bool>,
+    /// Free text, or null.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub notes: ::std::option::Option<::std::string::String>,
+}
+
+/// Runs only the step `create` of the workflow [`open_account`]: `POST /accounts`
+/// (`createAccount`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+pub async fn open_account_create(
+    client: &Client,
+    mut inputs: OpenAccountCreateInputs,
+) -> ::std::result::Result<OpenAccountCreateOutputs, ::arazzo_runtime::Error> {
+    inputs.limit.get_or_insert(100);
+    inputs.region.get_or_insert(OpenAccountInputsRegion::EuWest);
+    inputs.marketing.get_or_insert(false);
+    ::std::result::Result::Ok({
+        const STEP: &str = "create";
+        let body = ::arazzo_runtime::serde_json::Value::Object({
+            let mut object = ::arazzo_runtime::serde_json::Map::new();
+            object
+                .insert(
+                    "holder".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
+                );
+            object
+                .insert(
+                    "plan".to_owned(),
+                    ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
+                );
+            if let ::std::option::Option::Some(value) = &inputs.tags {
+                object
+                    .insert("tags".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            if let ::std::option::Option::Some(value) = &inputs.limit {
+                object
+                    .insert("limit".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            if let ::std::option::Option::Some(value) = &inputs.region {
+                object
+                    .insert(
+                        "region".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            if let ::std::option::Option::Some(value) = &inputs.marketing {
+                object
+                    .insert(
+                        "marketing".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, value)?,
+                    );
+            }
+            if let ::std::option::Option::Some(value) = &inputs.notes {
+                object
+                    .insert("notes".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            }
+            object
+        });
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, "/accounts")
+            .json(&body)
+            .send()
+            .await?;
+        if response.status() != 201 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        OpenAccountCreateOutputs {
+            account: response.body_value("/account")?,
+            account_id: response.body_value("/account/id")?,
+            request_id: response.body_value("/request_id")?,
+            owner: response.body_value("/account/owner")?,
+            history: response.body_value_opt("/account/history")?,
+            balance: response.body_value_opt("/account/balance")?,
+        }
+    })
+}
+
+/// Runs only the step `session` of the workflow [`open_account`]: `POST
+/// /accounts/{id}/sessions` (`openSession`).
+///
+/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
+/// taken: the caller decides what runs next. Use it where a workflow waits for a person
+/// between two steps.
+///
+/// It reads the outputs of the step `create` ([`OpenAccountCreateOutputs`]).
+pub async fn open_account_session(
+    client: &Client,
+    create: &OpenAccountCreateOutputs,
+) -> ::std::result::Result<OpenAccountSessionOutputs, ::arazzo_runtime::Error> {
+    ::std::result::Result::Ok({
+        const STEP: &str = "session";
+        let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
+        let path = ::std::format!(
+            "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
+        );
+        let response = client
+            .http
+            .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
+            .send()
+            .await?;
+        if response.status() != 200 {
+            return ::std::result::Result::Err(response.into_failure());
+        }
+        OpenAccountSessionOutputs {
+            session: response.body_value("/session")?,
+            expires_in: response.body_value("/expires_in")?,
+            previous: response.body_value_opt("/previous")?,
+            scopes: response.body_value_opt("/scopes")?,
+            extra: response.body_value_opt("/extra")?,
+        }
+    })
 }
 
 /// From the property `address` of [`Holder`].

@@ -10,76 +10,9 @@ use crate::condition::{Literal, Op};
 use crate::plan::{
     ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, DefaultValue, FieldPlan,
     OperandPlan, OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, RetryFirst,
-    SchemeKind, StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
-    WorkflowTarget,
+    SchemeKind, Standalone, StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall,
+    WorkflowPlan, WorkflowTarget,
 };
-
-/// Every value a step reads, wherever it is read.
-fn step_refs(step: &StepPlan) -> Vec<&ValueRef> {
-    let mut refs = Vec::new();
-    for param in &step.parameters {
-        value_refs(&param.value, &mut refs);
-    }
-    if let Some(body) = &step.body {
-        value_refs(&body.value, &mut refs);
-        for (_, value) in &body.replacements {
-            value_refs(value, &mut refs);
-        }
-    }
-    for condition in &step.success {
-        condition_refs(condition, &mut refs);
-    }
-    for action in step.on_success.iter().chain(&step.on_failure) {
-        for condition in &action.criteria {
-            condition_refs(condition, &mut refs);
-        }
-    }
-    if let Some(call) = &step.call {
-        for (_, value) in &call.inputs {
-            value_refs(value, &mut refs);
-        }
-    }
-    for output in &step.outputs {
-        if let OutputSource::Value(value) = &output.source {
-            refs.push(value);
-        }
-    }
-    refs
-}
-
-fn value_refs<'p>(value: &'p ValuePlan, refs: &mut Vec<&'p ValueRef>) {
-    match value {
-        ValuePlan::Ref(r) => refs.push(r),
-        ValuePlan::Template(parts) => refs.extend(parts.iter().filter_map(|part| match part {
-            TemplatePart::Value(r) => Some(r),
-            TemplatePart::Text(_) => None,
-        })),
-        ValuePlan::Array(items) => items.iter().for_each(|i| value_refs(i, refs)),
-        ValuePlan::Object(entries) => entries.iter().for_each(|(_, v)| value_refs(v, refs)),
-        ValuePlan::Null | ValuePlan::Bool(_) | ValuePlan::Number(_) | ValuePlan::Str(_) => {}
-    }
-}
-
-fn condition_refs<'p>(condition: &'p CondPlan, refs: &mut Vec<&'p ValueRef>) {
-    let operand = |o: &'p OperandPlan, refs: &mut Vec<&'p ValueRef>| {
-        if let OperandPlan::Value(r) = o {
-            refs.push(r);
-        }
-    };
-    match condition {
-        CondPlan::Or(a, b) | CondPlan::And(a, b) => {
-            condition_refs(a, refs);
-            condition_refs(b, refs);
-        }
-        CondPlan::Not(a) => condition_refs(a, refs),
-        CondPlan::Compare(l, _, r) => {
-            operand(l, refs);
-            operand(r, refs);
-        }
-        CondPlan::Truthy(o) => operand(o, refs),
-        CondPlan::Regex { context, .. } | CondPlan::JsonPath { context, .. } => refs.push(context),
-    }
-}
 
 /// The value a place holds, as a Rust expression of its type. `step` names the step in errors.
 fn value(place: &Place, step: &TokenStream) -> TokenStream {
@@ -266,7 +199,7 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
     });
 
     // Which step variables are read later decides whether they need a name at all.
-    let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(step_refs).collect();
+    let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(StepPlan::refs).collect();
     all_refs.extend(w.outputs.iter().map(|(_, value)| value));
     let step_is_read = |var: &str| {
         all_refs
@@ -325,6 +258,10 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         quote!(mut inputs)
     };
     let workflow_id = &w.id;
+    let standalone_steps = w.steps.iter().filter_map(|step| {
+        let standalone = step.standalone.as_ref()?;
+        Some(standalone_step(plan, w, step, standalone))
+    });
 
     quote! {
         #inputs_struct
@@ -342,6 +279,151 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
                 #body
             };
             ::arazzo_runtime::workflow(#workflow_id, run).await
+        }
+
+        #(#standalone_steps)*
+    }
+}
+
+/// What a step reads of its workflow: the inputs (fields of the inputs struct), and the earlier
+/// steps whose outputs it reads.
+fn step_reads<'w>(w: &'w WorkflowPlan, step: &StepPlan) -> (Vec<&'w FieldPlan>, Vec<&'w StepPlan>) {
+    let refs = step.refs();
+    let inputs = w
+        .inputs
+        .iter()
+        .filter(|input| {
+            refs.iter()
+                .any(|r| matches!(&r.place, Place::Input { field, .. } if *field == input.ident))
+        })
+        .collect();
+    let earlier = w
+        .steps
+        .iter()
+        .filter(|other| {
+            other.var != step.var
+                && refs.iter().any(
+                    |r| matches!(&r.place, Place::StepOutput { step, .. } if *step == other.var),
+                )
+        })
+        .collect();
+    (inputs, earlier)
+}
+
+/// A call of a step's own function, in the workflow's function: the inputs it reads, copied
+/// out of the workflow's inputs, and the earlier steps' outputs, borrowed.
+fn call_standalone(w: &WorkflowPlan, step: &StepPlan, standalone: &Standalone) -> TokenStream {
+    let (inputs, earlier) = step_reads(w, step);
+    let function = ident(&standalone.fn_name);
+    let inputs = (!inputs.is_empty()).then(|| {
+        let inputs_type = ident(&standalone.inputs_type);
+        let fields = inputs.iter().map(|input| {
+            let field = ident(&input.ident);
+            if is_copy(&input.ty) {
+                quote!(#field: inputs.#field)
+            } else {
+                quote!(#field: inputs.#field.clone())
+            }
+        });
+        quote!(#inputs_type { #(#fields,)* },)
+    });
+    let earlier = earlier.iter().map(|s| {
+        let var = ident(&s.var);
+        quote!(&#var,)
+    });
+    quote!(#function(client, #inputs #(#earlier)*).await?)
+}
+
+/// A step's own function: the step's request, its success criteria and its outputs, from the
+/// workflow inputs it reads (a struct of their own) and the outputs of the earlier steps it
+/// reads (by reference). The workflow's actions are not taken: the caller decides what runs
+/// next.
+fn standalone_step(
+    plan: &Plan,
+    w: &WorkflowPlan,
+    step: &StepPlan,
+    standalone: &Standalone,
+) -> TokenStream {
+    let (inputs, earlier) = step_reads(w, step);
+    let fn_name = ident(&standalone.fn_name);
+    let outputs_type = ident(&step.outputs_type);
+    let workflow_fn = &w.fn_name;
+    let mut text = vec![format!(
+        "Runs only the step `{}` of the workflow [`{workflow_fn}`]{}.",
+        step.id,
+        match &step.operation_id {
+            Some(id) => format!(": `{} {}` (`{id}`)", step.method, step.path),
+            None => format!(": `{} {}`", step.method, step.path),
+        }
+    )];
+    if let Some(description) = &step.description {
+        text.push(description.clone());
+    }
+    text.push(
+        "Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) \
+         are not taken: the caller decides what runs next. Use it where a workflow waits \
+         for a person between two steps."
+            .to_owned(),
+    );
+    if !earlier.is_empty() {
+        let names: Vec<String> = earlier
+            .iter()
+            .map(|s| format!("`{}` ([`{}`])", s.id, s.outputs_type))
+            .collect();
+        text.push(format!(
+            "It reads the outputs of the step {}.",
+            names.join(", ")
+        ));
+    }
+    let fn_doc = doc(&text.join("\n\n"));
+    let (inputs_struct, inputs_param, defaults) = if inputs.is_empty() {
+        (None, None, Vec::new())
+    } else {
+        let inputs_type = ident(&standalone.inputs_type);
+        let struct_doc = doc(&format!(
+            "The workflow inputs the step `{}` reads, for [`{}`].",
+            step.id, standalone.fn_name
+        ));
+        let defaults: Vec<TokenStream> = w
+            .defaults
+            .iter()
+            .filter(|(field, _)| inputs.iter().any(|input| input.ident == *field))
+            .map(default_input)
+            .collect();
+        let binding = if defaults.is_empty() {
+            quote!(inputs)
+        } else {
+            quote!(mut inputs)
+        };
+        (
+            Some(data_struct(&standalone.inputs_type, struct_doc, &inputs)),
+            Some(quote!(#binding: #inputs_type,)),
+            defaults,
+        )
+    };
+    let earlier_params = earlier.iter().map(|s| {
+        let (var, ty) = (ident(&s.var), ident(&s.outputs_type));
+        quote!(#var: &#ty,)
+    });
+    let body = step_body(
+        plan,
+        step,
+        Flow::Straight {
+            ends: Vec::new(),
+            statics: Vec::new(),
+        },
+    );
+    quote! {
+        #inputs_struct
+
+        #fn_doc
+        pub async fn #fn_name(
+            client: &Client,
+            #inputs_param
+            #(#earlier_params)*
+        ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
+            #(#defaults)*
+            ::std::result::Result::Ok(#body)
         }
     }
 }
@@ -507,7 +589,7 @@ fn straight_body(
             .map(|(i, s)| (s.var.as_str(), i))
             .collect();
         let mut statics = Vec::new();
-        let ends = step
+        let ends: Vec<_> = step
             .on_success
             .iter()
             .filter(|a| a.kind == ActionKind::End)
@@ -521,7 +603,10 @@ fn straight_body(
                 (applies, outputs)
             })
             .collect();
-        let body = step_body(plan, step, Flow::Straight { ends, statics });
+        let body = match &step.standalone {
+            Some(standalone) if ends.is_empty() => call_standalone(w, step, standalone),
+            _ => step_body(plan, step, Flow::Straight { ends, statics }),
+        };
         quote! {
             let #var = #body;
         }
@@ -577,7 +662,8 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
         .map(|s| (s.var.as_str(), s.id.as_str()))
         .collect();
     let arms = w.steps.iter().enumerate().map(|(index, step)| {
-        let mut reads: Vec<(String, String)> = step_refs(step)
+        let mut reads: Vec<(String, String)> = step
+            .refs()
             .iter()
             .filter_map(|r| match &r.place {
                 Place::StepOutput { step: var, .. } => Some((
@@ -724,6 +810,10 @@ fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
         {
             line.push_str(". ");
             line.push_str(d.trim());
+        }
+        if let Some(standalone) = &step.standalone {
+            let end = if line.ends_with('.') { "" } else { "." };
+            line.push_str(&format!("{end} On its own: [`{}`].", standalone.fn_name));
         }
         lines.extend(wrap_item(&line, i + 1));
     }

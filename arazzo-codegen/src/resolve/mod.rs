@@ -24,7 +24,7 @@ use crate::plan::TemplatePart;
 use crate::plan::{
     ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DefaultValue, DependencyPlan,
     FieldPlan, OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan,
-    StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
+    Standalone, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
 use crate::suggest::did_you_mean;
 
@@ -94,6 +94,12 @@ impl Context {
                     ]
                     .into_iter()
                     .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
+                    .chain(
+                        w.steps
+                            .iter()
+                            .filter_map(|s| s.standalone.as_ref())
+                            .flat_map(|s| [s.fn_name.clone(), s.inputs_type.clone()]),
+                    )
                 })
                 .chain(plan.types.iter().map(|t| t.name.clone())),
         );
@@ -707,7 +713,7 @@ impl<'a> Resolver<'a, '_> {
             "outputs",
             "inputs_of_call",
         ]);
-        let steps: Vec<StepPlan> = workflow
+        let mut steps: Vec<StepPlan> = workflow
             .steps
             .iter()
             .filter_map(|step| {
@@ -785,6 +791,26 @@ impl<'a> Resolver<'a, '_> {
                 .iter()
                 .any(|a| a.kind == ActionKind::End && a.criteria.is_empty())
         });
+        // Straight-line workflows offer each operation step on its own too (and call those
+        // functions); in a loop, a step's code also decides where the loop goes next.
+        if !looping {
+            for plan in &mut steps {
+                if plan.call.is_none()
+                    && plan
+                        .refs()
+                        .iter()
+                        .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
+                {
+                    let step_name = naming::snake(&plan.id);
+                    plan.standalone = Some(Standalone {
+                        fn_name: self.items.unique(format!("{fn_name}_{step_name}")),
+                        inputs_type: self
+                            .items
+                            .unique_type(format!("{base}{}Inputs", naming::pascal(&plan.id))),
+                    });
+                }
+            }
+        }
         let mut skippable = BTreeSet::new();
         let mut bypassed = false;
         for step in &steps {
@@ -1302,6 +1328,7 @@ impl<'a> Resolver<'a, '_> {
             on_success,
             on_failure,
             call: None,
+            standalone: None,
         })
     }
 
@@ -1548,6 +1575,7 @@ impl<'a> Resolver<'a, '_> {
             outputs,
             on_success: Vec::new(),
             on_failure: Vec::new(),
+            standalone: None,
             call: Some(WorkflowCall {
                 workflow: id.value.clone(),
                 fn_name: signature.fn_name,
