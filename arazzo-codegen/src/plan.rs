@@ -32,6 +32,9 @@ pub enum Type {
     /// A generated struct or enum: another workflow's inputs or outputs, or a type made from a
     /// JSON Schema.
     Named(String),
+    /// A generated fieldless enum (a string `enum` of an input): `Copy`, and `Display`s as the
+    /// document's value.
+    Enum(String),
 }
 
 impl Type {

@@ -283,10 +283,10 @@ pub async fn open_account(
                 client,
                 OpenAccountCreateInputs {
                     holder: inputs.holder.clone(),
-                    plan: inputs.plan.clone(),
+                    plan: inputs.plan,
                     tags: inputs.tags.clone(),
                     limit: inputs.limit,
-                    region: inputs.region.clone(),
+                    region: inputs.region,
                     marketing: inputs.marketing,
                     notes: inputs.notes.clone(),
                 },

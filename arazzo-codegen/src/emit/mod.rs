@@ -74,7 +74,7 @@ fn ty(t: &Type) -> TokenStream {
             let inner = ty(inner);
             quote!(::std::boxed::Box<#inner>)
         }
-        Type::Named(name) => {
+        Type::Named(name) | Type::Enum(name) => {
             let name = ident(name);
             quote!(#name)
         }

@@ -162,7 +162,7 @@ fn template_arg(r: &ValueRef) -> TokenStream {
 /// True for types that are `Copy`, which are read without `.clone()`.
 fn is_copy(ty: &Type) -> bool {
     match ty {
-        Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64 => true,
+        Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64 | Type::Enum(_) => true,
         Type::Option(inner) => is_copy(inner),
         _ => false,
     }
@@ -172,7 +172,13 @@ fn is_copy(ty: &Type) -> bool {
 fn displays_plainly(ty: &Type) -> bool {
     matches!(
         ty,
-        Type::String | Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64
+        Type::String
+            | Type::Bool
+            | Type::I32
+            | Type::I64
+            | Type::U16
+            | Type::F64
+            | Type::Enum(_)
     )
 }
 

@@ -267,7 +267,7 @@ impl<'a> Resolver<'a, '_> {
     fn enum_type(&mut self, node: &'a Node, hint: &Hint) -> Type {
         let key = (Direction::Input, node.span);
         if let Some(existing) = self.types.by_schema.get(&key) {
-            return Type::Named(existing.clone());
+            return Type::Enum(existing.clone());
         }
         let values = string_enum(node).unwrap_or_default();
         let type_name = self.items.unique_type(naming::pascal(&hint.name));
@@ -282,7 +282,7 @@ impl<'a> Resolver<'a, '_> {
             doc: type_doc(node, hint, Direction::Input),
             kind: TypeDefKind::Enum(variants),
         });
-        Type::Named(type_name)
+        Type::Enum(type_name)
     }
 
     /// The `default` of an input property, when it is a scalar of the input's type. A default
@@ -304,7 +304,7 @@ impl<'a> Resolver<'a, '_> {
         let value = match (&default.value, inner) {
             (Value::Null, _) => return None,
             (Value::Str(s), Type::String) => DefaultValue::String(s.clone()),
-            (Value::Str(s), Type::Named(name)) => {
+            (Value::Str(s), Type::Enum(name)) => {
                 let variant = self.types.defs.iter().find_map(|def| match &def.kind {
                     TypeDefKind::Enum(variants) if &def.name == name => variants
                         .iter()
@@ -325,7 +325,7 @@ impl<'a> Resolver<'a, '_> {
             (Value::Int(i), Type::I32) if i32::try_from(*i).is_ok() => DefaultValue::Int(*i),
             (Value::Int(i), Type::F64) => DefaultValue::Float(*i as f64),
             (Value::Float(f), Type::F64) if f.is_finite() => DefaultValue::Float(*f),
-            (_, Type::Json | Type::Vec(_) | Type::Named(_)) => return None,
+            (_, Type::Json | Type::Vec(_) | Type::Named(_) | Type::Boxed(_)) => return None,
             _ => return self.wrong_default(default.span, "it does not have the input's type"),
         };
         Some(value)
