@@ -17,9 +17,23 @@ const USER_AGENT: &str = concat!("arazzo-runtime/", env!("CARGO_PKG_VERSION"));
 /// Cheap to clone (it shares one connection pool). Building the default `reqwest::Client` can
 /// fail only when its TLS backend cannot start; that failure is kept and reported as
 /// [`Error::Client`] by the first request, so that constructing a generated client never panics.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpClient {
     inner: Result<reqwest::Client, Unusable>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `reqwest::Client`'s own `Debug` lists its default headers, values included.
+        let state = match &self.inner {
+            Ok(_) => "ready",
+            Err(Unusable::Client(_)) => "unusable: the HTTP client could not be built",
+            Err(Unusable::Setting(_)) => "unusable: an invalid setting",
+        };
+        f.debug_struct("HttpClient")
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a generated client cannot send requests; reported by each request.
@@ -99,13 +113,15 @@ impl HttpClient {
                     inner: Err(Unusable::Setting(message)),
                 };
             };
-            let Ok(value) = reqwest::header::HeaderValue::from_str(value) else {
+            let Ok(mut value) = reqwest::header::HeaderValue::from_str(value) else {
                 let message =
                     format!("the value of the default header `{name}` is not valid in HTTP");
                 return Self {
                     inner: Err(Unusable::Setting(message)),
                 };
             };
+            // Default headers often carry keys: never logged, never indexed by HTTP/2.
+            value.set_sensitive(true);
             headers.append(header, value);
         }
         let inner = builder
