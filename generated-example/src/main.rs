@@ -8,7 +8,10 @@
 //!
 //! Flags: `--phone <E.164>` (default `+10000000000`, Stytch's sandbox number), `--code <code>`
 //! (default `000000`, the sandbox code), `--session-minutes <n>` (default 60), `--via build`
-//! (run the build.rs-generated module instead of the macro-generated one).
+//! (run the build.rs-generated module instead of the macro-generated one), `--interactive`
+//! (run the two steps on their own, `sms_otp_login_send_sms_otp` and then
+//! `sms_otp_login_authenticate_otp`, and ask for the code on standard input in between, as a
+//! real login does: the code arrives by SMS after the first step).
 
 use std::process::ExitCode;
 
@@ -22,6 +25,7 @@ struct Options {
     code: String,
     session_minutes: Option<i64>,
     via_build: bool,
+    interactive: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -30,6 +34,7 @@ fn parse_args() -> Result<Options, String> {
         code: "000000".to_owned(),
         session_minutes: Some(60),
         via_build: false,
+        interactive: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -49,8 +54,9 @@ fn parse_args() -> Result<Options, String> {
                 "macro" => options.via_build = false,
                 other => return Err(format!("--via takes `macro` or `build`, not `{other}`")),
             },
+            "--interactive" => options.interactive = true,
             "-h" | "--help" => {
-                return Err("usage: generated-example [--phone E164] [--code CODE] [--session-minutes N] [--via macro|build]".to_owned());
+                return Err("usage: generated-example [--phone E164] [--code CODE] [--session-minutes N] [--via macro|build] [--interactive]".to_owned());
             }
             other => return Err(format!("unknown argument `{other}` (try --help)")),
         }
@@ -72,8 +78,14 @@ async fn run(
     base_url: &str,
     project_id: &str,
     secret: &str,
-) -> Result<(), arazzo_runtime::Error> {
-    let (user_id, session_token, session_jwt) = if options.via_build {
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (user_id, session_token, session_jwt) = if options.interactive {
+        let client = via_macro::Client::builder()
+            .stytch_consumer_api(base_url)
+            .basic_auth(project_id, secret)
+            .build();
+        step_by_step(&client, options).await?
+    } else if options.via_build {
         let client = via_build::Client::builder()
             .stytch_consumer_api(base_url)
             .basic_auth(project_id, secret)
@@ -105,6 +117,52 @@ async fn run(
     Ok(())
 }
 
+/// The SMS login as a person does it: send the code, wait for them to type it, authenticate.
+async fn step_by_step(
+    client: &via_macro::Client,
+    options: &Options,
+) -> Result<(String, String, String), Box<dyn std::error::Error>> {
+    let sent = via_macro::sms_otp_login_send_sms_otp(
+        client,
+        via_macro::SmsOtpLoginSendSmsOtpInputs {
+            phone_number: options.phone.clone(),
+        },
+    )
+    .await?;
+    println!("step sendSmsOtp: a passcode was sent to {}", options.phone);
+    println!("enter the code from the SMS:");
+    let code = read_code().await.ok_or("no code on standard input")?;
+    let authenticated = via_macro::sms_otp_login_authenticate_otp(
+        client,
+        via_macro::SmsOtpLoginAuthenticateOtpInputs {
+            code,
+            session_duration_minutes: options.session_minutes,
+        },
+        &sent,
+    )
+    .await?;
+    println!("step authenticateOtp: authenticated");
+    Ok((
+        authenticated.user_id,
+        authenticated.session_token,
+        authenticated.session_jwt,
+    ))
+}
+
+/// One line of standard input, trimmed, read off the async runtime's threads; `None` at the
+/// end of input or for an empty line.
+async fn read_code() -> Option<String> {
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .ok()?
+    .ok()?;
+    let code = line.trim();
+    (!code.is_empty()).then(|| code.to_owned())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = match parse_args() {
@@ -114,10 +172,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let module = if options.via_build {
-        "build.rs"
+    let module = if options.interactive {
+        "step by step, macro-generated"
+    } else if options.via_build {
+        "build.rs-generated"
     } else {
-        "macro"
+        "macro-generated"
     };
     let credentials = (
         std::env::var("STYTCH_PROJECT_ID"),
@@ -130,13 +190,13 @@ async fn main() -> ExitCode {
             } else {
                 "https://test.stytch.com"
             };
-            println!("running sms_otp_login ({module}-generated) against {base_url}");
+            println!("running sms_otp_login ({module}) against {base_url}");
             run(&options, base_url, &project_id, &secret).await
         }
         _ => {
             let stub = StytchStub::start().await;
             println!(
-                "running sms_otp_login ({module}-generated) against an embedded Stytch-like server at {}",
+                "running sms_otp_login ({module}) against an embedded Stytch-like server at {}",
                 stub.uri()
             );
             println!("(set STYTCH_PROJECT_ID and STYTCH_SECRET to call Stytch itself)");

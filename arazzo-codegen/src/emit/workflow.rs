@@ -172,13 +172,7 @@ fn is_copy(ty: &Type) -> bool {
 fn displays_plainly(ty: &Type) -> bool {
     matches!(
         ty,
-        Type::String
-            | Type::Bool
-            | Type::I32
-            | Type::I64
-            | Type::U16
-            | Type::F64
-            | Type::Enum(_)
+        Type::String | Type::Bool | Type::I32 | Type::I64 | Type::U16 | Type::F64 | Type::Enum(_)
     )
 }
 
