@@ -160,6 +160,8 @@ impl HttpClient {
             step,
             method,
             path: path.to_owned(),
+            operation: None,
+            attempt: 1,
             builder,
             cookies: Vec::new(),
         }
@@ -212,6 +214,10 @@ pub struct Request {
     method: Method,
     /// The operation's path as sent, without the base URL or query.
     path: String,
+    /// The `operationId`, when the step names one.
+    operation: Option<&'static str>,
+    /// Which try of the step this is: 1, then 2 after a `retry`, ….
+    attempt: u32,
     builder: Result<reqwest::RequestBuilder, Error>,
     /// `name=value` pairs for the `Cookie` header, sent together.
     cookies: Vec<String>,
@@ -235,6 +241,8 @@ impl fmt::Debug for Request {
             .field("step", &self.step)
             .field("method", &self.method)
             .field("path", &self.path)
+            .field("operation", &self.operation)
+            .field("attempt", &self.attempt)
             .finish_non_exhaustive()
     }
 }
@@ -242,6 +250,19 @@ impl fmt::Debug for Request {
 impl Request {
     fn map(mut self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
         self.builder = self.builder.map(f);
+        self
+    }
+
+    /// Names the operation the step calls (its `operationId`), for tracing.
+    pub fn operation(mut self, operation_id: &'static str) -> Self {
+        self.operation = Some(operation_id);
+        self
+    }
+
+    /// Says which try of the step this is (1 for the first, 2 after one `retry`, …), for
+    /// tracing.
+    pub fn attempt(mut self, attempt: u32) -> Self {
+        self.attempt = attempt;
         self
     }
 
@@ -397,6 +418,8 @@ impl Request {
                 step = self.step,
                 method = self.method.as_str(),
                 path = self.path.as_str(),
+                operation = self.operation,
+                attempt = self.attempt,
                 status = tracing::field::Empty,
                 duration_ms = tracing::field::Empty,
             );

@@ -229,6 +229,7 @@ pub async fn start_job_start(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
+            .operation("startJob")
             .send()
             .await?;
         if response.status() != 202 {
@@ -344,6 +345,7 @@ pub async fn read_job_read(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+            .operation("getJob")
             .send()
             .await?;
         if response.status() != 200 {
@@ -550,6 +552,7 @@ pub async fn report_after_start(
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+                .operation("report")
                 .query("job", &param_query_job, ::arazzo_runtime::QueryStyle::Form)
                 .send()
                 .await?;
@@ -899,6 +902,7 @@ pub async fn shared_begin_start(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.shared_jobs, "/jobs")
+            .operation("startJob")
             .send()
             .await?;
         if response.status() != 202 {

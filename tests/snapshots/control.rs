@@ -236,6 +236,7 @@ pub async fn poll_job(
                             &client.jobs,
                             "/jobs",
                         )
+                        .operation("startJob")
                         .send()
                         .await?;
                     let success = response.status() == 202;
@@ -269,6 +270,7 @@ pub async fn poll_job(
                             &client.jobs,
                             &path,
                         )
+                        .operation("getJob")
                         .send()
                         .await?;
                     let success = response.status() == 200;
@@ -393,6 +395,8 @@ pub async fn retry_flaky(
                             &client.jobs,
                             "/flaky",
                         )
+                        .operation("flaky")
+                        .attempt(1 + retries_0_0)
                         .send()
                         .await?;
                     let success = response.status() == 200;
@@ -509,6 +513,7 @@ pub async fn end_early(
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                .operation("getJob")
                 .send()
                 .await?;
             if !(200..300).contains(&response.status()) {
@@ -569,6 +574,7 @@ pub async fn end_early_read(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+            .operation("getJob")
             .send()
             .await?;
         if !(200..300).contains(&response.status()) {
@@ -593,6 +599,7 @@ pub async fn end_early_report(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+            .operation("report")
             .send()
             .await?;
         if !(200..300).contains(&response.status()) {
@@ -720,6 +727,7 @@ pub async fn recover(
                             &client.jobs,
                             &path,
                         )
+                        .operation("getJob")
                         .send()
                         .await?;
                     let success = response.status() == 200;
@@ -746,6 +754,7 @@ pub async fn recover(
                             &client.jobs,
                             "/report",
                         )
+                        .operation("report")
                         .send()
                         .await?;
                     let success = (200..300).contains(&response.status());
@@ -852,6 +861,7 @@ pub async fn spin(
                             &client.jobs,
                             "/flaky",
                         )
+                        .operation("flaky")
                         .send()
                         .await?;
                     let success = (200..300).contains(&response.status());
@@ -964,6 +974,7 @@ pub async fn hand_off(
                             &client.jobs,
                             &path,
                         )
+                        .operation("getJob")
                         .send()
                         .await?;
                     let success = (200..300).contains(&response.status());
@@ -1121,6 +1132,8 @@ pub async fn refresh_then_retry(
                             &client.jobs,
                             "/flaky",
                         )
+                        .operation("flaky")
+                        .attempt(1 + retries_0_0)
                         .send()
                         .await?;
                     let success = response.status() == 200;
@@ -1152,6 +1165,7 @@ pub async fn refresh_then_retry(
                             &client.jobs,
                             "/report",
                         )
+                        .operation("report")
                         .send()
                         .await?;
                     let success = (200..300).contains(&response.status());

@@ -538,6 +538,7 @@ pub async fn place_order_create(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
+            .operation("createOrder")
             .json(&body)
             .send()
             .await?;
@@ -608,6 +609,7 @@ pub async fn place_order_latest(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::GET, &client.shop, "/orders/latest")
+            .operation("getLatest")
             .send()
             .await?;
         let success = (response.status() == 200 || response.status() == 203)
@@ -682,6 +684,7 @@ pub async fn place_order_echo(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/echo")
+            .operation("echo")
             .json(&body)
             .send()
             .await?;

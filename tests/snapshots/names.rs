@@ -371,6 +371,7 @@ pub async fn a_b_object(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
+            .operation("createThing")
             .require_credentials(
                 client.build_2_basic_auth.is_some(),
                 "basicAuth",
@@ -427,6 +428,7 @@ pub async fn a_b_part_0(
                 &client.other_api,
                 "/things/check",
             )
+            .operation("checkThing")
             .require_credentials(
                 client.other_api_basic_auth.is_some(),
                 "basicAuth",
@@ -520,6 +522,7 @@ pub async fn a_b_2_type_(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
+            .operation("createThing")
             .require_credentials(
                 client.build_2_basic_auth.is_some(),
                 "basicAuth",

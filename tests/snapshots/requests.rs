@@ -463,6 +463,7 @@ pub async fn adopt_pet_token(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
+            .operation("requestToken")
             .header("X-Trace", &param_header_x_trace)
             .require_credentials(client.client_key.is_some(), "clientKey", "client_key")
             .api_key(
@@ -526,6 +527,7 @@ pub async fn adopt_pet_get_pet(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
+            .operation("getPet")
             .query("fields", &param_query_fields, ::arazzo_runtime::QueryStyle::Form)
             .header("X-Request-Id", &param_header_x_request_id)
             .cookie("session", &param_cookie_session)
@@ -602,6 +604,7 @@ pub async fn adopt_pet_search(
         let request = client
             .http
             .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, "/pets")
+            .operation("listPets")
             .header("X-Trace", &param_header_x_trace)
             .query(
                 "tags",
@@ -688,6 +691,7 @@ pub async fn adopt_pet_photo(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+            .operation("addPhoto")
             .header("X-Trace", &param_header_x_trace)
             .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
             .api_key(
@@ -747,6 +751,7 @@ pub async fn adopt_pet_note(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+            .operation("addNote")
             .header("X-Trace", &param_header_x_trace)
             .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
             .api_key(
@@ -816,6 +821,7 @@ pub async fn adopt_pet_audit(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/audit")
+            .operation("audit")
             .header("X-Trace", &param_header_x_trace)
             .require_credentials(client.token.is_some(), "token", "token")
             .bearer_auth(client.token.as_ref())

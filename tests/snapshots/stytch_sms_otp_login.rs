@@ -351,6 +351,7 @@ pub async fn sms_otp_login_send_sms_otp(
                 &client.stytch_consumer_api,
                 "/v1/otps/sms/login_or_create",
             )
+            .operation("api_otp_v1_otp_sms_LoginOrCreate")
             .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
             .basic_auth(client.basic_auth.as_ref())
             .json(&body)
@@ -432,6 +433,7 @@ pub async fn sms_otp_login_authenticate_otp(
                 &client.stytch_consumer_api,
                 "/v1/otps/authenticate",
             )
+            .operation("api_otp_v1_Authenticate")
             .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
             .basic_auth(client.basic_auth.as_ref())
             .json(&body)

@@ -398,6 +398,7 @@ pub async fn open_account_create(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, "/accounts")
+            .operation("createAccount")
             .json(&body)
             .send()
             .await?;
@@ -436,6 +437,7 @@ pub async fn open_account_session(
         let response = client
             .http
             .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
+            .operation("openSession")
             .send()
             .await?;
         if response.status() != 200 {

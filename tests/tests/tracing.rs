@@ -17,6 +17,10 @@ mod stytch {
     arazzo_macros::arazzo_workflow!("../specs/arazzo/stytch-sms-otp-login-workflow.yml");
 }
 
+mod control {
+    arazzo_macros::arazzo_workflow!("fixtures/control/control.arazzo.yaml");
+}
+
 const SECRET: &str = "secret-test-very-secret-value=";
 const SESSION_TOKEN: &str = "mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q";
 
@@ -137,11 +141,21 @@ async fn a_workflow_span_holds_one_span_per_step_with_its_outcome_and_no_secret(
     let spans: Vec<BTreeMap<String, String>> =
         steps.iter().map(|(.., fields)| fields.clone()).collect();
     assert_eq!(spans.len(), 2, "one span per step: {spans:#?}");
-    for (fields, (step, path)) in spans.iter().zip([
-        ("sendSmsOtp", "/v1/otps/sms/login_or_create"),
-        ("authenticateOtp", "/v1/otps/authenticate"),
+    for (fields, (step, path, operation)) in spans.iter().zip([
+        (
+            "sendSmsOtp",
+            "/v1/otps/sms/login_or_create",
+            "api_otp_v1_otp_sms_LoginOrCreate",
+        ),
+        (
+            "authenticateOtp",
+            "/v1/otps/authenticate",
+            "api_otp_v1_Authenticate",
+        ),
     ]) {
         assert_eq!(fields["step"], step);
+        assert_eq!(fields["operation"], operation);
+        assert_eq!(fields["attempt"], "1");
         assert_eq!(fields["method"], "POST");
         assert_eq!(fields["path"], path);
         assert_eq!(fields["status"], "200");
@@ -151,4 +165,56 @@ async fn a_workflow_span_holds_one_span_per_step_with_its_outcome_and_no_secret(
     for secret in [SECRET, SESSION_TOKEN, "Basic "] {
         assert!(!everything.contains(secret), "{everything}");
     }
+}
+
+#[tokio::test]
+async fn each_try_of_a_retried_step_is_a_span_that_counts_its_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": 7})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let spans = Spans::default();
+    let _guard = tracing::subscriber::set_default(Recorder {
+        spans: Arc::clone(&spans),
+        entered: Mutex::default(),
+        next: AtomicU64::new(0),
+    });
+    let client = control::Client::builder().jobs(server.uri()).build();
+    control::retry_flaky(&client, control::RetryFlakyInputs {})
+        .await
+        .expect("succeeds on the third try");
+    let tries: Vec<(String, String, String)> = spans
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(_, name, ..)| *name == "arazzo.step")
+        .map(|(.., fields)| {
+            (
+                fields["operation"].clone(),
+                fields["attempt"].clone(),
+                fields["status"].clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = [("1", "503"), ("2", "503"), ("3", "200")]
+        .iter()
+        .map(|(attempt, status)| {
+            (
+                "flaky".to_owned(),
+                (*attempt).to_owned(),
+                (*status).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(tries, expected);
 }

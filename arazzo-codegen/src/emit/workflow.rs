@@ -1064,10 +1064,25 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
         Some(body) => request_body(body),
         None => (None, None),
     };
+    let operation = step.operation_id.as_ref().map(|id| quote!(.operation(#id)));
+    // In a loop, a step with `retry` actions counts its tries.
+    let attempt = match &flow {
+        Flow::Loop { index, .. } => {
+            let counters: Vec<proc_macro2::Ident> = failure_actions(step)
+                .into_iter()
+                .filter(|(_, action)| matches!(action.kind, ActionKind::Retry { .. }))
+                .map(|(i, _)| ident(&format!("retries_{index}_{i}")))
+                .collect();
+            (!counters.is_empty()).then(|| quote!(.attempt(1 #(+ #counters)*)))
+        }
+        Flow::Straight { .. } => None,
+    };
     let request = quote! {
         client
             .http
             .request(STEP, ::arazzo_runtime::Method::#method, &client.#base, #path)
+            #operation
+            #attempt
             #(#chained)*
             #(#auth)*
             #send_body
