@@ -33,6 +33,10 @@ pub enum Outcome {
         code: String,
         /// The warnings, rendered.
         warnings: Vec<String>,
+        /// How many workflow outputs the document has.
+        outputs: usize,
+        /// Those whose type is `serde_json::Value` (`workflowId.output`).
+        untyped: Vec<String>,
     },
     /// Diagnostics: the first one's headline, and how many there are.
     Rejected {
@@ -202,6 +206,12 @@ pub fn generate(corpus: &Path, document: &str) -> Outcome {
                 .warnings()
                 .iter()
                 .map(|d| d.headline(files_of(&generated)))
+                .collect(),
+            outputs: generated.output_count(),
+            untyped: generated
+                .untyped_outputs()
+                .iter()
+                .map(|(workflow, output)| format!("{workflow}.{output}"))
                 .collect(),
         },
         Err(failure) => {

@@ -15,17 +15,32 @@ fn main() {
     let documents = corpus::documents(&dir);
     let mut rows = Vec::new();
     let (mut generated, mut conformant_generated, mut conformant) = (0, 0, 0);
+    let (mut outputs_total, mut untyped_total) = (0, 0);
     for document in &documents {
         let outcome = corpus::generate(&dir, &document.path);
         conformant += usize::from(document.conformant());
         let result = match &outcome {
-            Outcome::Generated { warnings, .. } => {
+            Outcome::Generated {
+                warnings,
+                outputs,
+                untyped,
+                ..
+            } => {
                 generated += 1;
                 conformant_generated += usize::from(document.conformant());
-                match warnings.len() {
+                outputs_total += outputs;
+                untyped_total += untyped.len();
+                let mut result = match warnings.len() {
                     0 => "generated".to_owned(),
                     n => format!("generated, {n} warning{}", if n == 1 { "" } else { "s" }),
+                };
+                if !untyped.is_empty() {
+                    result.push_str(&format!(
+                        "; outputs as `serde_json::Value`: {}",
+                        untyped.join(", ")
+                    ));
                 }
+                result
             }
             Outcome::Rejected { headlines } => {
                 let first = headlines.first().map(String::as_str).unwrap_or("rejected");
@@ -68,6 +83,10 @@ fn main() {
     );
     println!(
         "Every generated document compiles, all of them in one crate (`cargo test -p arazzo-tests --test corpus`)."
+    );
+    println!(
+        "Of their {outputs_total} workflow outputs, {} have a concrete Rust type and {untyped_total} are `serde_json::Value`, because no schema describes them (listed per document).",
+        outputs_total - untyped_total
     );
     println!(
         "A rejected document's first diagnostic is shown; `arazzo-codegen check` shows all of them, with their lines."
