@@ -16,7 +16,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use arazzo_bench::{paired, ratio};
+use arazzo_bench::paired;
 use divan::black_box;
 use generated_example::via_macro::{Client, SmsOtpLoginInputs, sms_otp_login};
 
@@ -174,19 +174,19 @@ fn main() {
         return;
     }
     println!();
-    println!("paired run (alternating rounds of 200 calls; medians per call):");
-    let (generated, hand) = paired(31, 200, run_generated, run_hand_written);
+    println!("paired run (61 alternating rounds of 200 calls each; medians):");
+    let run = paired(61, 200, run_generated, run_hand_written);
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
-        "  client CPU time: generated {:.1} µs, hand-written {:.1} µs: {:.3}x",
-        us(generated.cpu),
-        us(hand.cpu),
-        ratio(generated.cpu, hand.cpu)
+        "  client CPU time: generated {:.1} µs, hand-written {:.1} µs per call: {:.3}x",
+        us(run.a.cpu),
+        us(run.b.cpu),
+        run.cpu_ratio
     );
     println!(
-        "  wall time:       generated {:.1} µs, hand-written {:.1} µs: {:.3}x",
-        us(generated.wall),
-        us(hand.wall),
-        ratio(generated.wall, hand.wall)
+        "  wall time:       generated {:.1} µs, hand-written {:.1} µs per call: {:.3}x",
+        us(run.a.wall),
+        us(run.b.wall),
+        run.wall_ratio
     );
 }

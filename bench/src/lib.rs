@@ -163,19 +163,28 @@ pub fn workspace() -> PathBuf {
 pub struct Sample {
     /// Median wall time of one call.
     pub wall: Duration,
-    /// Median time one call keeps the calling thread on a CPU (zero when not measured).
+    /// Median time one call keeps the calling thread on a CPU.
     pub cpu: Duration,
+}
+
+/// What a paired measurement found.
+#[derive(Clone, Copy, Debug)]
+pub struct Paired {
+    /// The first side.
+    pub a: Sample,
+    /// The second side.
+    pub b: Sample,
+    /// Median over rounds of `a`'s wall time over `b`'s in the same round.
+    pub wall_ratio: f64,
+    /// Median over rounds of `a`'s thread CPU time over `b`'s in the same round.
+    pub cpu_ratio: f64,
 }
 
 /// Runs `a` and `b` in alternating rounds of `per_round` calls each (so that both see the same
 /// machine, warm caches and the same noise), `rounds` times, and returns the median per-call
-/// wall and thread CPU time of each. `a` and `b` are called once each before measuring.
-pub fn paired(
-    rounds: usize,
-    per_round: usize,
-    mut a: impl FnMut(),
-    mut b: impl FnMut(),
-) -> (Sample, Sample) {
+/// wall and thread CPU time of each, and the median of the per-round ratios (robust to a
+/// machine whose load drifts). `a` and `b` are called once each before measuring.
+pub fn paired(rounds: usize, per_round: u32, mut a: impl FnMut(), mut b: impl FnMut()) -> Paired {
     a();
     b();
     let mut walls = [Vec::new(), Vec::new()];
@@ -186,28 +195,34 @@ pub fn paired(
             let cpu = cpu_time::ThreadTime::now();
             let wall = Instant::now();
             for _ in 0..per_round {
-                if side == 0 { a() } else { b() }
+                if side == 0 {
+                    a();
+                } else {
+                    b();
+                }
             }
-            walls[side].push(wall.elapsed() / per_round as u32);
-            cpus[side].push(cpu.elapsed() / per_round as u32);
+            walls[side].push(wall.elapsed() / per_round);
+            cpus[side].push(cpu.elapsed() / per_round);
         }
     }
-    let median = |v: &mut Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    let [wa, wb] = &mut walls;
-    let [ca, cb] = &mut cpus;
-    (
-        Sample {
-            wall: median(wa),
-            cpu: median(ca),
+    fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> T {
+        values.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+        values[values.len() / 2]
+    }
+    let ratios =
+        |[a, b]: &[Vec<Duration>; 2]| median(a.iter().zip(b).map(|(a, b)| ratio(*a, *b)).collect());
+    Paired {
+        wall_ratio: ratios(&walls),
+        cpu_ratio: ratios(&cpus),
+        a: Sample {
+            wall: median(walls[0].clone()),
+            cpu: median(cpus[0].clone()),
         },
-        Sample {
-            wall: median(wb),
-            cpu: median(cb),
+        b: Sample {
+            wall: median(walls[1].clone()),
+            cpu: median(cpus[1].clone()),
         },
-    )
+    }
 }
 
 /// `a / b`, for printing.
@@ -290,16 +305,19 @@ impl Stytch {
     }
 }
 
-/// The floor: reads each file and parses it with `yaml-rust2` into its DOM.
+/// The floor: reads each file and parses it with `yaml-rust2` into its DOM, keeping every text
+/// and DOM until all are parsed (as a generation keeps the files it read).
 ///
 /// # Errors
 /// When a file cannot be read or is not YAML.
 pub fn parse(files: &[PathBuf]) -> Result<(), String> {
+    let mut kept = Vec::with_capacity(files.len());
     for path in files {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let yaml = yaml_rust2::YamlLoader::load_from_str(&text)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        std::hint::black_box(yaml);
+        kept.push((text, yaml));
     }
+    std::hint::black_box(&kept);
     Ok(())
 }
