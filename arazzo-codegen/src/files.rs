@@ -2,8 +2,13 @@
 //!
 //! Every file is read once, kept here for the whole generation (diagnostics quote its lines),
 //! and listed afterwards so that front-ends can ask Cargo to rebuild when any of them changes.
+//! When one generator generates several documents ([`crate::Generator::generate_each`]), they
+//! share one `Files`: a description several documents name is read and parsed once.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::node::Node;
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,9 +43,26 @@ pub struct SourceFile {
 }
 
 /// All files read by one generation, in the order they were read.
+///
+/// Cloning is cheap (the texts are shared) and leaves out the parsed trees.
 #[derive(Debug, Default)]
 pub struct Files {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
+    /// The files the current generation read, in reading order (a file read by an earlier
+    /// generation that shares these files is listed again when this one reads it too).
+    read: Vec<FileId>,
+    /// Trees parsed from the files, kept while generations share these files.
+    parsed: Vec<(FileId, Arc<Node>)>,
+}
+
+impl Clone for Files {
+    fn clone(&self) -> Self {
+        Self {
+            files: self.files.clone(),
+            read: self.read.clone(),
+            parsed: Vec::new(),
+        }
+    }
 }
 
 impl Files {
@@ -50,13 +72,41 @@ impl Files {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        self.files.push(SourceFile {
+        self.files.push(Arc::new(SourceFile {
             path,
             display,
             text,
             line_starts,
-        });
+        }));
+        self.read.push(id);
         id
+    }
+
+    /// The id of a file already read from `path`, now read by the current generation too.
+    pub fn reuse(&mut self, path: &Path) -> Option<FileId> {
+        let id = self.find(path)?;
+        if !self.read.contains(&id) {
+            self.read.push(id);
+        }
+        Some(id)
+    }
+
+    /// Starts another generation on these files: none of them is read by it yet.
+    pub fn start_generation(&mut self) {
+        self.read.clear();
+    }
+
+    /// The tree parsed from a file, if it was parsed and kept ([`Files::keep_parsed`]).
+    pub fn parsed(&self, id: FileId) -> Option<Arc<Node>> {
+        self.parsed
+            .iter()
+            .find(|(parsed, _)| *parsed == id)
+            .map(|(_, node)| Arc::clone(node))
+    }
+
+    /// Keeps the tree parsed from a file, for the generations that read it after this one.
+    pub fn keep_parsed(&mut self, id: FileId, node: Arc<Node>) {
+        self.parsed.push((id, node));
     }
 
     /// The file behind an id.
@@ -75,9 +125,9 @@ impl Files {
             .map(FileId)
     }
 
-    /// Every file read, in reading order.
+    /// Every file the current generation read, in reading order.
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
-        self.files.iter()
+        self.read.iter().map(|id| self.get(*id))
     }
 
     /// The byte offset of a 1-based `line` and a 0-based `column` counted in characters (what

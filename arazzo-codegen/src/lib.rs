@@ -78,17 +78,39 @@ impl Generator {
     /// A [`Failure`] holding every problem found, each with its file, line and column. With
     /// [`Settings::strict`], warnings count as problems too.
     pub fn generate(&self, path: impl AsRef<Path>) -> Result<Generated, Failure> {
-        let path = path.as_ref();
+        self.generate_with(path.as_ref(), &mut Files::default())
+    }
+
+    /// Generates each of several documents, as [`Generator::generate`] would one at a time, but
+    /// reading and parsing each file once however many of the documents name it (the
+    /// descriptions a set of workflow documents share are usually by far the largest files).
+    /// Each result lists only the files its own document read.
+    pub fn generate_each<P: AsRef<Path>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+    ) -> Vec<Result<Generated, Failure>> {
         let mut files = Files::default();
+        paths
+            .into_iter()
+            .map(|path| {
+                files.start_generation();
+                self.generate_with(path.as_ref(), &mut files)
+            })
+            .collect()
+    }
+
+    fn generate_with(&self, path: &Path, files: &mut Files) -> Result<Generated, Failure> {
         let mut diagnostics = Diagnostics::default();
-        let (_, root) = match load::root(&self.settings, path, &mut files) {
+        let (_, root) = match load::root(&self.settings, path, files) {
             Ok(root) => root,
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
+                let files = files.clone();
                 return Err(Failure { files, diagnostics });
             }
         };
         let Some(document) = model::arazzo::read(&root, &mut diagnostics) else {
+            let files = files.clone();
             return Err(Failure { files, diagnostics });
         };
         let sources = load::sources(
@@ -96,7 +118,7 @@ impl Generator {
             None,
             path,
             &document.sources,
-            &mut files,
+            files,
             &mut diagnostics,
         );
         // The workflows of Arazzo source descriptions: each document, its own sources, and its
@@ -113,7 +135,7 @@ impl Generator {
             .iter()
             .map(|(source, nested)| {
                 let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, &mut files, &mut diagnostics);
+                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, files, &mut diagnostics);
                 for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
                     diagnostics.push(
                         Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")
@@ -142,7 +164,7 @@ impl Generator {
         let mut nested_plans = Vec::new();
         for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
             let plan = resolve::resolve(
-                &files,
+                files,
                 nested,
                 loaded,
                 self.settings.max_steps,
@@ -153,7 +175,7 @@ impl Generator {
             nested_plans.push(plan);
         }
         let mut plan = resolve::resolve(
-            &files,
+            files,
             &document,
             &sources,
             self.settings.max_steps,
@@ -168,6 +190,7 @@ impl Generator {
             if self.settings.strict {
                 diagnostics = diagnostics.into_errors();
             }
+            let files = files.clone();
             return Err(Failure { files, diagnostics });
         }
         let tokens = emit::emit(&plan);
@@ -182,7 +205,7 @@ impl Generator {
             untyped_outputs,
             output_count,
             source: files::clean_path(path).display().to_string(),
-            files,
+            files: files.clone(),
             warnings: diagnostics,
         })
     }

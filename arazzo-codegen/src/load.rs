@@ -1,9 +1,9 @@
 //! Reading files: the Arazzo document, then the source descriptions it names (relative URLs, or
-//! the local files that settings map them to). Each file is read and parsed once. Nothing is
-//! ever fetched from the network.
+//! the local files that settings map them to). Each file is read and parsed once, also across
+//! the generations that share one [`Files`]. Nothing is ever fetched from the network.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::{FileId, Files, Span, clean_path};
@@ -43,7 +43,7 @@ impl Place {
 /// Reads one file (once: a file already read keeps its id); `cited_at` is the place in another
 /// file that named it.
 fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
-    if let Some(id) = files.find(&place.read) {
+    if let Some(id) = files.reuse(&place.read) {
         return Ok(id);
     }
     let mut text = std::fs::read_to_string(&place.read).map_err(|error| {
@@ -65,14 +65,24 @@ fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<File
     ))
 }
 
+/// Parses a file that was read (once: the tree is kept in `files`).
+fn parse(files: &mut Files, id: FileId) -> Result<Arc<Node>, Diagnostic> {
+    if let Some(node) = files.parsed(id) {
+        return Ok(node);
+    }
+    let node = Arc::new(node::parse(files, id)?);
+    files.keep_parsed(id, Arc::clone(&node));
+    Ok(node)
+}
+
 /// Reads the Arazzo document at `path` (relative to the settings' base directory).
 pub fn root(
     settings: &Settings,
     path: &Path,
     files: &mut Files,
-) -> Result<(FileId, Node), Diagnostic> {
+) -> Result<(FileId, Arc<Node>), Diagnostic> {
     let id = read(files, &Place::new(settings, path), None)?;
-    node::parse(files, id).map(|node| (id, node))
+    parse(files, id).map(|node| (id, node))
 }
 
 /// A source description and what was read for it.
@@ -84,7 +94,7 @@ pub struct LoadedSource {
     pub kind: SourceKind,
     /// The parsed file, unless it could not be read. Sources that name the same file share
     /// one parse.
-    pub node: Option<Rc<Node>>,
+    pub node: Option<Arc<Node>>,
     /// The `url` in the document.
     pub url_span: Span,
     /// The file read, relative to the settings' base directory, when it was read.
@@ -131,7 +141,6 @@ pub fn sources(
     diagnostics: &mut Diagnostics,
 ) -> Vec<LoadedSource> {
     let root = Place::new(settings, root_path);
-    let mut parsed: Vec<(FileId, Rc<Node>)> = Vec::new();
     sources
         .iter()
         .map(|source| {
@@ -165,12 +174,7 @@ pub fn sources(
             let path = place.as_ref().map(|place| place.display.clone());
             let parsed_node = place.map(|place| {
                 let id = read(files, &place, Some(source.url.span))?;
-                if let Some((_, node)) = parsed.iter().find(|(parsed_id, _)| *parsed_id == id) {
-                    return Ok(Rc::clone(node));
-                }
-                let node = Rc::new(node::parse(files, id)?);
-                parsed.push((id, Rc::clone(&node)));
-                Ok(node)
+                parse(files, id)
             });
             let node = match parsed_node {
                 Some(Ok(node)) => Some(node),

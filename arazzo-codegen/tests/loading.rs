@@ -168,3 +168,46 @@ fn a_scoped_override_replaces_a_source_of_the_arazzo_source() {
     // Without overrides it generates.
     assert!(Generator::new(Settings::new()).generate(&path).is_ok());
 }
+
+#[test]
+fn generate_each_shares_files_and_gives_what_generate_gives() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../specs/arazzo/stytch-sms-otp-login-workflow.yml")
+        .canonicalize()
+        .expect("exists");
+    let other = temp_file(
+        "each.arazzo.yaml",
+        &document(&seed_openapi().display().to_string()),
+    );
+    let missing = temp_file("each-missing.arazzo.yaml", &document("nope.yml"));
+    // A failure can go into `Box<dyn Error + Send + Sync>` (anyhow), as before.
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<arazzo_codegen::Failure>();
+    let generator = Generator::new(Settings::new());
+    let each = generator.generate_each([&seed, &other, &missing, &seed]);
+    assert_eq!(each.len(), 4);
+    for (path, result) in [&seed, &other, &missing, &seed].into_iter().zip(&each) {
+        let alone = generator.generate(path);
+        match (result, alone) {
+            (Ok(shared), Ok(alone)) => {
+                assert_eq!(shared.to_formatted_string(), alone.to_formatted_string());
+                let read: Vec<_> = shared.files_read().collect();
+                assert_eq!(read, alone.files_read().collect::<Vec<_>>());
+                assert_eq!(read.len(), 2, "{read:?}");
+            }
+            (Err(shared), Err(alone)) => {
+                assert_eq!(shared.to_string(), alone.to_string());
+                assert_eq!(
+                    shared.files_read().collect::<Vec<_>>(),
+                    alone.files_read().collect::<Vec<_>>()
+                );
+            }
+            (shared, alone) => panic!(
+                "{}: generate_each gave {}, generate {}",
+                path.display(),
+                shared.is_ok(),
+                alone.is_ok()
+            ),
+        }
+    }
+}

@@ -454,10 +454,11 @@ impl Request {
         if !self.cookies.is_empty() {
             builder = builder.header(reqwest::header::COOKIE, self.cookies.join("; "));
         }
-        let response = builder.send().await.map_err(transport)?;
+        let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let url = response.url().to_string();
-        let headers = response.headers().clone();
+        // Taken, not cloned: reading the body needs no headers.
+        let headers = std::mem::take(response.headers_mut());
         let bytes = response.bytes().await.map_err(transport)?;
         Ok(Response {
             step,
