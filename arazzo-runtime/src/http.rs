@@ -371,7 +371,9 @@ impl Request {
     /// Any error kept while building the request, or [`Error::Transport`] when the request cannot
     /// be sent or the response cannot be read. An HTTP error status is *not* an error here: the
     /// step's success criteria decide.
-    pub async fn send(self) -> Result<Response, Error> {
+    pub fn send(self) -> impl std::future::Future<Output = Result<Response, Error>> {
+        // Not an `async fn`, which would hold the request twice (as its argument and inside the
+        // future it awaits).
         #[cfg(feature = "tracing")]
         {
             use tracing::Instrument as _;
@@ -384,20 +386,22 @@ impl Request {
                 status = tracing::field::Empty,
                 duration_ms = tracing::field::Empty,
             );
-            let started = std::time::Instant::now();
-            let result = self.send_inner().instrument(span.clone()).await;
-            if let Ok(response) = &result {
-                span.record("status", response.status);
+            async move {
+                let started = std::time::Instant::now();
+                let result = self.send_inner().instrument(span.clone()).await;
+                if let Ok(response) = &result {
+                    span.record("status", response.status);
+                }
+                span.record(
+                    "duration_ms",
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                );
+                result
             }
-            span.record(
-                "duration_ms",
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            );
-            result
         }
         #[cfg(not(feature = "tracing"))]
         {
-            self.send_inner().await
+            self.send_inner()
         }
     }
 
