@@ -521,7 +521,7 @@ impl Response {
     }
 
     fn pointee(&self, pointer: &str) -> Option<&serde_json::Value> {
-        self.body.as_json()?.pointer(pointer)
+        json_pointer(self.body.as_json()?, pointer)
     }
 
     /// The value at a JSON pointer into the body (`$response.body#<pointer>`), which must be
@@ -560,6 +560,76 @@ impl Response {
                     location: pointer,
                     source,
                 }),
+        }
+    }
+}
+
+/// `serde_json::Value::pointer`, without the two `String`s that one allocates for every token
+/// (a token is unescaped only when it has a `~`): the generated code reads each output this way.
+pub(crate) fn json_pointer<'v>(
+    root: &'v serde_json::Value,
+    pointer: &str,
+) -> Option<&'v serde_json::Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .try_fold(root, |node, token| {
+            let token = if token.contains('~') {
+                std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(token)
+            };
+            match node {
+                serde_json::Value::Object(members) => members.get(token.as_ref()),
+                serde_json::Value::Array(items) => {
+                    // As serde_json reads an index: no sign, no leading zero.
+                    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+                        return None;
+                    }
+                    items.get(token.parse::<usize>().ok()?)
+                }
+                _ => None,
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_pointer_is_value_pointer() {
+        let value = serde_json::json!({
+            "a": {"b": [1, {"c": "x"}, null]}, "d~/e": true, "": 5, "~1": 6, "01": 7,
+            "list": [[10, 20], 30]
+        });
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/3",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/d~0~1e",
+            "/~01",
+            "/01",
+            "/list/0/1",
+            "/list/1/0",
+            "/x",
+            "a",
+            "/a/b/1/c/d",
+        ] {
+            assert_eq!(
+                super::json_pointer(&value, pointer),
+                value.pointer(pointer),
+                "{pointer}"
+            );
         }
     }
 }

@@ -38,8 +38,7 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
 ) -> Result<Option<serde_json::Value>, Error> {
     let value = to_json(step, value)?;
     // A `null` there is no value either: an object member is left out, a path fails the step.
-    Ok(value
-        .pointer(pointer)
+    Ok(http::json_pointer(&value, pointer)
         .filter(|found| !found.is_null())
         .cloned())
 }
