@@ -408,7 +408,9 @@ impl Request {
     /// Any error kept while building the request, or [`Error::Transport`] when the request cannot
     /// be sent or the response cannot be read. An HTTP error status is *not* an error here: the
     /// step's success criteria decide.
-    pub async fn send(self) -> Result<Response, Error> {
+    pub fn send(self) -> impl std::future::Future<Output = Result<Response, Error>> {
+        // Not an `async fn`, which would hold the request twice (as its argument and inside the
+        // future it awaits).
         #[cfg(feature = "tracing")]
         {
             use tracing::Instrument as _;
@@ -423,20 +425,22 @@ impl Request {
                 status = tracing::field::Empty,
                 duration_ms = tracing::field::Empty,
             );
-            let started = std::time::Instant::now();
-            let result = self.send_inner().instrument(span.clone()).await;
-            if let Ok(response) = &result {
-                span.record("status", response.status);
+            async move {
+                let started = std::time::Instant::now();
+                let result = self.send_inner().instrument(span.clone()).await;
+                if let Ok(response) = &result {
+                    span.record("status", response.status);
+                }
+                span.record(
+                    "duration_ms",
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                );
+                result
             }
-            span.record(
-                "duration_ms",
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            );
-            result
         }
         #[cfg(not(feature = "tracing"))]
         {
-            self.send_inner().await
+            self.send_inner()
         }
     }
 
@@ -556,7 +560,7 @@ impl Response {
     }
 
     fn pointee(&self, pointer: &str) -> Option<&serde_json::Value> {
-        self.body.as_json()?.pointer(pointer)
+        json_pointer(self.body.as_json()?, pointer)
     }
 
     /// The value at a JSON pointer into the body (`$response.body#<pointer>`), which must be
@@ -593,7 +597,7 @@ impl Response {
                     step: self.step,
                     status: self.status,
                     location: pointer,
-                    within: json_pointer(error.path()),
+                    within: path_pointer(error.path()),
                     source: error.into_inner(),
                 }),
         }
@@ -601,7 +605,7 @@ impl Response {
 }
 
 /// A `serde_path_to_error` path as a JSON pointer: `owner.emails[1]` is `/owner/emails/1`.
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
+fn path_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     path.iter()
         .filter_map(|segment| match segment {
@@ -611,4 +615,74 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => None,
         })
         .collect()
+}
+
+/// `serde_json::Value::pointer`, without the two `String`s that one allocates for every token
+/// (a token is unescaped only when it has a `~`): the generated code reads each output this way.
+pub(crate) fn json_pointer<'v>(
+    root: &'v serde_json::Value,
+    pointer: &str,
+) -> Option<&'v serde_json::Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .try_fold(root, |node, token| {
+            let token = if token.contains('~') {
+                std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(token)
+            };
+            match node {
+                serde_json::Value::Object(members) => members.get(token.as_ref()),
+                serde_json::Value::Array(items) => {
+                    // As serde_json reads an index: no sign, no leading zero.
+                    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+                        return None;
+                    }
+                    items.get(token.parse::<usize>().ok()?)
+                }
+                _ => None,
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_pointer_is_value_pointer() {
+        let value = serde_json::json!({
+            "a": {"b": [1, {"c": "x"}, null]}, "d~/e": true, "": 5, "~1": 6, "01": 7,
+            "list": [[10, 20], 30]
+        });
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/3",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/d~0~1e",
+            "/~01",
+            "/01",
+            "/list/0/1",
+            "/list/1/0",
+            "/x",
+            "a",
+            "/a/b/1/c/d",
+        ] {
+            assert_eq!(
+                super::json_pointer(&value, pointer),
+                value.pointer(pointer),
+                "{pointer}"
+            );
+        }
+    }
 }

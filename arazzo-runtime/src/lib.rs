@@ -38,8 +38,7 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
 ) -> Result<Option<serde_json::Value>, Error> {
     let value = to_json(step, value)?;
     // A `null` there is no value either: an object member is left out, a path fails the step.
-    Ok(value
-        .pointer(pointer)
+    Ok(http::json_pointer(&value, pointer)
         .filter(|found| !found.is_null())
         .cloned())
 }
@@ -206,11 +205,17 @@ pub fn parse_form(text: &str) -> serde_json::Value {
 
 /// Runs the body of a generated workflow function. With the `tracing` feature it runs inside a
 /// span `arazzo.workflow` (field `workflow`: its `workflowId`) that the steps' spans nest in;
-/// without it, it only awaits the body.
+/// without it, it is the body itself.
+///
+/// Not an `async fn`: one would hold the body twice (as its argument and as the future it
+/// awaits), doubling the size of every generated workflow's future.
 ///
 /// # Errors
 /// The body's own error, unchanged.
-pub async fn workflow<T, F>(workflow: &'static str, body: F) -> Result<T, Error>
+pub fn workflow<T, F>(
+    workflow: &'static str,
+    body: F,
+) -> impl std::future::Future<Output = Result<T, Error>>
 where
     F: std::future::Future<Output = Result<T, Error>>,
 {
@@ -218,12 +223,11 @@ where
     {
         use tracing::Instrument as _;
         body.instrument(tracing::info_span!("arazzo.workflow", workflow))
-            .await
     }
     #[cfg(not(feature = "tracing"))]
     {
         let _ = workflow;
-        body.await
+        body
     }
 }
 

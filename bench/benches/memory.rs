@@ -21,7 +21,10 @@ const MODES: [(&str, &str); 5] = [
         "all-parse",
         "24 Stytch workflows: parse each of the 26 files once (floor)",
     ),
-    ("all-generate", "24 Stytch workflows: generate each"),
+    (
+        "all-generate",
+        "24 Stytch workflows: Generator::generate_each",
+    ),
 ];
 
 /// Peak resident set size of this process, in KiB.

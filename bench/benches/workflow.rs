@@ -11,7 +11,8 @@
 //!
 //! divan's table gives wall time per call. The paired run after it alternates the two sides in
 //! rounds and reports the ratio of the bench thread's CPU time (what the client itself costs,
-//! the server excluded) and of wall time.
+//! the server excluded) and of wall time. On a busy machine both vary from run to run;
+//! `bench/instructions.sh` counts the client thread's instructions per call instead, which do not.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -168,7 +169,9 @@ fn main() {
         .block_on(hand_written(&sides.reqwest, &sides.base))
         .expect("the hand-written workflow succeeds");
     assert_eq!(a, b, "both sides return the same outputs");
-    let quick = std::env::args().any(|a| a == "--test" || a == "--list");
+    // `bench/instructions.sh` runs one side under callgrind, without the paired run.
+    let quick = std::env::args().any(|a| a == "--test" || a == "--list")
+        || std::env::var_os("ARAZZO_BENCH_NO_PAIRED").is_some();
     divan::main();
     if quick {
         return;
