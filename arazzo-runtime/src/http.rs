@@ -469,7 +469,8 @@ impl Request {
             status,
             url,
             headers,
-            body: Body::from_bytes(&bytes),
+            bytes: Vec::from(bytes),
+            body: std::sync::OnceLock::new(),
         })
     }
 }
@@ -480,7 +481,11 @@ pub struct Response {
     status: u16,
     url: String,
     headers: reqwest::header::HeaderMap,
-    body: Body,
+    /// The body as received.
+    bytes: Vec<u8>,
+    /// The body classified and, when JSON, parsed: only when a criterion, an error or a read
+    /// of a whole `serde_json::Value` needs it (outputs are read from `bytes` directly).
+    body: std::sync::OnceLock<Body>,
 }
 
 impl fmt::Debug for Response {
@@ -547,7 +552,7 @@ impl Response {
 
     /// The body.
     pub fn body(&self) -> &Body {
-        &self.body
+        self.body.get_or_init(|| Body::from_bytes(&self.bytes))
     }
 
     /// Turns a response whose success criteria did not hold into the step's error.
@@ -555,12 +560,15 @@ impl Response {
         Error::Step(Box::new(StepFailure {
             step: self.step,
             status: self.status,
-            body: self.body,
+            body: match self.body.into_inner() {
+                Some(body) => body,
+                None => Body::from_bytes(&self.bytes),
+            },
         }))
     }
 
     fn pointee(&self, pointer: &str) -> Option<&serde_json::Value> {
-        json_pointer(self.body.as_json()?, pointer)
+        json_pointer(self.body().as_json()?, pointer)
     }
 
     /// The value at a JSON pointer into the body (`$response.body#<pointer>`), which must be
@@ -589,23 +597,35 @@ impl Response {
         &self,
         pointer: &'static str,
     ) -> Result<Option<T>, Error> {
+        let wrong_type = |within: String, source: serde_json::Error| Error::WrongType {
+            step: self.step,
+            status: self.status,
+            location: pointer,
+            within,
+            source,
+        };
+        // Unless the body was parsed already, decode just the value, straight from the bytes.
+        if self.body.get().is_none() {
+            match crate::stream::read::<T>(&self.bytes, pointer) {
+                crate::stream::Read::Found(value) => return Ok(value),
+                crate::stream::Read::Absent => return Ok(None),
+                crate::stream::Read::WrongType(within, source) => {
+                    return Err(wrong_type(within, source));
+                }
+                crate::stream::Read::NotJson => {}
+            }
+        }
         match self.pointee(pointer) {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(value) => serde_path_to_error::deserialize(value)
                 .map(Some)
-                .map_err(|error| Error::WrongType {
-                    step: self.step,
-                    status: self.status,
-                    location: pointer,
-                    within: path_pointer(error.path()),
-                    source: error.into_inner(),
-                }),
+                .map_err(|error| wrong_type(path_pointer(error.path()), error.into_inner())),
         }
     }
 }
 
 /// A `serde_path_to_error` path as a JSON pointer: `owner.emails[1]` is `/owner/emails/1`.
-fn path_pointer(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn path_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     path.iter()
         .filter_map(|segment| match segment {

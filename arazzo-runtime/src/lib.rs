@@ -16,6 +16,7 @@ pub mod criteria;
 mod error;
 mod http;
 mod params;
+mod stream;
 
 pub use body::Body;
 pub use credentials::{BasicAuth, Redacted, Secret};

@@ -1,0 +1,273 @@
+//! Reading one value at a JSON pointer straight from a response's bytes: the parser walks the
+//! body once, skips what is not on the pointer's way without building it, and decodes only the
+//! value at the pointer into its Rust type. A step's outputs are read this way, so a large body
+//! (Stytch returns the whole `user` object) is never built as a `serde_json::Value` unless a
+//! criterion or an error needs it.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+
+/// What a read found.
+pub(crate) enum Read<T> {
+    /// The value, decoded; `None` when it is `null`.
+    Found(Option<T>),
+    /// Nothing at the pointer: a member or item is missing, or something on the way is neither
+    /// an object nor an array.
+    Absent,
+    /// The value is there but does not decode as `T`: where inside it (a JSON pointer relative
+    /// to the value), and serde's message.
+    WrongType(String, serde_json::Error),
+    /// The body is not one JSON document: the caller reads it the slow way, which says so.
+    NotJson,
+}
+
+/// Reads the value at `pointer` (RFC 6901) in the JSON document `bytes`.
+pub(crate) fn read<T: DeserializeOwned>(bytes: &[u8], pointer: &str) -> Read<T> {
+    let tokens: Vec<&str> = match pointer {
+        "" => Vec::new(),
+        _ => match pointer.strip_prefix('/') {
+            Some(rest) => rest.split('/').collect(),
+            None => return Read::Absent,
+        },
+    };
+    let leaf_error = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let seed = Walk::<T> {
+        tokens: &tokens,
+        leaf_error: &leaf_error,
+        marker: std::marker::PhantomData,
+    };
+    let result = seed.deserialize(&mut deserializer);
+    if let Some((path, error)) = leaf_error.into_inner() {
+        // The value may have failed to decode because the document ends or breaks inside it.
+        return match serde_json::from_slice::<IgnoredAny>(bytes) {
+            Ok(_) => Read::WrongType(path, error),
+            Err(_) => Read::NotJson,
+        };
+    }
+    match (result, deserializer.end()) {
+        (Ok(Some(found)), Ok(())) => Read::Found(found),
+        (Ok(None), Ok(())) => Read::Absent,
+        _ => Read::NotJson,
+    }
+}
+
+/// Walks down the remaining tokens; at the end, decodes the value. `Ok(None)`: not there.
+struct Walk<'a, T> {
+    tokens: &'a [&'a str],
+    /// Set when the value is there but does not decode: the error is kept here, because the
+    /// parser's own error must only say that the document stopped being read.
+    leaf_error: &'a RefCell<Option<(String, serde_json::Error)>>,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<T> Walk<'_, T> {
+    fn next(&self) -> Walk<'_, T> {
+        Walk {
+            tokens: &self.tokens[1..],
+            leaf_error: self.leaf_error,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
+    type Value = Option<Option<T>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        if self.tokens.is_empty() {
+            return match serde_path_to_error::deserialize::<_, Option<T>>(deserializer) {
+                Ok(value) => Ok(Some(value)),
+                Err(error) => {
+                    let path = crate::http::path_pointer(error.path());
+                    let message = error.into_inner().to_string();
+                    *self.leaf_error.borrow_mut() =
+                        Some((path, <serde_json::Error as de::Error>::custom(message)));
+                    Err(de::Error::custom("stopped"))
+                }
+            };
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
+    type Value = Option<Option<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let token = unescape(self.tokens[0]);
+        let mut found = None;
+        while let Some(matches) = map.next_key_seed(KeyIs(&token))? {
+            if matches {
+                // As `serde_json::Map`, the last of duplicate members wins.
+                found = map.next_value_seed(self.next())?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let token = self.tokens[0];
+        // As `serde_json::Value::pointer` reads an index: no sign, no leading zero.
+        let index = if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+            None
+        } else {
+            token.parse::<usize>().ok()
+        };
+        let mut found = None;
+        let mut position = 0;
+        loop {
+            if Some(position) == index {
+                match seq.next_element_seed(self.next())? {
+                    Some(value) => found = value,
+                    None => break,
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            position += 1;
+        }
+        Ok(found)
+    }
+
+    // Anything else has no members: nothing is at the pointer.
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// `~1` is `/` and `~0` is `~` in a pointer's token.
+fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
+}
+
+/// Reads an object member's name and says whether it is the one wanted, without allocating.
+struct KeyIs<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<bool, E> {
+        Ok(name == self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Read, read};
+
+    fn found(bytes: &str, pointer: &str) -> Option<serde_json::Value> {
+        match read::<serde_json::Value>(bytes.as_bytes(), pointer) {
+            Read::Found(value) => value,
+            Read::Absent => None,
+            Read::WrongType(..) => panic!("a Value always decodes"),
+            Read::NotJson => panic!("not JSON: {bytes}"),
+        }
+    }
+
+    #[test]
+    fn reads_what_value_pointer_reads() {
+        let text = r#"{"a": {"b": [1, {"c": "x"}, null]}, "d~/e": true, "": 5, "~1": 6, "01": 7,
+            "list": [[10, 20], 30], "esc\"aped": 8, "dup": 1, "dup": 2}"#;
+        let value: serde_json::Value = serde_json::from_str(text).expect("json");
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/3",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/d~0~1e",
+            "/~01",
+            "/01",
+            "/list/0/1",
+            "/list/1/0",
+            "/x",
+            "a",
+            "/a/b/1/c/d",
+            "/esc\"aped",
+            "/dup",
+        ] {
+            let expected = value.pointer(pointer).filter(|v| !v.is_null()).cloned();
+            assert_eq!(found(text, pointer), expected, "{pointer}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_says_where() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Owner {
+            name: String,
+        }
+        match read::<Owner>(br#"{"owner": {"name": 7}, "rest": [1]}"#, "/owner") {
+            Read::WrongType(path, error) => {
+                assert_eq!(path, "/name");
+                assert!(error.to_string().contains("expected a string"), "{error}");
+            }
+            _ => panic!("a wrong type"),
+        }
+    }
+
+    #[test]
+    fn what_is_not_json_is_said() {
+        for text in ["", "oops", "{\"a\": 1} trailing", "{\"a\": "] {
+            assert!(
+                matches!(
+                    read::<serde_json::Value>(text.as_bytes(), "/a"),
+                    Read::NotJson
+                ),
+                "{text}"
+            );
+        }
+    }
+}
