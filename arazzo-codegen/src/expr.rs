@@ -223,6 +223,28 @@ pub fn looks_like_expression(text: &str) -> bool {
     })
 }
 
+/// For a text that starts with `$word` where `word` is no root of a runtime expression but
+/// close to one (`$step.x`, `$input.y`, `$statuscode`): the length of `$word` and the root meant.
+/// Such a text is most likely a mistyped expression, not a literal.
+pub fn misspelled_root(text: &str) -> Option<(usize, &'static str)> {
+    let rest = text.strip_prefix('$')?;
+    let word_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let word = &rest[..word_len];
+    if word.is_empty() || looks_like_expression(text) {
+        return None;
+    }
+    let roots = ROOTS
+        .iter()
+        .map(|root| root.trim_start_matches('$').trim_end_matches('.'));
+    let meant = crate::suggest::did_you_mean(word, roots)?;
+    let root = ROOTS
+        .iter()
+        .find(|root| root.trim_start_matches('$').trim_end_matches('.') == meant)?;
+    Some((word_len + 1, root.trim_end_matches('.')))
+}
+
 /// Parses a whole-value expression: all of `text` must be one expression.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let (expr, used) = parse_prefix(text, Mode::Value)?;

@@ -231,6 +231,8 @@ pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Documen
             Info::default()
         }
     };
+    r.non_empty(root, "sourceDescriptions");
+    r.non_empty(root, "workflows");
     let sources = r
         .required_seq(root, "sourceDescriptions", "the Arazzo document")
         .iter()
@@ -260,6 +262,41 @@ impl Reader<'_> {
             Diagnostic::error(node.span, format!("{what} has no `{key}`"))
                 .with_label(format!("`{key}` is required here")),
         );
+    }
+
+    /// Names and ids SHOULD match `[A-Za-z0-9_\-]+` (Arazzo 1.0.1); runtime expressions
+    /// cannot reach others unambiguously.
+    fn id_pattern(&mut self, id: &Spanned<String>, what: &str) {
+        let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if !id.value.is_empty() && id.value.chars().all(ok) {
+            return;
+        }
+        let fixed: String = id
+            .value
+            .chars()
+            .map(|c| if ok(c) { c } else { '-' })
+            .collect();
+        self.diagnostics.push(
+            Diagnostic::warning(
+                id.span,
+                format!("{what} `{}` has characters outside `A-Z a-z 0-9 _ -`", id.value),
+            )
+            .with_help(format!(
+                "the specification recommends `[A-Za-z0-9_\\-]+`, so that expressions can name it: e.g. `{fixed}`"
+            )),
+        );
+    }
+
+    /// A list that the specification requires to have at least one entry.
+    fn non_empty(&mut self, node: &Node, key: &str) {
+        if let Some(list) = node.get(key)
+            && matches!(&list.value, Value::Seq(items) if items.is_empty())
+        {
+            self.diagnostics.push(
+                Diagnostic::error(list.span, format!("`{key}` is empty"))
+                    .with_help(format!("`{key}` needs at least one entry")),
+            );
+        }
     }
 
     fn known_fields(&mut self, node: &Node, what: &str, known: &[&str]) {
@@ -372,6 +409,9 @@ impl Reader<'_> {
         }
         self.known_fields(node, what, &["name", "url", "type"]);
         let name = self.required_str(node, "name", what);
+        if let Some(name) = &name {
+            self.id_pattern(name, "source description name");
+        }
         let url = self.required_str(node, "url", what);
         let kind = match self.optional_str(node, "type") {
             None => SourceKind::OpenApi,
@@ -453,6 +493,9 @@ impl Reader<'_> {
             ],
         );
         let id = self.required_str(node, "workflowId", what);
+        if let Some(id) = &id {
+            self.id_pattern(id, "workflowId");
+        }
         let depends_on = self
             .optional_seq(node, "dependsOn")
             .iter()
@@ -524,6 +567,9 @@ impl Reader<'_> {
             ],
         );
         let id = self.required_str(node, "stepId", what);
+        if let Some(id) = &id {
+            self.id_pattern(id, "stepId");
+        }
         let mut targets = Vec::new();
         if let Some(s) = self.optional_str(node, "operationId") {
             targets.push(Target::OperationId(s));

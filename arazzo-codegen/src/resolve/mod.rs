@@ -355,6 +355,9 @@ struct WorkflowScope {
     current_step: Option<String>,
     /// Steps that could not be resolved: reading them is not reported again.
     failed_steps: BTreeSet<String>,
+    /// Steps resolved with errors (an output in error, say): an output of theirs that is not
+    /// known is not reported again.
+    incomplete_steps: BTreeSet<String>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).
@@ -455,6 +458,13 @@ fn unsupported(span: Span, what: &str) -> Diagnostic {
 impl<'a> Resolver<'a, '_> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
     }
 
     fn check_unique<'s>(&mut self, names: impl Iterator<Item = &'s Spanned<String>>, what: &str) {
@@ -668,6 +678,7 @@ impl<'a> Resolver<'a, '_> {
             sources: self.source_fields.clone(),
             current_step: None,
             failed_steps: BTreeSet::new(),
+            incomplete_steps: BTreeSet::new(),
             outputs: BTreeMap::new(),
             input_names: schema_inputs.keys().cloned().collect(),
             inputs: schema_inputs.clone(),
@@ -716,8 +727,12 @@ impl<'a> Resolver<'a, '_> {
                     .items
                     .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
                 scope.current_step = Some(step.id.value.clone());
+                let errors = self.error_count();
                 let plan = self.step(&scope, workflow, step, var, outputs_type);
                 scope.current_step = None;
+                if self.error_count() > errors {
+                    scope.incomplete_steps.insert(step.id.value.clone());
+                }
                 if plan.is_none() {
                     scope.failed_steps.insert(step.id.value.clone());
                 }
@@ -970,6 +985,9 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         match found.as_slice() {
             [one] => Some(*one),
+            // With no OpenAPI source read, the reason has been reported already (no
+            // `sourceDescriptions`, a source without `url`, an unknown type...).
+            [] if apis.is_empty() && self.diagnostics.has_errors() => None,
             [] => {
                 let all: Vec<usize> = (0..apis.len()).collect();
                 let d = self.unknown_operation(id.span, op_id, &all);

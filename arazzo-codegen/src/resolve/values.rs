@@ -106,6 +106,20 @@ impl Resolver<'_, '_> {
     /// Warns about a literal that holds an expression without `{}` (`SSWS $inputs.token`): by
     /// the specification it is sent as written, which is rarely what the author meant.
     fn literal_with_expression(&mut self, span: Span, text: &str) {
+        if let Some((len, root)) = expr::misspelled_root(text) {
+            let here = self.inner_span(span, text, 0, len);
+            self.error(
+                Diagnostic::error(
+                    here,
+                    format!(
+                        "`{}` is no runtime expression: this value would be sent as the literal text `{text}`",
+                        &text[..len]
+                    ),
+                )
+                .with_help(format!("did you mean `{root}`?")),
+            );
+            return;
+        }
         let found = text.match_indices('$').find_map(|(i, _)| {
             let rest = &text[i..];
             if i == 0 || !expr::looks_like_expression(rest) {
@@ -278,6 +292,10 @@ impl Resolver<'_, '_> {
             } => {
                 let (var, outputs) = self.step_outputs(scope, step, here)?;
                 let Some((field, ty)) = outputs.get(name) else {
+                    if scope.incomplete_steps.contains(step) {
+                        // Most likely the output in error; that error is reported already.
+                        return None;
+                    }
                     let mut d =
                         Diagnostic::error(here, format!("step `{step}` has no output `{name}`"));
                     d = match did_you_mean(name, outputs.keys().map(String::as_str)) {
