@@ -591,12 +591,19 @@ impl Reader<'_> {
         }
         let target = targets.into_iter().next();
         if target.is_none() {
+            let (span, label) = match node.entries().iter().find(|(k, _)| k.name == "x-operation") {
+                Some((key, _)) => (
+                    key.span,
+                    "`x-operation` is an extension (Redocly's) that this generator does not read",
+                ),
+                None => (node.span, "this step calls nothing"),
+            };
             self.diagnostics.push(
                 Diagnostic::error(
-                    node.span,
+                    span,
                     "a step must name what it calls: `operationId`, `operationPath` or `workflowId`",
                 )
-                .with_label("this step calls nothing"),
+                .with_label(label),
             );
         }
         let request_body = self.optional_map(node, "requestBody").map(|body| {
