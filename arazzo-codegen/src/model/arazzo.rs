@@ -243,6 +243,13 @@ pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Documen
         .iter()
         .filter_map(|node| r.workflow(node))
         .collect();
+    if let Some(components) = root.get("components") {
+        for (_, group) in components.entries() {
+            for (key, _) in group.entries() {
+                r.key_pattern(key, "the component name");
+            }
+        }
+    }
     Some(Document {
         arazzo,
         info,
@@ -284,6 +291,24 @@ impl Reader<'_> {
             .with_help(format!(
                 "the specification recommends `[A-Za-z0-9_\\-]+`, so that expressions can name it: e.g. `{fixed}`"
             )),
+        );
+    }
+
+    /// Output names and the keys of `components` MUST match `^[a-zA-Z0-9\.\-_]+$`.
+    fn key_pattern(&mut self, key: &crate::node::Key, what: &str) {
+        let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if !key.name.is_empty() && key.name.chars().all(ok) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                key.span,
+                format!(
+                    "{what} `{}` has characters outside `A-Z a-z 0-9 . - _`",
+                    key.name
+                ),
+            )
+            .with_help("Arazzo requires such names to match `^[a-zA-Z0-9.\\-_]+$`"),
         );
     }
 
@@ -438,6 +463,9 @@ impl Reader<'_> {
         let Some(map) = self.optional_map(node, "outputs") else {
             return Vec::new();
         };
+        for (key, _) in map.entries() {
+            self.key_pattern(key, "the output name");
+        }
         map.entries()
             .iter()
             .filter_map(|(key, value)| {
