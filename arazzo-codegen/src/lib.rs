@@ -78,10 +78,24 @@ impl Generator {
     /// A [`Failure`] holding every problem found, each with its file, line and column. With
     /// [`Settings::strict`], warnings count as problems too.
     pub fn generate(&self, path: impl AsRef<Path>) -> Result<Generated, Failure> {
-        let path = path.as_ref();
+        self.generate_document(path.as_ref(), None)
+    }
+
+    /// Like [`Generator::generate`], with the Arazzo document's text given rather than read
+    /// from `path` (which still names it, and locates its relative sources). For fuzzing.
+    #[doc(hidden)]
+    pub fn generate_text(&self, path: impl AsRef<Path>, text: &str) -> Result<Generated, Failure> {
+        self.generate_document(path.as_ref(), Some(text))
+    }
+
+    fn generate_document(&self, path: &Path, text: Option<&str>) -> Result<Generated, Failure> {
         let mut files = Files::default();
         let mut diagnostics = Diagnostics::default();
-        let (_, root) = match load::root(&self.settings, path, &mut files) {
+        let root = match text {
+            None => load::root(&self.settings, path, &mut files),
+            Some(text) => load::root_text(&self.settings, path, text, &mut files),
+        };
+        let (_, root) = match root {
             Ok(root) => root,
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
