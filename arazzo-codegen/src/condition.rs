@@ -391,6 +391,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn double_quoted_strings_are_rewritten() {
+        assert_eq!(
+            rewrite_double_quotes(r#"$response.body#/a == "x" && $statusCode == 200"#).as_deref(),
+            Some("$response.body#/a == 'x' && $statusCode == 200")
+        );
+        assert_eq!(
+            rewrite_double_quotes(r#"$response.body#/a == "it's""#).as_deref(),
+            Some("$response.body#/a == 'it''s'")
+        );
+        assert_eq!(rewrite_double_quotes("$response.body#/a == 'x'"), None);
+        assert_eq!(rewrite_double_quotes(r#"$response.body#/a == "x"#), None);
+        assert_eq!(rewrite_double_quotes(r#"'say "hi"'"#), None);
+    }
+
+    #[test]
     fn parses_the_common_forms() {
         assert_eq!(
             parse("$statusCode == 200"),

@@ -766,6 +766,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dialects_are_rewritten_to_their_conformant_form() {
+        let cases = [
+            ("$response.body.a[0].b", "$response.body#/a/0/b"),
+            ("$request.body.x", "$request.body#/x"),
+            ("$response.headers.Location", "$response.header.Location"),
+            ("$steps.login.token", "$steps.login.outputs.token"),
+            (
+                "$sourceDescriptions.more.workflows.begin",
+                "$sourceDescriptions.more.begin",
+            ),
+            (
+                "Bearer {$response.body.token}",
+                "Bearer {$response.body#/token}",
+            ),
+        ];
+        for (written, conformant) in cases {
+            let (fixed, _) = rewrite_dialects(written).expect(written);
+            assert_eq!(fixed, conformant);
+            assert!(parse_template(&fixed).is_ok(), "{fixed}");
+        }
+        for conformant in [
+            "$response.body#/a",
+            "$steps.login.outputs.token",
+            "$inputs.a.b",
+            "$response.header.X",
+            "plain text",
+            "$",
+        ] {
+            assert_eq!(rewrite_dialects(conformant), None, "{conformant}");
+        }
+    }
+
+    #[test]
+    fn misspelled_roots_are_recognised() {
+        assert_eq!(misspelled_root("$step.x.outputs.y"), Some((5, "$steps")));
+        assert_eq!(misspelled_root("$input.name"), Some((6, "$inputs")));
+        assert_eq!(misspelled_root("$steps.x.outputs.y"), None);
+        assert_eq!(misspelled_root("$5 off"), None);
+        assert_eq!(misspelled_root("no dollar"), None);
+    }
+
+    #[test]
     fn round_trips() {
         for text in [
             "$url",
