@@ -103,9 +103,66 @@ pub fn parse(text: &str) -> Result<Condition, ParseError> {
     let condition = p.or()?;
     p.skip_ws();
     if p.pos < text.len() {
-        return Err(p.error(format!("unexpected `{}`", &text[p.pos..])));
+        let rest = &text[p.pos..];
+        let mut error = p.error(format!("unexpected `{rest}`"));
+        let word = rest.split_whitespace().next().unwrap_or_default();
+        if [
+            "contains",
+            "matches",
+            "in",
+            "startsWith",
+            "endsWith",
+            "like",
+            "~=",
+        ]
+        .contains(&word)
+        {
+            error = error.with_help(format!(
+                "a `simple` condition compares with `==`, `!=`, `<`, `<=`, `>`, `>=` only; for `{word}` use a regex criterion: \
+                 `{{context: <the value>, type: regex, condition: '<pattern>'}}`"
+            ));
+        }
+        return Err(error);
     }
     Ok(condition)
+}
+
+/// `text` with its double-quoted strings (a common dialect) written in single quotes, as
+/// Arazzo conditions write them; `None` when it has none (or one is not closed).
+pub fn rewrite_double_quotes(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                // A single-quoted string, copied as it is (`''` inside is two strings in a row,
+                // which copies the same).
+                out.push(c);
+                loop {
+                    let inner = chars.next()?;
+                    out.push(inner);
+                    if inner == '\'' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                out.push('\'');
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\'' => out.push_str("''"),
+                        inner => out.push(inner),
+                    }
+                }
+                out.push('\'');
+                changed = true;
+            }
+            _ => out.push(c),
+        }
+    }
+    changed.then_some(out)
 }
 
 /// How deep `!` and parentheses may nest; no real condition comes close, and the parser
@@ -332,6 +389,21 @@ fn is_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn double_quoted_strings_are_rewritten() {
+        assert_eq!(
+            rewrite_double_quotes(r#"$response.body#/a == "x" && $statusCode == 200"#).as_deref(),
+            Some("$response.body#/a == 'x' && $statusCode == 200")
+        );
+        assert_eq!(
+            rewrite_double_quotes(r#"$response.body#/a == "it's""#).as_deref(),
+            Some("$response.body#/a == 'it''s'")
+        );
+        assert_eq!(rewrite_double_quotes("$response.body#/a == 'x'"), None);
+        assert_eq!(rewrite_double_quotes(r#"$response.body#/a == "x"#), None);
+        assert_eq!(rewrite_double_quotes(r#"'say "hi"'"#), None);
+    }
 
     #[test]
     fn parses_the_common_forms() {

@@ -118,7 +118,16 @@ impl Diagnostic {
         let mut group = Group::with_level(level.clone());
         if let Some(span) = self.span {
             let file = files.get(span.file);
-            let mut annotation = AnnotationKind::Primary.span(span.start..span.end.max(span.start));
+            // A span never runs past the end of its first line: a problem at the end of a line
+            // (a condition cut short) gets its caret there, not a bracket down to the next line.
+            let start = span.start.min(file.text.len());
+            let end = span.end.max(start).min(file.text.len());
+            let end = file
+                .text
+                .get(start..end)
+                .and_then(|covered| covered.find(['\n', '\r']))
+                .map_or(end, |newline| start + newline);
+            let mut annotation = AnnotationKind::Primary.span(start..end);
             if let Some(label) = &self.label {
                 annotation = annotation.label(label.as_str());
             }

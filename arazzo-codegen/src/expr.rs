@@ -223,6 +223,138 @@ pub fn looks_like_expression(text: &str) -> bool {
     })
 }
 
+/// For a text that starts with `$word` where `word` is no root of a runtime expression but
+/// close to one (`$step.x`, `$input.y`, `$statuscode`): the length of `$word` and the root meant.
+/// Such a text is most likely a mistyped expression, not a literal.
+pub fn misspelled_root(text: &str) -> Option<(usize, &'static str)> {
+    let rest = text.strip_prefix('$')?;
+    let word_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let word = &rest[..word_len];
+    if word.is_empty() || looks_like_expression(text) {
+        return None;
+    }
+    let roots = ROOTS
+        .iter()
+        .map(|root| root.trim_start_matches('$').trim_end_matches('.'));
+    let meant = crate::suggest::did_you_mean(word, roots)?;
+    let root = ROOTS
+        .iter()
+        .find(|root| root.trim_start_matches('$').trim_end_matches('.') == meant)?;
+    Some((word_len + 1, root.trim_end_matches('.')))
+}
+
+/// A way real documents write runtime expressions that Arazzo 1.0.1 does not define, but whose
+/// meaning is unambiguous. See `docs/dialects.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// `$response.body.a[0].b` for `$response.body#/a/0/b`.
+    BodyDotPath,
+    /// `$response.headers.X` for `$response.header.X`.
+    HeadersPlural,
+    /// `$steps.<id>.<name>` for `$steps.<id>.outputs.<name>`.
+    StepWithoutOutputs,
+    /// `$sourceDescriptions.<name>.workflows.<id>` for `$sourceDescriptions.<name>.<id>`.
+    LegacyWorkflows,
+}
+
+impl Dialect {
+    /// What the dialect is, for a warning.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Dialect::BodyDotPath => "a dot path into a body is not a runtime expression",
+            Dialect::HeadersPlural => "`headers` is written `header`",
+            Dialect::StepWithoutOutputs => "a step's values are read through `.outputs.`",
+            Dialect::LegacyWorkflows => {
+                "`$sourceDescriptions.<name>.workflows.<id>` is an old form of `$sourceDescriptions.<name>.<id>`"
+            }
+        }
+    }
+}
+
+/// Rewrites the runtime expressions inside `text` that are written in a [`Dialect`] into their
+/// Arazzo 1.0.1 form; `None` when there is none.
+pub fn rewrite_dialects(text: &str) -> Option<(String, Vec<Dialect>)> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let from = &rest[at..];
+        let len = from
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_whitespace() || "{}\"',()<>=!&|$".contains(*c))
+            .map_or(from.len(), |(i, _)| i);
+        let token = &from[..len];
+        match rewrite_token(token) {
+            Some((fixed, dialect)) => {
+                out.push_str(&fixed);
+                if !found.contains(&dialect) {
+                    found.push(dialect);
+                }
+            }
+            None => out.push_str(token),
+        }
+        rest = &from[len..];
+    }
+    out.push_str(rest);
+    (!found.is_empty()).then_some((out, found))
+}
+
+fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
+    for root in ["$response.", "$request."] {
+        let Some(after) = token.strip_prefix(root) else {
+            continue;
+        };
+        if let Some(name) = after.strip_prefix("headers.") {
+            return Some((format!("{root}header.{name}"), Dialect::HeadersPlural));
+        }
+        let path = after.strip_prefix("body")?;
+        if !(path.starts_with('.') || path.starts_with('[')) {
+            return None;
+        }
+        let mut pointer = String::new();
+        for segment in path.split(['.', '[']).filter(|s| !s.is_empty()) {
+            let segment = segment.strip_suffix(']').unwrap_or(segment);
+            let segment = segment.trim_matches(|c| c == '\'' || c == '"');
+            if segment.is_empty() {
+                return None;
+            }
+            pointer.push('/');
+            pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        }
+        return Some((format!("{root}body#{pointer}"), Dialect::BodyDotPath));
+    }
+    if let Some(after) = token.strip_prefix("$steps.") {
+        let (step, name) = after.split_once('.')?;
+        if name.is_empty()
+            || name.starts_with("outputs.")
+            || !step.chars().all(is_identifier_strict)
+            || !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        {
+            return None;
+        }
+        return Some((
+            format!("$steps.{step}.outputs.{name}"),
+            Dialect::StepWithoutOutputs,
+        ));
+    }
+    if let Some(after) = token.strip_prefix("$sourceDescriptions.") {
+        let (source, rest) = after.split_once('.')?;
+        let id = rest.strip_prefix("workflows.")?;
+        if id.is_empty() {
+            return None;
+        }
+        return Some((
+            format!("$sourceDescriptions.{source}.{id}"),
+            Dialect::LegacyWorkflows,
+        ));
+    }
+    None
+}
+
 /// Parses a whole-value expression: all of `text` must be one expression.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let (expr, used) = parse_prefix(text, Mode::Value)?;
@@ -632,6 +764,48 @@ impl fmt::Display for Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dialects_are_rewritten_to_their_conformant_form() {
+        let cases = [
+            ("$response.body.a[0].b", "$response.body#/a/0/b"),
+            ("$request.body.x", "$request.body#/x"),
+            ("$response.headers.Location", "$response.header.Location"),
+            ("$steps.login.token", "$steps.login.outputs.token"),
+            (
+                "$sourceDescriptions.more.workflows.begin",
+                "$sourceDescriptions.more.begin",
+            ),
+            (
+                "Bearer {$response.body.token}",
+                "Bearer {$response.body#/token}",
+            ),
+        ];
+        for (written, conformant) in cases {
+            let (fixed, _) = rewrite_dialects(written).expect(written);
+            assert_eq!(fixed, conformant);
+            assert!(parse_template(&fixed).is_ok(), "{fixed}");
+        }
+        for conformant in [
+            "$response.body#/a",
+            "$steps.login.outputs.token",
+            "$inputs.a.b",
+            "$response.header.X",
+            "plain text",
+            "$",
+        ] {
+            assert_eq!(rewrite_dialects(conformant), None, "{conformant}");
+        }
+    }
+
+    #[test]
+    fn misspelled_roots_are_recognised() {
+        assert_eq!(misspelled_root("$step.x.outputs.y"), Some((5, "$steps")));
+        assert_eq!(misspelled_root("$input.name"), Some((6, "$inputs")));
+        assert_eq!(misspelled_root("$steps.x.outputs.y"), None);
+        assert_eq!(misspelled_root("$5 off"), None);
+        assert_eq!(misspelled_root("no dollar"), None);
+    }
 
     #[test]
     fn round_trips() {

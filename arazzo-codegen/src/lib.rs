@@ -78,7 +78,14 @@ impl Generator {
     /// A [`Failure`] holding every problem found, each with its file, line and column. With
     /// [`Settings::strict`], warnings count as problems too.
     pub fn generate(&self, path: impl AsRef<Path>) -> Result<Generated, Failure> {
-        self.generate_with(path.as_ref(), &mut Files::default())
+        self.generate_with(path.as_ref(), None, &mut Files::default())
+    }
+
+    /// Like [`Generator::generate`], with the Arazzo document's text given rather than read
+    /// from `path` (which still names it, and locates its relative sources). For fuzzing.
+    #[doc(hidden)]
+    pub fn generate_text(&self, path: impl AsRef<Path>, text: &str) -> Result<Generated, Failure> {
+        self.generate_with(path.as_ref(), Some(text), &mut Files::default())
     }
 
     /// Generates each of several documents, as [`Generator::generate`] would one at a time, but
@@ -94,14 +101,23 @@ impl Generator {
             .into_iter()
             .map(|path| {
                 files.start_generation();
-                self.generate_with(path.as_ref(), &mut files)
+                self.generate_with(path.as_ref(), None, &mut files)
             })
             .collect()
     }
 
-    fn generate_with(&self, path: &Path, files: &mut Files) -> Result<Generated, Failure> {
+    fn generate_with(
+        &self,
+        path: &Path,
+        text: Option<&str>,
+        files: &mut Files,
+    ) -> Result<Generated, Failure> {
         let mut diagnostics = Diagnostics::default();
-        let (_, root) = match load::root(&self.settings, path, files) {
+        let root = match text {
+            None => load::root(&self.settings, path, files),
+            Some(text) => load::root_text(&self.settings, path, text, files),
+        };
+        let (_, root) = match root {
             Ok(root) => root,
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);

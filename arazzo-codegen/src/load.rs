@@ -85,6 +85,22 @@ pub fn root(
     parse(files, id).map(|node| (id, node))
 }
 
+/// Like [`root`], with the document's text given: it is not read from `path`.
+pub fn root_text(
+    settings: &Settings,
+    path: &Path,
+    text: &str,
+    files: &mut Files,
+) -> Result<(FileId, Arc<Node>), Diagnostic> {
+    let place = Place::new(settings, path);
+    let id = files.add(
+        place.read.clone(),
+        place.display.display().to_string(),
+        text.strip_prefix('\u{feff}').unwrap_or(text).to_owned(),
+    );
+    node::parse(files, id).map(|node| (id, Arc::new(node)))
+}
+
 /// A source description and what was read for it.
 #[derive(Debug)]
 pub struct LoadedSource {

@@ -138,11 +138,27 @@ pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
         return Err(error);
     }
     if let Err(error) = loaded {
-        let span = marker_span(files, file, error.marker());
-        return Err(
-            Diagnostic::error(span, format!("invalid YAML: {}", error.info()))
-                .with_label("the parser stopped here"),
-        );
+        let info = error.info();
+        let mut span = marker_span(files, file, error.marker());
+        // The scanner reports a tab where the token it was reading began; the tab itself is
+        // what the reader must find.
+        if info.contains("tab")
+            && let Some(tab) = text.get(span.start..).and_then(|rest| rest.find('\t'))
+        {
+            let at = span.start + tab;
+            span = files.span(file, at, at + 1);
+        }
+        let language = if files.get(file).display.ends_with(".json") {
+            "JSON"
+        } else {
+            "YAML"
+        };
+        let mut d = Diagnostic::error(span, format!("invalid {language}: {info}"))
+            .with_label("the parser stopped here");
+        if let Some(help) = syntax_help(info) {
+            d = d.with_help(help);
+        }
+        return Err(d);
     }
     match builder.root {
         Some(root) => Ok(root),
@@ -151,6 +167,25 @@ pub fn parse(files: &Files, file: FileId) -> Result<Node, Diagnostic> {
             "the file is empty: expected a YAML or JSON document",
         )),
     }
+}
+
+/// What usually causes a syntax error the parser reports with `info`.
+fn syntax_help(info: &str) -> Option<&'static str> {
+    Some(if info.contains("tab") {
+        "YAML indents with spaces only; replace the tab with spaces"
+    } else if info.contains("trailing content") {
+        "something follows this value on the same line: a missing `,` between entries, or a missing `:`?"
+    } else if info.contains("quoted scalar") {
+        "a quoted string starts here: check that its closing quote is there"
+    } else if info.contains("flow mapping") || info.contains("flow sequence") {
+        "inside `{ }` and `[ ]` (and everywhere in JSON) entries are separated by commas, and every bracket is closed"
+    } else if info.contains("mapping values are not allowed") {
+        "check this line's indentation against the line above; a value containing `: ` must be quoted"
+    } else if info.contains("did not find expected key") || info.contains("block") {
+        "check the indentation: the keys of one mapping, and the `-` items of one sequence, line up"
+    } else {
+        return None;
+    })
 }
 
 fn marker_span(files: &Files, file: FileId, marker: &Marker) -> Span {

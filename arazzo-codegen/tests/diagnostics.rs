@@ -169,11 +169,11 @@ fn values_that_do_not_exist_yet_or_any_more() {
 fn malformed_expressions() {
     assert_problem(
         "    outputs:\n      a: $response.body.user_id\n",
-        "2:24: error: invalid runtime expression `$response.body.user_id`: unexpected `.user_id` after the expression (help: point into the body with a JSON pointer: `$response.body#/user_id`)",
+        "2:10: warning: `$response.body.user_id` is not Arazzo 1.0.1: a dot path into a body is not a runtime expression (help: write `$response.body#/user_id`)",
     );
     assert_problem(
         "    outputs:\n      a: $response.headers.Location\n",
-        "2:20: error: invalid runtime expression `$response.headers.Location`: unknown source `headers` (help: use the singular",
+        "2:10: warning: `$response.headers.Location` is not Arazzo 1.0.1: `headers` is written `header` (help: write `$response.header.Location`)",
     );
     assert_problem(
         "    requestBody:\n      payload:\n        x: Bearer {$inputs.code\n",
@@ -193,7 +193,7 @@ fn malformed_criteria() {
     );
     assert_problem(
         "    successCriteria:\n    - condition: $response.body#/status == \"ok\"\n",
-        "2:44: error: invalid condition `$response.body#/status == \"ok\"`: strings in conditions use single quotes",
+        "2:18: warning: strings in conditions are written in single quotes, not double (help: write `$response.body#/status == 'ok'`)",
     );
     assert_problem(
         "    successCriteria:\n    - condition: $inputs.nope == 'x'\n",

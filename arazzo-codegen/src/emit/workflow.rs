@@ -227,9 +227,17 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
             .iter()
             .any(|r| matches!(r.place, Place::Input { .. }));
     // The workflows this one depends on run first, each with its field of the inputs.
+    // Its outputs get a name only when something reads them.
     let dependencies = w.depends_on.iter().map(|d| {
         let (var, function, field) = (ident(&d.var), ident(&d.fn_name), ident(&d.input_field));
-        quote!(let #var = #function(client, inputs.#field).await?;)
+        let read = all_refs
+            .iter()
+            .any(|r| matches!(&r.place, Place::Dependency { var, .. } if *var == d.var));
+        if read {
+            quote!(let #var = #function(client, inputs.#field).await?;)
+        } else {
+            quote!(#function(client, inputs.#field).await?;)
+        }
     });
 
     let body = if w.looping {

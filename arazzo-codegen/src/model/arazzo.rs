@@ -231,6 +231,8 @@ pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Documen
             Info::default()
         }
     };
+    r.non_empty(root, "sourceDescriptions");
+    r.non_empty(root, "workflows");
     let sources = r
         .required_seq(root, "sourceDescriptions", "the Arazzo document")
         .iter()
@@ -241,6 +243,13 @@ pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Documen
         .iter()
         .filter_map(|node| r.workflow(node))
         .collect();
+    if let Some(components) = root.get("components") {
+        for (_, group) in components.entries() {
+            for (key, _) in group.entries() {
+                r.key_pattern(key, "the component name");
+            }
+        }
+    }
     Some(Document {
         arazzo,
         info,
@@ -260,6 +269,59 @@ impl Reader<'_> {
             Diagnostic::error(node.span, format!("{what} has no `{key}`"))
                 .with_label(format!("`{key}` is required here")),
         );
+    }
+
+    /// Names and ids SHOULD match `[A-Za-z0-9_\-]+` (Arazzo 1.0.1); runtime expressions
+    /// cannot reach others unambiguously.
+    fn id_pattern(&mut self, id: &Spanned<String>, what: &str) {
+        let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if !id.value.is_empty() && id.value.chars().all(ok) {
+            return;
+        }
+        let fixed: String = id
+            .value
+            .chars()
+            .map(|c| if ok(c) { c } else { '-' })
+            .collect();
+        self.diagnostics.push(
+            Diagnostic::warning(
+                id.span,
+                format!("{what} `{}` has characters outside `A-Z a-z 0-9 _ -`", id.value),
+            )
+            .with_help(format!(
+                "the specification recommends `[A-Za-z0-9_\\-]+`, so that expressions can name it: e.g. `{fixed}`"
+            )),
+        );
+    }
+
+    /// Output names and the keys of `components` MUST match `^[a-zA-Z0-9\.\-_]+$`.
+    fn key_pattern(&mut self, key: &crate::node::Key, what: &str) {
+        let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if !key.name.is_empty() && key.name.chars().all(ok) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                key.span,
+                format!(
+                    "{what} `{}` has characters outside `A-Z a-z 0-9 . - _`",
+                    key.name
+                ),
+            )
+            .with_help("Arazzo requires such names to match `^[a-zA-Z0-9.\\-_]+$`"),
+        );
+    }
+
+    /// A list that the specification requires to have at least one entry.
+    fn non_empty(&mut self, node: &Node, key: &str) {
+        if let Some(list) = node.get(key)
+            && matches!(&list.value, Value::Seq(items) if items.is_empty())
+        {
+            self.diagnostics.push(
+                Diagnostic::error(list.span, format!("`{key}` is empty"))
+                    .with_help(format!("`{key}` needs at least one entry")),
+            );
+        }
     }
 
     fn known_fields(&mut self, node: &Node, what: &str, known: &[&str]) {
@@ -372,6 +434,9 @@ impl Reader<'_> {
         }
         self.known_fields(node, what, &["name", "url", "type"]);
         let name = self.required_str(node, "name", what);
+        if let Some(name) = &name {
+            self.id_pattern(name, "source description name");
+        }
         let url = self.required_str(node, "url", what);
         let kind = match self.optional_str(node, "type") {
             None => SourceKind::OpenApi,
@@ -398,6 +463,9 @@ impl Reader<'_> {
         let Some(map) = self.optional_map(node, "outputs") else {
             return Vec::new();
         };
+        for (key, _) in map.entries() {
+            self.key_pattern(key, "the output name");
+        }
         map.entries()
             .iter()
             .filter_map(|(key, value)| {
@@ -453,6 +521,9 @@ impl Reader<'_> {
             ],
         );
         let id = self.required_str(node, "workflowId", what);
+        if let Some(id) = &id {
+            self.id_pattern(id, "workflowId");
+        }
         let depends_on = self
             .optional_seq(node, "dependsOn")
             .iter()
@@ -524,6 +595,9 @@ impl Reader<'_> {
             ],
         );
         let id = self.required_str(node, "stepId", what);
+        if let Some(id) = &id {
+            self.id_pattern(id, "stepId");
+        }
         let mut targets = Vec::new();
         if let Some(s) = self.optional_str(node, "operationId") {
             targets.push(Target::OperationId(s));
@@ -545,12 +619,19 @@ impl Reader<'_> {
         }
         let target = targets.into_iter().next();
         if target.is_none() {
+            let (span, label) = match node.entries().iter().find(|(k, _)| k.name == "x-operation") {
+                Some((key, _)) => (
+                    key.span,
+                    "`x-operation` is an extension (Redocly's) that this generator does not read",
+                ),
+                None => (node.span, "this step calls nothing"),
+            };
             self.diagnostics.push(
                 Diagnostic::error(
-                    node.span,
+                    span,
                     "a step must name what it calls: `operationId`, `operationPath` or `workflowId`",
                 )
-                .with_label("this step calls nothing"),
+                .with_label(label),
             );
         }
         let request_body = self.optional_map(node, "requestBody").map(|body| {

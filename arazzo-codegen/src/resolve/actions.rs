@@ -122,6 +122,13 @@ impl Resolver<'_, '_> {
             );
             return None;
         };
+        if node.get("name").and_then(Node::as_str).is_none() {
+            self.error(
+                Diagnostic::error(node.span, "an action has no `name`")
+                    .with_label("`name` is required here")
+                    .with_help("every success and failure action is named, e.g. `name: done`"),
+            );
+        }
         let text = |key: &str| {
             node.get(key)
                 .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)))

@@ -36,12 +36,30 @@ impl Resolver<'_, '_> {
                         .with_help("a `simple` condition names the values it compares itself"),
                     );
                 }
+                let mut text = text.as_str();
+                let fixed;
                 let parsed = match condition::parse(text) {
                     Ok(parsed) => parsed,
                     Err(error) => {
-                        let d = self.parse_error(span, text, error, "condition");
-                        self.error(d);
-                        return None;
+                        // `$statusCode == "ok"`: double quotes for single, a common dialect.
+                        let rewritten = condition::rewrite_double_quotes(text)
+                            .and_then(|f| condition::parse(&f).ok().map(|p| (f, p)));
+                        let Some((rewritten, parsed)) = rewritten else {
+                            let d = self.parse_error(span, text, error, "condition");
+                            self.error(d);
+                            return None;
+                        };
+                        self.error(
+                            Diagnostic::warning(
+                                self.inner_span(span, text, 0, text.len()),
+                                "strings in conditions are written in single quotes, not double",
+                            )
+                            .with_label("read in its conformant form")
+                            .with_help(format!("write `{rewritten}`")),
+                        );
+                        fixed = rewritten;
+                        text = &fixed;
+                        parsed
                     }
                 };
                 let expected = match &parsed {
@@ -108,7 +126,17 @@ impl Resolver<'_, '_> {
                         here,
                         format!("invalid JSONPath query `{text}`: {error}"),
                     );
-                    if [" == ", " != ", " > ", " < ", ">=", "<="]
+                    // `$.items.length > 0`, JavaScript: "the array has an item".
+                    let non_empty = [".length > 0", ".length>0", ".length >= 1", ".length>=1"]
+                        .iter()
+                        .find_map(|suffix| text.trim().strip_suffix(suffix));
+                    if let Some(array) = non_empty
+                        .filter(|a| serde_json_path::JsonPath::parse(&format!("{a}[0]")).is_ok())
+                    {
+                        d = d.with_help(format!(
+                            "JSONPath has no `.length`: `{array}[0]` selects the first item, so the criterion holds when the array has one"
+                        ));
+                    } else if [" == ", " != ", " > ", " < ", ">=", "<="]
                         .iter()
                         .any(|op| text.contains(op))
                         && !text.contains("[?")

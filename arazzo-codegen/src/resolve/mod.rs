@@ -369,6 +369,9 @@ struct WorkflowScope {
     current_step: Option<String>,
     /// Steps that could not be resolved: reading them is not reported again.
     failed_steps: BTreeSet<String>,
+    /// Steps resolved with errors (an output in error, say): an output of theirs that is not
+    /// known is not reported again.
+    incomplete_steps: BTreeSet<String>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).
@@ -469,6 +472,13 @@ fn unsupported(span: Span, what: &str) -> Diagnostic {
 impl<'a> Resolver<'a, '_> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
     }
 
     fn check_unique<'s>(&mut self, names: impl Iterator<Item = &'s Spanned<String>>, what: &str) {
@@ -682,6 +692,7 @@ impl<'a> Resolver<'a, '_> {
             sources: self.source_fields.clone(),
             current_step: None,
             failed_steps: BTreeSet::new(),
+            incomplete_steps: BTreeSet::new(),
             outputs: BTreeMap::new(),
             input_names: schema_inputs.keys().cloned().collect(),
             inputs: schema_inputs.clone(),
@@ -730,8 +741,12 @@ impl<'a> Resolver<'a, '_> {
                     .items
                     .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
                 scope.current_step = Some(step.id.value.clone());
+                let errors = self.error_count();
                 let plan = self.step(&scope, workflow, step, var, outputs_type);
                 scope.current_step = None;
+                if self.error_count() > errors {
+                    scope.incomplete_steps.insert(step.id.value.clone());
+                }
                 if plan.is_none() {
                     scope.failed_steps.insert(step.id.value.clone());
                 }
@@ -1026,8 +1041,46 @@ impl<'a> Resolver<'a, '_> {
             .enumerate()
             .filter_map(|(i, (_, api))| api.operation_by_id(op_id).map(|op| (i, op)))
             .collect();
+        let dotted = op_id.match_indices('.').find_map(|(at, _)| {
+            let (source, rest) = (&op_id[..at], &op_id[at + 1..]);
+            let index = apis.iter().position(|(name, _)| name == source)?;
+            Some((index, source, rest, apis[index].1.operation_by_id(rest)?))
+        });
         match found.as_slice() {
-            [one] => Some(*one),
+            [one] => {
+                let names: BTreeSet<&str> = apis.iter().map(|(name, _)| name.as_str()).collect();
+                if names.len() > 1 {
+                    self.error(
+                        Diagnostic::warning(
+                            id.span,
+                            format!("operationId `{op_id}` is not qualified, and the document has several OpenAPI sources"),
+                        )
+                        .with_label(format!("found in source `{}` only", apis[one.0].0))
+                        .with_help(format!(
+                            "with several sources an operationId must name its source: `$sourceDescriptions.{}.{op_id}`",
+                            apis[one.0].0
+                        )),
+                    );
+                }
+                Some(*one)
+            }
+            // Redocly's `<source>.<operationId>`: unambiguous when the part before a dot names
+            // a source that has the rest as an operationId.
+            [] if dotted.is_some() => {
+                let (index, source, rest, op) = dotted?;
+                self.error(
+                    Diagnostic::warning(
+                        id.span,
+                        format!("operationId `{op_id}` names its source in a form Arazzo 1.0.1 does not define"),
+                    )
+                    .with_label("read as the operation of that source")
+                    .with_help(format!("write `$sourceDescriptions.{source}.{rest}`")),
+                );
+                Some((index, op))
+            }
+            // With no OpenAPI source read, the reason has been reported already (no
+            // `sourceDescriptions`, a source without `url`, an unknown type...).
+            [] if apis.is_empty() && self.diagnostics.has_errors() => None,
             [] => {
                 let all: Vec<usize> = (0..apis.len()).collect();
                 let d = self.unknown_operation(id.span, op_id, &all);
@@ -1062,14 +1115,49 @@ impl<'a> Resolver<'a, '_> {
         let help = "an operationPath is `{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>`, \
                     e.g. `{$sourceDescriptions.petStore.url}#/paths/~1pets~1{petId}/get`";
         let text = &path.value;
-        let Some((source, pointer)) = text
+        let conformant = text
             .strip_prefix("{$sourceDescriptions.")
-            .and_then(|rest| rest.split_once(".url}#"))
-        else {
-            self.error(
-                Diagnostic::error(path.span, format!("invalid operationPath `{text}`"))
-                    .with_help(help),
-            );
+            .and_then(|rest| rest.split_once(".url}#"));
+        // `<name>#/paths/…`, `$sourceDescriptions.<name>#/paths/…`, `{$sourceDescriptions.<name>}#…`
+        // and `$sourceDescriptions.<name>.url#…`: clear about source and operation.
+        let dialect = || {
+            let (head, pointer) = text.split_once('#')?;
+            let head = head.trim_start_matches('{').trim_end_matches('}');
+            let head = head.strip_prefix("$sourceDescriptions.").unwrap_or(head);
+            let name = head.strip_suffix(".url").unwrap_or(head);
+            self.apis
+                .iter()
+                .any(|(n, _)| n == name)
+                .then_some((name, pointer))
+        };
+        let found = match conformant {
+            Some(found) => Some(found),
+            None => dialect().inspect(|(name, pointer)| {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        path.span,
+                        format!("operationPath `{text}` is not of the form `{{$sourceDescriptions.<name>.url}}#<JSON pointer>`"),
+                    )
+                    .with_label(format!("read as a pointer into source `{name}`"))
+                    .with_help(format!("write `{{$sourceDescriptions.{name}.url}}#{pointer}`")),
+                );
+            }),
+        };
+        let Some((source, pointer)) = found else {
+            let mut d = Diagnostic::error(path.span, format!("invalid operationPath `{text}`"));
+            d = if text.starts_with('/') {
+                // A URL path: which source, and which method, the document does not say.
+                let escaped = text.replace('~', "~0").replace('/', "~1");
+                let source = match self.apis {
+                    [(name, _)] => name.as_str(),
+                    _ => "<source>",
+                };
+                d.with_label("a URL path, not a pointer into an OpenAPI description")
+                    .with_help(format!("name the source and the method: `{{$sourceDescriptions.{source}.url}}#/paths/{escaped}/get`"))
+            } else {
+                d.with_help(help)
+            };
+            self.error(d);
             return None;
         };
         let apis = self.apis;
@@ -1122,6 +1210,25 @@ impl<'a> Resolver<'a, '_> {
                     .filter(|op| op.path == route)
                     .map(|op| op.method)
                     .collect();
+                // One operation at that path: it is the one meant.
+                if let [method] = methods.as_slice()
+                    && let Some(operation) = api
+                        .operations
+                        .iter()
+                        .find(|op| op.path == route && op.method == *method)
+                {
+                    self.error(
+                        Diagnostic::warning(
+                            path.span,
+                            format!(
+                                "operationPath `{text}` points at a Path Item, not an operation"
+                            ),
+                        )
+                        .with_label(format!("read as its only operation, `{method}`"))
+                        .with_help(format!("add the method: `{text}/{method}`")),
+                    );
+                    return Some((index, operation));
+                }
                 let mut d = Diagnostic::error(
                     path.span,
                     format!("operationPath `{text}` points at a Path Item, not an operation"),
@@ -1241,7 +1348,11 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|output| {
                 let text = &output.expression.value;
-                let parsed = match expr::parse(text) {
+                let parsed = expr::parse(text).or_else(|error| {
+                    self.dialect(output.expression.span, text, expr::parse)
+                        .ok_or(error)
+                });
+                let parsed = match parsed {
                     Ok(parsed) => parsed,
                     Err(error) => {
                         let d = self.parse_error(
@@ -1349,6 +1460,24 @@ impl<'a> Resolver<'a, '_> {
                 .get(&(source.to_owned(), workflow.to_owned()))
             {
                 return Some(signature.clone());
+            }
+            // The legacy `$sourceDescriptions.<source>.workflows.<workflowId>`.
+            if let Some(legacy) = workflow.strip_prefix("workflows.")
+                && let Some(signature) = self
+                    .context
+                    .external
+                    .get(&(source.to_owned(), legacy.to_owned()))
+            {
+                let signature = signature.clone();
+                self.error(
+                    Diagnostic::warning(
+                        span,
+                        format!("`{name}` is an old form that Arazzo 1.0.1 does not define"),
+                    )
+                    .with_label("read as the workflow of that source")
+                    .with_help(format!("write `$sourceDescriptions.{source}.{legacy}`")),
+                );
+                return Some(signature);
             }
             match self.source_fields.get(source) {
                 Some((_, SourceKind::Arazzo)) => {

@@ -159,6 +159,9 @@ impl<'a> Resolver<'a, '_> {
 
         // (parameter, location, written at the workflow level)
         let mut merged: Vec<(Written<'_>, ParamLocation, bool)> = Vec::new();
+        // Set when a parameter could not be read at all: what the operation requires is then
+        // not checked, since the missing one is most likely the unreadable one.
+        let mut unreadable = false;
         let lists = [(workflow.parameters, true), (step.parameters, false)];
         for (list, from_workflow) in lists {
             let Some(list) = list else { continue };
@@ -167,10 +170,12 @@ impl<'a> Resolver<'a, '_> {
                     list.span,
                     format!("`parameters` must be a sequence, found {}", list.kind()),
                 ));
+                unreadable = true;
                 continue;
             }
             for node in list.items() {
                 let Some(written) = self.written(node) else {
+                    unreadable = true;
                     continue;
                 };
                 let location = match &written.location {
@@ -184,12 +189,29 @@ impl<'a> Resolver<'a, '_> {
                                 )
                                 .with_help("`in` is `path`, `query`, `header` or `cookie`"),
                             );
+                            unreadable = true;
                             continue;
                         }
                     },
                     // Without `in`, the operation's own declaration says where it goes.
                     None => match declared_in(&written.name).as_slice() {
-                        [one] => *one,
+                        [one] => {
+                            self.error(
+                                Diagnostic::warning(
+                                    written.span,
+                                    format!(
+                                        "parameter `{}` has no `in`; the operation declares it `in: {}`",
+                                        written.name,
+                                        one.as_str()
+                                    ),
+                                )
+                                .with_help(format!(
+                                    "a parameter of a step that calls an operation must say where it goes: add `in: {}`",
+                                    one.as_str()
+                                )),
+                            );
+                            *one
+                        }
                         _ => {
                             self.error(
                                 Diagnostic::error(written.span, format!("parameter `{}` has no `in`", written.name))
@@ -265,6 +287,7 @@ impl<'a> Resolver<'a, '_> {
                     )
                     .with_help(help),
                 );
+                unreadable = true;
                 continue;
             }
             if declaration.is_none() && !from_workflow {
@@ -328,10 +351,12 @@ impl<'a> Resolver<'a, '_> {
                     parameter.get("required").map(|r| &r.value),
                     Some(Value::Bool(true))
                 );
-            let given = plans
+            // A parameter written but in error counts as given: its own diagnostic says what
+            // is wrong with it.
+            let given = merged
                 .iter()
-                .any(|p| same(&p.name, p.location, name, location));
-            if required && !given {
+                .any(|(w, l, _)| same(&w.name, *l, name, location));
+            if required && !given && !unreadable {
                 self.error(
                     Diagnostic::error(target, format!("the operation requires the {} parameter `{name}`, and this step gives none", location.as_str()))
                         .with_help(format!("add it to the step: `parameters: [{{name: {name}, in: {}, value: …}}]`", location.as_str())),
@@ -340,14 +365,14 @@ impl<'a> Resolver<'a, '_> {
         }
         // Every `{name}` of the path needs a value, declared or not.
         for name in path_names(operation.path) {
-            let given = plans
+            let given = merged
                 .iter()
-                .any(|p| p.location == ParamLocation::Path && p.name == name);
+                .any(|(w, l, _)| *l == ParamLocation::Path && w.name == name);
             let declared_path = declared.iter().any(|p| {
                 p.get("name").and_then(Node::as_str) == Some(name)
                     && p.get("in").and_then(Node::as_str) == Some("path")
             });
-            if !given && !declared_path {
+            if !given && !declared_path && !unreadable {
                 self.error(Diagnostic::error(
                     target,
                     format!("the operation's path `{}` needs the path parameter `{name}`, and this step gives none", operation.path),

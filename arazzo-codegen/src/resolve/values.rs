@@ -59,7 +59,10 @@ impl Resolver<'_, '_> {
                     return None;
                 }
             },
-            Value::Str(text) => match expr::parse_template(text) {
+            Value::Str(text) => match expr::parse_template(text).or_else(|error| {
+                self.dialect(node.span, text, expr::parse_template)
+                    .ok_or(error)
+            }) {
                 Ok(Template::Literal(s)) => {
                     self.literal_with_expression(node.span, &s);
                     ValuePlan::Str(s)
@@ -106,6 +109,20 @@ impl Resolver<'_, '_> {
     /// Warns about a literal that holds an expression without `{}` (`SSWS $inputs.token`): by
     /// the specification it is sent as written, which is rarely what the author meant.
     fn literal_with_expression(&mut self, span: Span, text: &str) {
+        if let Some((len, root)) = expr::misspelled_root(text) {
+            let here = self.inner_span(span, text, 0, len);
+            self.error(
+                Diagnostic::error(
+                    here,
+                    format!(
+                        "`{}` is no runtime expression: this value would be sent as the literal text `{text}`",
+                        &text[..len]
+                    ),
+                )
+                .with_help(format!("did you mean `{root}`?")),
+            );
+            return;
+        }
         let found = text.match_indices('$').find_map(|(i, _)| {
             let rest = &text[i..];
             if i == 0 || !expr::looks_like_expression(rest) {
@@ -154,6 +171,28 @@ impl Resolver<'_, '_> {
         ok.then_some(out)
     }
 
+    /// After `text` failed to parse: what it means when it is written in a dialect whose
+    /// meaning is clear (a warning says how to write it), or `None`.
+    pub(super) fn dialect<T>(
+        &mut self,
+        span: Span,
+        text: &str,
+        parse: impl Fn(&str) -> Result<T, expr::ParseError>,
+    ) -> Option<T> {
+        let (fixed, dialects) = expr::rewrite_dialects(text)?;
+        let parsed = parse(&fixed).ok()?;
+        let what: Vec<&str> = dialects.iter().map(|d| d.describe()).collect();
+        self.error(
+            Diagnostic::warning(
+                self.inner_span(span, text, 0, text.len()),
+                format!("`{text}` is not Arazzo 1.0.1: {}", what.join("; ")),
+            )
+            .with_label("read in its conformant form")
+            .with_help(format!("write `{fixed}`")),
+        );
+        Some(parsed)
+    }
+
     /// Binds a whole-value expression written at `text`.
     pub(super) fn value_expression(
         &mut self,
@@ -161,7 +200,11 @@ impl Resolver<'_, '_> {
         ctx: Ctx<'_>,
         text: &Spanned<String>,
     ) -> Option<ValueRef> {
-        match expr::parse(&text.value) {
+        let parsed = expr::parse(&text.value).or_else(|error| {
+            self.dialect(text.span, &text.value, expr::parse)
+                .ok_or(error)
+        });
+        match parsed {
             Ok(expr) => {
                 let here = self.inner_span(text.span, &text.value, 0, text.value.len());
                 self.bind(scope, ctx, &expr, &[], here)
@@ -235,13 +278,23 @@ impl Resolver<'_, '_> {
                         let mut tokens: Vec<String> =
                             name[at + 1..].split('.').map(str::to_owned).collect();
                         tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
-                        Some((found, Pointer(tokens)))
+                        Some((found, &name[..at], Pointer(tokens)))
                     })
                 };
                 let (found, pointer) = match scope.inputs.get(name) {
                     Some(found) => (Some(found), pointer.clone()),
                     None => match dotted() {
-                        Some((found, p)) => (Some(found), Some(p)),
+                        Some((found, input, p)) => {
+                            self.error(
+                                Diagnostic::warning(
+                                    here,
+                                    format!("`$inputs.{name}` reads a property of the input `{input}` with a dot path, which is not Arazzo 1.0.1"),
+                                )
+                                .with_label("read in its conformant form")
+                                .with_help(format!("write `$inputs.{input}#{p}`")),
+                            );
+                            (Some(found), Some(p))
+                        }
                         None => (None, None),
                     },
                 };
@@ -277,7 +330,39 @@ impl Resolver<'_, '_> {
                 pointer,
             } => {
                 let (var, outputs) = self.step_outputs(scope, step, here)?;
-                let Some((field, ty)) = outputs.get(name) else {
+                // `$steps.x.outputs.a.b`: a dot path into the output `a` (a dialect; an
+                // output named `a.b` comes first).
+                let dotted = || {
+                    name.match_indices('.').rev().find_map(|(at, _)| {
+                        let found = outputs.get(&name[..at])?;
+                        let mut tokens: Vec<String> =
+                            name[at + 1..].split('.').map(str::to_owned).collect();
+                        tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
+                        Some((found, &name[..at], Pointer(tokens)))
+                    })
+                };
+                let dotted_pointer;
+                let (found, pointer) = match (outputs.get(name), dotted()) {
+                    (Some(found), _) => (Some(found), pointer),
+                    (None, Some((found, output, p))) => {
+                        self.error(
+                            Diagnostic::warning(
+                                here,
+                                format!("`$steps.{step}.outputs.{name}` reads a property of the output `{output}` with a dot path, which is not Arazzo 1.0.1"),
+                            )
+                            .with_label("read in its conformant form")
+                            .with_help(format!("write `$steps.{step}.outputs.{output}#{p}`")),
+                        );
+                        dotted_pointer = Some(p);
+                        (Some(found), &dotted_pointer)
+                    }
+                    (None, None) => (None, pointer),
+                };
+                let Some((field, ty)) = found else {
+                    if scope.incomplete_steps.contains(step) {
+                        // Most likely the output in error; that error is reported already.
+                        return None;
+                    }
                     let mut d =
                         Diagnostic::error(here, format!("step `{step}` has no output `{name}`"));
                     d = match did_you_mean(name, outputs.keys().map(String::as_str)) {
