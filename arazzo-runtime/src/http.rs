@@ -471,6 +471,7 @@ impl Request {
             headers,
             bytes: Vec::from(bytes),
             body: std::sync::OnceLock::new(),
+            members: std::sync::OnceLock::new(),
         })
     }
 }
@@ -486,6 +487,9 @@ pub struct Response {
     /// The body classified and, when JSON, parsed: only when a criterion, an error or a read
     /// of a whole `serde_json::Value` needs it (outputs are read from `bytes` directly).
     body: std::sync::OnceLock<Body>,
+    /// The top-level members of a JSON object body, indexed by the first output read, so that
+    /// a step's outputs share one pass over the body.
+    members: std::sync::OnceLock<Option<crate::stream::Members>>,
 }
 
 impl fmt::Debug for Response {
@@ -606,7 +610,14 @@ impl Response {
         };
         // Unless the body was parsed already, decode just the value, straight from the bytes.
         if self.body.get().is_none() {
-            match crate::stream::read::<T>(&self.bytes, pointer) {
+            let members = self
+                .members
+                .get_or_init(|| crate::stream::Members::of(&self.bytes));
+            let read = match members {
+                Some(members) => members.read::<T>(&self.bytes, pointer),
+                None => crate::stream::read::<T>(&self.bytes, pointer),
+            };
+            match read {
                 crate::stream::Read::Found(value) => return Ok(value),
                 crate::stream::Read::Absent => return Ok(None),
                 crate::stream::Read::WrongType(within, source) => {
