@@ -226,13 +226,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let token = self.tokens[0];
-        // As `serde_json::Value::pointer` reads an index: no sign, no leading zero.
-        let index = if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
-            None
-        } else {
-            token.parse::<usize>().ok()
-        };
+        let index = array_index(self.tokens[0]);
         let mut found = None;
         let mut position = 0;
         loop {
@@ -270,8 +264,17 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
     }
 }
 
+/// A pointer's token as an array index, as `serde_json::Value::pointer` reads one: digits, no
+/// sign, no leading zero.
+pub(crate) fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
+}
+
 /// `~1` is `/` and `~0` is `~` in a pointer's token.
-fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains('~') {
         std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
     } else {
@@ -303,8 +306,36 @@ impl Visitor<'_> for KeyIs<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::{Read, read};
+
+    /// Pointers every reader of this crate must read as `serde_json::Value::pointer` does, in
+    /// the document [`DOCUMENT`].
+    pub(crate) const POINTERS: &[&str] = &[
+        "",
+        "/",
+        "/a",
+        "/a/b",
+        "/a/b/0",
+        "/a/b/1/c",
+        "/a/b/2",
+        "/a/b/3",
+        "/a/b/01",
+        "/a/b/+1",
+        "/a/b/-1",
+        "/d~0~1e",
+        "/~01",
+        "/01",
+        "/list/0/1",
+        "/list/1/0",
+        "/x",
+        "a",
+        "/a/b/1/c/d",
+    ];
+
+    /// The document [`POINTERS`] read.
+    pub(crate) const DOCUMENT: &str = r#"{"a": {"b": [1, {"c": "x"}, null]}, "d~/e": true,
+        "": 5, "~1": 6, "01": 7, "list": [[10, 20], 30]}"#;
 
     fn found(bytes: &str, pointer: &str) -> Option<serde_json::Value> {
         match read::<serde_json::Value>(bytes.as_bytes(), pointer) {
@@ -317,32 +348,13 @@ mod tests {
 
     #[test]
     fn reads_what_value_pointer_reads() {
-        let text = r#"{"a": {"b": [1, {"c": "x"}, null]}, "d~/e": true, "": 5, "~1": 6, "01": 7,
-            "list": [[10, 20], 30], "esc\"aped": 8, "dup": 1, "dup": 2}"#;
+        let text = format!(
+            "{}, \"esc\\\"aped\": 8, \"dup\": 1, \"dup\": 2}}",
+            DOCUMENT.trim_end_matches('}')
+        );
+        let text = text.as_str();
         let value: serde_json::Value = serde_json::from_str(text).expect("json");
-        for pointer in [
-            "",
-            "/",
-            "/a",
-            "/a/b",
-            "/a/b/0",
-            "/a/b/1/c",
-            "/a/b/2",
-            "/a/b/3",
-            "/a/b/01",
-            "/a/b/+1",
-            "/a/b/-1",
-            "/d~0~1e",
-            "/~01",
-            "/01",
-            "/list/0/1",
-            "/list/1/0",
-            "/x",
-            "a",
-            "/a/b/1/c/d",
-            "/esc\"aped",
-            "/dup",
-        ] {
+        for pointer in POINTERS.iter().copied().chain(["/esc\"aped", "/dup"]) {
             let expected = value.pointer(pointer).filter(|v| !v.is_null()).cloned();
             assert_eq!(found(text, pointer), expected, "{pointer}");
         }
