@@ -360,6 +360,9 @@ struct WorkflowScope {
     sources: BTreeMap<String, (Option<String>, SourceKind)>,
     inputs: Fields,
     input_names: Vec<String>,
+    /// True when the `inputs` schema could not be read (reported): what `$inputs` names is
+    /// unknown, not wrong.
+    inputs_unreadable: bool,
     /// Steps resolved so far: step id to (variable, outputs by name: (field, type)).
     steps: BTreeMap<String, (String, Fields)>,
     all_step_ids: BTreeSet<String>,
@@ -609,7 +612,9 @@ impl<'a> Resolver<'a, '_> {
         let base = naming::pascal(&self.context.prefixed(id));
         let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
 
-        let (mut inputs, defaults) = self.inputs(document, workflow, &inputs_type);
+        let read_inputs = self.inputs(document, workflow, &inputs_type);
+        let inputs_unreadable = read_inputs.is_none();
+        let (mut inputs, defaults) = read_inputs.unwrap_or_default();
         // What `$inputs.<name>` can read, and what callers can give: the schema's inputs only.
         let schema_inputs: Fields = inputs
             .iter()
@@ -695,6 +700,7 @@ impl<'a> Resolver<'a, '_> {
             incomplete_steps: BTreeSet::new(),
             outputs: BTreeMap::new(),
             input_names: schema_inputs.keys().cloned().collect(),
+            inputs_unreadable,
             inputs: schema_inputs.clone(),
             steps: BTreeMap::new(),
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
@@ -898,9 +904,9 @@ impl<'a> Resolver<'a, '_> {
         document: &Document<'a>,
         workflow: &Workflow<'a>,
         inputs_type: &str,
-    ) -> (Vec<FieldPlan>, Vec<(String, DefaultValue)>) {
+    ) -> Option<(Vec<FieldPlan>, Vec<(String, DefaultValue)>)> {
         let Some(mut schema) = workflow.inputs else {
-            return Default::default();
+            return Some(Default::default());
         };
         if let Some(reference) = schema.get("$ref") {
             let target = reference
@@ -909,10 +915,28 @@ impl<'a> Resolver<'a, '_> {
             match target.and_then(|name| document.components?.get("inputs")?.get(name)) {
                 Some(found) => schema = found,
                 None => {
+                    let names: Vec<&str> = document
+                        .components
+                        .and_then(|c| c.get("inputs"))
+                        .map(|inputs| {
+                            inputs
+                                .entries()
+                                .iter()
+                                .map(|(k, _)| k.name.as_str())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let help = match target.and_then(|t| did_you_mean(t, names.iter().copied())) {
+                        Some(close) => format!("did you mean `#/components/inputs/{close}`?"),
+                        None => {
+                            "workflow inputs may refer to `#/components/inputs/<name>`".to_owned()
+                        }
+                    };
                     let d = Diagnostic::error(reference.span, "this `$ref` does not resolve")
-                        .with_help("workflow inputs may refer to `#/components/inputs/<name>`");
+                        .with_label("not an entry of `components.inputs`")
+                        .with_help(help);
                     self.error(d);
-                    return Default::default();
+                    return None;
                 }
             }
         }
@@ -924,7 +948,7 @@ impl<'a> Resolver<'a, '_> {
                     format!("workflow inputs must be an object schema, not `{other}`"),
                 );
                 self.error(d);
-                return Default::default();
+                return None;
             }
         }
         let required: BTreeSet<&str> = schema
@@ -936,7 +960,7 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         let mut fields = Scope::default();
         let Some(properties) = schema.get("properties") else {
-            return Default::default();
+            return Some(Default::default());
         };
         let refs = Refs::Arazzo(document.components);
         let mut defaults = Vec::new();
@@ -977,7 +1001,7 @@ impl<'a> Resolver<'a, '_> {
                 }
             })
             .collect();
-        (fields, defaults)
+        Some((fields, defaults))
     }
 
     /// Finds the operation a step's `operationId` names.

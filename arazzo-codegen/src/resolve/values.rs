@@ -299,6 +299,9 @@ impl Resolver<'_, '_> {
                     },
                 };
                 let Some((field, ty)) = found else {
+                    if scope.inputs_unreadable {
+                        return None;
+                    }
                     let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
                         .with_label("not a property of this workflow's `inputs` schema");
                     if let Some(s) =
