@@ -347,6 +347,9 @@ pub struct Signature {
     outputs: Fields,
 }
 
+/// The fields of a workflow's inputs struct, and the defaults the function fills in.
+type InputFields = (Vec<FieldPlan>, Vec<(String, DefaultValue)>);
+
 /// Values by document name: (Rust field, type).
 type Fields = BTreeMap<String, (String, Type)>;
 
@@ -904,7 +907,7 @@ impl<'a> Resolver<'a, '_> {
         document: &Document<'a>,
         workflow: &Workflow<'a>,
         inputs_type: &str,
-    ) -> Option<(Vec<FieldPlan>, Vec<(String, DefaultValue)>)> {
+    ) -> Option<InputFields> {
         let Some(mut schema) = workflow.inputs else {
             return Some(Default::default());
         };
