@@ -192,16 +192,15 @@ impl<'a> Resolver<'a, '_> {
                 }
                 None => Type::Vec(Box::new(Type::Json)),
             },
-            Some("object") | None if has_properties(refs, node) => {
-                self.struct_type(refs, node, hint, direction, depth)
-            }
             None if string_enum(node).is_some() => Type::String,
+            Some("object") | None => self.struct_type(refs, node, hint, direction, depth),
             _ => Type::Json,
         }
     }
 
     /// A generated struct for an object schema: its properties (with those of `allOf`
-    /// members) as fields, required ones as `T`, the others as `Option<T>`.
+    /// members) as fields, required ones as `T`, the others as `Option<T>`. An object with no
+    /// properties (a free-form map) is `serde_json::Value`.
     fn struct_type(
         &mut self,
         refs: Refs<'a>,
@@ -219,16 +218,16 @@ impl<'a> Resolver<'a, '_> {
                 named
             };
         }
-        if self.types.defs.len() >= MAX_TYPES {
+        let mut properties = Vec::new();
+        let mut required = BTreeSet::new();
+        collect_properties(refs, node, &mut properties, &mut required, &mut 256);
+        if properties.is_empty() || self.types.defs.len() >= MAX_TYPES {
             return Type::Json;
         }
         let type_name = self.items.unique_type(naming::pascal(&hint.name));
         self.types.by_schema.insert(key, type_name.clone());
         self.types.in_progress.insert(type_name.clone());
 
-        let mut properties = Vec::new();
-        let mut required = BTreeSet::new();
-        collect_properties(refs, node, &mut properties, &mut required, &mut 256);
         let mut scope = Scope::default();
         let mut seen = BTreeSet::new();
         let mut fields = Vec::new();
@@ -385,13 +384,6 @@ fn string_enum(node: &Node) -> Option<Vec<&str>> {
         .filter(|v| matches!(v.value, Value::Null))
         .count();
     (!strings.is_empty() && strings.len() + nulls == values.len()).then_some(strings)
-}
-
-/// True when an object schema, or one of its `allOf` members, has properties.
-fn has_properties(refs: Refs<'_>, node: &Node) -> bool {
-    let mut properties = Vec::new();
-    collect_properties(refs, node, &mut properties, &mut BTreeSet::new(), &mut 256);
-    !properties.is_empty()
 }
 
 /// The properties of an object schema and of its `allOf` members, in order, and the names

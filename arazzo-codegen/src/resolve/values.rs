@@ -267,7 +267,17 @@ impl Resolver<'_, '_> {
             );
             false
         };
-        let pointer_or_none = |p: Pointer| (!p.is_root()).then(|| p.to_string());
+        // A pointer into an input or an output reads `serde_json::Value`; no pointer reads the
+        // field itself, with its type.
+        let part_of = |p: Pointer, ty: &Type| {
+            let pointer = (!p.is_root()).then(|| p.to_string());
+            let ty = if pointer.is_some() {
+                Type::Json.optional()
+            } else {
+                ty.clone()
+            };
+            (pointer, ty)
+        };
         let value = match expr {
             Expr::Inputs { name, pointer } => {
                 // `$inputs.env.TOKEN`: the grammar lets a name hold dots, and documents use them
@@ -312,12 +322,7 @@ impl Resolver<'_, '_> {
                     self.error(d);
                     return None;
                 };
-                let pointer = pointer_or_none(extend(pointer.as_ref()));
-                let ty = if pointer.is_some() {
-                    Type::Json.optional()
-                } else {
-                    ty.clone()
-                };
+                let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
                 ValueRef {
                     expression: String::new(),
                     place: Place::Input {
@@ -377,12 +382,7 @@ impl Resolver<'_, '_> {
                     self.error(d);
                     return None;
                 };
-                let pointer = pointer_or_none(extend(pointer.as_ref()));
-                let ty = if pointer.is_some() {
-                    Type::Json.optional()
-                } else {
-                    ty.clone()
-                };
+                let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
                 ValueRef {
                     expression: String::new(),
                     place: Place::StepOutput {
