@@ -6,6 +6,40 @@
 
 use crate::condition::{Literal, Op};
 
+/// Where a generated item lives, relative to the root of the generated module: at the root
+/// (`Client`, a workflow's function), in `types` (the structs and enums made from schemas), or
+/// in a workflow's module (its `Inputs`, `Outputs`, step functions and step types). The
+/// emitter writes the shortest path from wherever it writes (`Outputs`, `super::types::Session`,
+/// `sms_otp_login::Inputs`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemPath {
+    /// The module under the root that holds it; `None` for the root itself.
+    pub module: Option<String>,
+    /// The item's name.
+    pub name: String,
+}
+
+impl ItemPath {
+    /// An item at the root of the generated module.
+    pub fn root(name: impl Into<String>) -> Self {
+        Self {
+            module: None,
+            name: name.into(),
+        }
+    }
+
+    /// An item in the module `module`.
+    pub fn inside(module: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            module: Some(module.into()),
+            name: name.into(),
+        }
+    }
+}
+
+/// The module that holds the types made from schemas.
+pub const TYPES_MODULE: &str = "types";
+
 /// A Rust type of a generated field or value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Type {
@@ -31,10 +65,10 @@ pub enum Type {
     Boxed(Box<Type>),
     /// A generated struct or enum: another workflow's inputs or outputs, or a type made from a
     /// JSON Schema.
-    Named(String),
+    Named(ItemPath),
     /// A generated fieldless enum (a string `enum` of an input): `Copy`, and `Display`s as the
     /// document's value.
-    Enum(String),
+    Enum(ItemPath),
 }
 
 impl Type {
@@ -95,9 +129,11 @@ impl Plan {
         self.workflows
             .extend(other.workflows.into_iter().map(|mut workflow| {
                 for step in &mut workflow.steps {
-                    step.source += sources;
-                    for auth in &mut step.auth {
-                        auth.scheme += schemes;
+                    if let StepKind::Operation(request) = &mut step.kind {
+                        request.source += sources;
+                        for auth in &mut request.auth {
+                            auth.scheme += schemes;
+                        }
                     }
                 }
                 workflow
@@ -152,7 +188,7 @@ pub enum DefaultValue {
     /// A number.
     Float(f64),
     /// A variant of a generated enum: `(enum, variant)`.
-    Variant(String, String),
+    Variant(ItemPath, String),
 }
 
 /// One OpenAPI source.
@@ -162,8 +198,10 @@ pub struct SourcePlan {
     pub name: String,
     /// Client field and builder setter.
     pub field: String,
-    /// Its servers, in order; the first is the default base URL.
+    /// Its servers, in order.
     pub servers: Vec<String>,
+    /// The client's base URL when none is set: the first server, when it is an absolute URL.
+    pub default_url: Option<String>,
 }
 
 /// Where an API key goes.
@@ -210,17 +248,18 @@ pub struct SchemePlan {
     pub implied: bool,
 }
 
-/// One workflow: an inputs struct, an outputs struct, step output structs and a function.
+/// One workflow: a function at the root of the generated module, and a module of the same name
+/// with its inputs struct, its outputs struct, and each step's types and function.
 #[derive(Debug)]
 pub struct WorkflowPlan {
     /// `workflowId`.
     pub id: String,
-    /// The function.
+    /// The function, and the name of the workflow's module.
     pub fn_name: String,
-    /// The inputs struct.
-    pub inputs_type: String,
-    /// The outputs struct.
-    pub outputs_type: String,
+    /// The inputs struct (`<module>::Inputs`).
+    pub inputs_type: ItemPath,
+    /// The outputs struct (`<module>::Outputs`).
+    pub outputs_type: ItemPath,
     /// `summary`.
     pub summary: Option<String>,
     /// `description`.
@@ -360,8 +399,11 @@ pub enum BodyKind {
     Form,
     /// An object sent as `multipart/form-data` text parts.
     Multipart,
-    /// A string sent as it is (`text/plain`, `application/xml`, a written-out form …).
+    /// A string sent as it is (`text/plain`, `application/xml`, …).
     Text,
+    /// A written-out `application/x-www-form-urlencoded` string: embedded values are
+    /// form-encoded; with `replacements`, it is read into fields, which they set.
+    FormText,
 }
 
 /// The body of a request.
@@ -384,6 +426,12 @@ impl BodyPlan {
             self.kind,
             BodyKind::Json | BodyKind::JsonText | BodyKind::Form | BodyKind::Multipart
         )
+    }
+
+    /// True for a written-out form whose replacements set its fields: it is read into fields
+    /// first, and sent as a form.
+    pub fn is_form_with_replacements(&self) -> bool {
+        self.kind == BodyKind::FormText && !self.replacements.is_empty()
     }
 }
 
@@ -497,13 +545,13 @@ pub struct StepOutputPlan {
     pub source: OutputSource,
 }
 
-/// A step's own function: `sms_otp_login_send_sms_otp(&client, inputs)`.
+/// A step's own function: `sms_otp_login::send_sms_otp(&client, inputs)`.
 #[derive(Debug)]
 pub struct Standalone {
-    /// The function.
-    pub fn_name: String,
-    /// The struct of the workflow inputs it reads.
-    pub inputs_type: String,
+    /// The function, in the workflow's module.
+    pub fn_name: ItemPath,
+    /// The struct of the workflow inputs it reads, in the workflow's module.
+    pub inputs_type: ItemPath,
 }
 
 /// What an action does.
@@ -556,33 +604,115 @@ pub struct ActionPlan {
     pub criteria: Vec<CondPlan>,
 }
 
-/// One step: one request.
+/// An HTTP method of an OpenAPI operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `HEAD`
+    Head,
+    /// `PATCH`
+    Patch,
+    /// `TRACE`
+    Trace,
+}
+
+impl HttpMethod {
+    /// The method of an OpenAPI path item's key (`get`, `post`, …), in any case.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key.to_ascii_lowercase().as_str() {
+            "get" => Self::Get,
+            "put" => Self::Put,
+            "post" => Self::Post,
+            "delete" => Self::Delete,
+            "options" => Self::Options,
+            "head" => Self::Head,
+            "patch" => Self::Patch,
+            "trace" => Self::Trace,
+            _ => return None,
+        })
+    }
+
+    /// The method as HTTP writes it: `GET`, `POST`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+            Self::Head => "HEAD",
+            Self::Patch => "PATCH",
+            Self::Trace => "TRACE",
+        }
+    }
+}
+
+/// A piece of a request path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathPart {
+    /// Literal text, as the description writes it.
+    Text(String),
+    /// A `{name}` filled in by the path parameter whose value is in this variable.
+    Param(String),
+}
+
+/// What a step does.
 #[derive(Debug)]
-pub struct StepPlan {
-    /// `stepId`.
-    pub id: String,
-    /// The variable holding its outputs.
-    pub var: String,
-    /// The struct of its outputs.
-    pub outputs_type: String,
-    /// `description`.
-    pub description: Option<String>,
+pub enum StepKind {
+    /// Sends one request to an operation.
+    Operation(RequestPlan),
+    /// Runs another workflow of the document.
+    Workflow(WorkflowCall),
+}
+
+/// The request of an operation step.
+#[derive(Debug)]
+pub struct RequestPlan {
     /// The operation's id, if it has one.
     pub operation_id: Option<String>,
     /// The operation's summary.
     pub operation_summary: Option<String>,
     /// Index into [`Plan::sources`].
     pub source: usize,
-    /// The HTTP method, upper case.
-    pub method: String,
-    /// The path, ready to append to the base URL.
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path as the description writes it (`/users/{id}`), for docs.
     pub path: String,
+    /// The path to append to the base URL, its `{name}`s bound to the path parameters.
+    pub path_parts: Vec<PathPart>,
     /// Its parameters.
     pub parameters: Vec<ParamPlan>,
     /// Its authentication: every scheme of the requirement chosen.
     pub auth: Vec<AuthPlan>,
     /// Its body, if any.
     pub body: Option<BodyPlan>,
+}
+
+/// One step: one request, or a call of another workflow.
+#[derive(Debug)]
+pub struct StepPlan {
+    /// `stepId`.
+    pub id: String,
+    /// The variable holding its outputs.
+    pub var: String,
+    /// The struct of its outputs, in the workflow's module.
+    pub outputs_type: ItemPath,
+    /// `description`.
+    pub description: Option<String>,
+    /// What it does.
+    pub kind: StepKind,
+    /// True when the step has run, with outputs, whenever the workflow ends with outputs: no
+    /// step before it can jump or end the workflow, and its own failure cannot lead elsewhere.
+    pub always_runs: bool,
     /// Its success criteria, all of which must hold; empty means "a 2xx status".
     pub success: Vec<CondPlan>,
     /// Its outputs.
@@ -591,15 +721,28 @@ pub struct StepPlan {
     pub on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.
     pub on_failure: Vec<ActionPlan>,
-    /// When set, the step calls a workflow instead of an operation, and the request fields
-    /// (`source` … `body`) are unused.
-    pub call: Option<WorkflowCall>,
     /// The function that runs this step on its own, when it can: an operation step that
     /// reads only the workflow's inputs and earlier steps' outputs.
     pub standalone: Option<Standalone>,
 }
 
 impl StepPlan {
+    /// The request, for an operation step.
+    pub fn request(&self) -> Option<&RequestPlan> {
+        match &self.kind {
+            StepKind::Operation(request) => Some(request),
+            StepKind::Workflow(_) => None,
+        }
+    }
+
+    /// The workflow it runs, for a step that runs one.
+    pub fn call(&self) -> Option<&WorkflowCall> {
+        match &self.kind {
+            StepKind::Workflow(call) => Some(call),
+            StepKind::Operation(_) => None,
+        }
+    }
+
     /// True when a failure of this step can lead elsewhere than a failed workflow (`goto` a
     /// step or workflow, or a `retry` that runs another step first): it may end without outputs.
     pub fn fails_over(&self) -> bool {
@@ -658,13 +801,22 @@ impl StepPlan {
     pub fn refs(&self) -> Vec<&ValueRef> {
         let step = self;
         let mut refs = Vec::new();
-        for param in &step.parameters {
-            value_refs(&param.value, &mut refs);
-        }
-        if let Some(body) = &step.body {
-            value_refs(&body.value, &mut refs);
-            for (_, value) in &body.replacements {
-                value_refs(value, &mut refs);
+        match &step.kind {
+            StepKind::Operation(request) => {
+                for param in &request.parameters {
+                    value_refs(&param.value, &mut refs);
+                }
+                if let Some(body) = &request.body {
+                    value_refs(&body.value, &mut refs);
+                    for (_, value) in &body.replacements {
+                        value_refs(value, &mut refs);
+                    }
+                }
+            }
+            StepKind::Workflow(call) => {
+                for (_, value) in &call.inputs {
+                    value_refs(value, &mut refs);
+                }
             }
         }
         for condition in &step.success {
@@ -673,11 +825,6 @@ impl StepPlan {
         for action in step.on_success.iter().chain(&step.on_failure) {
             for condition in &action.criteria {
                 condition_refs(condition, &mut refs);
-            }
-        }
-        if let Some(call) = &step.call {
-            for (_, value) in &call.inputs {
-                value_refs(value, &mut refs);
             }
         }
         for output in &step.outputs {

@@ -149,289 +149,234 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`start_job`] (`start-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartJobInputs {}
-
-/// Outputs of the workflow [`start_job`] (`start-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartJobOutputs {
-    /// `$steps.start.outputs.id`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `start` of the workflow [`start_job`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartJobStartOutputs {
-    /// `$response.body#/id`
-    pub id: ::std::string::String,
-}
-
 /// Start a job.
 ///
 /// Arazzo workflow `start-job`; its steps, in order:
 ///
-/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`start_job_start`].
+/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`start_job::start`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn start_job(
     client: &Client,
-    inputs: StartJobInputs,
-) -> ::std::result::Result<StartJobOutputs, ::arazzo_runtime::Error> {
+    inputs: start_job::Inputs,
+) -> ::std::result::Result<start_job::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let start = start_job_start(client).await?;
-        ::std::result::Result::Ok(StartJobOutputs {
+        let start = start_job::start(client).await?;
+        ::std::result::Result::Ok(start_job::Outputs {
             job_id: start.id,
         })
     };
     ::arazzo_runtime::workflow("start-job", run).await
 }
 
-/// Runs only the step `start` of the workflow [`start_job`]: `POST /jobs` (`startJob`).
+/// The inputs, outputs and steps of the workflow [`start_job`](fn@super::start_job)
+/// (`start-job`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn start_job_start(
-    client: &Client,
-) -> ::std::result::Result<StartJobStartOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "start";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
-            .operation("startJob")
-            .send()
-            .await?;
-        if response.status() != 202 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        StartJobStartOutputs {
-            id: response.body_value("/id")?,
-        }
-    })
-}
-
-/// Inputs of the workflow [`read_job`] (`read-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReadJobInputs {
-    pub id: ::std::string::String,
-}
-
-/// Outputs of the workflow [`read_job`] (`read-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReadJobOutputs {
-    /// `$steps.read.outputs.status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `read` of the workflow [`read_job`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReadJobReadOutputs {
-    /// `$response.body#/status`
-    pub status: ::std::string::String,
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod start_job {
+    /// Inputs of the workflow [`start_job`](fn@super::start_job) (`start-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`start_job`](fn@super::start_job) (`start-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.start.outputs.id`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Runs only the step `start` of the workflow [`start_job`](fn@super::start_job): `POST
+    /// /jobs` (`startJob`).
+    pub async fn start(
+        client: &super::Client,
+    ) -> ::std::result::Result<StartOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "start";
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
+                .operation("startJob")
+                .send()
+                .await?;
+            if response.status() != 202 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            StartOutputs {
+                id: response.body_value("/id")?,
+            }
+        })
+    }
+    /// Outputs of the step `start` of the workflow [`start_job`](fn@super::start_job).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct StartOutputs {
+        /// `$response.body#/id`
+        pub id: ::std::string::String,
+    }
 }
 
 /// Read a job, found by its path in the description.
 ///
 /// Arazzo workflow `read-job`; its steps, in order:
 ///
-/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`read_job_read`].
+/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`read_job::read`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn read_job(
     client: &Client,
-    inputs: ReadJobInputs,
-) -> ::std::result::Result<ReadJobOutputs, ::arazzo_runtime::Error> {
+    inputs: read_job::Inputs,
+) -> ::std::result::Result<read_job::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let read = read_job_read(
+        let read = read_job::read(
                 client,
-                ReadJobReadInputs {
+                read_job::ReadInputs {
                     id: inputs.id.clone(),
                 },
             )
             .await?;
-        ::std::result::Result::Ok(ReadJobOutputs {
+        ::std::result::Result::Ok(read_job::Outputs {
             status: read.status,
         })
     };
     ::arazzo_runtime::workflow("read-job", run).await
 }
 
-/// The workflow inputs the step `read` reads, for [`read_job_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReadJobReadInputs {
-    pub id: ::std::string::String,
-}
-
-/// Runs only the step `read` of the workflow [`read_job`]: `GET /jobs/{id}` (`getJob`).
+/// The inputs, outputs and steps of the workflow [`read_job`](fn@super::read_job)
+/// (`read-job`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn read_job_read(
-    client: &Client,
-    inputs: ReadJobReadInputs,
-) -> ::std::result::Result<ReadJobReadOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "read";
-        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-        let path = ::std::format!(
-            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-            .operation("getJob")
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ReadJobReadOutputs {
-            status: response.body_value("/status")?,
-        }
-    })
-}
-
-/// Inputs of the workflow [`start_and_read`] (`start-and-read`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartAndReadInputs {}
-
-/// Outputs of the workflow [`start_and_read`] (`start-and-read`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartAndReadOutputs {
-    /// `$steps.begin.outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-    /// `$steps.check.outputs.status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `begin` of the workflow [`start_and_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartAndReadBeginOutputs {
-    /// `$outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `check` of the workflow [`start_and_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartAndReadCheckOutputs {
-    /// `$outputs.status`
-    pub status: ::std::string::String,
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod read_job {
+    /// Inputs of the workflow [`read_job`](fn@super::read_job) (`read-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the workflow [`read_job`](fn@super::read_job) (`read-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.read.outputs.status`
+        pub status: ::std::string::String,
+    }
+    /// Runs only the step `read` of the workflow [`read_job`](fn@super::read_job): `GET
+    /// /jobs/{id}` (`getJob`).
+    pub async fn read(
+        client: &super::Client,
+        inputs: ReadInputs,
+    ) -> ::std::result::Result<ReadOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "read";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+            let path = ::std::format!(
+                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                .operation("getJob")
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ReadOutputs {
+                status: response.body_value("/status")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `read` reads, for [`read`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadInputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the step `read` of the workflow [`read_job`](fn@super::read_job).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadOutputs {
+        /// `$response.body#/status`
+        pub status: ::std::string::String,
+    }
 }
 
 /// Start a job, then read it, each through its own workflow.
 ///
 /// Arazzo workflow `start-and-read`; its steps, in order:
 ///
-/// 1. `begin`: runs the workflow `start-job` ([`start_job`])
-/// 2. `check`: runs the workflow `read-job` ([`read_job`])
+/// 1. `begin`: runs the workflow `start-job` ([`start_job`](fn@start_job))
+/// 2. `check`: runs the workflow `read-job` ([`read_job`](fn@read_job))
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn start_and_read(
     client: &Client,
-    inputs: StartAndReadInputs,
-) -> ::std::result::Result<StartAndReadOutputs, ::arazzo_runtime::Error> {
+    inputs: start_and_read::Inputs,
+) -> ::std::result::Result<start_and_read::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         let begin = {
@@ -444,7 +389,7 @@ pub async fn start_and_read(
                     ::arazzo_runtime::from_json(STEP, "start-job", inputs_of_call)?,
                 )
                 .await?;
-            StartAndReadBeginOutputs {
+            start_and_read::BeginOutputs {
                 job_id: called.job_id.clone(),
             }
         };
@@ -464,11 +409,11 @@ pub async fn start_and_read(
                     ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
                 )
                 .await?;
-            StartAndReadCheckOutputs {
+            start_and_read::CheckOutputs {
                 status: called.status.clone(),
             }
         };
-        ::std::result::Result::Ok(StartAndReadOutputs {
+        ::std::result::Result::Ok(start_and_read::Outputs {
             job_id: begin.job_id,
             status: check.status,
         })
@@ -476,52 +421,65 @@ pub async fn start_and_read(
     ::arazzo_runtime::workflow("start-and-read", run).await
 }
 
-/// Inputs of the workflow [`report_after_start`] (`report-after-start`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReportAfterStartInputs {
-    /// Inputs of the workflow `start-job`, which runs first (`dependsOn`).
-    #[serde(rename = "start-job")]
-    pub start_job: StartJobInputs,
-}
-
-/// Outputs of the workflow [`report_after_start`] (`report-after-start`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReportAfterStartOutputs {
-    /// `$steps.report.outputs.reportId`
-    #[serde(rename = "reportId")]
-    pub report_id: ::std::string::String,
-    /// `$workflows.start-job.outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `report` of the workflow [`report_after_start`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ReportAfterStartReportOutputs {
-    /// `$response.body#/reportId`
-    #[serde(rename = "reportId")]
-    pub report_id: ::std::string::String,
+/// The inputs, outputs and steps of the workflow [`start_and_read`](fn@super::start_and_read)
+/// (`start-and-read`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod start_and_read {
+    /// Inputs of the workflow [`start_and_read`](fn@super::start_and_read) (`start-and-read`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`start_and_read`](fn@super::start_and_read) (`start-and-read`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.begin.outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+        /// `$steps.check.outputs.status`
+        pub status: ::std::string::String,
+    }
+    /// Outputs of the step `begin` of the workflow [`start_and_read`](fn@super::start_and_read).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct BeginOutputs {
+        /// `$outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Outputs of the step `check` of the workflow [`start_and_read`](fn@super::start_and_read).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CheckOutputs {
+        /// `$outputs.status`
+        pub status: ::std::string::String,
+    }
 }
 
 /// Report, once a job has been started by the workflow this one depends on.
@@ -532,15 +490,12 @@ pub struct ReportAfterStartReportOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn report_after_start(
     client: &Client,
-    inputs: ReportAfterStartInputs,
-) -> ::std::result::Result<ReportAfterStartOutputs, ::arazzo_runtime::Error> {
+    inputs: report_after_start::Inputs,
+) -> ::std::result::Result<report_after_start::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let depends_on_start_job = start_job(client, inputs.start_job).await?;
         let report = {
@@ -559,11 +514,11 @@ pub async fn report_after_start(
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ReportAfterStartReportOutputs {
+            report_after_start::ReportOutputs {
                 report_id: response.body_value("/reportId")?,
             }
         };
-        ::std::result::Result::Ok(ReportAfterStartOutputs {
+        ::std::result::Result::Ok(report_after_start::Outputs {
             report_id: report.report_id,
             job_id: depends_on_start_job.job_id,
         })
@@ -571,81 +526,77 @@ pub async fn report_after_start(
     ::arazzo_runtime::workflow("report-after-start", run).await
 }
 
-/// Inputs of the workflow [`start_then_read`] (`start-then-read`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartThenReadInputs {}
-
-/// Outputs of the workflow [`start_then_read`] (`start-then-read`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartThenReadOutputs {
-    /// `$workflows.start-job.outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-    /// `$steps.check.outputs.status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `begin` of the workflow [`start_then_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartThenReadBeginOutputs {
-    /// `$outputs.jobId`, read as `$workflows.start-job.outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `check` of the workflow [`start_then_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct StartThenReadCheckOutputs {
-    /// `$outputs.status`
-    pub status: ::std::string::String,
+/// The inputs, outputs and steps of the workflow
+/// [`report_after_start`](fn@super::report_after_start) (`report-after-start`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod report_after_start {
+    /// Inputs of the workflow [`report_after_start`](fn@super::report_after_start)
+    /// (`report-after-start`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        /// Inputs of the workflow `start-job`, which runs first (`dependsOn`).
+        #[serde(rename = "start-job")]
+        pub start_job: super::start_job::Inputs,
+    }
+    /// Outputs of the workflow [`report_after_start`](fn@super::report_after_start)
+    /// (`report-after-start`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.report.outputs.reportId`
+        #[serde(rename = "reportId")]
+        pub report_id: ::std::string::String,
+        /// `$workflows.start-job.outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Outputs of the step `report` of the workflow
+    /// [`report_after_start`](fn@super::report_after_start).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReportOutputs {
+        /// `$response.body#/reportId`
+        #[serde(rename = "reportId")]
+        pub report_id: ::std::string::String,
+    }
 }
 
 /// Start a job through a workflow, then read that workflow's outputs by its id.
 ///
 /// Arazzo workflow `start-then-read`; its steps, in order:
 ///
-/// 1. `begin`: runs the workflow `start-job` ([`start_job`])
-/// 2. `check`: runs the workflow `read-job` ([`read_job`])
+/// 1. `begin`: runs the workflow `start-job` ([`start_job`](fn@start_job))
+/// 2. `check`: runs the workflow `read-job` ([`read_job`](fn@read_job))
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn start_then_read(
     client: &Client,
-    inputs: StartThenReadInputs,
-) -> ::std::result::Result<StartThenReadOutputs, ::arazzo_runtime::Error> {
+    inputs: start_then_read::Inputs,
+) -> ::std::result::Result<start_then_read::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         let begin = {
@@ -658,7 +609,7 @@ pub async fn start_then_read(
                     ::arazzo_runtime::from_json(STEP, "start-job", inputs_of_call)?,
                 )
                 .await?;
-            StartThenReadBeginOutputs {
+            start_then_read::BeginOutputs {
                 job_id: called.job_id.clone(),
             }
         };
@@ -678,11 +629,11 @@ pub async fn start_then_read(
                     ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
                 )
                 .await?;
-            StartThenReadCheckOutputs {
+            start_then_read::CheckOutputs {
                 status: called.status.clone(),
             }
         };
-        ::std::result::Result::Ok(StartThenReadOutputs {
+        ::std::result::Result::Ok(start_then_read::Outputs {
             job_id: begin.job_id,
             status: check.status,
         })
@@ -690,81 +641,86 @@ pub async fn start_then_read(
     ::arazzo_runtime::workflow("start-then-read", run).await
 }
 
-/// Inputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct BeginElsewhereInputs {}
-
-/// Outputs of the workflow [`begin_elsewhere`] (`begin-elsewhere`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct BeginElsewhereOutputs {
-    /// `$steps.begin.outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-    /// `$steps.check.outputs.status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `begin` of the workflow [`begin_elsewhere`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct BeginElsewhereBeginOutputs {
-    /// `$outputs.jobId`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `check` of the workflow [`begin_elsewhere`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct BeginElsewhereCheckOutputs {
-    /// `$outputs.status`
-    pub status: ::std::string::String,
+/// The inputs, outputs and steps of the workflow
+/// [`start_then_read`](fn@super::start_then_read) (`start-then-read`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod start_then_read {
+    /// Inputs of the workflow [`start_then_read`](fn@super::start_then_read) (`start-then-read`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`start_then_read`](fn@super::start_then_read)
+    /// (`start-then-read`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$workflows.start-job.outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+        /// `$steps.check.outputs.status`
+        pub status: ::std::string::String,
+    }
+    /// Outputs of the step `begin` of the workflow
+    /// [`start_then_read`](fn@super::start_then_read).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct BeginOutputs {
+        /// `$outputs.jobId`, read as `$workflows.start-job.outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Outputs of the step `check` of the workflow
+    /// [`start_then_read`](fn@super::start_then_read).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CheckOutputs {
+        /// `$outputs.status`
+        pub status: ::std::string::String,
+    }
 }
 
 /// Start a job through a workflow of another Arazzo document, then read it here.
 ///
 /// Arazzo workflow `begin-elsewhere`; its steps, in order:
 ///
-/// 1. `begin`: runs the workflow `$sourceDescriptions.shared.begin` ([`shared_begin`])
-/// 2. `check`: runs the workflow `read-job` ([`read_job`])
+/// 1. `begin`: runs the workflow `$sourceDescriptions.shared.begin`
+///    ([`shared_begin`](fn@shared_begin))
+/// 2. `check`: runs the workflow `read-job` ([`read_job`](fn@read_job))
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn begin_elsewhere(
     client: &Client,
-    inputs: BeginElsewhereInputs,
-) -> ::std::result::Result<BeginElsewhereOutputs, ::arazzo_runtime::Error> {
+    inputs: begin_elsewhere::Inputs,
+) -> ::std::result::Result<begin_elsewhere::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         let begin = {
@@ -787,7 +743,7 @@ pub async fn begin_elsewhere(
                     )?,
                 )
                 .await?;
-            BeginElsewhereBeginOutputs {
+            begin_elsewhere::BeginOutputs {
                 job_id: called.job_id.clone(),
             }
         };
@@ -807,11 +763,11 @@ pub async fn begin_elsewhere(
                     ::arazzo_runtime::from_json(STEP, "read-job", inputs_of_call)?,
                 )
                 .await?;
-            BeginElsewhereCheckOutputs {
+            begin_elsewhere::CheckOutputs {
                 status: called.status.clone(),
             }
         };
-        ::std::result::Result::Ok(BeginElsewhereOutputs {
+        ::std::result::Result::Ok(begin_elsewhere::Outputs {
             job_id: begin.job_id,
             status: check.status,
         })
@@ -819,97 +775,169 @@ pub async fn begin_elsewhere(
     ::arazzo_runtime::workflow("begin-elsewhere", run).await
 }
 
-/// Inputs of the workflow [`shared_begin`] (`begin`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SharedBeginInputs {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the workflow [`shared_begin`] (`begin`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SharedBeginOutputs {
-    /// `$steps.start.outputs.id`
-    #[serde(rename = "jobId")]
-    pub job_id: ::std::string::String,
-}
-
-/// Outputs of the step `start` of the workflow [`shared_begin`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SharedBeginStartOutputs {
-    /// `$response.body#/id`
-    pub id: ::std::string::String,
+/// The inputs, outputs and steps of the workflow
+/// [`begin_elsewhere`](fn@super::begin_elsewhere) (`begin-elsewhere`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod begin_elsewhere {
+    /// Inputs of the workflow [`begin_elsewhere`](fn@super::begin_elsewhere) (`begin-elsewhere`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`begin_elsewhere`](fn@super::begin_elsewhere)
+    /// (`begin-elsewhere`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.begin.outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+        /// `$steps.check.outputs.status`
+        pub status: ::std::string::String,
+    }
+    /// Outputs of the step `begin` of the workflow
+    /// [`begin_elsewhere`](fn@super::begin_elsewhere).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct BeginOutputs {
+        /// `$outputs.jobId`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Outputs of the step `check` of the workflow
+    /// [`begin_elsewhere`](fn@super::begin_elsewhere).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CheckOutputs {
+        /// `$outputs.status`
+        pub status: ::std::string::String,
+    }
 }
 
 /// Start a job, and say which.
 ///
 /// Arazzo workflow `begin`; its steps, in order:
 ///
-/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`shared_begin_start`].
+/// 1. `start`: `POST /jobs` (`startJob`). On its own: [`shared_begin::start`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn shared_begin(
     client: &Client,
-    inputs: SharedBeginInputs,
-) -> ::std::result::Result<SharedBeginOutputs, ::arazzo_runtime::Error> {
+    inputs: shared_begin::Inputs,
+) -> ::std::result::Result<shared_begin::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let start = shared_begin_start(client).await?;
-        ::std::result::Result::Ok(SharedBeginOutputs {
+        let start = shared_begin::start(client).await?;
+        ::std::result::Result::Ok(shared_begin::Outputs {
             job_id: start.id,
         })
     };
     ::arazzo_runtime::workflow("begin", run).await
 }
 
-/// Runs only the step `start` of the workflow [`shared_begin`]: `POST /jobs` (`startJob`).
+/// The inputs, outputs and steps of the workflow [`shared_begin`](fn@super::shared_begin)
+/// (`begin`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn shared_begin_start(
-    client: &Client,
-) -> ::std::result::Result<SharedBeginStartOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "start";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.shared_jobs, "/jobs")
-            .operation("startJob")
-            .send()
-            .await?;
-        if response.status() != 202 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        SharedBeginStartOutputs {
-            id: response.body_value("/id")?,
-        }
-    })
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod shared_begin {
+    /// Inputs of the workflow [`shared_begin`](fn@super::shared_begin) (`begin`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the workflow [`shared_begin`](fn@super::shared_begin) (`begin`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.start.outputs.id`
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    /// Runs only the step `start` of the workflow [`shared_begin`](fn@super::shared_begin): `POST
+    /// /jobs` (`startJob`).
+    pub async fn start(
+        client: &super::Client,
+    ) -> ::std::result::Result<StartOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "start";
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.shared_jobs,
+                    "/jobs",
+                )
+                .operation("startJob")
+                .send()
+                .await?;
+            if response.status() != 202 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            StartOutputs {
+                id: response.body_value("/id")?,
+            }
+        })
+    }
+    /// Outputs of the step `start` of the workflow [`shared_begin`](fn@super::shared_begin).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct StartOutputs {
+        /// `$response.body#/id`
+        pub id: ::std::string::String,
+    }
 }

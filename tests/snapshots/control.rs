@@ -127,63 +127,6 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`poll_job`] (`poll-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PollJobInputs {}
-
-/// Outputs of the workflow [`poll_job`] (`poll-job`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PollJobOutputs {
-    /// `$steps.start.outputs.id`
-    pub id: ::std::string::String,
-    /// `$steps.poll.outputs.result`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub result: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the step `start` of the workflow [`poll_job`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PollJobStartOutputs {
-    /// `$response.body#/id`
-    pub id: ::std::string::String,
-}
-
-/// Outputs of the step `poll` of the workflow [`poll_job`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PollJobPollOutputs {
-    /// `$response.body#/result`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub result: ::std::option::Option<::std::string::String>,
-}
-
 /// Start a job and poll it until it is done.
 ///
 /// Arazzo workflow `poll-job`; its steps, in order:
@@ -193,15 +136,12 @@ pub struct PollJobPollOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn poll_job(
     client: &Client,
-    inputs: PollJobInputs,
-) -> ::std::result::Result<PollJobOutputs, ::arazzo_runtime::Error> {
+    inputs: poll_job::Inputs,
+) -> ::std::result::Result<poll_job::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         /// The steps, for the loop below.
@@ -213,8 +153,8 @@ pub async fn poll_job(
             /// `poll`
             Poll,
         }
-        let mut start: ::std::option::Option<PollJobStartOutputs> = ::std::option::Option::None;
-        let mut poll: ::std::option::Option<PollJobPollOutputs> = ::std::option::Option::None;
+        let mut start: ::std::option::Option<poll_job::StartOutputs> = ::std::option::Option::None;
+        let mut poll: ::std::option::Option<poll_job::PollOutputs> = ::std::option::Option::None;
         let mut next = ::std::option::Option::Some(Step::Start);
         let mut executed = 0_usize;
         while let ::std::option::Option::Some(step) = next {
@@ -241,7 +181,7 @@ pub async fn poll_job(
                         .await?;
                     let success = response.status() == 202;
                     if success {
-                        let outputs = PollJobStartOutputs {
+                        let outputs = poll_job::StartOutputs {
                             id: response.body_value("/id")?,
                         };
                         let next = ::std::option::Option::Some(Step::Poll);
@@ -275,7 +215,7 @@ pub async fn poll_job(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = PollJobPollOutputs {
+                        let outputs = poll_job::PollOutputs {
                             result: response.body_value_opt("/result")?,
                         };
                         let next = if ::arazzo_runtime::criteria::compare(
@@ -297,7 +237,7 @@ pub async fn poll_job(
         }
         let start = ::arazzo_runtime::present("start", "$steps.start.outputs", start)?;
         let poll = ::arazzo_runtime::present("poll", "$steps.poll.outputs", poll)?;
-        ::std::result::Result::Ok(PollJobOutputs {
+        ::std::result::Result::Ok(poll_job::Outputs {
             id: start.id,
             result: poll.result,
         })
@@ -305,45 +245,65 @@ pub async fn poll_job(
     ::arazzo_runtime::workflow("poll-job", run).await
 }
 
-/// Inputs of the workflow [`retry_flaky`] (`retry-flaky`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RetryFlakyInputs {}
-
-/// Outputs of the workflow [`retry_flaky`] (`retry-flaky`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RetryFlakyOutputs {
-    /// `$steps.call.outputs.value`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<i64>,
-}
-
-/// Outputs of the step `call` of the workflow [`retry_flaky`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RetryFlakyCallOutputs {
-    /// `$response.body#/value`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<i64>,
+/// The inputs, outputs and steps of the workflow [`poll_job`](fn@super::poll_job)
+/// (`poll-job`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod poll_job {
+    /// Inputs of the workflow [`poll_job`](fn@super::poll_job) (`poll-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`poll_job`](fn@super::poll_job) (`poll-job`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.start.outputs.id`
+        pub id: ::std::string::String,
+        /// `$steps.poll.outputs.result`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `start` of the workflow [`poll_job`](fn@super::poll_job).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct StartOutputs {
+        /// `$response.body#/id`
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the step `poll` of the workflow [`poll_job`](fn@super::poll_job).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PollOutputs {
+        /// `$response.body#/result`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<::std::string::String>,
+    }
 }
 
 /// Call a flaky endpoint, retrying while it is unavailable.
@@ -354,15 +314,12 @@ pub struct RetryFlakyCallOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn retry_flaky(
     client: &Client,
-    inputs: RetryFlakyInputs,
-) -> ::std::result::Result<RetryFlakyOutputs, ::arazzo_runtime::Error> {
+    inputs: retry_flaky::Inputs,
+) -> ::std::result::Result<retry_flaky::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         /// The steps, for the loop below.
@@ -372,7 +329,7 @@ pub async fn retry_flaky(
             /// `call`
             Call,
         }
-        let mut call: ::std::option::Option<RetryFlakyCallOutputs> = ::std::option::Option::None;
+        let mut call: ::std::option::Option<retry_flaky::CallOutputs> = ::std::option::Option::None;
         let mut retries_0_0 = 0_u32;
         let mut next = ::std::option::Option::Some(Step::Call);
         let mut executed = 0_usize;
@@ -401,7 +358,7 @@ pub async fn retry_flaky(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = RetryFlakyCallOutputs {
+                        let outputs = retry_flaky::CallOutputs {
                             value: response.body_value_opt("/value")?,
                         };
                         let next = ::std::option::Option::None;
@@ -418,91 +375,74 @@ pub async fn retry_flaky(
             };
         }
         let call = ::arazzo_runtime::present("call", "$steps.call.outputs", call)?;
-        ::std::result::Result::Ok(RetryFlakyOutputs {
+        ::std::result::Result::Ok(retry_flaky::Outputs {
             value: call.value,
         })
     };
     ::arazzo_runtime::workflow("retry-flaky", run).await
 }
 
-/// Inputs of the workflow [`end_early`] (`end-early`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct EndEarlyInputs {
-    pub id: ::std::string::String,
-}
-
-/// Outputs of the workflow [`end_early`] (`end-early`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct EndEarlyOutputs {
-    /// `$steps.read.outputs.status`
-    pub status: ::std::string::String,
-    /// `$steps.report.outputs.reportId`
-    #[serde(rename = "reportId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub report_id: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the step `read` of the workflow [`end_early`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct EndEarlyReadOutputs {
-    /// `$response.body#/status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `report` of the workflow [`end_early`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct EndEarlyReportOutputs {
-    /// `$response.body#/reportId`
-    #[serde(rename = "reportId")]
-    pub report_id: ::std::string::String,
+/// The inputs, outputs and steps of the workflow [`retry_flaky`](fn@super::retry_flaky)
+/// (`retry-flaky`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod retry_flaky {
+    /// Inputs of the workflow [`retry_flaky`](fn@super::retry_flaky) (`retry-flaky`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`retry_flaky`](fn@super::retry_flaky) (`retry-flaky`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.call.outputs.value`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i64>,
+    }
+    /// Outputs of the step `call` of the workflow [`retry_flaky`](fn@super::retry_flaky).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CallOutputs {
+        /// `$response.body#/value`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i64>,
+    }
 }
 
 /// Read a job, and stop there when it says so.
 ///
 /// Arazzo workflow `end-early`; its steps, in order:
 ///
-/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`end_early_read`].
-/// 2. `report`: `POST /report` (`report`). On its own: [`end_early_report`].
+/// 1. `read`: `GET /jobs/{id}` (`getJob`). On its own: [`end_early::read`].
+/// 2. `report`: `POST /report` (`report`). On its own: [`end_early::report`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn end_early(
     client: &Client,
-    inputs: EndEarlyInputs,
-) -> ::std::result::Result<EndEarlyOutputs, ::arazzo_runtime::Error> {
+    inputs: end_early::Inputs,
+) -> ::std::result::Result<end_early::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let read = {
             const STEP: &str = "read";
@@ -519,7 +459,7 @@ pub async fn end_early(
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            let outputs = EndEarlyReadOutputs {
+            let outputs = end_early::ReadOutputs {
                 status: response.body_value("/status")?,
             };
             if ::arazzo_runtime::criteria::compare(
@@ -527,15 +467,15 @@ pub async fn end_early(
                 ::arazzo_runtime::criteria::Op::Eq,
                 &::arazzo_runtime::serde_json::Value::Bool(true),
             ) {
-                return ::std::result::Result::Ok(EndEarlyOutputs {
+                return ::std::result::Result::Ok(end_early::Outputs {
                     status: outputs.status,
                     report_id: ::std::option::Option::None,
                 });
             }
             outputs
         };
-        let report = end_early_report(client).await?;
-        ::std::result::Result::Ok(EndEarlyOutputs {
+        let report = end_early::report(client).await?;
+        ::std::result::Result::Ok(end_early::Outputs {
             status: read.status,
             report_id: ::std::option::Option::Some(report.report_id),
         })
@@ -543,133 +483,132 @@ pub async fn end_early(
     ::arazzo_runtime::workflow("end-early", run).await
 }
 
-/// The workflow inputs the step `read` reads, for [`end_early_read`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct EndEarlyReadInputs {
-    pub id: ::std::string::String,
-}
-
-/// Runs only the step `read` of the workflow [`end_early`]: `GET /jobs/{id}` (`getJob`).
+/// The inputs, outputs and steps of the workflow [`end_early`](fn@super::end_early)
+/// (`end-early`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn end_early_read(
-    client: &Client,
-    inputs: EndEarlyReadInputs,
-) -> ::std::result::Result<EndEarlyReadOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "read";
-        let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
-        let path = ::std::format!(
-            "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
-            .operation("getJob")
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        EndEarlyReadOutputs {
-            status: response.body_value("/status")?,
-        }
-    })
-}
-
-/// Runs only the step `report` of the workflow [`end_early`]: `POST /report` (`report`).
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn end_early_report(
-    client: &Client,
-) -> ::std::result::Result<EndEarlyReportOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "report";
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
-            .operation("report")
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        EndEarlyReportOutputs {
-            report_id: response.body_value("/reportId")?,
-        }
-    })
-}
-
-/// Inputs of the workflow [`recover`] (`recover`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RecoverInputs {
-    pub id: ::std::string::String,
-}
-
-/// Outputs of the workflow [`recover`] (`recover`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RecoverOutputs {
-    /// `$steps.read.outputs.status`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<::std::string::String>,
-    /// `$steps.report.outputs.reportId`
-    #[serde(rename = "reportId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub report_id: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the step `read` of the workflow [`recover`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RecoverReadOutputs {
-    /// `$response.body#/status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `report` of the workflow [`recover`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RecoverReportOutputs {
-    /// `$response.body#/reportId`
-    #[serde(rename = "reportId")]
-    pub report_id: ::std::string::String,
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod end_early {
+    /// Inputs of the workflow [`end_early`](fn@super::end_early) (`end-early`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the workflow [`end_early`](fn@super::end_early) (`end-early`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.read.outputs.status`
+        pub status: ::std::string::String,
+        /// `$steps.report.outputs.reportId`
+        #[serde(rename = "reportId")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub report_id: ::std::option::Option<::std::string::String>,
+    }
+    /// Runs only the step `read` of the workflow [`end_early`](fn@super::end_early): `GET
+    /// /jobs/{id}` (`getJob`).
+    pub async fn read(
+        client: &super::Client,
+        inputs: ReadInputs,
+    ) -> ::std::result::Result<ReadOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "read";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+            let path = ::std::format!(
+                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
+                .operation("getJob")
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ReadOutputs {
+                status: response.body_value("/status")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `read` reads, for [`read`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadInputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the step `read` of the workflow [`end_early`](fn@super::end_early).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadOutputs {
+        /// `$response.body#/status`
+        pub status: ::std::string::String,
+    }
+    /// Runs only the step `report` of the workflow [`end_early`](fn@super::end_early): `POST
+    /// /report` (`report`).
+    pub async fn report(
+        client: &super::Client,
+    ) -> ::std::result::Result<ReportOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "report";
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
+                .operation("report")
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ReportOutputs {
+                report_id: response.body_value("/reportId")?,
+            }
+        })
+    }
+    /// Outputs of the step `report` of the workflow [`end_early`](fn@super::end_early).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReportOutputs {
+        /// `$response.body#/reportId`
+        #[serde(rename = "reportId")]
+        pub report_id: ::std::string::String,
+    }
 }
 
 /// Read a job; when it is not there, report instead.
@@ -681,15 +620,12 @@ pub struct RecoverReportOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn recover(
     client: &Client,
-    inputs: RecoverInputs,
-) -> ::std::result::Result<RecoverOutputs, ::arazzo_runtime::Error> {
+    inputs: recover::Inputs,
+) -> ::std::result::Result<recover::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         /// The steps, for the loop below.
         #[derive(::std::clone::Clone, ::std::marker::Copy)]
@@ -700,8 +636,8 @@ pub async fn recover(
             /// `report`
             Report,
         }
-        let mut read: ::std::option::Option<RecoverReadOutputs> = ::std::option::Option::None;
-        let mut report: ::std::option::Option<RecoverReportOutputs> = ::std::option::Option::None;
+        let mut read: ::std::option::Option<recover::ReadOutputs> = ::std::option::Option::None;
+        let mut report: ::std::option::Option<recover::ReportOutputs> = ::std::option::Option::None;
         let mut next = ::std::option::Option::Some(Step::Read);
         let mut executed = 0_usize;
         while let ::std::option::Option::Some(step) = next {
@@ -732,7 +668,7 @@ pub async fn recover(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = RecoverReadOutputs {
+                        let outputs = recover::ReadOutputs {
                             status: response.body_value("/status")?,
                         };
                         let next = ::std::option::Option::Some(Step::Report);
@@ -759,7 +695,7 @@ pub async fn recover(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = RecoverReportOutputs {
+                        let outputs = recover::ReportOutputs {
                             report_id: response.body_value("/reportId")?,
                         };
                         let next = ::std::option::Option::None;
@@ -773,7 +709,7 @@ pub async fn recover(
                 }
             };
         }
-        ::std::result::Result::Ok(RecoverOutputs {
+        ::std::result::Result::Ok(recover::Outputs {
             status: read.as_ref().map(|read| read.status.clone()),
             report_id: report.as_ref().map(|report| report.report_id.clone()),
         })
@@ -781,38 +717,69 @@ pub async fn recover(
     ::arazzo_runtime::workflow("recover", run).await
 }
 
-/// Inputs of the workflow [`spin`] (`spin`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SpinInputs {}
-
-/// Outputs of the workflow [`spin`] (`spin`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SpinOutputs {}
-
-/// Outputs of the step `again` of the workflow [`spin`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SpinAgainOutputs {}
+/// The inputs, outputs and steps of the workflow [`recover`](fn@super::recover) (`recover`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod recover {
+    /// Inputs of the workflow [`recover`](fn@super::recover) (`recover`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the workflow [`recover`](fn@super::recover) (`recover`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.read.outputs.status`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// `$steps.report.outputs.reportId`
+        #[serde(rename = "reportId")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub report_id: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `read` of the workflow [`recover`](fn@super::recover).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadOutputs {
+        /// `$response.body#/status`
+        pub status: ::std::string::String,
+    }
+    /// Outputs of the step `report` of the workflow [`recover`](fn@super::recover).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReportOutputs {
+        /// `$response.body#/reportId`
+        #[serde(rename = "reportId")]
+        pub report_id: ::std::string::String,
+    }
+}
 
 /// A loop that never ends, which the step bound stops.
 ///
@@ -822,15 +789,12 @@ pub struct SpinAgainOutputs {}
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn spin(
     client: &Client,
-    inputs: SpinInputs,
-) -> ::std::result::Result<SpinOutputs, ::arazzo_runtime::Error> {
+    inputs: spin::Inputs,
+) -> ::std::result::Result<spin::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         /// The steps, for the loop below.
@@ -866,7 +830,7 @@ pub async fn spin(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = SpinAgainOutputs {};
+                        let outputs = spin::AgainOutputs {};
                         let next = ::std::option::Option::Some(Step::Again);
                         let _ = outputs;
                         next
@@ -876,50 +840,46 @@ pub async fn spin(
                 }
             };
         }
-        ::std::result::Result::Ok(SpinOutputs {})
+        ::std::result::Result::Ok(spin::Outputs {})
     };
     ::arazzo_runtime::workflow("spin", run).await
 }
 
-/// Inputs of the workflow [`hand_off`] (`hand-off`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct HandOffInputs {
-    pub id: ::std::string::String,
-}
-
-/// Outputs of the workflow [`hand_off`] (`hand-off`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct HandOffOutputs {
-    /// `$steps.read.outputs.status`
-    pub status: ::std::string::String,
-}
-
-/// Outputs of the step `read` of the workflow [`hand_off`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct HandOffReadOutputs {
-    /// `$response.body#/status`
-    pub status: ::std::string::String,
+/// The inputs, outputs and steps of the workflow [`spin`](fn@super::spin) (`spin`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod spin {
+    /// Inputs of the workflow [`spin`](fn@super::spin) (`spin`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`spin`](fn@super::spin) (`spin`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {}
+    /// Outputs of the step `again` of the workflow [`spin`](fn@super::spin).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AgainOutputs {}
 }
 
 /// Read a job; when it is stale, hand over to the workflow that starts a new one.
@@ -930,15 +890,12 @@ pub struct HandOffReadOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn hand_off(
     client: &Client,
-    inputs: HandOffInputs,
-) -> ::std::result::Result<HandOffOutputs, ::arazzo_runtime::Error> {
+    inputs: hand_off::Inputs,
+) -> ::std::result::Result<hand_off::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let inputs_json = ::arazzo_runtime::to_json("inputs", &inputs)?;
         /// The steps, for the loop below.
@@ -948,7 +905,7 @@ pub async fn hand_off(
             /// `read`
             Read,
         }
-        let mut read: ::std::option::Option<HandOffReadOutputs> = ::std::option::Option::None;
+        let mut read: ::std::option::Option<hand_off::ReadOutputs> = ::std::option::Option::None;
         let mut next = ::std::option::Option::Some(Step::Read);
         let mut executed = 0_usize;
         while let ::std::option::Option::Some(step) = next {
@@ -979,7 +936,7 @@ pub async fn hand_off(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = HandOffReadOutputs {
+                        let outputs = hand_off::ReadOutputs {
                             status: response.body_value("/status")?,
                         };
                         let next = if ::arazzo_runtime::criteria::compare(
@@ -1011,71 +968,57 @@ pub async fn hand_off(
             };
         }
         let read = ::arazzo_runtime::present("read", "$steps.read.outputs", read)?;
-        ::std::result::Result::Ok(HandOffOutputs {
+        ::std::result::Result::Ok(hand_off::Outputs {
             status: read.status,
         })
     };
     ::arazzo_runtime::workflow("hand-off", run).await
 }
 
-/// Inputs of the workflow [`refresh_then_retry`] (`refresh-then-retry`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RefreshThenRetryInputs {}
-
-/// Outputs of the workflow [`refresh_then_retry`] (`refresh-then-retry`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RefreshThenRetryOutputs {
-    /// `$steps.call.outputs.value`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<i64>,
-    /// `$steps.report.outputs.reportId`
-    #[serde(rename = "reportId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub report_id: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the step `call` of the workflow [`refresh_then_retry`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RefreshThenRetryCallOutputs {
-    /// `$response.body#/value`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<i64>,
-}
-
-/// Outputs of the step `report` of the workflow [`refresh_then_retry`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct RefreshThenRetryReportOutputs {
-    /// `$response.body#/reportId`
-    #[serde(rename = "reportId")]
-    pub report_id: ::std::string::String,
+/// The inputs, outputs and steps of the workflow [`hand_off`](fn@super::hand_off)
+/// (`hand-off`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod hand_off {
+    /// Inputs of the workflow [`hand_off`](fn@super::hand_off) (`hand-off`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the workflow [`hand_off`](fn@super::hand_off) (`hand-off`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.read.outputs.status`
+        pub status: ::std::string::String,
+    }
+    /// Outputs of the step `read` of the workflow [`hand_off`](fn@super::hand_off).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadOutputs {
+        /// `$response.body#/status`
+        pub status: ::std::string::String,
+    }
 }
 
 /// Call a flaky endpoint; when it fails, report first, then try again.
@@ -1087,15 +1030,12 @@ pub struct RefreshThenRetryReportOutputs {
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn refresh_then_retry(
     client: &Client,
-    inputs: RefreshThenRetryInputs,
-) -> ::std::result::Result<RefreshThenRetryOutputs, ::arazzo_runtime::Error> {
+    inputs: refresh_then_retry::Inputs,
+) -> ::std::result::Result<refresh_then_retry::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
         /// The steps, for the loop below.
@@ -1107,8 +1047,8 @@ pub async fn refresh_then_retry(
             /// `report`
             Report,
         }
-        let mut call: ::std::option::Option<RefreshThenRetryCallOutputs> = ::std::option::Option::None;
-        let mut report: ::std::option::Option<RefreshThenRetryReportOutputs> = ::std::option::Option::None;
+        let mut call: ::std::option::Option<refresh_then_retry::CallOutputs> = ::std::option::Option::None;
+        let mut report: ::std::option::Option<refresh_then_retry::ReportOutputs> = ::std::option::Option::None;
         let mut retries_0_0 = 0_u32;
         let mut resume: ::std::option::Option<Step> = ::std::option::Option::None;
         let mut next = ::std::option::Option::Some(Step::Call);
@@ -1138,7 +1078,7 @@ pub async fn refresh_then_retry(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = RefreshThenRetryCallOutputs {
+                        let outputs = refresh_then_retry::CallOutputs {
                             value: response.body_value_opt("/value")?,
                         };
                         let next = resume
@@ -1170,7 +1110,7 @@ pub async fn refresh_then_retry(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = RefreshThenRetryReportOutputs {
+                        let outputs = refresh_then_retry::ReportOutputs {
                             report_id: response.body_value("/reportId")?,
                         };
                         let next = resume.take().or(::std::option::Option::None);
@@ -1182,10 +1122,78 @@ pub async fn refresh_then_retry(
                 }
             };
         }
-        ::std::result::Result::Ok(RefreshThenRetryOutputs {
+        ::std::result::Result::Ok(refresh_then_retry::Outputs {
             value: call.as_ref().and_then(|call| call.value),
             report_id: report.as_ref().map(|report| report.report_id.clone()),
         })
     };
     ::arazzo_runtime::workflow("refresh-then-retry", run).await
+}
+
+/// The inputs, outputs and steps of the workflow
+/// [`refresh_then_retry`](fn@super::refresh_then_retry) (`refresh-then-retry`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod refresh_then_retry {
+    /// Inputs of the workflow [`refresh_then_retry`](fn@super::refresh_then_retry)
+    /// (`refresh-then-retry`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`refresh_then_retry`](fn@super::refresh_then_retry)
+    /// (`refresh-then-retry`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.call.outputs.value`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i64>,
+        /// `$steps.report.outputs.reportId`
+        #[serde(rename = "reportId")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub report_id: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `call` of the workflow
+    /// [`refresh_then_retry`](fn@super::refresh_then_retry).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CallOutputs {
+        /// `$response.body#/value`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i64>,
+    }
+    /// Outputs of the step `report` of the workflow
+    /// [`refresh_then_retry`](fn@super::refresh_then_retry).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReportOutputs {
+        /// `$response.body#/reportId`
+        #[serde(rename = "reportId")]
+        pub report_id: ::std::string::String,
+    }
 }

@@ -127,157 +127,27 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`place_order`] (`place-order`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderInputs {
+/// The structs and enums made from the JSON Schemas of *Expressions and criteria*: objects
+/// and string enums of the workflows' inputs, and the objects their outputs read from
+/// responses.
+pub mod types {
     /// Who orders; sent whole, and read in parts.
-    pub customer: PlaceOrderInputsCustomer,
-    /// How many; stays a number in JSON.
-    pub quantity: i64,
-    /// Left out of the request when absent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub express: ::std::option::Option<bool>,
-}
-
-/// Outputs of the workflow [`place_order`] (`place-order`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderOutputs {
-    /// `$steps.create.outputs.id`
-    #[serde(rename = "orderId")]
-    pub order_id: ::std::string::String,
-    /// `$steps.create.outputs.total`
-    pub total: f64,
-    /// `$steps.latest.outputs.count`
-    pub count: i32,
-    /// `$steps.create.outputs.location`
-    pub location: ::std::string::String,
-    /// `$inputs.customer#/name`
-    #[serde(rename = "customerName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub customer_name: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-    /// `$inputs.quantity`
-    pub quantity: i64,
-    /// `$outputs.orderId`
-    #[serde(rename = "sameOrderId")]
-    pub same_order_id: ::std::string::String,
-    /// `$steps.echo.outputs.echoed`
-    pub echoed: ::arazzo_runtime::serde_json::Value,
-    /// `$steps.create.outputs.status`
-    pub status: u16,
-    /// `$steps.create.outputs.url`
-    pub url: ::std::string::String,
-    /// `$steps.create.outputs.firstSku`
-    #[serde(rename = "firstSku")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_sku: ::std::option::Option<::std::string::String>,
-    /// `$steps.create.outputs.note`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: ::std::option::Option<::std::string::String>,
-    /// `$steps.create.outputs.tags`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `$steps.create.outputs.sentQuantity`
-    #[serde(rename = "sentQuantity")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sent_quantity: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-    /// `$steps.create.outputs.contentType`
-    #[serde(rename = "contentType")]
-    pub content_type: ::std::string::String,
-    /// `$steps.latest.outputs.firstTag`
-    #[serde(rename = "firstTag")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_tag: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-}
-
-/// Outputs of the step `create` of the workflow [`place_order`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderCreateOutputs {
-    /// `$response.body#/id`
-    pub id: ::std::string::String,
-    /// `$response.body#/total`
-    pub total: f64,
-    /// `$response.body#/items/0/sku`
-    #[serde(rename = "firstSku")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_sku: ::std::option::Option<::std::string::String>,
-    /// `$response.body#/note`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: ::std::option::Option<::std::string::String>,
-    /// `$response.body#/meta/tags`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `$response.header.Location`
-    pub location: ::std::string::String,
-    /// `$statusCode`
-    pub status: u16,
-    /// `$url`
-    pub url: ::std::string::String,
-    /// `$request.body#/quantity`
-    #[serde(rename = "sentQuantity")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sent_quantity: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-    /// `$request.header.Content-Type`
-    #[serde(rename = "contentType")]
-    pub content_type: ::std::string::String,
-}
-
-/// Outputs of the step `latest` of the workflow [`place_order`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderLatestOutputs {
-    /// `$response.body#/count`
-    pub count: i32,
-    /// `$response.body#/status`
-    pub status: ::std::string::String,
-    /// `$steps.create.outputs.tags#/0`
-    #[serde(rename = "firstTag")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_tag: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-}
-
-/// Outputs of the step `echo` of the workflow [`place_order`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderEchoOutputs {
-    /// `$response.body`
-    pub echoed: ::arazzo_runtime::serde_json::Value,
+    ///
+    /// From the input `customer` of the workflow `place-order`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PlaceOrderCustomer {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tier: ::std::option::Option<::std::string::String>,
+    }
 }
 
 /// Place an order, find it again, and echo what was learned.
@@ -285,27 +155,24 @@ pub struct PlaceOrderEchoOutputs {
 /// Arazzo workflow `place-order`; its steps, in order:
 ///
 /// 1. `create`: `POST /orders` (`createOrder`). Create the order from the inputs. On its own:
-///    [`place_order_create`].
+///    [`place_order::create`].
 /// 2. `latest`: `GET /orders/latest` (`getLatest`). Read the latest order back. On its own:
-///    [`place_order_latest`].
+///    [`place_order::latest`].
 /// 3. `echo`: `POST /echo` (`echo`). Send back what the earlier steps learned. On its own:
-///    [`place_order_echo`].
+///    [`place_order::echo`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn place_order(
     client: &Client,
-    inputs: PlaceOrderInputs,
-) -> ::std::result::Result<PlaceOrderOutputs, ::arazzo_runtime::Error> {
+    inputs: place_order::Inputs,
+) -> ::std::result::Result<place_order::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let create = place_order_create(
+        let create = place_order::create(
                 client,
-                PlaceOrderCreateInputs {
+                place_order::CreateInputs {
                     customer: inputs.customer.clone(),
                     quantity: inputs.quantity,
                     note: inputs.note.clone(),
@@ -314,9 +181,9 @@ pub async fn place_order(
                 },
             )
             .await?;
-        let latest = place_order_latest(client, &create).await?;
-        let echo = place_order_echo(client, &create, &latest).await?;
-        ::std::result::Result::Ok(PlaceOrderOutputs {
+        let latest = place_order::latest(client, &create).await?;
+        let echo = place_order::echo(client, &create, &latest).await?;
+        ::std::result::Result::Ok(place_order::Outputs {
             order_id: create.id.clone(),
             total: create.total,
             count: latest.count,
@@ -342,375 +209,531 @@ pub async fn place_order(
     ::arazzo_runtime::workflow("place-order", run).await
 }
 
-/// The workflow inputs the step `create` reads, for [`place_order_create`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderCreateInputs {
-    /// Who orders; sent whole, and read in parts.
-    pub customer: PlaceOrderInputsCustomer,
-    /// How many; stays a number in JSON.
-    pub quantity: i64,
-    /// Left out of the request when absent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub express: ::std::option::Option<bool>,
-}
-
-/// Runs only the step `create` of the workflow [`place_order`]: `POST /orders`
-/// (`createOrder`).
+/// The inputs, outputs and steps of the workflow [`place_order`](fn@super::place_order)
+/// (`place-order`).
 ///
-/// Create the order from the inputs.
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn place_order_create(
-    client: &Client,
-    inputs: PlaceOrderCreateInputs,
-) -> ::std::result::Result<PlaceOrderCreateOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "create";
-        static CRITERION_0: ::std::sync::LazyLock<
-            ::arazzo_runtime::criteria::JsonPath,
-        > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
-            "$.items[?@.sku == 'ABC-1']",
-        ));
-        static CRITERION_1: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> = ::std::sync::LazyLock::new(||
-        ::arazzo_runtime::criteria::Regex::new("^/orders/[a-z0-9-]+$"));
-        static CRITERION_2: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> = ::std::sync::LazyLock::new(||
-        ::arazzo_runtime::criteria::Regex::new("^2\\d\\d$"));
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "customer".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.customer)?,
-                );
-            if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
-                STEP,
-                &inputs.customer,
-                "/name",
-            )? {
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod place_order {
+    /// Inputs of the workflow [`place_order`](fn@super::place_order) (`place-order`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        /// Who orders; sent whole, and read in parts.
+        pub customer: super::types::PlaceOrderCustomer,
+        /// How many; stays a number in JSON.
+        pub quantity: i64,
+        /// Left out of the request when absent.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub express: ::std::option::Option<bool>,
+    }
+    /// Outputs of the workflow [`place_order`](fn@super::place_order) (`place-order`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.create.outputs.id`
+        #[serde(rename = "orderId")]
+        pub order_id: ::std::string::String,
+        /// `$steps.create.outputs.total`
+        pub total: f64,
+        /// `$steps.latest.outputs.count`
+        pub count: i32,
+        /// `$steps.create.outputs.location`
+        pub location: ::std::string::String,
+        /// `$inputs.customer#/name`
+        #[serde(rename = "customerName")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_name: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+        /// `$inputs.quantity`
+        pub quantity: i64,
+        /// `$outputs.orderId`
+        #[serde(rename = "sameOrderId")]
+        pub same_order_id: ::std::string::String,
+        /// `$steps.echo.outputs.echoed`
+        pub echoed: ::arazzo_runtime::serde_json::Value,
+        /// `$steps.create.outputs.status`
+        pub status: u16,
+        /// `$steps.create.outputs.url`
+        pub url: ::std::string::String,
+        /// `$steps.create.outputs.firstSku`
+        #[serde(rename = "firstSku")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_sku: ::std::option::Option<::std::string::String>,
+        /// `$steps.create.outputs.note`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        /// `$steps.create.outputs.tags`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// `$steps.create.outputs.sentQuantity`
+        #[serde(rename = "sentQuantity")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub sent_quantity: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+        /// `$steps.create.outputs.contentType`
+        #[serde(rename = "contentType")]
+        pub content_type: ::std::string::String,
+        /// `$steps.latest.outputs.firstTag`
+        #[serde(rename = "firstTag")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_tag: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    }
+    /// Runs only the step `create` of the workflow [`place_order`](fn@super::place_order): `POST
+    /// /orders` (`createOrder`).
+    ///
+    /// Create the order from the inputs.
+    pub async fn create(
+        client: &super::Client,
+        inputs: CreateInputs,
+    ) -> ::std::result::Result<CreateOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "create";
+            static CRITERION_0: ::std::sync::LazyLock<
+                ::arazzo_runtime::criteria::JsonPath,
+            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
+                "$.items[?@.sku == 'ABC-1']",
+            ));
+            static CRITERION_1: ::std::sync::LazyLock<
+                ::arazzo_runtime::criteria::Regex,
+            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(
+                "^/orders/[a-z0-9-]+$",
+            ));
+            static CRITERION_2: ::std::sync::LazyLock<
+                ::arazzo_runtime::criteria::Regex,
+            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(
+                "^2\\d\\d$",
+            ));
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
                 object
                     .insert(
-                        "customerName".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
+                        "customer".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.customer)?,
                     );
-            }
-            if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
-                STEP,
-                &inputs.customer,
-                "/tier",
-            )? {
-                object
-                    .insert(
-                        "customerTier".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
-                    );
-            }
-            object
-                .insert(
-                    "quantity".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                );
-            object
-                .insert(
-                    "quantityText".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String(
-                        ::std::string::ToString::to_string(&inputs.quantity),
-                    ),
-                );
-            if let ::std::option::Option::Some(value) = &inputs.note {
-                object
-                    .insert("note".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
-            }
-            if let ::std::option::Option::Some(value) = &inputs.tags {
-                object
-                    .insert("tags".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
-            }
-            if let ::std::option::Option::Some(value) = &inputs.express {
-                object
-                    .insert(
-                        "express".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
-                    );
-            }
-            object
-                .insert(
-                    "lines".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::Array(
-                        ::std::vec::Vec::from([
-                            ::arazzo_runtime::serde_json::Value::Object({
-                                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                object
-                                    .insert(
-                                        "sku".to_owned(),
-                                        ::arazzo_runtime::serde_json::Value::from("ABC-1"),
-                                    );
-                                object
-                                    .insert(
-                                        "qty".to_owned(),
-                                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                                    );
-                                object
-                            }),
-                            ::arazzo_runtime::serde_json::Value::Object({
-                                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                object
-                                    .insert(
-                                        "sku".to_owned(),
-                                        ::arazzo_runtime::serde_json::Value::from("GIFT-WRAP"),
-                                    );
-                                object
-                                    .insert(
-                                        "qty".to_owned(),
-                                        ::arazzo_runtime::serde_json::Value::from(1i64),
-                                    );
-                                object
-                            }),
-                        ]),
-                    ),
-                );
-            object
-                .insert(
-                    "greeting".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = &::arazzo_runtime::text(
-                            &::arazzo_runtime::present(
-                                STEP,
-                                "$inputs.customer#/name",
-                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
-                            )?,
+                if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                    STEP,
+                    &inputs.customer,
+                    "/name",
+                )? {
+                    object
+                        .insert(
+                            "customerName".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
                         );
-                        let part_1 = &::arazzo_runtime::text(
-                            &::arazzo_runtime::present(
-                                STEP,
-                                "$inputs.customer#/tier",
-                                ::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?,
-                            )?,
+                }
+                if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                    STEP,
+                    &inputs.customer,
+                    "/tier",
+                )? {
+                    object
+                        .insert(
+                            "customerTier".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
                         );
-                        ::std::format!("Hello {part_0}, tier {part_1}!")
-                    }),
-                );
-            object
-                .insert(
-                    "source".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(client.shop.as_str()),
-                );
-            object
-                .insert(
-                    "method".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("POST"),
-                );
-            object
-                .insert(
-                    "fromWorkflow".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
-                );
-            object
-                .insert(
-                    "price".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(9.5f64),
-                );
-            object
-                .insert(
-                    "flag".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::Bool(true),
-                );
-            object
-                .insert("nothing".to_owned(), ::arazzo_runtime::serde_json::Value::Null);
-            object
-                .insert(
-                    "dollars".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("$5 off"),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
-            .operation("createOrder")
-            .json(&body)
-            .send()
-            .await?;
-        let success = response.status() == 201
-            && (::arazzo_runtime::criteria::compare(
-                &response.body_at("/status").cloned().unwrap_or_default(),
-                ::arazzo_runtime::criteria::Op::Eq,
-                &::arazzo_runtime::serde_json::Value::from("NEW"),
-            )
-                && ::arazzo_runtime::criteria::compare(
-                    &response.body_at("/items/0/qty").cloned().unwrap_or_default(),
-                    ::arazzo_runtime::criteria::Op::Ge,
+                }
+                object
+                    .insert(
+                        "quantity".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                    );
+                object
+                    .insert(
+                        "quantityText".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String(
+                            ::std::string::ToString::to_string(&inputs.quantity),
+                        ),
+                    );
+                if let ::std::option::Option::Some(value) = &inputs.note {
+                    object
+                        .insert(
+                            "note".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.tags {
+                    object
+                        .insert(
+                            "tags".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.express {
+                    object
+                        .insert(
+                            "express".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                object
+                    .insert(
+                        "lines".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::Array(
+                            ::std::vec::Vec::from([
+                                ::arazzo_runtime::serde_json::Value::Object({
+                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
+                                    object
+                                        .insert(
+                                            "sku".to_owned(),
+                                            ::arazzo_runtime::serde_json::Value::from("ABC-1"),
+                                        );
+                                    object
+                                        .insert(
+                                            "qty".to_owned(),
+                                            ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                                        );
+                                    object
+                                }),
+                                ::arazzo_runtime::serde_json::Value::Object({
+                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
+                                    object
+                                        .insert(
+                                            "sku".to_owned(),
+                                            ::arazzo_runtime::serde_json::Value::from("GIFT-WRAP"),
+                                        );
+                                    object
+                                        .insert(
+                                            "qty".to_owned(),
+                                            ::arazzo_runtime::serde_json::Value::from(1i64),
+                                        );
+                                    object
+                                }),
+                            ]),
+                        ),
+                    );
+                object
+                    .insert(
+                        "greeting".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String({
+                            let part_0 = &::arazzo_runtime::text(
+                                &::arazzo_runtime::present(
+                                    STEP,
+                                    "$inputs.customer#/name",
+                                    ::arazzo_runtime::pointer(STEP, &inputs.customer, "/name")?,
+                                )?,
+                            );
+                            let part_1 = &::arazzo_runtime::text(
+                                &::arazzo_runtime::present(
+                                    STEP,
+                                    "$inputs.customer#/tier",
+                                    ::arazzo_runtime::pointer(STEP, &inputs.customer, "/tier")?,
+                                )?,
+                            );
+                            ::std::format!("Hello {part_0}, tier {part_1}!")
+                        }),
+                    );
+                object
+                    .insert(
+                        "source".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(client.shop.as_str()),
+                    );
+                object
+                    .insert(
+                        "method".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("POST"),
+                    );
+                object
+                    .insert(
+                        "fromWorkflow".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.quantity)?,
+                    );
+                object
+                    .insert(
+                        "price".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(9.5f64),
+                    );
+                object
+                    .insert(
+                        "flag".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::Bool(true),
+                    );
+                object
+                    .insert(
+                        "nothing".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::Null,
+                    );
+                object
+                    .insert(
+                        "dollars".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("$5 off"),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
+                .operation("createOrder")
+                .json(&body)
+                .send()
+                .await?;
+            let success = response.status() == 201
+                && (::arazzo_runtime::criteria::compare(
+                    &response.body_at("/status").cloned().unwrap_or_default(),
+                    ::arazzo_runtime::criteria::Op::Eq,
+                    &::arazzo_runtime::serde_json::Value::from("NEW"),
+                )
+                    && ::arazzo_runtime::criteria::compare(
+                        &response.body_at("/items/0/qty").cloned().unwrap_or_default(),
+                        ::arazzo_runtime::criteria::Op::Ge,
+                        &::arazzo_runtime::serde_json::Value::from(1i64),
+                    ))
+                && CRITERION_0
+                    .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?
+                && CRITERION_1
+                    .is_match(
+                        STEP,
+                        &::arazzo_runtime::serde_json::Value::from(
+                            response.header("Location"),
+                        ),
+                    )?
+                && CRITERION_2
+                    .is_match(
+                        STEP,
+                        &::arazzo_runtime::serde_json::Value::from(response.status()),
+                    )?;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            CreateOutputs {
+                id: response.body_value("/id")?,
+                total: response.body_value("/total")?,
+                first_sku: response.body_value_opt("/items/0/sku")?,
+                note: response.body_value_opt("/note")?,
+                tags: response.body_value_opt("/meta/tags")?,
+                location: response.header_value("Location")?,
+                status: response.status(),
+                url: response.url().to_owned(),
+                sent_quantity: body.pointer("/quantity").cloned(),
+                content_type: "application/json".to_owned(),
+            }
+        })
+    }
+    /// The workflow inputs the step `create` reads, for [`create`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateInputs {
+        /// Who orders; sent whole, and read in parts.
+        pub customer: super::types::PlaceOrderCustomer,
+        /// How many; stays a number in JSON.
+        pub quantity: i64,
+        /// Left out of the request when absent.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub express: ::std::option::Option<bool>,
+    }
+    /// Outputs of the step `create` of the workflow [`place_order`](fn@super::place_order).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateOutputs {
+        /// `$response.body#/id`
+        pub id: ::std::string::String,
+        /// `$response.body#/total`
+        pub total: f64,
+        /// `$response.body#/items/0/sku`
+        #[serde(rename = "firstSku")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_sku: ::std::option::Option<::std::string::String>,
+        /// `$response.body#/note`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        /// `$response.body#/meta/tags`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// `$response.header.Location`
+        pub location: ::std::string::String,
+        /// `$statusCode`
+        pub status: u16,
+        /// `$url`
+        pub url: ::std::string::String,
+        /// `$request.body#/quantity`
+        #[serde(rename = "sentQuantity")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub sent_quantity: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+        /// `$request.header.Content-Type`
+        #[serde(rename = "contentType")]
+        pub content_type: ::std::string::String,
+    }
+    /// Runs only the step `latest` of the workflow [`place_order`](fn@super::place_order): `GET
+    /// /orders/latest` (`getLatest`).
+    ///
+    /// Read the latest order back.
+    ///
+    /// It reads the outputs of the step `create` ([`CreateOutputs`]).
+    pub async fn latest(
+        client: &super::Client,
+        create: &CreateOutputs,
+    ) -> ::std::result::Result<LatestOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "latest";
+            static CRITERION_0: ::std::sync::LazyLock<
+                ::arazzo_runtime::criteria::JsonPath,
+            > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
+                "$[?@ == 'CONFIRMED']",
+            ));
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::GET,
+                    &client.shop,
+                    "/orders/latest",
+                )
+                .operation("getLatest")
+                .send()
+                .await?;
+            let success = (response.status() == 200 || response.status() == 203)
+                && !(::arazzo_runtime::criteria::compare(
+                    &response.body_at("/count").cloned().unwrap_or_default(),
+                    ::arazzo_runtime::criteria::Op::Lt,
                     &::arazzo_runtime::serde_json::Value::from(1i64),
                 ))
-            && CRITERION_0
-                .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?
-            && CRITERION_1
-                .is_match(
-                    STEP,
-                    &::arazzo_runtime::serde_json::Value::from(
-                        response.header("Location"),
-                    ),
-                )?
-            && CRITERION_2
-                .is_match(
-                    STEP,
-                    &::arazzo_runtime::serde_json::Value::from(response.status()),
-                )?;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        PlaceOrderCreateOutputs {
-            id: response.body_value("/id")?,
-            total: response.body_value("/total")?,
-            first_sku: response.body_value_opt("/items/0/sku")?,
-            note: response.body_value_opt("/note")?,
-            tags: response.body_value_opt("/meta/tags")?,
-            location: response.header_value("Location")?,
-            status: response.status(),
-            url: response.url().to_owned(),
-            sent_quantity: body.pointer("/quantity").cloned(),
-            content_type: "application/json".to_owned(),
-        }
-    })
-}
-
-/// Runs only the step `latest` of the workflow [`place_order`]: `GET /orders/latest`
-/// (`getLatest`).
-///
-/// Read the latest order back.
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `create` ([`PlaceOrderCreateOutputs`]).
-pub async fn place_order_latest(
-    client: &Client,
-    create: &PlaceOrderCreateOutputs,
-) -> ::std::result::Result<PlaceOrderLatestOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "latest";
-        static CRITERION_0: ::std::sync::LazyLock<
-            ::arazzo_runtime::criteria::JsonPath,
-        > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
-            "$[?@ == 'CONFIRMED']",
-        ));
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.shop, "/orders/latest")
-            .operation("getLatest")
-            .send()
-            .await?;
-        let success = (response.status() == 200 || response.status() == 203)
-            && !(::arazzo_runtime::criteria::compare(
-                &response.body_at("/count").cloned().unwrap_or_default(),
-                ::arazzo_runtime::criteria::Op::Lt,
-                &::arazzo_runtime::serde_json::Value::from(1i64),
-            ))
-            && ::arazzo_runtime::criteria::compare(
-                &response.body_at("/id").cloned().unwrap_or_default(),
-                ::arazzo_runtime::criteria::Op::Eq,
-                &::arazzo_runtime::to_json(STEP, &create.id)?,
-            )
-            && CRITERION_0
-                .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        PlaceOrderLatestOutputs {
-            count: response.body_value("/count")?,
-            status: response.body_value("/status")?,
-            first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
-        }
-    })
-}
-
-/// Runs only the step `echo` of the workflow [`place_order`]: `POST /echo` (`echo`).
-///
-/// Send back what the earlier steps learned.
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `create` ([`PlaceOrderCreateOutputs`]), `latest`
-/// ([`PlaceOrderLatestOutputs`]).
-pub async fn place_order_echo(
-    client: &Client,
-    create: &PlaceOrderCreateOutputs,
-    latest: &PlaceOrderLatestOutputs,
-) -> ::std::result::Result<PlaceOrderEchoOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "echo";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object.insert("id".to_owned(), ::arazzo_runtime::to_json(STEP, &create.id)?);
-            object
-                .insert(
-                    "count".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &latest.count)?,
-                );
-            if let ::std::option::Option::Some(value) = &latest.first_tag {
-                object.insert("tag".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+                && ::arazzo_runtime::criteria::compare(
+                    &response.body_at("/id").cloned().unwrap_or_default(),
+                    ::arazzo_runtime::criteria::Op::Eq,
+                    &::arazzo_runtime::to_json(STEP, &create.id)?,
+                )
+                && CRITERION_0
+                    .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
             }
-            object
-                .insert(
-                    "total".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &create.total)?,
-                );
-            object
-                .insert(
-                    "summary".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String(
-                        ::std::format!(
-                            "Order {} of {} is {}", create.id, create.total, latest
-                            .status
+            LatestOutputs {
+                count: response.body_value("/count")?,
+                status: response.body_value("/status")?,
+                first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
+            }
+        })
+    }
+    /// Outputs of the step `latest` of the workflow [`place_order`](fn@super::place_order).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct LatestOutputs {
+        /// `$response.body#/count`
+        pub count: i32,
+        /// `$response.body#/status`
+        pub status: ::std::string::String,
+        /// `$steps.create.outputs.tags#/0`
+        #[serde(rename = "firstTag")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_tag: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    }
+    /// Runs only the step `echo` of the workflow [`place_order`](fn@super::place_order): `POST
+    /// /echo` (`echo`).
+    ///
+    /// Send back what the earlier steps learned.
+    ///
+    /// It reads the outputs of the step `create` ([`CreateOutputs`]), `latest`
+    /// ([`LatestOutputs`]).
+    pub async fn echo(
+        client: &super::Client,
+        create: &CreateOutputs,
+        latest: &LatestOutputs,
+    ) -> ::std::result::Result<EchoOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "echo";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &create.id)?,
+                    );
+                object
+                    .insert(
+                        "count".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &latest.count)?,
+                    );
+                if let ::std::option::Option::Some(value) = &latest.first_tag {
+                    object
+                        .insert(
+                            "tag".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                object
+                    .insert(
+                        "total".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &create.total)?,
+                    );
+                object
+                    .insert(
+                        "summary".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String(
+                            ::std::format!(
+                                "Order {} of {} is {}", create.id, create.total, latest
+                                .status
+                            ),
                         ),
-                    ),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/echo")
-            .operation("echo")
-            .json(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        PlaceOrderEchoOutputs {
-            echoed: response.body_value("")?,
-        }
-    })
-}
-
-/// Who orders; sent whole, and read in parts.
-///
-/// From the input `customer` of the workflow `place-order`.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct PlaceOrderInputsCustomer {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tier: ::std::option::Option<::std::string::String>,
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/echo")
+                .operation("echo")
+                .json(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            EchoOutputs {
+                echoed: response.body_value("")?,
+            }
+        })
+    }
+    /// Outputs of the step `echo` of the workflow [`place_order`](fn@super::place_order).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct EchoOutputs {
+        /// `$response.body`
+        pub echoed: ::arazzo_runtime::serde_json::Value,
+    }
 }

@@ -186,109 +186,33 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`a_b`] (`a-b`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABInputs {
-    #[serde(rename = "type")]
-    pub type_: ::std::string::String,
-    #[serde(rename = "user-id")]
-    pub user_id: i64,
-    #[serde(rename = "user_id")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id_2: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the workflow [`a_b`] (`a-b`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABOutputs {
-    /// `$steps.object.outputs.count`
-    pub count: i64,
-    /// `$steps.object.outputs.count`
-    #[serde(rename = "countAgain")]
-    pub count_again: i64,
-    /// `$steps.part_0.outputs.ok`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ok: ::std::option::Option<bool>,
-    /// `$inputs.user-id`
-    #[serde(rename = "userId")]
-    pub user_id: i64,
-}
-
-/// Outputs of the step `object` of the workflow [`a_b`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABObjectOutputs {
-    /// `$response.body#/id`
-    pub id: ::std::string::String,
-    /// `$response.body#/count`
-    pub count: i64,
-}
-
-/// Outputs of the step `part_0` of the workflow [`a_b`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABPart0Outputs {
-    /// `$response.body#/ok`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ok: ::std::option::Option<bool>,
-}
-
 /// Runs the workflow `a-b`.
 ///
 /// Arazzo workflow `a-b`; its steps, in order:
 ///
-/// 1. `object`: `POST /things` (`createThing`). On its own: [`a_b_object`].
-/// 2. `part_0`: `POST /things/check` (`checkThing`). On its own: [`a_b_part_0`].
+/// 1. `object`: `POST /things` (`createThing`). On its own: [`a_b::object`].
+/// 2. `part_0`: `POST /things/check` (`checkThing`). On its own: [`a_b::part_0`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn a_b(
     client: &Client,
-    inputs: ABInputs,
-) -> ::std::result::Result<ABOutputs, ::arazzo_runtime::Error> {
+    inputs: a_b::Inputs,
+) -> ::std::result::Result<a_b::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let object_2 = a_b_object(
+        let object_2 = a_b::object(
                 client,
-                ABObjectInputs {
+                a_b::ObjectInputs {
                     type_: inputs.type_.clone(),
                     user_id: inputs.user_id,
                     user_id_2: inputs.user_id_2.clone(),
                 },
             )
             .await?;
-        let step_part_0 = a_b_part_0(client, &object_2).await?;
-        ::std::result::Result::Ok(ABOutputs {
+        let step_part_0 = a_b::part_0(client, &object_2).await?;
+        ::std::result::Result::Ok(a_b::Outputs {
             count: object_2.count,
             count_again: object_2.count,
             ok: step_part_0.ok,
@@ -298,243 +222,332 @@ pub async fn a_b(
     ::arazzo_runtime::workflow("a-b", run).await
 }
 
-/// The workflow inputs the step `object` reads, for [`a_b_object`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABObjectInputs {
-    #[serde(rename = "type")]
-    pub type_: ::std::string::String,
-    #[serde(rename = "user-id")]
-    pub user_id: i64,
-    #[serde(rename = "user_id")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id_2: ::std::option::Option<::std::string::String>,
-}
-
-/// Runs only the step `object` of the workflow [`a_b`]: `POST /things` (`createThing`).
+/// The inputs, outputs and steps of the workflow [`a_b`](fn@super::a_b) (`a-b`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn a_b_object(
-    client: &Client,
-    inputs: ABObjectInputs,
-) -> ::std::result::Result<ABObjectOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "object";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
-                );
-            object
-                .insert(
-                    "big".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(12345678901234567890u64),
-                );
-            object
-                .insert(
-                    "exact".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from(1f64),
-                );
-            object
-                .insert(
-                    "where".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = &client.build_2.as_str();
-                        ::std::format!("{part_0}/things")
-                    }),
-                );
-            object
-                .insert(
-                    "both".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String({
-                        let part_0 = &inputs.user_id;
-                        let part_1 = &::arazzo_runtime::present(
-                            STEP,
-                            "$inputs.user_id",
-                            inputs.user_id_2.as_ref(),
-                        )?;
-                        ::std::format!("{part_0}/{part_1}")
-                    }),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .operation("createThing")
-            .require_credentials(
-                client.build_2_basic_auth.is_some(),
-                "basicAuth",
-                "build_2_basic_auth",
-            )
-            .basic_auth(client.build_2_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        let success = response.status() == 200 || response.status() == 201;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABObjectOutputs {
-            id: response.body_value("/id")?,
-            count: response.body_value("/count")?,
-        }
-    })
-}
-
-/// Runs only the step `part_0` of the workflow [`a_b`]: `POST /things/check` (`checkThing`).
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `object` ([`ABObjectOutputs`]).
-pub async fn a_b_part_0(
-    client: &Client,
-    object_2: &ABObjectOutputs,
-) -> ::std::result::Result<ABPart0Outputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "part_0";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert("id".to_owned(), ::arazzo_runtime::to_json(STEP, &object_2.id)?);
-            object
-                .insert(
-                    "nested".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::Array(
-                        ::std::vec::Vec::from([
-                            ::arazzo_runtime::to_json(STEP, &object_2.count)?,
-                        ]),
-                    ),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.other_api,
-                "/things/check",
-            )
-            .operation("checkThing")
-            .require_credentials(
-                client.other_api_basic_auth.is_some(),
-                "basicAuth",
-                "other_api_basic_auth",
-            )
-            .basic_auth(client.other_api_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        let success = response.status() < 400;
-        if !success {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABPart0Outputs {
-            ok: response.body_value_opt("/ok")?,
-        }
-    })
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod a_b {
+    /// Inputs of the workflow [`a_b`](fn@super::a_b) (`a-b`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        #[serde(rename = "user-id")]
+        pub user_id: i64,
+        #[serde(rename = "user_id")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id_2: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the workflow [`a_b`](fn@super::a_b) (`a-b`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.object.outputs.count`
+        pub count: i64,
+        /// `$steps.object.outputs.count`
+        #[serde(rename = "countAgain")]
+        pub count_again: i64,
+        /// `$steps.part_0.outputs.ok`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ok: ::std::option::Option<bool>,
+        /// `$inputs.user-id`
+        #[serde(rename = "userId")]
+        pub user_id: i64,
+    }
+    /// Runs only the step `object` of the workflow [`a_b`](fn@super::a_b): `POST /things`
+    /// (`createThing`).
+    pub async fn object(
+        client: &super::Client,
+        inputs: ObjectInputs,
+    ) -> ::std::result::Result<ObjectOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "object";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
+                    );
+                object
+                    .insert(
+                        "big".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(
+                            12345678901234567890u64,
+                        ),
+                    );
+                object
+                    .insert(
+                        "exact".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from(1f64),
+                    );
+                object
+                    .insert(
+                        "where".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String({
+                            let part_0 = &client.build_2.as_str();
+                            ::std::format!("{part_0}/things")
+                        }),
+                    );
+                object
+                    .insert(
+                        "both".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String({
+                            let part_0 = &inputs.user_id;
+                            let part_1 = &::arazzo_runtime::present(
+                                STEP,
+                                "$inputs.user_id",
+                                inputs.user_id_2.as_ref(),
+                            )?;
+                            ::std::format!("{part_0}/{part_1}")
+                        }),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.build_2,
+                    "/things",
+                )
+                .operation("createThing")
+                .require_credentials(
+                    client.build_2_basic_auth.is_some(),
+                    "basicAuth",
+                    "build_2_basic_auth",
+                )
+                .basic_auth(client.build_2_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            let success = response.status() == 200 || response.status() == 201;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            ObjectOutputs {
+                id: response.body_value("/id")?,
+                count: response.body_value("/count")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `object` reads, for [`object`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ObjectInputs {
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        #[serde(rename = "user-id")]
+        pub user_id: i64,
+        #[serde(rename = "user_id")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id_2: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `object` of the workflow [`a_b`](fn@super::a_b).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ObjectOutputs {
+        /// `$response.body#/id`
+        pub id: ::std::string::String,
+        /// `$response.body#/count`
+        pub count: i64,
+    }
+    /// Runs only the step `part_0` of the workflow [`a_b`](fn@super::a_b): `POST /things/check`
+    /// (`checkThing`).
+    ///
+    /// It reads the outputs of the step `object` ([`ObjectOutputs`]).
+    pub async fn part_0(
+        client: &super::Client,
+        object_2: &ObjectOutputs,
+    ) -> ::std::result::Result<Part0Outputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "part_0";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &object_2.id)?,
+                    );
+                object
+                    .insert(
+                        "nested".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::Array(
+                            ::std::vec::Vec::from([
+                                ::arazzo_runtime::to_json(STEP, &object_2.count)?,
+                            ]),
+                        ),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.other_api,
+                    "/things/check",
+                )
+                .operation("checkThing")
+                .require_credentials(
+                    client.other_api_basic_auth.is_some(),
+                    "basicAuth",
+                    "other_api_basic_auth",
+                )
+                .basic_auth(client.other_api_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            let success = response.status() < 400;
+            if !success {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            Part0Outputs {
+                ok: response.body_value_opt("/ok")?,
+            }
+        })
+    }
+    /// Outputs of the step `part_0` of the workflow [`a_b`](fn@super::a_b).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Part0Outputs {
+        /// `$response.body#/ok`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ok: ::std::option::Option<bool>,
+    }
 }
-
-/// Inputs of the workflow [`a_b_2`] (`a_b`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABInputs2 {}
-
-/// Outputs of the workflow [`a_b_2`] (`a_b`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABOutputs2 {}
-
-/// Outputs of the step `type` of the workflow [`a_b_2`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct ABTypeOutputs {}
 
 /// Runs the workflow `a_b`.
 ///
 /// Arazzo workflow `a_b`; its steps, in order:
 ///
-/// 1. `type`: `POST /things` (`createThing`). On its own: [`a_b_2_type_`].
+/// 1. `type`: `POST /things` (`createThing`). On its own: [`a_b_2::type_`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn a_b_2(
     client: &Client,
-    inputs: ABInputs2,
-) -> ::std::result::Result<ABOutputs2, ::arazzo_runtime::Error> {
+    inputs: a_b_2::Inputs,
+) -> ::std::result::Result<a_b_2::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
         let _ = inputs;
-        let _type_ = a_b_2_type_(client).await?;
-        ::std::result::Result::Ok(ABOutputs2 {})
+        let _type_ = a_b_2::type_(client).await?;
+        ::std::result::Result::Ok(a_b_2::Outputs {})
     };
     ::arazzo_runtime::workflow("a_b", run).await
 }
 
-/// Runs only the step `type` of the workflow [`a_b_2`]: `POST /things` (`createThing`).
+/// The inputs, outputs and steps of the workflow [`a_b_2`](fn@super::a_b_2) (`a_b`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn a_b_2_type_(
-    client: &Client,
-) -> ::std::result::Result<ABTypeOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "type";
-        let body = ::arazzo_runtime::serde_json::Value::Object(
-            ::arazzo_runtime::serde_json::Map::new(),
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.build_2, "/things")
-            .operation("createThing")
-            .require_credentials(
-                client.build_2_basic_auth.is_some(),
-                "basicAuth",
-                "build_2_basic_auth",
-            )
-            .basic_auth(client.build_2_basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        ABTypeOutputs {}
-    })
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod a_b_2 {
+    /// Inputs of the workflow [`a_b_2`](fn@super::a_b_2) (`a_b`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {}
+    /// Outputs of the workflow [`a_b_2`](fn@super::a_b_2) (`a_b`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {}
+    /// Runs only the step `type` of the workflow [`a_b_2`](fn@super::a_b_2): `POST /things`
+    /// (`createThing`).
+    pub async fn type_(
+        client: &super::Client,
+    ) -> ::std::result::Result<TypeOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "type";
+            let body = ::arazzo_runtime::serde_json::Value::Object(
+                ::arazzo_runtime::serde_json::Map::new(),
+            );
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.build_2,
+                    "/things",
+                )
+                .operation("createThing")
+                .require_credentials(
+                    client.build_2_basic_auth.is_some(),
+                    "basicAuth",
+                    "build_2_basic_auth",
+                )
+                .basic_auth(client.build_2_basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            TypeOutputs {}
+        })
+    }
+    /// Outputs of the step `type` of the workflow [`a_b_2`](fn@super::a_b_2).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct TypeOutputs {}
 }

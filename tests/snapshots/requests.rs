@@ -194,214 +194,77 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`adopt_pet`] (`adopt-pet`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetInputs {
-    #[serde(rename = "petId")]
-    pub pet_id: ::std::string::String,
-    pub fields: ::std::vec::Vec<::std::string::String>,
-    pub tags: ::std::vec::Vec<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<i64>,
-    #[serde(rename = "requestId")]
-    pub request_id: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scope: ::std::option::Option<::std::string::String>,
-    pub user: ::std::string::String,
-}
-
-/// Outputs of the workflow [`adopt_pet`] (`adopt-pet`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetOutputs {
-    /// `$steps.getPet.outputs.name`
-    pub name: ::std::string::String,
-    /// `$steps.getPet.outputs.sentFields`
-    #[serde(rename = "sentFields")]
-    pub sent_fields: ::arazzo_runtime::serde_json::Value,
-    /// `$steps.getPet.outputs.sentId`
-    #[serde(rename = "sentId")]
-    pub sent_id: ::arazzo_runtime::serde_json::Value,
-    /// `$steps.getPet.outputs.sentRequestId`
-    #[serde(rename = "sentRequestId")]
-    pub sent_request_id: ::arazzo_runtime::serde_json::Value,
-}
-
-/// Outputs of the step `token` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetTokenOutputs {
-    /// `$response.body#/access_token`
-    pub token: ::std::string::String,
-}
-
-impl ::std::fmt::Debug for AdoptPetTokenOutputs {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("AdoptPetTokenOutputs")
-            .field("token", &::arazzo_runtime::Redacted)
-            .finish()
-    }
-}
-
-/// Outputs of the step `getPet` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetGetPetOutputs {
-    /// `$response.body#/name`
-    pub name: ::std::string::String,
-    /// `$request.query.fields`
-    #[serde(rename = "sentFields")]
-    pub sent_fields: ::arazzo_runtime::serde_json::Value,
-    /// `$request.path.petId`
-    #[serde(rename = "sentId")]
-    pub sent_id: ::arazzo_runtime::serde_json::Value,
-    /// `$request.header.x-request-id`
-    #[serde(rename = "sentRequestId")]
-    pub sent_request_id: ::arazzo_runtime::serde_json::Value,
-}
-
-/// Outputs of the step `search` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetSearchOutputs {}
-
-/// Outputs of the step `photo` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetPhotoOutputs {}
-
-/// Outputs of the step `note` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetNoteOutputs {}
-
-/// Outputs of the step `audit` of the workflow [`adopt_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetAuditOutputs {}
-
 /// Get a token, find a pet, add a photo and a note, and record it.
 ///
 /// Arazzo workflow `adopt-pet`; its steps, in order:
 ///
-/// 1. `token`: `POST /token` (`requestToken`). On its own: [`adopt_pet_token`].
-/// 2. `getPet`: `GET /pets/{petId}` (`getPet`). On its own: [`adopt_pet_get_pet`].
-/// 3. `search`: `GET /pets` (`listPets`). On its own: [`adopt_pet_search`].
-/// 4. `photo`: `POST /pets/{petId}/photos` (`addPhoto`). On its own: [`adopt_pet_photo`].
-/// 5. `note`: `POST /pets/{petId}/notes` (`addNote`). On its own: [`adopt_pet_note`].
-/// 6. `audit`: `POST /audit` (`audit`). On its own: [`adopt_pet_audit`].
+/// 1. `token`: `POST /token` (`requestToken`). On its own: [`adopt_pet::token`].
+/// 2. `getPet`: `GET /pets/{petId}` (`getPet`). On its own: [`adopt_pet::get_pet`].
+/// 3. `search`: `GET /pets` (`listPets`). On its own: [`adopt_pet::search`].
+/// 4. `photo`: `POST /pets/{petId}/photos` (`addPhoto`). On its own: [`adopt_pet::photo`].
+/// 5. `note`: `POST /pets/{petId}/notes` (`addNote`). On its own: [`adopt_pet::note`].
+/// 6. `audit`: `POST /audit` (`audit`). On its own: [`adopt_pet::audit`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn adopt_pet(
     client: &Client,
-    inputs: AdoptPetInputs,
-) -> ::std::result::Result<AdoptPetOutputs, ::arazzo_runtime::Error> {
+    inputs: adopt_pet::Inputs,
+) -> ::std::result::Result<adopt_pet::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let token = adopt_pet_token(
+        let token = adopt_pet::token(
                 client,
-                AdoptPetTokenInputs {
+                adopt_pet::TokenInputs {
                     user: inputs.user.clone(),
                 },
             )
             .await?;
-        let get_pet = adopt_pet_get_pet(
+        let get_pet = adopt_pet::get_pet(
                 client,
-                AdoptPetGetPetInputs {
+                adopt_pet::GetPetInputs {
                     pet_id: inputs.pet_id.clone(),
                     fields: inputs.fields.clone(),
                     request_id: inputs.request_id.clone(),
                 },
             )
             .await?;
-        let _search = adopt_pet_search(
+        let _search = adopt_pet::search(
                 client,
-                AdoptPetSearchInputs {
+                adopt_pet::SearchInputs {
                     tags: inputs.tags.clone(),
                     limit: inputs.limit,
                 },
             )
             .await?;
-        let _photo = adopt_pet_photo(
+        let _photo = adopt_pet::photo(
                 client,
-                AdoptPetPhotoInputs {
+                adopt_pet::PhotoInputs {
                     pet_id: inputs.pet_id.clone(),
                 },
                 &get_pet,
             )
             .await?;
-        let _note = adopt_pet_note(
+        let _note = adopt_pet::note(
                 client,
-                AdoptPetNoteInputs {
+                adopt_pet::NoteInputs {
                     pet_id: inputs.pet_id.clone(),
                 },
                 &token,
                 &get_pet,
             )
             .await?;
-        let _audit = adopt_pet_audit(
+        let _audit = adopt_pet::audit(
                 client,
-                AdoptPetAuditInputs {
+                adopt_pet::AuditInputs {
                     pet_id: inputs.pet_id.clone(),
                     user: inputs.user.clone(),
                 },
                 &get_pet,
             )
             .await?;
-        ::std::result::Result::Ok(AdoptPetOutputs {
+        ::std::result::Result::Ok(adopt_pet::Outputs {
             name: get_pet.name,
             sent_fields: get_pet.sent_fields,
             sent_id: get_pet.sent_id,
@@ -411,426 +274,539 @@ pub async fn adopt_pet(
     ::arazzo_runtime::workflow("adopt-pet", run).await
 }
 
-/// The workflow inputs the step `token` reads, for [`adopt_pet_token`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetTokenInputs {
-    pub user: ::std::string::String,
-}
-
-/// Runs only the step `token` of the workflow [`adopt_pet`]: `POST /token` (`requestToken`).
+/// The inputs, outputs and steps of the workflow [`adopt_pet`](fn@super::adopt_pet)
+/// (`adopt-pet`).
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn adopt_pet_token(
-    client: &Client,
-    inputs: AdoptPetTokenInputs,
-) -> ::std::result::Result<AdoptPetTokenOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "token";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let mut body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "grant_type".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("client_credentials"),
-                );
-            object
-                .insert(
-                    "scope".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("default"),
-                );
-            object
-        });
-        ::arazzo_runtime::replace(
-            STEP,
-            &mut body,
-            "/scope",
-            ::arazzo_runtime::serde_json::Value::String(
-                ::std::format!("pets {}", inputs.user),
-            ),
-        )?;
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
-            .operation("requestToken")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.client_key.is_some(), "clientKey", "client_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Query,
-                "client_key",
-                client.client_key.as_ref(),
-            )
-            .form(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetTokenOutputs {
-            token: response.body_value("/access_token")?,
-        }
-    })
-}
-
-/// The workflow inputs the step `getPet` reads, for [`adopt_pet_get_pet`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetGetPetInputs {
-    #[serde(rename = "petId")]
-    pub pet_id: ::std::string::String,
-    pub fields: ::std::vec::Vec<::std::string::String>,
-    #[serde(rename = "requestId")]
-    pub request_id: ::std::string::String,
-}
-
-/// Runs only the step `getPet` of the workflow [`adopt_pet`]: `GET /pets/{petId}` (`getPet`).
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn adopt_pet_get_pet(
-    client: &Client,
-    inputs: AdoptPetGetPetInputs,
-) -> ::std::result::Result<AdoptPetGetPetOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "getPet";
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let param_query_fields = ::arazzo_runtime::to_json(STEP, &inputs.fields)?;
-        let param_header_x_request_id = ::arazzo_runtime::to_json(
-            STEP,
-            &inputs.request_id,
-        )?;
-        let param_cookie_session = ::arazzo_runtime::serde_json::Value::from("s=1; x");
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "step-trace",
-        );
-        let path = ::std::format!(
-            "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
-            .operation("getPet")
-            .query("fields", &param_query_fields, ::arazzo_runtime::QueryStyle::Form)
-            .header("X-Request-Id", &param_header_x_request_id)
-            .cookie("session", &param_cookie_session)
-            .header("x-trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetGetPetOutputs {
-            name: response.body_value("/name")?,
-            sent_fields: param_query_fields.clone(),
-            sent_id: param_path_pet_id.clone(),
-            sent_request_id: param_header_x_request_id.clone(),
-        }
-    })
-}
-
-/// The workflow inputs the step `search` reads, for [`adopt_pet_search`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetSearchInputs {
-    pub tags: ::std::vec::Vec<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<i64>,
-}
-
-/// Runs only the step `search` of the workflow [`adopt_pet`]: `GET /pets` (`listPets`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn adopt_pet_search(
-    client: &Client,
-    inputs: AdoptPetSearchInputs,
-) -> ::std::result::Result<AdoptPetSearchOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "search";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_query_tags = ::arazzo_runtime::to_json(STEP, &inputs.tags)?;
-        let param_query_filter = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("cat"),
-                );
-            object
-                .insert(
-                    "size".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("small"),
-                );
-            object
-        });
-        let param_query_limit = inputs
-            .limit
-            .as_ref()
-            .map(|value| ::arazzo_runtime::to_json(STEP, value))
-            .transpose()?;
-        let request = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, "/pets")
-            .operation("listPets")
-            .header("X-Trace", &param_header_x_trace)
-            .query(
-                "tags",
-                &param_query_tags,
-                ::arazzo_runtime::QueryStyle::PipeDelimited,
-            )
-            .query(
-                "filter",
-                &param_query_filter,
-                ::arazzo_runtime::QueryStyle::DeepObject,
-            )
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod adopt_pet {
+    /// Inputs of the workflow [`adopt_pet`](fn@super::adopt_pet) (`adopt-pet`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        #[serde(rename = "petId")]
+        pub pet_id: ::std::string::String,
+        pub fields: ::std::vec::Vec<::std::string::String>,
+        pub tags: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i64>,
+        #[serde(rename = "requestId")]
+        pub request_id: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        pub user: ::std::string::String,
+    }
+    /// Outputs of the workflow [`adopt_pet`](fn@super::adopt_pet) (`adopt-pet`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.getPet.outputs.name`
+        pub name: ::std::string::String,
+        /// `$steps.getPet.outputs.sentFields`
+        #[serde(rename = "sentFields")]
+        pub sent_fields: ::arazzo_runtime::serde_json::Value,
+        /// `$steps.getPet.outputs.sentId`
+        #[serde(rename = "sentId")]
+        pub sent_id: ::arazzo_runtime::serde_json::Value,
+        /// `$steps.getPet.outputs.sentRequestId`
+        #[serde(rename = "sentRequestId")]
+        pub sent_request_id: ::arazzo_runtime::serde_json::Value,
+    }
+    /// Runs only the step `token` of the workflow [`adopt_pet`](fn@super::adopt_pet): `POST
+    /// /token` (`requestToken`).
+    pub async fn token(
+        client: &super::Client,
+        inputs: TokenInputs,
+    ) -> ::std::result::Result<TokenOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "token";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
             );
-        let request = match &param_query_limit {
-            ::std::option::Option::Some(value) => {
-                request.query("limit", value, ::arazzo_runtime::QueryStyle::Form)
-            }
-            ::std::option::Option::None => request,
-        };
-        let response = request.send().await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetSearchOutputs {}
-    })
-}
-
-/// The workflow inputs the step `photo` reads, for [`adopt_pet_photo`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetPhotoInputs {
-    #[serde(rename = "petId")]
-    pub pet_id: ::std::string::String,
-}
-
-/// Runs only the step `photo` of the workflow [`adopt_pet`]: `POST /pets/{petId}/photos`
-/// (`addPhoto`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `getPet` ([`AdoptPetGetPetOutputs`]).
-pub async fn adopt_pet_photo(
-    client: &Client,
-    inputs: AdoptPetPhotoInputs,
-    get_pet: &AdoptPetGetPetOutputs,
-) -> ::std::result::Result<AdoptPetPhotoOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "photo";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let path = ::std::format!(
-            "/pets/{}/photos", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "caption".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::String(
-                        ::std::format!("Photo of {}", get_pet.name),
-                    ),
-                );
-            object
-                .insert(
-                    "kind".to_owned(),
-                    ::arazzo_runtime::serde_json::Value::from("jpeg"),
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
-            .operation("addPhoto")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .multipart(&body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetPhotoOutputs {}
-    })
-}
-
-/// The workflow inputs the step `note` reads, for [`adopt_pet_note`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetNoteInputs {
-    #[serde(rename = "petId")]
-    pub pet_id: ::std::string::String,
-}
-
-/// Runs only the step `note` of the workflow [`adopt_pet`]: `POST /pets/{petId}/notes`
-/// (`addNote`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `token` ([`AdoptPetTokenOutputs`]), `getPet`
-/// ([`AdoptPetGetPetOutputs`]).
-pub async fn adopt_pet_note(
-    client: &Client,
-    inputs: AdoptPetNoteInputs,
-    token: &AdoptPetTokenOutputs,
-    get_pet: &AdoptPetGetPetOutputs,
-) -> ::std::result::Result<AdoptPetNoteOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "note";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
-        let path = ::std::format!(
-            "/pets/{}/notes", ::arazzo_runtime::path_segment(& param_path_pet_id)
-        );
-        let body = ::std::format!("Adopted {} (token {})", get_pet.name, token.token);
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
-            .operation("addNote")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
-            .api_key(
-                ::arazzo_runtime::ApiKeyIn::Header,
-                "X-Api-Key",
-                client.pet_key.as_ref(),
-            )
-            .raw("text/plain", body)
-            .send()
-            .await?;
-        if !(200..300).contains(&response.status()) {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        AdoptPetNoteOutputs {}
-    })
-}
-
-/// The workflow inputs the step `audit` reads, for [`adopt_pet_audit`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AdoptPetAuditInputs {
-    #[serde(rename = "petId")]
-    pub pet_id: ::std::string::String,
-    pub user: ::std::string::String,
-}
-
-/// Runs only the step `audit` of the workflow [`adopt_pet`]: `POST /audit` (`audit`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `getPet` ([`AdoptPetGetPetOutputs`]).
-pub async fn adopt_pet_audit(
-    client: &Client,
-    inputs: AdoptPetAuditInputs,
-    get_pet: &AdoptPetGetPetOutputs,
-) -> ::std::result::Result<AdoptPetAuditOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "audit";
-        let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
-            "workflow-trace",
-        );
-        let body = ::arazzo_runtime::parse_json(
-            STEP,
-            &{
-                let part_0 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                );
-                let part_1 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &inputs.user)?,
-                );
-                let part_2 = &::arazzo_runtime::json_part(
-                    &::arazzo_runtime::to_json(STEP, &get_pet.sent_fields)?,
-                );
-                ::std::format!(
-                    "{{\"pet\": \"{part_0}\", \"by\": \"{part_1}\", \"fields\": {part_2}}}"
+            let mut body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "grant_type".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("client_credentials"),
+                    );
+                object
+                    .insert(
+                        "scope".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("default"),
+                    );
+                object
+            });
+            ::arazzo_runtime::replace(
+                STEP,
+                &mut body,
+                "/scope",
+                ::arazzo_runtime::serde_json::Value::String(
+                    ::std::format!("pets {}", inputs.user),
+                ),
+            )?;
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
+                .operation("requestToken")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(
+                    client.client_key.is_some(),
+                    "clientKey",
+                    "client_key",
                 )
-            },
-        )?;
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/audit")
-            .operation("audit")
-            .header("X-Trace", &param_header_x_trace)
-            .require_credentials(client.token.is_some(), "token", "token")
-            .bearer_auth(client.token.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 204 {
-            return ::std::result::Result::Err(response.into_failure());
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Query,
+                    "client_key",
+                    client.client_key.as_ref(),
+                )
+                .form(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            TokenOutputs {
+                token: response.body_value("/access_token")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `token` reads, for [`token`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct TokenInputs {
+        pub user: ::std::string::String,
+    }
+    /// Outputs of the step `token` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct TokenOutputs {
+        /// `$response.body#/access_token`
+        pub token: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for TokenOutputs {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenOutputs")
+                .field("token", &::arazzo_runtime::Redacted)
+                .finish()
         }
-        AdoptPetAuditOutputs {}
-    })
+    }
+    /// Runs only the step `getPet` of the workflow [`adopt_pet`](fn@super::adopt_pet): `GET
+    /// /pets/{petId}` (`getPet`).
+    pub async fn get_pet(
+        client: &super::Client,
+        inputs: GetPetInputs,
+    ) -> ::std::result::Result<GetPetOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "getPet";
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let param_query_fields = ::arazzo_runtime::to_json(STEP, &inputs.fields)?;
+            let param_header_x_request_id = ::arazzo_runtime::to_json(
+                STEP,
+                &inputs.request_id,
+            )?;
+            let param_cookie_session = ::arazzo_runtime::serde_json::Value::from(
+                "s=1; x",
+            );
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "step-trace",
+            );
+            let path = ::std::format!(
+                "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
+                .operation("getPet")
+                .query("fields", &param_query_fields, ::arazzo_runtime::QueryStyle::Form)
+                .header("X-Request-Id", &param_header_x_request_id)
+                .cookie("session", &param_cookie_session)
+                .header("x-trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            GetPetOutputs {
+                name: response.body_value("/name")?,
+                sent_fields: param_query_fields.clone(),
+                sent_id: param_path_pet_id.clone(),
+                sent_request_id: param_header_x_request_id.clone(),
+            }
+        })
+    }
+    /// The workflow inputs the step `getPet` reads, for [`get_pet`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct GetPetInputs {
+        #[serde(rename = "petId")]
+        pub pet_id: ::std::string::String,
+        pub fields: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "requestId")]
+        pub request_id: ::std::string::String,
+    }
+    /// Outputs of the step `getPet` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct GetPetOutputs {
+        /// `$response.body#/name`
+        pub name: ::std::string::String,
+        /// `$request.query.fields`
+        #[serde(rename = "sentFields")]
+        pub sent_fields: ::arazzo_runtime::serde_json::Value,
+        /// `$request.path.petId`
+        #[serde(rename = "sentId")]
+        pub sent_id: ::arazzo_runtime::serde_json::Value,
+        /// `$request.header.x-request-id`
+        #[serde(rename = "sentRequestId")]
+        pub sent_request_id: ::arazzo_runtime::serde_json::Value,
+    }
+    /// Runs only the step `search` of the workflow [`adopt_pet`](fn@super::adopt_pet): `GET
+    /// /pets` (`listPets`).
+    pub async fn search(
+        client: &super::Client,
+        inputs: SearchInputs,
+    ) -> ::std::result::Result<SearchOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "search";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_query_tags = ::arazzo_runtime::to_json(STEP, &inputs.tags)?;
+            let param_query_filter = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("cat"),
+                    );
+                object
+                    .insert(
+                        "size".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("small"),
+                    );
+                object
+            });
+            let param_query_limit = inputs
+                .limit
+                .as_ref()
+                .map(|value| ::arazzo_runtime::to_json(STEP, value))
+                .transpose()?;
+            let request = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, "/pets")
+                .operation("listPets")
+                .header("X-Trace", &param_header_x_trace)
+                .query(
+                    "tags",
+                    &param_query_tags,
+                    ::arazzo_runtime::QueryStyle::PipeDelimited,
+                )
+                .query(
+                    "filter",
+                    &param_query_filter,
+                    ::arazzo_runtime::QueryStyle::DeepObject,
+                )
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                );
+            let request = match &param_query_limit {
+                ::std::option::Option::Some(value) => {
+                    request.query("limit", value, ::arazzo_runtime::QueryStyle::Form)
+                }
+                ::std::option::Option::None => request,
+            };
+            let response = request.send().await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            SearchOutputs {}
+        })
+    }
+    /// The workflow inputs the step `search` reads, for [`search`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct SearchInputs {
+        pub tags: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i64>,
+    }
+    /// Outputs of the step `search` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct SearchOutputs {}
+    /// Runs only the step `photo` of the workflow [`adopt_pet`](fn@super::adopt_pet): `POST
+    /// /pets/{petId}/photos` (`addPhoto`).
+    ///
+    /// It reads the outputs of the step `getPet` ([`GetPetOutputs`]).
+    pub async fn photo(
+        client: &super::Client,
+        inputs: PhotoInputs,
+        get_pet: &GetPetOutputs,
+    ) -> ::std::result::Result<PhotoOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "photo";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let path = ::std::format!(
+                "/pets/{}/photos", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "caption".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::String(
+                            ::std::format!("Photo of {}", get_pet.name),
+                        ),
+                    );
+                object
+                    .insert(
+                        "kind".to_owned(),
+                        ::arazzo_runtime::serde_json::Value::from("jpeg"),
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+                .operation("addPhoto")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .multipart(&body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            PhotoOutputs {}
+        })
+    }
+    /// The workflow inputs the step `photo` reads, for [`photo`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PhotoInputs {
+        #[serde(rename = "petId")]
+        pub pet_id: ::std::string::String,
+    }
+    /// Outputs of the step `photo` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PhotoOutputs {}
+    /// Runs only the step `note` of the workflow [`adopt_pet`](fn@super::adopt_pet): `POST
+    /// /pets/{petId}/notes` (`addNote`).
+    ///
+    /// It reads the outputs of the step `token` ([`TokenOutputs`]), `getPet` ([`GetPetOutputs`]).
+    pub async fn note(
+        client: &super::Client,
+        inputs: NoteInputs,
+        token: &TokenOutputs,
+        get_pet: &GetPetOutputs,
+    ) -> ::std::result::Result<NoteOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "note";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
+            let path = ::std::format!(
+                "/pets/{}/notes", ::arazzo_runtime::path_segment(& param_path_pet_id)
+            );
+            let body = ::std::format!(
+                "Adopted {} (token {})", get_pet.name, token.token
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, &path)
+                .operation("addNote")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.pet_key.is_some(), "petKey", "pet_key")
+                .api_key(
+                    ::arazzo_runtime::ApiKeyIn::Header,
+                    "X-Api-Key",
+                    client.pet_key.as_ref(),
+                )
+                .raw("text/plain", body)
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            NoteOutputs {}
+        })
+    }
+    /// The workflow inputs the step `note` reads, for [`note`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct NoteInputs {
+        #[serde(rename = "petId")]
+        pub pet_id: ::std::string::String,
+    }
+    /// Outputs of the step `note` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct NoteOutputs {}
+    /// Runs only the step `audit` of the workflow [`adopt_pet`](fn@super::adopt_pet): `POST
+    /// /audit` (`audit`).
+    ///
+    /// It reads the outputs of the step `getPet` ([`GetPetOutputs`]).
+    pub async fn audit(
+        client: &super::Client,
+        inputs: AuditInputs,
+        get_pet: &GetPetOutputs,
+    ) -> ::std::result::Result<AuditOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "audit";
+            let param_header_x_trace = ::arazzo_runtime::serde_json::Value::from(
+                "workflow-trace",
+            );
+            let body = ::arazzo_runtime::parse_json(
+                STEP,
+                &{
+                    let part_0 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
+                    );
+                    let part_1 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &inputs.user)?,
+                    );
+                    let part_2 = &::arazzo_runtime::json_part(
+                        &::arazzo_runtime::to_json(STEP, &get_pet.sent_fields)?,
+                    );
+                    ::std::format!(
+                        "{{\"pet\": \"{part_0}\", \"by\": \"{part_1}\", \"fields\": {part_2}}}"
+                    )
+                },
+            )?;
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/audit")
+                .operation("audit")
+                .header("X-Trace", &param_header_x_trace)
+                .require_credentials(client.token.is_some(), "token", "token")
+                .bearer_auth(client.token.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 204 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AuditOutputs {}
+        })
+    }
+    /// The workflow inputs the step `audit` reads, for [`audit`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AuditInputs {
+        #[serde(rename = "petId")]
+        pub pet_id: ::std::string::String,
+        pub user: ::std::string::String,
+    }
+    /// Outputs of the step `audit` of the workflow [`adopt_pet`](fn@super::adopt_pet).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AuditOutputs {}
 }

@@ -156,103 +156,6 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`sms_otp_login`] (`sms-otp-login`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginInputs {
-    /// The E.164 formatted phone number to send the passcode to.
-    pub phone_number: ::std::string::String,
-    /// The one-time passcode the user received by SMS and entered.
-    pub code: ::std::string::String,
-    /// Optional session lifetime in minutes for the authenticated session.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub session_duration_minutes: ::std::option::Option<i64>,
-}
-
-/// Outputs of the workflow [`sms_otp_login`] (`sms-otp-login`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginOutputs {
-    /// `$steps.authenticateOtp.outputs.userId`
-    #[serde(rename = "userId")]
-    pub user_id: ::std::string::String,
-    /// `$steps.authenticateOtp.outputs.sessionToken`
-    #[serde(rename = "sessionToken")]
-    pub session_token: ::std::string::String,
-    /// `$steps.authenticateOtp.outputs.sessionJwt`
-    #[serde(rename = "sessionJwt")]
-    pub session_jwt: ::std::string::String,
-}
-
-impl ::std::fmt::Debug for SmsOtpLoginOutputs {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("SmsOtpLoginOutputs")
-            .field("user_id", &self.user_id)
-            .field("session_token", &::arazzo_runtime::Redacted)
-            .field("session_jwt", &::arazzo_runtime::Redacted)
-            .finish()
-    }
-}
-
-/// Outputs of the step `sendSmsOtp` of the workflow [`sms_otp_login`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginSendSmsOtpOutputs {
-    /// `$response.body#/user_id`
-    #[serde(rename = "userId")]
-    pub user_id: ::std::string::String,
-    /// `$response.body#/phone_id`
-    #[serde(rename = "phoneId")]
-    pub phone_id: ::std::string::String,
-}
-
-/// Outputs of the step `authenticateOtp` of the workflow [`sms_otp_login`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginAuthenticateOtpOutputs {
-    /// `$response.body#/user_id`
-    #[serde(rename = "userId")]
-    pub user_id: ::std::string::String,
-    /// `$response.body#/session_token`
-    #[serde(rename = "sessionToken")]
-    pub session_token: ::std::string::String,
-    /// `$response.body#/session_jwt`
-    #[serde(rename = "sessionJwt")]
-    pub session_jwt: ::std::string::String,
-}
-
-impl ::std::fmt::Debug for SmsOtpLoginAuthenticateOtpOutputs {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("SmsOtpLoginAuthenticateOtpOutputs")
-            .field("user_id", &self.user_id)
-            .field("session_token", &::arazzo_runtime::Redacted)
-            .field("session_jwt", &::arazzo_runtime::Redacted)
-            .finish()
-    }
-}
-
 /// Send an SMS OTP and authenticate the code to obtain a session.
 ///
 /// Dispatches a one-time passcode by SMS to the supplied phone number and exchanges the
@@ -263,40 +166,37 @@ impl ::std::fmt::Debug for SmsOtpLoginAuthenticateOtpOutputs {
 /// 1. `sendSmsOtp`: `POST /v1/otps/sms/login_or_create` (`api_otp_v1_otp_sms_LoginOrCreate`).
 ///    Send a one-time passcode by SMS to the phone number, creating the user if no account
 ///    exists, and return the phone_id used to authenticate the code. On its own:
-///    [`sms_otp_login_send_sms_otp`].
+///    [`sms_otp_login::send_sms_otp`].
 /// 2. `authenticateOtp`: `POST /v1/otps/authenticate` (`api_otp_v1_Authenticate`).
 ///    Authenticate the one-time passcode using the phone_id as the method_id and the code the
-///    user entered to mint a session. On its own: [`sms_otp_login_authenticate_otp`].
+///    user entered to mint a session. On its own: [`sms_otp_login::authenticate_otp`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn sms_otp_login(
     client: &Client,
-    inputs: SmsOtpLoginInputs,
-) -> ::std::result::Result<SmsOtpLoginOutputs, ::arazzo_runtime::Error> {
+    inputs: sms_otp_login::Inputs,
+) -> ::std::result::Result<sms_otp_login::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let send_sms_otp = sms_otp_login_send_sms_otp(
+        let send_sms_otp = sms_otp_login::send_sms_otp(
                 client,
-                SmsOtpLoginSendSmsOtpInputs {
+                sms_otp_login::SendSmsOtpInputs {
                     phone_number: inputs.phone_number.clone(),
                 },
             )
             .await?;
-        let authenticate_otp = sms_otp_login_authenticate_otp(
+        let authenticate_otp = sms_otp_login::authenticate_otp(
                 client,
-                SmsOtpLoginAuthenticateOtpInputs {
+                sms_otp_login::AuthenticateOtpInputs {
                     code: inputs.code.clone(),
                     session_duration_minutes: inputs.session_duration_minutes,
                 },
                 &send_sms_otp,
             )
             .await?;
-        ::std::result::Result::Ok(SmsOtpLoginOutputs {
+        ::std::result::Result::Ok(sms_otp_login::Outputs {
             user_id: authenticate_otp.user_id,
             session_token: authenticate_otp.session_token,
             session_jwt: authenticate_otp.session_jwt,
@@ -305,147 +205,251 @@ pub async fn sms_otp_login(
     ::arazzo_runtime::workflow("sms-otp-login", run).await
 }
 
-/// The workflow inputs the step `sendSmsOtp` reads, for [`sms_otp_login_send_sms_otp`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginSendSmsOtpInputs {
-    /// The E.164 formatted phone number to send the passcode to.
-    pub phone_number: ::std::string::String,
-}
-
-/// Runs only the step `sendSmsOtp` of the workflow [`sms_otp_login`]: `POST
-/// /v1/otps/sms/login_or_create` (`api_otp_v1_otp_sms_LoginOrCreate`).
+/// The inputs, outputs and steps of the workflow [`sms_otp_login`](fn@super::sms_otp_login)
+/// (`sms-otp-login`).
 ///
-/// Send a one-time passcode by SMS to the phone number, creating the user if no account
-/// exists, and return the phone_id used to authenticate the code.
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
 ///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn sms_otp_login_send_sms_otp(
-    client: &Client,
-    inputs: SmsOtpLoginSendSmsOtpInputs,
-) -> ::std::result::Result<SmsOtpLoginSendSmsOtpOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "sendSmsOtp";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "phone_number".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
-                );
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.stytch_consumer_api,
-                "/v1/otps/sms/login_or_create",
-            )
-            .operation("api_otp_v1_otp_sms_LoginOrCreate")
-            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
-            .basic_auth(client.basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod sms_otp_login {
+    /// Inputs of the workflow [`sms_otp_login`](fn@super::sms_otp_login) (`sms-otp-login`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        /// The E.164 formatted phone number to send the passcode to.
+        pub phone_number: ::std::string::String,
+        /// The one-time passcode the user received by SMS and entered.
+        pub code: ::std::string::String,
+        /// Optional session lifetime in minutes for the authenticated session.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_duration_minutes: ::std::option::Option<i64>,
+    }
+    /// Outputs of the workflow [`sms_otp_login`](fn@super::sms_otp_login) (`sms-otp-login`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.authenticateOtp.outputs.userId`
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+        /// `$steps.authenticateOtp.outputs.sessionToken`
+        #[serde(rename = "sessionToken")]
+        pub session_token: ::std::string::String,
+        /// `$steps.authenticateOtp.outputs.sessionJwt`
+        #[serde(rename = "sessionJwt")]
+        pub session_jwt: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for Outputs {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Outputs")
+                .field("user_id", &self.user_id)
+                .field("session_token", &::arazzo_runtime::Redacted)
+                .field("session_jwt", &::arazzo_runtime::Redacted)
+                .finish()
         }
-        SmsOtpLoginSendSmsOtpOutputs {
-            user_id: response.body_value("/user_id")?,
-            phone_id: response.body_value("/phone_id")?,
-        }
-    })
-}
-
-/// The workflow inputs the step `authenticateOtp` reads, for
-/// [`sms_otp_login_authenticate_otp`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct SmsOtpLoginAuthenticateOtpInputs {
-    /// The one-time passcode the user received by SMS and entered.
-    pub code: ::std::string::String,
-    /// Optional session lifetime in minutes for the authenticated session.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub session_duration_minutes: ::std::option::Option<i64>,
-}
-
-/// Runs only the step `authenticateOtp` of the workflow [`sms_otp_login`]: `POST
-/// /v1/otps/authenticate` (`api_otp_v1_Authenticate`).
-///
-/// Authenticate the one-time passcode using the phone_id as the method_id and the code the
-/// user entered to mint a session.
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `sendSmsOtp` ([`SmsOtpLoginSendSmsOtpOutputs`]).
-pub async fn sms_otp_login_authenticate_otp(
-    client: &Client,
-    inputs: SmsOtpLoginAuthenticateOtpInputs,
-    send_sms_otp: &SmsOtpLoginSendSmsOtpOutputs,
-) -> ::std::result::Result<SmsOtpLoginAuthenticateOtpOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "authenticateOtp";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "method_id".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
-                );
-            object
-                .insert(
-                    "code".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.code)?,
-                );
-            if let ::std::option::Option::Some(value) = &inputs.session_duration_minutes
-            {
+    }
+    /// Runs only the step `sendSmsOtp` of the workflow
+    /// [`sms_otp_login`](fn@super::sms_otp_login): `POST /v1/otps/sms/login_or_create`
+    /// (`api_otp_v1_otp_sms_LoginOrCreate`).
+    ///
+    /// Send a one-time passcode by SMS to the phone number, creating the user if no account
+    /// exists, and return the phone_id used to authenticate the code.
+    pub async fn send_sms_otp(
+        client: &super::Client,
+        inputs: SendSmsOtpInputs,
+    ) -> ::std::result::Result<SendSmsOtpOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "sendSmsOtp";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
                 object
                     .insert(
-                        "session_duration_minutes".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
+                        "phone_number".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
                     );
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/sms/login_or_create",
+                )
+                .operation("api_otp_v1_otp_sms_LoginOrCreate")
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
             }
-            object
-        });
-        let response = client
-            .http
-            .request(
-                STEP,
-                ::arazzo_runtime::Method::POST,
-                &client.stytch_consumer_api,
-                "/v1/otps/authenticate",
-            )
-            .operation("api_otp_v1_Authenticate")
-            .require_credentials(client.basic_auth.is_some(), "basicAuth", "basic_auth")
-            .basic_auth(client.basic_auth.as_ref())
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
+            SendSmsOtpOutputs {
+                user_id: response.body_value("/user_id")?,
+                phone_id: response.body_value("/phone_id")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `sendSmsOtp` reads, for [`send_sms_otp`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct SendSmsOtpInputs {
+        /// The E.164 formatted phone number to send the passcode to.
+        pub phone_number: ::std::string::String,
+    }
+    /// Outputs of the step `sendSmsOtp` of the workflow
+    /// [`sms_otp_login`](fn@super::sms_otp_login).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct SendSmsOtpOutputs {
+        /// `$response.body#/user_id`
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+        /// `$response.body#/phone_id`
+        #[serde(rename = "phoneId")]
+        pub phone_id: ::std::string::String,
+    }
+    /// Runs only the step `authenticateOtp` of the workflow
+    /// [`sms_otp_login`](fn@super::sms_otp_login): `POST /v1/otps/authenticate`
+    /// (`api_otp_v1_Authenticate`).
+    ///
+    /// Authenticate the one-time passcode using the phone_id as the method_id and the code the
+    /// user entered to mint a session.
+    ///
+    /// It reads the outputs of the step `sendSmsOtp` ([`SendSmsOtpOutputs`]).
+    pub async fn authenticate_otp(
+        client: &super::Client,
+        inputs: AuthenticateOtpInputs,
+        send_sms_otp: &SendSmsOtpOutputs,
+    ) -> ::std::result::Result<AuthenticateOtpOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "authenticateOtp";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "method_id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
+                    );
+                object
+                    .insert(
+                        "code".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.code)?,
+                    );
+                if let ::std::option::Option::Some(value) = &inputs
+                    .session_duration_minutes
+                {
+                    object
+                        .insert(
+                            "session_duration_minutes".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/authenticate",
+                )
+                .operation("api_otp_v1_Authenticate")
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            AuthenticateOtpOutputs {
+                user_id: response.body_value("/user_id")?,
+                session_token: response.body_value("/session_token")?,
+                session_jwt: response.body_value("/session_jwt")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `authenticateOtp` reads, for [`authenticate_otp`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AuthenticateOtpInputs {
+        /// The one-time passcode the user received by SMS and entered.
+        pub code: ::std::string::String,
+        /// Optional session lifetime in minutes for the authenticated session.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_duration_minutes: ::std::option::Option<i64>,
+    }
+    /// Outputs of the step `authenticateOtp` of the workflow
+    /// [`sms_otp_login`](fn@super::sms_otp_login).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AuthenticateOtpOutputs {
+        /// `$response.body#/user_id`
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+        /// `$response.body#/session_token`
+        #[serde(rename = "sessionToken")]
+        pub session_token: ::std::string::String,
+        /// `$response.body#/session_jwt`
+        #[serde(rename = "sessionJwt")]
+        pub session_jwt: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for AuthenticateOtpOutputs {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("AuthenticateOtpOutputs")
+                .field("user_id", &self.user_id)
+                .field("session_token", &::arazzo_runtime::Redacted)
+                .field("session_jwt", &::arazzo_runtime::Redacted)
+                .finish()
         }
-        SmsOtpLoginAuthenticateOtpOutputs {
-            user_id: response.body_value("/user_id")?,
-            session_token: response.body_value("/session_token")?,
-            session_jwt: response.body_value("/session_jwt")?,
-        }
-    })
+    }
 }

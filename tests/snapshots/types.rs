@@ -133,126 +133,206 @@ impl ClientBuilder {
     }
 }
 
-/// Inputs of the workflow [`open_account`] (`open-account`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct OpenAccountInputs {
+/// The structs and enums made from the JSON Schemas of *Typed accounts*: objects and string
+/// enums of the workflows' inputs, and the objects their outputs read from responses.
+pub mod types {
+    /// From the property `address` of [`Holder`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct HolderAddress {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub street: ::std::option::Option<::std::string::String>,
+        pub city: ::std::string::String,
+        #[serde(rename = "country-code")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub country_code: ::std::option::Option<::std::string::String>,
+    }
     /// Who holds the account.
-    pub holder: Holder,
-    /// The plan to start on.
-    pub plan: OpenAccountInputsPlan,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// The spending limit.
     ///
-    /// Defaults to `100` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<i32>,
-    /// Defaults to `OpenAccountInputsRegion::EuWest` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub region: ::std::option::Option<OpenAccountInputsRegion>,
-    /// Defaults to `false` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub marketing: ::std::option::Option<bool>,
-    /// Free text, or null.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub notes: ::std::option::Option<::std::string::String>,
-}
-
-/// Outputs of the workflow [`open_account`] (`open-account`).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct OpenAccountOutputs {
-    /// `$steps.create.outputs.account`
-    pub account: Account,
-    /// `$steps.create.outputs.owner`
-    pub owner: Person,
-    /// `$steps.create.outputs.history`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub history: ::std::option::Option<::std::vec::Vec<AccountHistoryItem>>,
-    /// `$steps.create.outputs.balance`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub balance: ::std::option::Option<f64>,
-    /// `$steps.session.outputs.session`
-    pub session: Session,
-    /// `$steps.session.outputs.expiresIn`
-    #[serde(rename = "expiresIn")]
-    pub expires_in: i32,
-    /// `$steps.session.outputs.previous`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub previous: ::std::option::Option<Session>,
-    /// `$steps.session.outputs.scopes`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `$steps.session.outputs.extra`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
-}
-
-/// Outputs of the step `create` of the workflow [`open_account`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct OpenAccountCreateOutputs {
-    /// `$response.body#/account`
-    pub account: Account,
-    /// `$response.body#/account/id`
-    #[serde(rename = "accountId")]
-    pub account_id: ::std::string::String,
-    /// `$response.body#/request_id`
-    #[serde(rename = "requestId")]
-    pub request_id: ::std::string::String,
-    /// `$response.body#/account/owner`
-    pub owner: Person,
-    /// `$response.body#/account/history`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub history: ::std::option::Option<::std::vec::Vec<AccountHistoryItem>>,
-    /// `$response.body#/account/balance`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub balance: ::std::option::Option<f64>,
-}
-
-/// Outputs of the step `session` of the workflow [`open_account`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct OpenAccountSessionOutputs {
-    /// `$response.body#/session`
-    pub session: Session,
-    /// `$response.body#/expires_in`
-    #[serde(rename = "expiresIn")]
-    pub expires_in: i32,
-    /// `$response.body#/previous`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub previous: ::std::option::Option<Session>,
-    /// `$response.body#/scopes`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `$response.body#/extra`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    /// From the schema `Holder`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Holder {
+        pub name: ::std::string::String,
+        pub address: HolderAddress,
+    }
+    /// The plan to start on.
+    ///
+    /// From the input `plan` of the workflow `open-account`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub enum OpenAccountPlan {
+        /// `free`
+        #[serde(rename = "free")]
+        Free,
+        /// `pro`
+        #[serde(rename = "pro")]
+        Pro,
+        /// `enterprise`
+        #[serde(rename = "enterprise")]
+        Enterprise,
+    }
+    impl OpenAccountPlan {
+        /// The value as the document writes it.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::Free => "free",
+                Self::Pro => "pro",
+                Self::Enterprise => "enterprise",
+            }
+        }
+    }
+    impl ::std::fmt::Display for OpenAccountPlan {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    /// From the input `region` of the workflow `open-account`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub enum OpenAccountRegion {
+        /// `eu-west`
+        #[serde(rename = "eu-west")]
+        EuWest,
+        /// `us-east`
+        #[serde(rename = "us-east")]
+        UsEast,
+        /// `3rd-party`
+        #[serde(rename = "3rd-party")]
+        V3rdParty,
+    }
+    impl OpenAccountRegion {
+        /// The value as the document writes it.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::EuWest => "eu-west",
+                Self::UsEast => "us-east",
+                Self::V3rdParty => "3rd-party",
+            }
+        }
+    }
+    impl ::std::fmt::Display for OpenAccountRegion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    /// From the schema `Person`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Person {
+        pub name: ::std::string::String,
+        /// A property named after a keyword.
+        #[serde(rename = "type")]
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub emails: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// A person refers to a person.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub manager: ::std::option::Option<::std::boxed::Box<Person>>,
+    }
+    /// From the items of the property `history` of [`Account`]. Fields the schema does not list
+    /// are ignored; fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AccountHistoryItem {
+        pub at: i64,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+    }
+    /// An account and who owns it.
+    ///
+    /// From the schema `Account`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Account {
+        pub id: ::std::string::String,
+        /// Kept as text when read, so that a new status never breaks decoding.
+        pub status: ::std::string::String,
+        pub owner: Person,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance: ::std::option::Option<f64>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub labels: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub created_at: i64,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub history: ::std::option::Option<::std::vec::Vec<AccountHistoryItem>>,
+    }
+    /// From the schema `Session`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Session {
+        pub session_id: ::std::string::String,
+        /// A credential; Debug hides it.
+        pub session_token: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<i64>,
+    }
+    impl ::std::fmt::Debug for Session {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Session")
+                .field("session_id", &self.session_id)
+                .field("session_token", &::arazzo_runtime::Redacted)
+                .field("started_at", &self.started_at)
+                .finish()
+        }
+    }
 }
 
 /// Creates an account for a person and opens a session for it.
@@ -260,28 +340,25 @@ pub struct OpenAccountSessionOutputs {
 /// Arazzo workflow `open-account`; its steps, in order:
 ///
 /// 1. `create`: `POST /accounts` (`createAccount`). Create an account. On its own:
-///    [`open_account_create`].
+///    [`open_account::create`].
 /// 2. `session`: `POST /accounts/{id}/sessions` (`openSession`). Open a session for an
-///    account. On its own: [`open_account_session`].
+///    account. On its own: [`open_account::session`].
 ///
 /// # Errors
 ///
-/// An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does not
-/// meet the step's success criteria (with the HTTP status and the response body), `Transport`
-/// when a request cannot be sent or its response read, `MissingValue` or `WrongType` when a
-/// value the workflow reads is absent or of the wrong type, and `MissingCredentials` when an
-/// operation requires credentials the client lacks.
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
 pub async fn open_account(
     client: &Client,
-    mut inputs: OpenAccountInputs,
-) -> ::std::result::Result<OpenAccountOutputs, ::arazzo_runtime::Error> {
+    mut inputs: open_account::Inputs,
+) -> ::std::result::Result<open_account::Outputs, ::arazzo_runtime::Error> {
     inputs.limit.get_or_insert(100);
-    inputs.region.get_or_insert(OpenAccountInputsRegion::EuWest);
+    inputs.region.get_or_insert(types::OpenAccountRegion::EuWest);
     inputs.marketing.get_or_insert(false);
     let run = async move {
-        let create = open_account_create(
+        let create = open_account::create(
                 client,
-                OpenAccountCreateInputs {
+                open_account::CreateInputs {
                     holder: inputs.holder.clone(),
                     plan: inputs.plan,
                     tags: inputs.tags.clone(),
@@ -292,8 +369,8 @@ pub async fn open_account(
                 },
             )
             .await?;
-        let session = open_account_session(client, &create).await?;
-        ::std::result::Result::Ok(OpenAccountOutputs {
+        let session = open_account::session(client, &create).await?;
+        ::std::result::Result::Ok(open_account::Outputs {
             account: create.account,
             owner: create.owner,
             history: create.history,
@@ -308,357 +385,285 @@ pub async fn open_account(
     ::arazzo_runtime::workflow("open-account", run).await
 }
 
-/// The workflow inputs the step `create` reads, for [`open_account_create`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct OpenAccountCreateInputs {
-    /// Who holds the account.
-    pub holder: Holder,
-    /// The plan to start on.
-    pub plan: OpenAccountInputsPlan,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// The spending limit.
+/// The inputs, outputs and steps of the workflow [`open_account`](fn@super::open_account)
+/// (`open-account`).
+///
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod open_account {
+    /// Inputs of the workflow [`open_account`](fn@super::open_account) (`open-account`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        /// Who holds the account.
+        pub holder: super::types::Holder,
+        /// The plan to start on.
+        pub plan: super::types::OpenAccountPlan,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// The spending limit.
+        ///
+        /// Defaults to `100` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i32>,
+        /// Defaults to `OpenAccountRegion::EuWest` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<super::types::OpenAccountRegion>,
+        /// Defaults to `false` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub marketing: ::std::option::Option<bool>,
+        /// Free text, or null.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub notes: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the workflow [`open_account`](fn@super::open_account) (`open-account`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.create.outputs.account`
+        pub account: super::types::Account,
+        /// `$steps.create.outputs.owner`
+        pub owner: super::types::Person,
+        /// `$steps.create.outputs.history`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub history: ::std::option::Option<
+            ::std::vec::Vec<super::types::AccountHistoryItem>,
+        >,
+        /// `$steps.create.outputs.balance`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance: ::std::option::Option<f64>,
+        /// `$steps.session.outputs.session`
+        pub session: super::types::Session,
+        /// `$steps.session.outputs.expiresIn`
+        #[serde(rename = "expiresIn")]
+        pub expires_in: i32,
+        /// `$steps.session.outputs.previous`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<super::types::Session>,
+        /// `$steps.session.outputs.scopes`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// `$steps.session.outputs.extra`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    }
+    /// Runs only the step `create` of the workflow [`open_account`](fn@super::open_account):
+    /// `POST /accounts` (`createAccount`).
+    pub async fn create(
+        client: &super::Client,
+        mut inputs: CreateInputs,
+    ) -> ::std::result::Result<CreateOutputs, ::arazzo_runtime::Error> {
+        inputs.limit.get_or_insert(100);
+        inputs.region.get_or_insert(super::types::OpenAccountRegion::EuWest);
+        inputs.marketing.get_or_insert(false);
+        ::std::result::Result::Ok({
+            const STEP: &str = "create";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "holder".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
+                    );
+                object
+                    .insert(
+                        "plan".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
+                    );
+                if let ::std::option::Option::Some(value) = &inputs.tags {
+                    object
+                        .insert(
+                            "tags".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.limit {
+                    object
+                        .insert(
+                            "limit".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.region {
+                    object
+                        .insert(
+                            "region".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.marketing {
+                    object
+                        .insert(
+                            "marketing".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                if let ::std::option::Option::Some(value) = &inputs.notes {
+                    object
+                        .insert(
+                            "notes".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
+                object
+            });
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.accounts,
+                    "/accounts",
+                )
+                .operation("createAccount")
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 201 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            CreateOutputs {
+                account: response.body_value("/account")?,
+                account_id: response.body_value("/account/id")?,
+                request_id: response.body_value("/request_id")?,
+                owner: response.body_value("/account/owner")?,
+                history: response.body_value_opt("/account/history")?,
+                balance: response.body_value_opt("/account/balance")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `create` reads, for [`create`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateInputs {
+        /// Who holds the account.
+        pub holder: super::types::Holder,
+        /// The plan to start on.
+        pub plan: super::types::OpenAccountPlan,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// The spending limit.
+        ///
+        /// Defaults to `100` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i32>,
+        /// Defaults to `OpenAccountRegion::EuWest` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<super::types::OpenAccountRegion>,
+        /// Defaults to `false` when not given.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub marketing: ::std::option::Option<bool>,
+        /// Free text, or null.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub notes: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `create` of the workflow [`open_account`](fn@super::open_account).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateOutputs {
+        /// `$response.body#/account`
+        pub account: super::types::Account,
+        /// `$response.body#/account/id`
+        #[serde(rename = "accountId")]
+        pub account_id: ::std::string::String,
+        /// `$response.body#/request_id`
+        #[serde(rename = "requestId")]
+        pub request_id: ::std::string::String,
+        /// `$response.body#/account/owner`
+        pub owner: super::types::Person,
+        /// `$response.body#/account/history`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub history: ::std::option::Option<
+            ::std::vec::Vec<super::types::AccountHistoryItem>,
+        >,
+        /// `$response.body#/account/balance`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance: ::std::option::Option<f64>,
+    }
+    /// Runs only the step `session` of the workflow [`open_account`](fn@super::open_account):
+    /// `POST /accounts/{id}/sessions` (`openSession`).
     ///
-    /// Defaults to `100` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<i32>,
-    /// Defaults to `OpenAccountInputsRegion::EuWest` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub region: ::std::option::Option<OpenAccountInputsRegion>,
-    /// Defaults to `false` when not given.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub marketing: ::std::option::Option<bool>,
-    /// Free text, or null.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub notes: ::std::option::Option<::std::string::String>,
-}
-
-/// Runs only the step `create` of the workflow [`open_account`]: `POST /accounts`
-/// (`createAccount`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-pub async fn open_account_create(
-    client: &Client,
-    mut inputs: OpenAccountCreateInputs,
-) -> ::std::result::Result<OpenAccountCreateOutputs, ::arazzo_runtime::Error> {
-    inputs.limit.get_or_insert(100);
-    inputs.region.get_or_insert(OpenAccountInputsRegion::EuWest);
-    inputs.marketing.get_or_insert(false);
-    ::std::result::Result::Ok({
-        const STEP: &str = "create";
-        let body = ::arazzo_runtime::serde_json::Value::Object({
-            let mut object = ::arazzo_runtime::serde_json::Map::new();
-            object
-                .insert(
-                    "holder".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
-                );
-            object
-                .insert(
-                    "plan".to_owned(),
-                    ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
-                );
-            if let ::std::option::Option::Some(value) = &inputs.tags {
-                object
-                    .insert("tags".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+    /// It reads the outputs of the step `create` ([`CreateOutputs`]).
+    pub async fn session(
+        client: &super::Client,
+        create: &CreateOutputs,
+    ) -> ::std::result::Result<SessionOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "session";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
+            let path = ::std::format!(
+                "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
+                .operation("openSession")
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
             }
-            if let ::std::option::Option::Some(value) = &inputs.limit {
-                object
-                    .insert("limit".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
+            SessionOutputs {
+                session: response.body_value("/session")?,
+                expires_in: response.body_value("/expires_in")?,
+                previous: response.body_value_opt("/previous")?,
+                scopes: response.body_value_opt("/scopes")?,
+                extra: response.body_value_opt("/extra")?,
             }
-            if let ::std::option::Option::Some(value) = &inputs.region {
-                object
-                    .insert(
-                        "region".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
-                    );
-            }
-            if let ::std::option::Option::Some(value) = &inputs.marketing {
-                object
-                    .insert(
-                        "marketing".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, value)?,
-                    );
-            }
-            if let ::std::option::Option::Some(value) = &inputs.notes {
-                object
-                    .insert("notes".to_owned(), ::arazzo_runtime::to_json(STEP, value)?);
-            }
-            object
-        });
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, "/accounts")
-            .operation("createAccount")
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 201 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        OpenAccountCreateOutputs {
-            account: response.body_value("/account")?,
-            account_id: response.body_value("/account/id")?,
-            request_id: response.body_value("/request_id")?,
-            owner: response.body_value("/account/owner")?,
-            history: response.body_value_opt("/account/history")?,
-            balance: response.body_value_opt("/account/balance")?,
-        }
-    })
-}
-
-/// Runs only the step `session` of the workflow [`open_account`]: `POST
-/// /accounts/{id}/sessions` (`openSession`).
-///
-/// Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) are not
-/// taken: the caller decides what runs next. Use it where a workflow waits for a person
-/// between two steps.
-///
-/// It reads the outputs of the step `create` ([`OpenAccountCreateOutputs`]).
-pub async fn open_account_session(
-    client: &Client,
-    create: &OpenAccountCreateOutputs,
-) -> ::std::result::Result<OpenAccountSessionOutputs, ::arazzo_runtime::Error> {
-    ::std::result::Result::Ok({
-        const STEP: &str = "session";
-        let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
-        let path = ::std::format!(
-            "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
-        );
-        let response = client
-            .http
-            .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
-            .operation("openSession")
-            .send()
-            .await?;
-        if response.status() != 200 {
-            return ::std::result::Result::Err(response.into_failure());
-        }
-        OpenAccountSessionOutputs {
-            session: response.body_value("/session")?,
-            expires_in: response.body_value("/expires_in")?,
-            previous: response.body_value_opt("/previous")?,
-            scopes: response.body_value_opt("/scopes")?,
-            extra: response.body_value_opt("/extra")?,
-        }
-    })
-}
-
-/// From the property `address` of [`Holder`].
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct HolderAddress {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub street: ::std::option::Option<::std::string::String>,
-    pub city: ::std::string::String,
-    #[serde(rename = "country-code")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub country_code: ::std::option::Option<::std::string::String>,
-}
-
-/// Who holds the account.
-///
-/// From the schema `Holder`.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct Holder {
-    pub name: ::std::string::String,
-    pub address: HolderAddress,
-}
-
-/// The plan to start on.
-///
-/// From the input `plan` of the workflow `open-account`.
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub enum OpenAccountInputsPlan {
-    /// `free`
-    #[serde(rename = "free")]
-    Free,
-    /// `pro`
-    #[serde(rename = "pro")]
-    Pro,
-    /// `enterprise`
-    #[serde(rename = "enterprise")]
-    Enterprise,
-}
-
-impl OpenAccountInputsPlan {
-    /// The value as the document writes it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Free => "free",
-            Self::Pro => "pro",
-            Self::Enterprise => "enterprise",
-        }
+        })
     }
-}
-
-impl ::std::fmt::Display for OpenAccountInputsPlan {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// From the input `region` of the workflow `open-account`.
-#[derive(
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub enum OpenAccountInputsRegion {
-    /// `eu-west`
-    #[serde(rename = "eu-west")]
-    EuWest,
-    /// `us-east`
-    #[serde(rename = "us-east")]
-    UsEast,
-    /// `3rd-party`
-    #[serde(rename = "3rd-party")]
-    V3rdParty,
-}
-
-impl OpenAccountInputsRegion {
-    /// The value as the document writes it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::EuWest => "eu-west",
-            Self::UsEast => "us-east",
-            Self::V3rdParty => "3rd-party",
-        }
-    }
-}
-
-impl ::std::fmt::Display for OpenAccountInputsRegion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// From the schema `Person`. Fields the schema does not list are ignored; fields it does not
-/// require are `Option`s.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct Person {
-    pub name: ::std::string::String,
-    /// A property named after a keyword.
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub type_: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub emails: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// A person refers to a person.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub manager: ::std::option::Option<::std::boxed::Box<Person>>,
-}
-
-/// From the items of the property `history` of [`Account`]. Fields the schema does not list
-/// are ignored; fields it does not require are `Option`s.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct AccountHistoryItem {
-    pub at: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub event: ::std::option::Option<::std::string::String>,
-}
-
-/// An account and who owns it.
-///
-/// From the schema `Account`. Fields the schema does not list are ignored; fields it does not
-/// require are `Option`s.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct Account {
-    pub id: ::std::string::String,
-    /// Kept as text when read, so that a new status never breaks decoding.
-    pub status: ::std::string::String,
-    pub owner: Person,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub balance: ::std::option::Option<f64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub labels: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub created_at: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub history: ::std::option::Option<::std::vec::Vec<AccountHistoryItem>>,
-}
-
-/// From the schema `Session`. Fields the schema does not list are ignored; fields it does not
-/// require are `Option`s.
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::arazzo_runtime::serde::Serialize,
-    ::arazzo_runtime::serde::Deserialize,
-)]
-#[serde(crate = "::arazzo_runtime::serde")]
-pub struct Session {
-    pub session_id: ::std::string::String,
-    /// A credential; Debug hides it.
-    pub session_token: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub started_at: ::std::option::Option<i64>,
-}
-
-impl ::std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("Session")
-            .field("session_id", &self.session_id)
-            .field("session_token", &::arazzo_runtime::Redacted)
-            .field("started_at", &self.started_at)
-            .finish()
+    /// Outputs of the step `session` of the workflow [`open_account`](fn@super::open_account).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct SessionOutputs {
+        /// `$response.body#/session`
+        pub session: super::types::Session,
+        /// `$response.body#/expires_in`
+        #[serde(rename = "expiresIn")]
+        pub expires_in: i32,
+        /// `$response.body#/previous`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<super::types::Session>,
+        /// `$response.body#/scopes`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// `$response.body#/extra`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
     }
 }

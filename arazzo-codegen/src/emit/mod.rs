@@ -7,10 +7,64 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::naming;
-use crate::plan::{ApiKeyLocation, FieldPlan, Plan, SchemeKind, Type, TypeDef, TypeDefKind};
+use crate::plan::{
+    ApiKeyLocation, FieldPlan, ItemPath, Plan, SchemeKind, TYPES_MODULE, Type, TypeDef, TypeDefKind,
+};
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
+}
+
+/// The module code is written in: the root of the generated module, or one of the modules
+/// under it (`types`, a workflow's). Every item is named by the shortest path from there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct At<'a>(Option<&'a str>);
+
+impl<'a> At<'a> {
+    /// The root of the generated module.
+    const ROOT: At<'static> = At(None);
+
+    /// The module `name` under the root.
+    fn module(name: &'a str) -> Self {
+        Self(Some(name))
+    }
+
+    /// The path to `item` from here, as `::`-separated names.
+    fn segments(self, item: &ItemPath) -> Vec<&str> {
+        let mut segments = Vec::new();
+        if self.0.is_some() && self.0 != item.module.as_deref() {
+            segments.push("super");
+        }
+        if let Some(module) = item.module.as_deref()
+            && self.0 != Some(module)
+        {
+            segments.push(module);
+        }
+        segments.push(&item.name);
+        segments
+    }
+
+    /// The path to `item` from here, as tokens.
+    fn path(self, item: &ItemPath) -> TokenStream {
+        let segments = self.segments(item).into_iter().map(ident);
+        quote!(#(#segments)::*)
+    }
+
+    /// The path to the root item `name` (`Client`, a workflow's function) from here.
+    fn root(self, name: &str) -> TokenStream {
+        self.path(&ItemPath::root(name))
+    }
+
+    /// The path to `item` from here, for a doc link.
+    fn link(self, item: &ItemPath) -> String {
+        self.segments(item).join("::")
+    }
+
+    /// A doc link to the function of the workflow `name`, which shares its name with the
+    /// workflow's module.
+    fn fn_link(self, name: &str) -> String {
+        format!("[`{name}`](fn@{})", self.link(&ItemPath::root(name)))
+    }
 }
 
 /// Doc attributes for a text: one `#[doc]` per line, paragraphs wrapped at 90 columns.
@@ -53,7 +107,7 @@ fn opt_doc(text: Option<&str>) -> TokenStream {
     text.map(doc).unwrap_or_default()
 }
 
-fn ty(t: &Type) -> TokenStream {
+fn ty(t: &Type, at: At<'_>) -> TokenStream {
     match t {
         Type::String => quote!(::std::string::String),
         Type::Bool => quote!(bool),
@@ -63,21 +117,18 @@ fn ty(t: &Type) -> TokenStream {
         Type::F64 => quote!(f64),
         Type::Json => quote!(::arazzo_runtime::serde_json::Value),
         Type::Vec(inner) => {
-            let inner = ty(inner);
+            let inner = ty(inner, at);
             quote!(::std::vec::Vec<#inner>)
         }
         Type::Option(inner) => {
-            let inner = ty(inner);
+            let inner = ty(inner, at);
             quote!(::std::option::Option<#inner>)
         }
         Type::Boxed(inner) => {
-            let inner = ty(inner);
+            let inner = ty(inner, at);
             quote!(::std::boxed::Box<#inner>)
         }
-        Type::Named(name) | Type::Enum(name) => {
-            let name = ident(name);
-            quote!(#name)
-        }
+        Type::Named(path) | Type::Enum(path) => at.path(path),
     }
 }
 
@@ -99,7 +150,7 @@ fn data_attrs(derive_debug: bool) -> TokenStream {
 
 /// A data struct. When a field's name says it holds a credential (`session_token`, `api_key`;
 /// see [`naming::is_sensitive`]), its `Debug` shows `[redacted]` in that field's place.
-fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStream {
+fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan], at: At<'_>) -> TokenStream {
     let type_name = name;
     let name = ident(name);
     let redact = fields.iter().any(|f| naming::is_sensitive(&f.name));
@@ -127,7 +178,7 @@ fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStr
     let fields = fields.iter().map(|field| {
         let docs = opt_doc(field.doc.as_deref());
         let field_ident = ident(&field.ident);
-        let field_ty = ty(&field.ty);
+        let field_ty = ty(&field.ty, at);
         let rename = (field.ident != field.name).then(|| {
             let original = &field.name;
             quote!(#[serde(rename = #original)])
@@ -152,21 +203,30 @@ fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan]) -> TokenStr
     }
 }
 
-/// True for a URL with a scheme (`https://…`), which can serve as a base URL as it is.
-pub(crate) fn is_absolute(url: &str) -> bool {
-    url.split_once("://")
-        .is_some_and(|(scheme, _)| !scheme.is_empty())
-}
-
-/// Emits the whole module for a plan.
+/// Emits the whole module for a plan: the client, the types made from schemas in `types`, and
+/// each workflow's function with a module of the same name for its types and step functions.
 pub fn emit(plan: &Plan) -> TokenStream {
     let client = client(plan);
     let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
-    let types = plan.types.iter().map(type_def);
+    let types = (!plan.types.is_empty()).then(|| {
+        let docs = doc(&format!(
+            "The structs and enums made from the JSON Schemas of *{}*: objects and string \
+             enums of the workflows' inputs, and the objects their outputs read from responses.",
+            plan.title
+        ));
+        let module = ident(TYPES_MODULE);
+        let types = plan.types.iter().map(type_def);
+        quote! {
+            #docs
+            pub mod #module {
+                #(#types)*
+            }
+        }
+    });
     quote! {
         #client
+        #types
         #(#workflows)*
-        #(#types)*
     }
 }
 
@@ -176,7 +236,7 @@ fn type_def(def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeDefKind::Struct(fields) => {
             let fields: Vec<&FieldPlan> = fields.iter().collect();
-            data_struct(&def.name, docs, &fields)
+            data_struct(&def.name, docs, &fields, At::module(TYPES_MODULE))
         }
         TypeDefKind::Enum(variants) => {
             let name = ident(&def.name);
@@ -253,9 +313,9 @@ fn client(plan: &Plan) -> TokenStream {
             SchemeKind::Bearer | SchemeKind::ApiKey { .. } => quote!(::arazzo_runtime::Secret),
         })
         .collect();
-    let source_defaults = plan.sources.iter().map(|s| match s.servers.first() {
-        Some(url) if is_absolute(url) => quote!(unwrap_or_else(|| #url.to_owned())),
-        _ => quote!(unwrap_or_default()),
+    let source_defaults = plan.sources.iter().map(|s| match &s.default_url {
+        Some(url) => quote!(unwrap_or_else(|| #url.to_owned())),
+        None => quote!(unwrap_or_default()),
     });
     let source_names: Vec<String> = plan.sources.iter().map(|s| s.field.clone()).collect();
     let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
@@ -263,8 +323,8 @@ fn client(plan: &Plan) -> TokenStream {
     let source_setters = plan.sources.iter().map(|s| {
         let setter = ident(&s.field);
         let mut text = format!("Sets the base URL of the source `{}`.", s.name);
-        match s.servers.as_slice() {
-            [first, rest @ ..] if is_absolute(first) => {
+        match (&s.default_url, s.servers.as_slice()) {
+            (Some(first), [_, rest @ ..]) => {
                 text.push_str(&format!("\n\nDefault: `{first}`."));
                 if !rest.is_empty() {
                     let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();

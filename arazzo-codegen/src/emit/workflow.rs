@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use proc_macro2::{Literal as Lit, TokenStream};
 use quote::quote;
 
-use super::{data_struct, doc, doc_lines, ident};
+use super::{At, data_struct, doc, doc_lines, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{
     ActionKind, ActionPlan, ApiKeyLocation, BodyKind, BodyPlan, CondPlan, DefaultValue, FieldPlan,
-    OperandPlan, OutputSource, ParamLocation, ParamPlan, ParamStyle, Place, Plan, RetryFirst,
-    SchemeKind, Standalone, StepPlan, TemplatePart, Type, ValuePlan, ValueRef, WorkflowCall,
-    WorkflowPlan, WorkflowTarget,
+    OperandPlan, OutputSource, ParamLocation, ParamPlan, ParamStyle, PathPart, Place, Plan,
+    RequestPlan, RetryFirst, SchemeKind, Standalone, StepKind, StepPlan, TemplatePart, Type,
+    ValuePlan, ValueRef, WorkflowCall, WorkflowPlan, WorkflowTarget,
 };
 
 /// The value a place holds, as a Rust expression of its type. `step` names the step in errors.
@@ -176,26 +176,38 @@ fn displays_plainly(ty: &Type) -> bool {
     )
 }
 
+/// A workflow: its function at the root, and its module of the same name with its inputs,
+/// outputs, and each step's types and function.
 pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
+    let inside = At::module(&w.fn_name);
+    let workflow_link = inside.fn_link(&w.fn_name);
     let inputs_doc = doc(&format!(
-        "Inputs of the workflow [`{}`] (`{}`).",
-        w.fn_name, w.id
+        "Inputs of the workflow {workflow_link} (`{}`).",
+        w.id
     ));
     let inputs: Vec<&FieldPlan> = w.inputs.iter().collect();
-    let inputs_struct = data_struct(&w.inputs_type, inputs_doc, &inputs);
+    let inputs_struct = data_struct(&w.inputs_type.name, inputs_doc, &inputs, inside);
     let outputs_doc = doc(&format!(
-        "Outputs of the workflow [`{}`] (`{}`).",
-        w.fn_name, w.id
+        "Outputs of the workflow {workflow_link} (`{}`).",
+        w.id
     ));
     let outputs: Vec<&FieldPlan> = w.outputs.iter().map(|(f, _)| f).collect();
-    let outputs_struct = data_struct(&w.outputs_type, outputs_doc, &outputs);
-    let step_structs = w.steps.iter().map(|step| {
+    let outputs_struct = data_struct(&w.outputs_type.name, outputs_doc, &outputs, inside);
+    let steps = w.steps.iter().map(|step| {
         let docs = doc(&format!(
-            "Outputs of the step `{}` of the workflow [`{}`].",
-            step.id, w.fn_name
+            "Outputs of the step `{}` of the workflow {workflow_link}.",
+            step.id
         ));
         let fields: Vec<&FieldPlan> = step.outputs.iter().map(|o| &o.field).collect();
-        data_struct(&step.outputs_type, docs, &fields)
+        let outputs_struct = data_struct(&step.outputs_type.name, docs, &fields, inside);
+        let function = step
+            .standalone
+            .as_ref()
+            .map(|standalone| standalone_step(plan, w, step, standalone));
+        quote! {
+            #function
+            #outputs_struct
+        }
     });
 
     // Which step variables are read later decides whether they need a name at all.
@@ -229,7 +241,11 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
     // The workflows this one depends on run first, each with its field of the inputs.
     // Its outputs get a name only when something reads them.
     let dependencies = w.depends_on.iter().map(|d| {
-        let (var, function, field) = (ident(&d.var), ident(&d.fn_name), ident(&d.input_field));
+        let (var, function, field) = (
+            ident(&d.var),
+            At::ROOT.root(&d.fn_name),
+            ident(&d.input_field),
+        );
         let read = all_refs
             .iter()
             .any(|r| matches!(&r.place, Place::Dependency { var, .. } if *var == d.var));
@@ -251,12 +267,16 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         #body
     };
     let fn_doc = workflow_doc(w);
+    let module_doc = module_doc(w);
     let fn_name = ident(&w.fn_name);
-    let inputs_type = ident(&w.inputs_type);
-    let outputs_type = ident(&w.outputs_type);
+    let inputs_type = At::ROOT.path(&w.inputs_type);
+    let outputs_type = At::ROOT.path(&w.outputs_type);
     let unused_inputs = (!inputs_read).then(|| quote!(let _ = inputs;));
     let defaults = if inputs_read {
-        w.defaults.iter().map(default_input).collect()
+        w.defaults
+            .iter()
+            .map(|default| default_input(default, At::ROOT))
+            .collect()
     } else {
         Vec::new()
     };
@@ -266,16 +286,8 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         quote!(mut inputs)
     };
     let workflow_id = &w.id;
-    let standalone_steps = w.steps.iter().filter_map(|step| {
-        let standalone = step.standalone.as_ref()?;
-        Some(standalone_step(plan, w, step, standalone))
-    });
 
     quote! {
-        #inputs_struct
-        #outputs_struct
-        #(#step_structs)*
-
         #fn_doc
         pub async fn #fn_name(
             client: &Client,
@@ -289,7 +301,12 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
             ::arazzo_runtime::workflow(#workflow_id, run).await
         }
 
-        #(#standalone_steps)*
+        #module_doc
+        pub mod #fn_name {
+            #inputs_struct
+            #outputs_struct
+            #(#steps)*
+        }
     }
 }
 
@@ -322,9 +339,9 @@ fn step_reads<'w>(w: &'w WorkflowPlan, step: &StepPlan) -> (Vec<&'w FieldPlan>, 
 /// out of the workflow's inputs, and the earlier steps' outputs, borrowed.
 fn call_standalone(w: &WorkflowPlan, step: &StepPlan, standalone: &Standalone) -> TokenStream {
     let (inputs, earlier) = step_reads(w, step);
-    let function = ident(&standalone.fn_name);
+    let function = At::ROOT.path(&standalone.fn_name);
     let inputs = (!inputs.is_empty()).then(|| {
-        let inputs_type = ident(&standalone.inputs_type);
+        let inputs_type = At::ROOT.path(&standalone.inputs_type);
         let fields = inputs.iter().map(|input| {
             let field = ident(&input.ident);
             if is_copy(&input.ty) {
@@ -352,31 +369,23 @@ fn standalone_step(
     step: &StepPlan,
     standalone: &Standalone,
 ) -> TokenStream {
+    let inside = At::module(&w.fn_name);
     let (inputs, earlier) = step_reads(w, step);
-    let fn_name = ident(&standalone.fn_name);
-    let outputs_type = ident(&step.outputs_type);
-    let workflow_fn = &w.fn_name;
+    let fn_name = ident(&standalone.fn_name.name);
+    let outputs_type = inside.path(&step.outputs_type);
     let mut text = vec![format!(
-        "Runs only the step `{}` of the workflow [`{workflow_fn}`]{}.",
+        "Runs only the step `{}` of the workflow {}{}.",
         step.id,
-        match &step.operation_id {
-            Some(id) => format!(": `{} {}` (`{id}`)", step.method, step.path),
-            None => format!(": `{} {}`", step.method, step.path),
-        }
+        inside.fn_link(&w.fn_name),
+        step.request().map(request_summary).unwrap_or_default()
     )];
     if let Some(description) = &step.description {
         text.push(description.clone());
     }
-    text.push(
-        "Its success criteria are checked; the workflow's actions (`goto`, `retry`, `end`) \
-         are not taken: the caller decides what runs next. Use it where a workflow waits \
-         for a person between two steps."
-            .to_owned(),
-    );
     if !earlier.is_empty() {
         let names: Vec<String> = earlier
             .iter()
-            .map(|s| format!("`{}` ([`{}`])", s.id, s.outputs_type))
+            .map(|s| format!("`{}` ([`{}`])", s.id, inside.link(&s.outputs_type)))
             .collect();
         text.push(format!(
             "It reads the outputs of the step {}.",
@@ -387,16 +396,17 @@ fn standalone_step(
     let (inputs_struct, inputs_param, defaults) = if inputs.is_empty() {
         (None, None, Vec::new())
     } else {
-        let inputs_type = ident(&standalone.inputs_type);
+        let inputs_type = inside.path(&standalone.inputs_type);
         let struct_doc = doc(&format!(
             "The workflow inputs the step `{}` reads, for [`{}`].",
-            step.id, standalone.fn_name
+            step.id,
+            inside.link(&standalone.fn_name)
         ));
         let defaults: Vec<TokenStream> = w
             .defaults
             .iter()
             .filter(|(field, _)| inputs.iter().any(|input| input.ident == *field))
-            .map(default_input)
+            .map(|default| default_input(default, inside))
             .collect();
         let binding = if defaults.is_empty() {
             quote!(inputs)
@@ -404,13 +414,18 @@ fn standalone_step(
             quote!(mut inputs)
         };
         (
-            Some(data_struct(&standalone.inputs_type, struct_doc, &inputs)),
+            Some(data_struct(
+                &standalone.inputs_type.name,
+                struct_doc,
+                &inputs,
+                inside,
+            )),
             Some(quote!(#binding: #inputs_type,)),
             defaults,
         )
     };
     let earlier_params = earlier.iter().map(|s| {
-        let (var, ty) = (ident(&s.var), ident(&s.outputs_type));
+        let (var, ty) = (ident(&s.var), inside.path(&s.outputs_type));
         quote!(#var: &#ty,)
     });
     let body = step_body(
@@ -420,24 +435,26 @@ fn standalone_step(
             ends: Vec::new(),
             statics: Vec::new(),
         },
+        inside,
     );
+    let client = inside.root("Client");
     quote! {
-        #inputs_struct
-
         #fn_doc
         pub async fn #fn_name(
-            client: &Client,
+            client: &#client,
             #inputs_param
             #(#earlier_params)*
         ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
             #(#defaults)*
             ::std::result::Result::Ok(#body)
         }
+
+        #inputs_struct
     }
 }
 
 /// Fills in an input's `default` when the caller left it out.
-fn default_input((field, default): &(String, DefaultValue)) -> TokenStream {
+fn default_input((field, default): &(String, DefaultValue), at: At<'_>) -> TokenStream {
     let field = ident(field);
     match default {
         DefaultValue::String(s) => quote!(inputs.#field.get_or_insert_with(|| #s.to_owned());),
@@ -451,7 +468,7 @@ fn default_input((field, default): &(String, DefaultValue)) -> TokenStream {
             quote!(inputs.#field.get_or_insert(#f);)
         }
         DefaultValue::Variant(ty, variant) => {
-            let (ty, variant) = (ident(ty), ident(variant));
+            let (ty, variant) = (at.path(ty), ident(variant));
             quote!(inputs.#field.get_or_insert(#ty::#variant);)
         }
     }
@@ -474,7 +491,7 @@ enum Availability {
 /// when nothing after it reads the same field, and cloned otherwise; an output whose step may
 /// not have run is `Option`.
 fn workflow_outputs(w: &WorkflowPlan, availability: impl Fn(&str) -> Availability) -> TokenStream {
-    let outputs_type = ident(&w.outputs_type);
+    let outputs_type = At::ROOT.path(&w.outputs_type);
     let base = |place: &Place| match place {
         Place::Input { field, .. } => Some((String::new(), field.clone())),
         Place::StepOutput { step, field, .. } => Some((step.clone(), field.clone())),
@@ -613,7 +630,7 @@ fn straight_body(
             .collect();
         let body = match &step.standalone {
             Some(standalone) if ends.is_empty() => call_standalone(w, step, standalone),
-            _ => step_body(plan, step, Flow::Straight { ends, statics }),
+            _ => step_body(plan, step, Flow::Straight { ends, statics }, At::ROOT),
         };
         quote! {
             let #var = #body;
@@ -641,18 +658,12 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
         .filter(|s| step_is_read(&s.var))
         .map(|s| s.var.clone())
         .collect();
-    // Steps that always run before the loop can end: those before the first that can jump.
-    let mut always = std::collections::BTreeSet::new();
-    for step in &w.steps {
-        // A step that can fail over may end up without outputs.
-        if step.fails_over() {
-            break;
-        }
-        always.insert(step.var.clone());
-        if step.can_jump() {
-            break;
-        }
-    }
+    let always: std::collections::BTreeSet<&str> = w
+        .steps
+        .iter()
+        .filter(|s| s.always_runs)
+        .map(|s| s.var.as_str())
+        .collect();
     let resumes = w.steps.iter().any(|s| {
         s.on_failure.iter().any(|a| {
             matches!(
@@ -696,13 +707,14 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
                 reads,
                 resumes,
             },
+            At::ROOT,
         );
         let variant = &variants[index];
         quote!(Step::#variant => #body)
     });
     let declarations = w.steps.iter().filter(|s| kept.contains(&s.var)).map(|s| {
         let var = ident(&s.var);
-        let ty = ident(&s.outputs_type);
+        let ty = At::ROOT.path(&s.outputs_type);
         quote!(let mut #var: ::std::option::Option<#ty> = ::std::option::Option::None;)
     });
     let counters = w.steps.iter().enumerate().flat_map(|(index, step)| {
@@ -718,7 +730,7 @@ fn looping_body(plan: &Plan, w: &WorkflowPlan, step_is_read: &dyn Fn(&str) -> bo
     let unwrap = w
         .steps
         .iter()
-        .filter(|s| always.contains(&s.var))
+        .filter(|s| s.always_runs)
         .filter(|s| {
             w.outputs
                 .iter()
@@ -790,38 +802,29 @@ fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
     let mut fn_doc = doc(&text);
     let mut lines = vec![String::new()];
     for (i, step) in w.steps.iter().enumerate() {
-        let operation = step
-            .operation_id
-            .as_ref()
-            .map(|id| format!(" (`{id}`)"))
-            .unwrap_or_default();
-        let mut line = match &step.call {
-            Some(call) => format!(
-                "{}. `{}`: runs the workflow `{}` ([`{}`])",
+        let mut line = match &step.kind {
+            StepKind::Workflow(call) => format!(
+                "{}. `{}`: runs the workflow `{}` ({})",
                 i + 1,
                 step.id,
                 call.workflow,
-                call.fn_name
+                At::ROOT.fn_link(&call.fn_name)
             ),
-            None => format!(
-                "{}. `{}`: `{} {}`{operation}",
-                i + 1,
-                step.id,
-                step.method,
-                step.path
-            ),
+            StepKind::Operation(request) => {
+                format!("{}. `{}`{}", i + 1, step.id, request_summary(request))
+            }
         };
-        if let Some(d) = step
-            .description
-            .as_ref()
-            .or(step.operation_summary.as_ref())
-        {
+        let summary = step.request().and_then(|r| r.operation_summary.as_ref());
+        if let Some(d) = step.description.as_ref().or(summary) {
             line.push_str(". ");
             line.push_str(d.trim());
         }
         if let Some(standalone) = &step.standalone {
             let end = if line.ends_with('.') { "" } else { "." };
-            line.push_str(&format!("{end} On its own: [`{}`].", standalone.fn_name));
+            line.push_str(&format!(
+                "{end} On its own: [`{}`].",
+                At::ROOT.link(&standalone.fn_name)
+            ));
         }
         lines.extend(wrap_item(&line, i + 1));
     }
@@ -829,15 +832,46 @@ fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
     lines.push("# Errors".to_owned());
     lines.push(String::new());
     lines.extend(wrap_item(
-        "An [`arazzo_runtime::Error`] that names the failing step: `Step` when a response does \
-         not meet the step's success criteria (with the HTTP status and the response body), \
-         `Transport` when a request cannot be sent or its response read, `MissingValue` or \
-         `WrongType` when a value the workflow reads is absent or of the wrong type, and \
-         `MissingCredentials` when an operation requires credentials the client lacks.",
+        &format!("An [`arazzo_runtime::Error`] that names the failing step ({ERRORS_LINK})."),
         0,
     ));
     fn_doc.extend(doc_lines(&lines));
     fn_doc
+}
+
+/// `: `POST /v1/otps/authenticate` (`api_otp_v1_Authenticate`)`, for docs.
+fn request_summary(request: &RequestPlan) -> String {
+    let (method, path) = (request.method.as_str(), &request.path);
+    match &request.operation_id {
+        Some(id) => format!(": `{method} {path}` (`{id}`)"),
+        None => format!(": `{method} {path}`"),
+    }
+}
+
+/// Where the errors of every generated function are described, once.
+const ERRORS_LINK: &str = "[what each variant means](arazzo_runtime::Error#variants)";
+
+/// The doc of a workflow's module: what it holds, and what its step functions do and do not do.
+fn module_doc(w: &WorkflowPlan) -> TokenStream {
+    let inside = At::module(&w.fn_name);
+    let mut text = format!(
+        "The inputs, outputs and steps of the workflow {} (`{}`).",
+        inside.fn_link(&w.fn_name),
+        w.id
+    );
+    if w.steps.iter().any(|s| s.standalone.is_some()) {
+        text.push_str(
+            "\n\nEach operation step is also a function of its own, which sends the step's \
+             request, checks its success criteria and returns its outputs. The workflow's \
+             actions (`goto`, `retry`, `end`) are not taken: the caller decides what runs next. \
+             Use them where a workflow waits for a person between two steps.",
+        );
+    }
+    text.push_str(&format!(
+        "\n\nEvery function fails with an [`arazzo_runtime::Error`] that names the failing \
+         step ({ERRORS_LINK})."
+    ));
+    doc(&text)
 }
 
 /// Wraps a list item (`N. text`, or plain text with `number` 0) at 90 columns, continuation
@@ -891,8 +925,8 @@ fn next_step(variants: &[proc_macro2::Ident], index: usize, resumes: bool) -> To
 }
 
 /// Runs a workflow an action names, with this workflow's inputs (by name).
-fn run_workflow(target: &WorkflowTarget) -> TokenStream {
-    let function = ident(&target.fn_name);
+fn run_workflow(target: &WorkflowTarget, at: At<'_>) -> TokenStream {
+    let function = at.root(&target.fn_name);
     let workflow = &target.workflow;
     quote! {
         let _ = #function(client, ::arazzo_runtime::from_json(STEP, #workflow, inputs_json.clone())?).await?;
@@ -921,11 +955,11 @@ fn failure_actions(step: &StepPlan) -> Vec<(usize, &ActionPlan)> {
 
 /// A step that runs another workflow: its inputs from the step's parameters, its outputs from
 /// the called workflow's.
-fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>) -> TokenStream {
+fn call_body(step: &StepPlan, call: &WorkflowCall, flow: Flow<'_>, at: At<'_>) -> TokenStream {
     let step_id = &step.id;
-    let function = ident(&call.fn_name);
+    let function = at.root(&call.fn_name);
     let inputs = json_value(&ValuePlan::Object(call.inputs.clone()));
-    let outputs_type = ident(&step.outputs_type);
+    let outputs_type = at.path(&step.outputs_type);
     let fields = step.outputs.iter().map(|output| {
         let name = ident(&output.field.ident);
         let OutputSource::Value(r) = &output.source else {
@@ -1037,16 +1071,19 @@ enum Flow<'p> {
     },
 }
 
-fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
-    if let Some(call) = &step.call {
-        return call_body(step, call, flow);
-    }
+/// The block of a step: its request, its success criteria and its outputs, and where it goes
+/// next. `at` is the module the block is written in.
+fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>, at: At<'_>) -> TokenStream {
+    let request = match &step.kind {
+        StepKind::Workflow(call) => return call_body(step, call, flow, at),
+        StepKind::Operation(request) => request,
+    };
     let step_id = &step.id;
-    let source = &plan.sources[step.source];
+    let source = &plan.sources[request.source];
     let base = ident(&source.field);
-    let method = ident(&step.method);
-    let (params, path, chained, optional) = parameters(step);
-    let auth = step.auth.iter().map(|auth| {
+    let method = ident(request.method.as_str());
+    let (params, path, chained, optional) = parameters(request);
+    let auth = request.auth.iter().map(|auth| {
         let scheme = &plan.schemes[auth.scheme];
         let field = ident(&scheme.field);
         let name = &scheme.name;
@@ -1068,11 +1105,14 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
         };
         quote!(#require #send)
     });
-    let (body, send_body) = match &step.body {
+    let (body, send_body) = match &request.body {
         Some(body) => request_body(body),
         None => (None, None),
     };
-    let operation = step.operation_id.as_ref().map(|id| quote!(.operation(#id)));
+    let operation = request
+        .operation_id
+        .as_ref()
+        .map(|id| quote!(.operation(#id)));
     // In a loop, a step with `retry` actions counts its tries.
     let attempt = match &flow {
         Flow::Loop { index, .. } => {
@@ -1138,7 +1178,7 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
             }
         }
     };
-    let outputs_type = ident(&step.outputs_type);
+    let outputs_type = at.path(&step.outputs_type);
     let outputs = step.outputs.iter().map(|output| {
         let name = ident(&output.field.ident);
         let value = match &output.source {
@@ -1210,7 +1250,7 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
                 }
                 // The named workflow runs, and this one ends.
                 ActionKind::GotoWorkflow(workflow) => {
-                    let run = run_workflow(workflow);
+                    let run = run_workflow(workflow, at);
                     quote!({
                         #run
                         ::std::option::Option::None
@@ -1269,7 +1309,7 @@ fn step_body(plan: &Plan, step: &StepPlan, flow: Flow<'_>) -> TokenStream {
                                 }
                             }
                             Some(RetryFirst::Workflow(workflow)) => {
-                                let run = run_workflow(workflow);
+                                let run = run_workflow(workflow, at);
                                 quote! {
                                     #run
                                     ::std::option::Option::Some(Step::#current)
@@ -1324,9 +1364,7 @@ fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
     let content_type = &body.content_type;
     let escape = match body.kind {
         BodyKind::JsonText => Some("json_part"),
-        BodyKind::Text if content_type.starts_with("application/x-www-form-urlencoded") => {
-            Some("form_part")
-        }
+        BodyKind::FormText => Some("form_part"),
         _ => None,
     };
     let text = || match &body.value {
@@ -1339,19 +1377,17 @@ fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
         other => json_value(other),
     };
     // A written-out form with replacements is read into fields, which the replacements set.
-    let form_text = body.kind == BodyKind::Text
-        && content_type.starts_with("application/x-www-form-urlencoded")
-        && !body.replacements.is_empty();
+    let form_fields = body.is_form_with_replacements();
     let value = match body.kind {
         BodyKind::JsonText => {
             let text = text();
             quote!(::arazzo_runtime::parse_json(STEP, &#text)?)
         }
-        BodyKind::Text if form_text => {
+        BodyKind::FormText if form_fields => {
             let text = text();
             quote!(::arazzo_runtime::parse_form(&#text))
         }
-        BodyKind::Text => text(),
+        BodyKind::Text | BodyKind::FormText => text(),
         BodyKind::Json | BodyKind::Form | BodyKind::Multipart => json_value(&body.value),
     };
     let replacements: Vec<TokenStream> = body
@@ -1376,9 +1412,9 @@ fn request_body(body: &BodyPlan) -> (Option<TokenStream>, Option<TokenStream>) {
         }
         BodyKind::Json | BodyKind::JsonText => quote!(.json_as(#content_type, &body)),
         BodyKind::Form => quote!(.form(&body)),
-        BodyKind::Text if form_text => quote!(.form(&body)),
+        BodyKind::FormText if form_fields => quote!(.form(&body)),
         BodyKind::Multipart => quote!(.multipart(&body)),
-        BodyKind::Text => quote!(.raw(#content_type, body)),
+        BodyKind::Text | BodyKind::FormText => quote!(.raw(#content_type, body)),
     };
     (Some(build), Some(send))
 }
@@ -1399,7 +1435,7 @@ fn optional_json(r: &ValueRef) -> TokenStream {
 /// request-builder calls for the values that are always there, and the statements that add the
 /// ones that may be absent.
 fn parameters(
-    step: &StepPlan,
+    request: &RequestPlan,
 ) -> (
     Vec<TokenStream>,
     TokenStream,
@@ -1409,7 +1445,7 @@ fn parameters(
     let mut values = Vec::new();
     let mut chained = Vec::new();
     let mut optional = Vec::new();
-    for param in &step.parameters {
+    for param in &request.parameters {
         let var = ident(&param.var);
         let may_be_absent = param.location != ParamLocation::Path
             && matches!(&param.value, ValuePlan::Ref(r) if r.ty.is_option());
@@ -1444,22 +1480,22 @@ fn parameters(
         }
     }
     // `/users/{id}` becomes `format!("/users/{}", path_segment(&param_path_id))`.
-    let names = crate::resolve::path_names(&step.path);
-    let path = if names.is_empty() {
-        let path = &step.path;
+    let mut format = String::new();
+    let mut args = Vec::new();
+    for part in &request.path_parts {
+        match part {
+            PathPart::Text(text) => format.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathPart::Param(var) => {
+                format.push_str("{}");
+                let var = ident(var);
+                args.push(quote!(::arazzo_runtime::path_segment(&#var)));
+            }
+        }
+    }
+    let path = if args.is_empty() {
+        let path = &request.path;
         quote!(#path)
     } else {
-        let mut format = step.path.replace('{', "{{").replace('}', "}}");
-        let mut args = Vec::new();
-        for name in names {
-            format = format.replacen(&format!("{{{{{name}}}}}"), "{}", 1);
-            let param = step
-                .parameters
-                .iter()
-                .find(|p| p.location == ParamLocation::Path && p.name == name);
-            let var = param.map(|p| ident(&p.var));
-            args.push(quote!(::arazzo_runtime::path_segment(&#var)));
-        }
         values.push(quote!(let path = ::std::format!(#format, #(#args),*);));
         quote!(&path)
     };

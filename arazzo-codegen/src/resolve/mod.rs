@@ -5,8 +5,6 @@
 mod actions;
 mod criteria;
 mod parameters;
-
-pub(crate) use parameters::path_names;
 mod types;
 mod values;
 
@@ -26,14 +24,18 @@ use crate::plan::{
     FieldPlan, OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan,
     Standalone, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
+use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind, TYPES_MODULE};
 use crate::suggest::did_you_mean;
 
 use actions::Outcome;
 use types::{Direction, Hint, Refs, Types};
 use values::{Ctx, StepContext};
 
-/// Names the generated module always defines.
-const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder"];
+/// Names the root of the generated module always defines.
+const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder", TYPES_MODULE];
+
+/// Names every workflow's module defines.
+const RESERVED_IN_WORKFLOW: &[&str] = &["Inputs", "Outputs"];
 
 /// Names a source's or a scheme's field and setter may not take: the client's own field, and
 /// the methods of `Client` and `ClientBuilder` (including derived and trait ones).
@@ -60,8 +62,10 @@ const RESERVED_MEMBERS: &[&str] = &[
 pub struct Context {
     /// Prefix of every item and client member the document adds (its source name), if any.
     pub prefix: Option<String>,
-    /// Item names already taken (by other documents of the same module).
+    /// Names at the root already taken (by other documents of the same module).
     pub reserved_items: Vec<String>,
+    /// Names in `types` already taken (by other documents of the same module).
+    pub reserved_types: Vec<String>,
     /// Client fields and setters already taken.
     pub reserved_members: Vec<String>,
     /// Workflows of Arazzo source descriptions, by (source name, workflowId).
@@ -75,6 +79,7 @@ impl Context {
         Self {
             prefix: Some(source.to_owned()),
             reserved_items: self.reserved_items.clone(),
+            reserved_types: self.reserved_types.clone(),
             reserved_members: self.reserved_members.clone(),
             external: BTreeMap::new(),
         }
@@ -83,26 +88,10 @@ impl Context {
     /// Takes in the plan of the Arazzo source description `source`: the names it uses are taken,
     /// and its workflows may be called.
     pub fn add_source(&mut self, source: &str, plan: &Plan) {
-        self.reserved_items.extend(
-            plan.workflows
-                .iter()
-                .flat_map(|w| {
-                    [
-                        w.fn_name.clone(),
-                        w.inputs_type.clone(),
-                        w.outputs_type.clone(),
-                    ]
-                    .into_iter()
-                    .chain(w.steps.iter().map(|s| s.outputs_type.clone()))
-                    .chain(
-                        w.steps
-                            .iter()
-                            .filter_map(|s| s.standalone.as_ref())
-                            .flat_map(|s| [s.fn_name.clone(), s.inputs_type.clone()]),
-                    )
-                })
-                .chain(plan.types.iter().map(|t| t.name.clone())),
-        );
+        self.reserved_items
+            .extend(plan.workflows.iter().map(|w| w.fn_name.clone()));
+        self.reserved_types
+            .extend(plan.types.iter().map(|t| t.name.clone()));
         self.reserved_members.extend(
             plan.sources
                 .iter()
@@ -177,7 +166,7 @@ pub fn resolve(
             .and_then(|servers| servers.items().first())
             && let Some(url) = first
                 .get("url")
-                .filter(|url| url.as_str().is_some_and(|u| !crate::emit::is_absolute(u)))
+                .filter(|url| url.as_str().is_some_and(|u| !is_absolute(u)))
         {
             diagnostics.push(
                 Diagnostic::warning(url.span, format!("the first server of source `{}` is a relative URL", source.name))
@@ -185,10 +174,12 @@ pub fn resolve(
                     .with_help(format!("the client has no default base URL for it: set one with `ClientBuilder::{field}`")),
             );
         }
+        let servers = api.servers();
         source_plans.push(SourcePlan {
             name: source.name.clone(),
             field,
-            servers: api.servers(),
+            default_url: servers.first().filter(|url| is_absolute(url)).cloned(),
+            servers,
         });
         apis.push((source.name.clone(), api));
     }
@@ -222,6 +213,13 @@ pub fn resolve(
                 .chain(context.reserved_items.iter().map(String::as_str))
                 .collect::<Vec<_>>(),
         ),
+        type_names: Scope::with_reserved(
+            &context
+                .reserved_types
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
         context,
         schemes: Vec::new(),
         names: BTreeMap::new(),
@@ -237,13 +235,8 @@ pub fn resolve(
     // Names first, in document order; then each workflow after those it calls or depends on.
     for workflow in &document.workflows {
         let id = &workflow.id.value;
-        let base = naming::pascal(&context.prefixed(id));
-        let names = (
-            r.items.unique(naming::snake(&context.prefixed(id))),
-            r.items.unique_type(format!("{base}Inputs")),
-            r.items.unique_type(format!("{base}Outputs")),
-        );
-        r.names.entry(id.clone()).or_insert(names);
+        let name = r.items.unique(naming::snake(&context.prefixed(id)));
+        r.names.entry(id.clone()).or_insert(name);
     }
     let order = r.workflow_order(&document.workflows);
     let mut plans: Vec<(usize, WorkflowPlan)> = order
@@ -296,6 +289,12 @@ pub fn resolve(
     }
 }
 
+/// True for a URL with a scheme (`https://…`), which can serve as a base URL as it is.
+fn is_absolute(url: &str) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.is_empty())
+}
+
 struct Resolver<'a, 'd> {
     files: &'a Files,
     diagnostics: &'d mut Diagnostics,
@@ -309,12 +308,15 @@ struct Resolver<'a, 'd> {
     components: Option<&'a Node>,
     /// The bound on steps one run of a looping workflow executes.
     max_steps: usize,
-    /// Item names of the generated module.
+    /// Names at the root of the generated module: `Client`, `types`, the workflows' functions
+    /// and modules.
     items: Scope,
+    /// Names in the generated module's `types`.
+    type_names: Scope,
     /// What the document is resolved within.
     context: &'a Context,
-    /// Per workflowId: its function, inputs struct and outputs struct.
-    names: BTreeMap<String, (String, String, String)>,
+    /// Per workflowId: its function and module.
+    names: BTreeMap<String, String>,
     /// Workflows resolved so far, for the steps and workflows that call them.
     signatures: BTreeMap<String, Signature>,
     /// Security schemes in use, per source.
@@ -339,7 +341,7 @@ struct SchemeUse {
 #[derive(Clone, Debug)]
 pub struct Signature {
     fn_name: String,
-    inputs_type: String,
+    inputs_type: ItemPath,
     /// Input names, as the document writes them.
     inputs: Vec<String>,
     /// The inputs a caller must give.
@@ -613,9 +615,13 @@ impl<'a> Resolver<'a, '_> {
     fn workflow(&mut self, document: &Document<'a>, workflow: &Workflow<'a>) -> WorkflowPlan {
         let id = &workflow.id.value;
         let base = naming::pascal(&self.context.prefixed(id));
-        let (fn_name, inputs_type, outputs_type) = self.names.get(id).cloned().unwrap_or_default();
+        let fn_name = self.names.get(id).cloned().unwrap_or_default();
+        let inputs_type = ItemPath::inside(&fn_name, "Inputs");
+        let outputs_type = ItemPath::inside(&fn_name, "Outputs");
+        // The items of the workflow's module: a name need only be unique there.
+        let mut module_items = Scope::with_reserved(RESERVED_IN_WORKFLOW);
 
-        let read_inputs = self.inputs(document, workflow, &inputs_type);
+        let read_inputs = self.inputs(document, workflow, &base);
         let inputs_unreadable = read_inputs.is_none();
         let (mut inputs, defaults) = read_inputs.unwrap_or_default();
         // What `$inputs.<name>` can read, and what callers can give: the schema's inputs only.
@@ -715,40 +721,21 @@ impl<'a> Resolver<'a, '_> {
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
 
-        // Step variables live beside the generated code's own locals.
-        let mut step_vars = Scope::with_reserved(&[
-            "client",
-            "inputs",
-            "request",
-            "response",
-            "body",
-            "path",
-            "object",
-            "value",
-            "success",
-            "called",
-            "step",
-            "next",
-            "executed",
-            "outputs",
-            "inputs_of_call",
-        ]);
+        // Step variables are named after their steps; the generated code's own locals keep
+        // clear of them (the emitter chooses those).
+        // (A dependency's outputs are in `depends_on_<id>`, which no step variable takes.)
+        let dependency_vars: Vec<&str> = depends_on.iter().map(|d| d.var.as_str()).collect();
+        let mut step_vars = Scope::with_reserved(&dependency_vars);
         let mut steps: Vec<StepPlan> = workflow
             .steps
             .iter()
             .filter_map(|step| {
-                let mut var = naming::snake(&step.id.value);
-                if ["part_", "param_", "retries_", "depends_on_"]
-                    .iter()
-                    .any(|p| var.starts_with(p))
-                {
-                    // Step code binds `part_0`, `param_query_x`, …
-                    var.insert_str(0, "step_");
-                }
+                let var = naming::snake(&step.id.value);
                 let var = step_vars.unique(var);
-                let outputs_type = self
-                    .items
-                    .unique_type(format!("{base}{}Outputs", naming::pascal(&step.id.value)));
+                let outputs_type = ItemPath::inside(
+                    &fn_name,
+                    module_items.unique_type(format!("{}Outputs", naming::pascal(&step.id.value))),
+                );
                 scope.current_step = Some(step.id.value.clone());
                 let errors = self.error_count();
                 let plan = self.step(&scope, workflow, step, var, outputs_type);
@@ -760,7 +747,7 @@ impl<'a> Resolver<'a, '_> {
                     scope.failed_steps.insert(step.id.value.clone());
                 }
                 if let Some(plan) = &plan
-                    && let Some(call) = &plan.call
+                    && let Some(call) = plan.call()
                 {
                     scope.calls.insert(plan.id.clone(), call.workflow.clone());
                     for output in &plan.outputs {
@@ -819,29 +806,34 @@ impl<'a> Resolver<'a, '_> {
         // functions); in a loop, a step's code also decides where the loop goes next.
         if !looping {
             for plan in &mut steps {
-                if plan.call.is_none()
+                if plan.call().is_none()
                     && plan
                         .refs()
                         .iter()
                         .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
                 {
-                    let step_name = naming::snake(&plan.id);
                     plan.standalone = Some(Standalone {
-                        fn_name: self.items.unique(format!("{fn_name}_{step_name}")),
-                        inputs_type: self
-                            .items
-                            .unique_type(format!("{base}{}Inputs", naming::pascal(&plan.id))),
+                        fn_name: ItemPath::inside(
+                            &fn_name,
+                            module_items.unique(naming::snake(&plan.id)),
+                        ),
+                        inputs_type: ItemPath::inside(
+                            &fn_name,
+                            module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
+                        ),
                     });
                 }
             }
         }
         let mut skippable = BTreeSet::new();
         let mut bypassed = false;
-        for step in &steps {
+        for step in &mut steps {
             // A step that can fail over may have no outputs; the steps after one that can jump
             // may not run.
             if bypassed || step.fails_over() {
                 skippable.insert(step.var.clone());
+            } else {
+                step.always_runs = true;
             }
             bypassed |= step.can_jump();
         }
@@ -901,12 +893,13 @@ impl<'a> Resolver<'a, '_> {
         }
     }
 
-    /// The fields of the inputs struct, from the workflow's `inputs` JSON Schema.
+    /// The fields of the inputs struct, from the workflow's `inputs` JSON Schema. `base` starts
+    /// the names of the types made for its objects and enums.
     fn inputs(
         &mut self,
         document: &Document<'a>,
         workflow: &Workflow<'a>,
-        inputs_type: &str,
+        base: &str,
     ) -> Option<InputFields> {
         let Some(mut schema) = workflow.inputs else {
             return Some(Default::default());
@@ -972,7 +965,7 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .map(|(key, property)| {
                 let hint = Hint {
-                    name: format!("{inputs_type}{}", naming::pascal(&key.name)),
+                    name: format!("{base}{}", naming::pascal(&key.name)),
                     origin: format!(
                         "the input `{}` of the workflow `{}`",
                         key.name, workflow.id.value
@@ -1304,7 +1297,7 @@ impl<'a> Resolver<'a, '_> {
         workflow: &Workflow<'_>,
         step: &Step<'_>,
         var: String,
-        outputs_type: String,
+        outputs_type: ItemPath,
     ) -> Option<StepPlan> {
         let (source, operation) = match step.target.as_ref()? {
             Target::OperationId(id) => self.operation(id)?,
@@ -1324,9 +1317,9 @@ impl<'a> Resolver<'a, '_> {
         };
         self.operation_requirements(api, operation, step, target);
         let auth = self.auth(source, operation, step);
-        let method = operation.method.to_ascii_uppercase();
+        let method = HttpMethod::from_key(operation.method)?;
         let mut request = StepContext {
-            method,
+            method: method.as_str().to_owned(),
             body_type: None,
             structured_body: false,
             params: Vec::new(),
@@ -1399,7 +1392,9 @@ impl<'a> Resolver<'a, '_> {
                             Some(schema) => {
                                 let hint = Hint {
                                     name: format!(
-                                        "{outputs_type}{}",
+                                        "{}{}{}",
+                                        naming::pascal(&self.context.prefixed(&scope.workflow_id)),
+                                        naming::pascal(&step.id.value),
                                         naming::pascal(&output.name.value)
                                     ),
                                     origin: format!(
@@ -1449,23 +1444,26 @@ impl<'a> Resolver<'a, '_> {
             var,
             outputs_type,
             description: step.description.clone(),
-            operation_id: operation.id.map(str::to_owned),
-            operation_summary: operation
-                .node
-                .get("summary")
-                .and_then(Node::as_str)
-                .map(str::to_owned),
-            source,
-            method: context.method,
-            path: operation.path.to_owned(),
-            parameters,
-            auth,
-            body,
+            kind: StepKind::Operation(RequestPlan {
+                operation_id: operation.id.map(str::to_owned),
+                operation_summary: operation
+                    .node
+                    .get("summary")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+                source,
+                method,
+                path: operation.path.to_owned(),
+                path_parts: parameters::path_parts(operation.path, &parameters),
+                parameters,
+                auth,
+                body,
+            }),
+            always_runs: false,
             success,
             outputs,
             on_success,
             on_failure,
-            call: None,
             standalone: None,
         })
     }
@@ -1553,7 +1551,7 @@ impl<'a> Resolver<'a, '_> {
         scope: &WorkflowScope,
         step: &Step<'_>,
         var: String,
-        outputs_type: String,
+        outputs_type: ItemPath,
         id: &Spanned<String>,
     ) -> Option<StepPlan> {
         let signature = self.signature(&id.value, id.span)?;
@@ -1719,24 +1717,17 @@ impl<'a> Resolver<'a, '_> {
             var,
             outputs_type,
             description: step.description.clone(),
-            operation_id: None,
-            operation_summary: None,
-            source: 0,
-            method: String::new(),
-            path: String::new(),
-            parameters: Vec::new(),
-            auth: Vec::new(),
-            body: None,
+            kind: StepKind::Workflow(WorkflowCall {
+                workflow: id.value.clone(),
+                fn_name: signature.fn_name,
+                inputs,
+            }),
+            always_runs: false,
             success: Vec::new(),
             outputs,
             on_success: Vec::new(),
             on_failure: Vec::new(),
             standalone: None,
-            call: Some(WorkflowCall {
-                workflow: id.value.clone(),
-                fn_name: signature.fn_name,
-                inputs,
-            }),
         })
     }
 
@@ -1964,7 +1955,7 @@ impl<'a> Resolver<'a, '_> {
             }
         } else if essence == "application/x-www-form-urlencoded" {
             if text_like {
-                BodyKind::Text
+                BodyKind::FormText
             } else {
                 BodyKind::Form
             }
@@ -2038,7 +2029,7 @@ impl<'a> Resolver<'a, '_> {
                     );
                     continue;
                 }
-                if kind == BodyKind::Text && essence != "application/x-www-form-urlencoded" {
+                if kind == BodyKind::Text {
                     self.error(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
                     continue;
                 }
@@ -2067,6 +2058,6 @@ fn default_text(default: &DefaultValue) -> String {
         DefaultValue::Bool(b) => b.to_string(),
         DefaultValue::Int(i) => i.to_string(),
         DefaultValue::Float(f) => f.to_string(),
-        DefaultValue::Variant(ty, variant) => format!("{ty}::{variant}"),
+        DefaultValue::Variant(ty, variant) => format!("{}::{variant}", ty.name),
     }
 }

@@ -8,7 +8,7 @@ use crate::model::arazzo::{Step, Workflow};
 use crate::model::openapi::Operation;
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
-use crate::plan::{ParamLocation, ParamPlan, ParamStyle};
+use crate::plan::{ParamLocation, ParamPlan, ParamStyle, PathPart};
 use crate::suggest::did_you_mean;
 
 use super::values::{Ctx, StepContext};
@@ -45,11 +45,39 @@ impl ParamLocation {
 }
 
 /// The names in a path template: `/users/{id}/posts/{post}` → `id`, `post`.
-pub(crate) fn path_names(path: &str) -> Vec<&str> {
+fn path_names(path: &str) -> Vec<&str> {
     path.split('{')
         .skip(1)
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
         .collect()
+}
+
+/// A path template's pieces, each `{name}` bound to the variable of the path parameter of that
+/// name (a name without one, already reported, stays as text).
+pub(super) fn path_parts(path: &str, parameters: &[ParamPlan]) -> Vec<PathPart> {
+    let mut parts = Vec::new();
+    let mut rest = path;
+    while let Some((text, after)) = rest.split_once('{')
+        && let Some((name, after)) = after.split_once('}')
+    {
+        let param = parameters
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.name == name);
+        match param {
+            Some(param) => {
+                if !text.is_empty() {
+                    parts.push(PathPart::Text(text.to_owned()));
+                }
+                parts.push(PathPart::Param(param.var.clone()));
+            }
+            None => parts.push(PathPart::Text(format!("{text}{{{name}}}"))),
+        }
+        rest = after;
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Text(rest.to_owned()));
+    }
+    parts
 }
 
 /// Two parameters are the same when name and location match; header names without regard to

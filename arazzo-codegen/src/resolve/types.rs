@@ -15,7 +15,7 @@ use crate::files::Span;
 use crate::model::openapi::{OpenApi, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
-use crate::plan::{DefaultValue, FieldPlan, Type, TypeDef, TypeDefKind};
+use crate::plan::{DefaultValue, FieldPlan, ItemPath, TYPES_MODULE, Type, TypeDef, TypeDefKind};
 
 use super::Resolver;
 
@@ -211,7 +211,7 @@ impl<'a> Resolver<'a, '_> {
     ) -> Type {
         let key = (direction, node.span);
         if let Some(existing) = self.types.by_schema.get(&key) {
-            let named = Type::Named(existing.clone());
+            let named = Type::Named(ItemPath::inside(TYPES_MODULE, existing.clone()));
             return if self.types.in_progress.contains(existing) {
                 Type::Boxed(Box::new(named))
             } else {
@@ -224,7 +224,7 @@ impl<'a> Resolver<'a, '_> {
         if properties.is_empty() || self.types.defs.len() >= MAX_TYPES {
             return Type::Json;
         }
-        let type_name = self.items.unique_type(naming::pascal(&hint.name));
+        let type_name = self.type_names.unique_type(naming::pascal(&hint.name));
         self.types.by_schema.insert(key, type_name.clone());
         self.types.in_progress.insert(type_name.clone());
 
@@ -259,17 +259,17 @@ impl<'a> Resolver<'a, '_> {
             doc,
             kind: TypeDefKind::Struct(fields),
         });
-        Type::Named(type_name)
+        Type::Named(ItemPath::inside(TYPES_MODULE, type_name))
     }
 
     /// A generated enum for a string `enum` of an input.
     fn enum_type(&mut self, node: &'a Node, hint: &Hint) -> Type {
         let key = (Direction::Input, node.span);
         if let Some(existing) = self.types.by_schema.get(&key) {
-            return Type::Enum(existing.clone());
+            return Type::Enum(ItemPath::inside(TYPES_MODULE, existing.clone()));
         }
         let values = string_enum(node).unwrap_or_default();
-        let type_name = self.items.unique_type(naming::pascal(&hint.name));
+        let type_name = self.type_names.unique_type(naming::pascal(&hint.name));
         self.types.by_schema.insert(key, type_name.clone());
         let mut scope = Scope::default();
         let variants = values
@@ -281,7 +281,7 @@ impl<'a> Resolver<'a, '_> {
             doc: type_doc(node, hint, Direction::Input),
             kind: TypeDefKind::Enum(variants),
         });
-        Type::Enum(type_name)
+        Type::Enum(ItemPath::inside(TYPES_MODULE, type_name))
     }
 
     /// The `default` of an input property, when it is a scalar of the input's type. A default
@@ -305,7 +305,7 @@ impl<'a> Resolver<'a, '_> {
             (Value::Str(s), Type::String) => DefaultValue::String(s.clone()),
             (Value::Str(s), Type::Enum(name)) => {
                 let variant = self.types.defs.iter().find_map(|def| match &def.kind {
-                    TypeDefKind::Enum(variants) if &def.name == name => variants
+                    TypeDefKind::Enum(variants) if def.name == name.name => variants
                         .iter()
                         .find(|(_, value)| value == s)
                         .map(|(variant, _)| variant.clone()),
