@@ -666,6 +666,8 @@ pub enum PathPart {
 }
 
 /// What a step does.
+// A plan is built once per generation and read in place: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum StepKind {
     /// Sends one request to an operation.

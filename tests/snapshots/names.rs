@@ -202,7 +202,7 @@ pub async fn a_b(
     inputs: a_b::Inputs,
 ) -> ::std::result::Result<a_b::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let object_2 = a_b::object(
+        let object = a_b::object(
                 client,
                 a_b::ObjectInputs {
                     type_: inputs.type_.clone(),
@@ -211,11 +211,11 @@ pub async fn a_b(
                 },
             )
             .await?;
-        let step_part_0 = a_b::part_0(client, &object_2).await?;
+        let part_0 = a_b::part_0(client, &object).await?;
         ::std::result::Result::Ok(a_b::Outputs {
-            count: object_2.count,
-            count_again: object_2.count,
-            ok: step_part_0.ok,
+            count: object.count,
+            count_again: object.count,
+            ok: part_0.ok,
             user_id: inputs.user_id,
         })
     };
@@ -281,46 +281,46 @@ pub mod a_b {
         ::std::result::Result::Ok({
             const STEP: &str = "object";
             let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
+                let mut object_ = ::arazzo_runtime::serde_json::Map::new();
+                object_
                     .insert(
                         "kind".to_owned(),
                         ::arazzo_runtime::to_json(STEP, &inputs.type_)?,
                     );
-                object
+                object_
                     .insert(
                         "big".to_owned(),
                         ::arazzo_runtime::serde_json::Value::from(
                             12345678901234567890u64,
                         ),
                     );
-                object
+                object_
                     .insert(
                         "exact".to_owned(),
                         ::arazzo_runtime::serde_json::Value::from(1f64),
                     );
-                object
+                object_
                     .insert(
                         "where".to_owned(),
                         ::arazzo_runtime::serde_json::Value::String({
-                            let part_0 = &client.build_2.as_str();
-                            ::std::format!("{part_0}/things")
+                            let part_0_ = &client.build_2.as_str();
+                            ::std::format!("{part_0_}/things")
                         }),
                     );
-                object
+                object_
                     .insert(
                         "both".to_owned(),
                         ::arazzo_runtime::serde_json::Value::String({
-                            let part_0 = &inputs.user_id;
+                            let part_0_ = &inputs.user_id;
                             let part_1 = &::arazzo_runtime::present(
                                 STEP,
                                 "$inputs.user_id",
                                 inputs.user_id_2.as_ref(),
                             )?;
-                            ::std::format!("{part_0}/{part_1}")
+                            ::std::format!("{part_0_}/{part_1}")
                         }),
                     );
-                object
+                object_
             });
             let response = client
                 .http
@@ -389,27 +389,27 @@ pub mod a_b {
     /// It reads the outputs of the step `object` ([`ObjectOutputs`]).
     pub async fn part_0(
         client: &super::Client,
-        object_2: &ObjectOutputs,
+        object: &ObjectOutputs,
     ) -> ::std::result::Result<Part0Outputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "part_0";
             let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
+                let mut object_ = ::arazzo_runtime::serde_json::Map::new();
+                object_
                     .insert(
                         "id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &object_2.id)?,
+                        ::arazzo_runtime::to_json(STEP, &object.id)?,
                     );
-                object
+                object_
                     .insert(
                         "nested".to_owned(),
                         ::arazzo_runtime::serde_json::Value::Array(
                             ::std::vec::Vec::from([
-                                ::arazzo_runtime::to_json(STEP, &object_2.count)?,
+                                ::arazzo_runtime::to_json(STEP, &object.count)?,
                             ]),
                         ),
                     );
-                object
+                object_
             });
             let response = client
                 .http

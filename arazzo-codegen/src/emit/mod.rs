@@ -1,212 +1,62 @@
 //! Emit: turns a [`Plan`] into Rust tokens. Every path is fully qualified, so the code compiles
 //! wherever it is expanded; everything the code needs at run time comes from `arazzo_runtime`.
+//! Emit decides nothing the plan has not: it chooses only the names of the generated code's
+//! own locals ([`locals`]) and the shortest path to each item ([`paths`]).
 
+mod client;
+mod conditions;
+mod data;
+mod docs;
+mod locals;
+mod looping;
+mod operation;
+mod paths;
+mod requests;
+mod steps;
+mod values;
 mod workflow;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::naming;
-use crate::plan::{
-    ApiKeyLocation, FieldPlan, ItemPath, Plan, SchemeKind, TYPES_MODULE, Type, TypeDef, TypeDefKind,
-};
+use crate::plan::{Plan, TYPES_MODULE};
+
+use docs::doc;
+use locals::Locals;
+use paths::At;
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// The module code is written in: the root of the generated module, or one of the modules
-/// under it (`types`, a workflow's). Every item is named by the shortest path from there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct At<'a>(Option<&'a str>);
-
-impl<'a> At<'a> {
-    /// The root of the generated module.
-    const ROOT: At<'static> = At(None);
-
-    /// The module `name` under the root.
-    fn module(name: &'a str) -> Self {
-        Self(Some(name))
-    }
-
-    /// The path to `item` from here, as `::`-separated names.
-    fn segments(self, item: &ItemPath) -> Vec<&str> {
-        let mut segments = Vec::new();
-        if self.0.is_some() && self.0 != item.module.as_deref() {
-            segments.push("super");
-        }
-        if let Some(module) = item.module.as_deref()
-            && self.0 != Some(module)
-        {
-            segments.push(module);
-        }
-        segments.push(&item.name);
-        segments
-    }
-
-    /// The path to `item` from here, as tokens.
-    fn path(self, item: &ItemPath) -> TokenStream {
-        let segments = self.segments(item).into_iter().map(ident);
-        quote!(#(#segments)::*)
-    }
-
-    /// The path to the root item `name` (`Client`, a workflow's function) from here.
-    fn root(self, name: &str) -> TokenStream {
-        self.path(&ItemPath::root(name))
-    }
-
-    /// The path to `item` from here, for a doc link.
-    fn link(self, item: &ItemPath) -> String {
-        self.segments(item).join("::")
-    }
-
-    /// A doc link to the function of the workflow `name`, which shares its name with the
-    /// workflow's module.
-    fn fn_link(self, name: &str) -> String {
-        format!("[`{name}`](fn@{})", self.link(&ItemPath::root(name)))
-    }
+/// What the code of one workflow is written with: the plan, the module the code is in, and
+/// the names of the generated code's own locals.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    plan: &'a Plan,
+    at: At<'a>,
+    locals: &'a Locals,
 }
 
-/// Doc attributes for a text: one `#[doc]` per line, paragraphs wrapped at 90 columns.
-fn doc(text: &str) -> TokenStream {
-    let mut lines = Vec::new();
-    for (i, paragraph) in text.trim().split("\n\n").enumerate() {
-        if i > 0 {
-            lines.push(String::new());
+impl<'a> Cx<'a> {
+    /// The same, for code written in the module `module`.
+    fn inside(self, module: &'a str) -> Self {
+        Self {
+            at: At::module(module),
+            ..self
         }
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            if !line.is_empty() && line.len() + word.len() + 1 > 90 {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        lines.push(line);
     }
-    doc_lines(&lines)
-}
 
-fn doc_lines(lines: &[String]) -> TokenStream {
-    lines
-        .iter()
-        .map(|line| {
-            let line = if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            };
-            quote!(#[doc = #line])
-        })
-        .collect()
-}
-
-fn opt_doc(text: Option<&str>) -> TokenStream {
-    text.map(doc).unwrap_or_default()
-}
-
-fn ty(t: &Type, at: At<'_>) -> TokenStream {
-    match t {
-        Type::String => quote!(::std::string::String),
-        Type::Bool => quote!(bool),
-        Type::I32 => quote!(i32),
-        Type::I64 => quote!(i64),
-        Type::U16 => quote!(u16),
-        Type::F64 => quote!(f64),
-        Type::Json => quote!(::arazzo_runtime::serde_json::Value),
-        Type::Vec(inner) => {
-            let inner = ty(inner, at);
-            quote!(::std::vec::Vec<#inner>)
-        }
-        Type::Option(inner) => {
-            let inner = ty(inner, at);
-            quote!(::std::option::Option<#inner>)
-        }
-        Type::Boxed(inner) => {
-            let inner = ty(inner, at);
-            quote!(::std::boxed::Box<#inner>)
-        }
-        Type::Named(path) | Type::Enum(path) => at.path(path),
-    }
-}
-
-/// The derives and serde settings shared by every generated data struct; `Debug` is derived
-/// unless the struct writes its own.
-fn data_attrs(derive_debug: bool) -> TokenStream {
-    let debug = derive_debug.then(|| quote!(::std::fmt::Debug,));
-    quote! {
-        #[derive(
-            ::std::clone::Clone,
-            #debug
-            ::std::cmp::PartialEq,
-            ::arazzo_runtime::serde::Serialize,
-            ::arazzo_runtime::serde::Deserialize,
-        )]
-        #[serde(crate = "::arazzo_runtime::serde")]
-    }
-}
-
-/// A data struct. When a field's name says it holds a credential (`session_token`, `api_key`;
-/// see [`naming::is_sensitive`]), its `Debug` shows `[redacted]` in that field's place.
-fn data_struct(name: &str, docs: TokenStream, fields: &[&FieldPlan], at: At<'_>) -> TokenStream {
-    let type_name = name;
-    let name = ident(name);
-    let redact = fields.iter().any(|f| naming::is_sensitive(&f.name));
-    let attrs = data_attrs(!redact);
-    let debug = redact.then(|| {
-        let entries = fields.iter().map(|field| {
-            let shown = &field.ident;
-            let field_ident = ident(&field.ident);
-            if naming::is_sensitive(&field.name) {
-                quote!(.field(#shown, &::arazzo_runtime::Redacted))
-            } else {
-                quote!(.field(#shown, &self.#field_ident))
-            }
-        });
-        quote! {
-            impl ::std::fmt::Debug for #name {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.debug_struct(#type_name)
-                        #(#entries)*
-                        .finish()
-                }
-            }
-        }
-    });
-    let fields = fields.iter().map(|field| {
-        let docs = opt_doc(field.doc.as_deref());
-        let field_ident = ident(&field.ident);
-        let field_ty = ty(&field.ty, at);
-        let rename = (field.ident != field.name).then(|| {
-            let original = &field.name;
-            quote!(#[serde(rename = #original)])
-        });
-        let skip = field.ty.is_option().then(
-            || quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-        );
-        quote! {
-            #docs
-            #rename
-            #skip
-            pub #field_ident: #field_ty,
-        }
-    });
-    quote! {
-        #docs
-        #attrs
-                pub struct #name {
-            #(#fields)*
-        }
-        #debug
+    /// The generated code's local `base`, renamed when the document took that name.
+    fn local(&self, base: &str) -> Ident {
+        self.locals.get(base)
     }
 }
 
 /// Emits the whole module for a plan: the client, the types made from schemas in `types`, and
 /// each workflow's function with a module of the same name for its types and step functions.
 pub fn emit(plan: &Plan) -> TokenStream {
-    let client = client(plan);
+    let client = client::client(plan);
     let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
     let types = (!plan.types.is_empty()).then(|| {
         let docs = doc(&format!(
@@ -215,7 +65,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             plan.title
         ));
         let module = ident(TYPES_MODULE);
-        let types = plan.types.iter().map(type_def);
+        let types = plan.types.iter().map(data::type_def);
         quote! {
             #docs
             pub mod #module {
@@ -227,313 +77,5 @@ pub fn emit(plan: &Plan) -> TokenStream {
         #client
         #types
         #(#workflows)*
-    }
-}
-
-/// A struct or an enum generated from a JSON Schema.
-fn type_def(def: &TypeDef) -> TokenStream {
-    let docs = doc(&def.doc);
-    match &def.kind {
-        TypeDefKind::Struct(fields) => {
-            let fields: Vec<&FieldPlan> = fields.iter().collect();
-            data_struct(&def.name, docs, &fields, At::module(TYPES_MODULE))
-        }
-        TypeDefKind::Enum(variants) => {
-            let name = ident(&def.name);
-            let idents: Vec<Ident> = variants.iter().map(|(variant, _)| ident(variant)).collect();
-            let values: Vec<&String> = variants.iter().map(|(_, value)| value).collect();
-            let value_docs = values.iter().map(|value| format!(" `{value}`"));
-            let renames = variants.iter().map(|(variant, value)| {
-                (variant != value).then(|| quote!(#[serde(rename = #value)]))
-            });
-            quote! {
-                #docs
-                #[derive(
-                    ::std::clone::Clone,
-                    ::std::marker::Copy,
-                    ::std::fmt::Debug,
-                    ::std::cmp::PartialEq,
-                    ::std::cmp::Eq,
-                    ::std::hash::Hash,
-                    ::arazzo_runtime::serde::Serialize,
-                    ::arazzo_runtime::serde::Deserialize,
-                )]
-                #[serde(crate = "::arazzo_runtime::serde")]
-                pub enum #name {
-                    #(
-                        #[doc = #value_docs]
-                        #renames
-                        #idents,
-                    )*
-                }
-
-                impl #name {
-                    /// The value as the document writes it.
-                    pub fn as_str(&self) -> &'static str {
-                        match self {
-                            #(Self::#idents => #values,)*
-                        }
-                    }
-                }
-
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn client(plan: &Plan) -> TokenStream {
-    let mut intro = vec![format!(
-        "Sends the requests of the workflows in *{}*.",
-        plan.title
-    )];
-    if let Some(summary) = &plan.summary {
-        intro.push(String::new());
-        intro.push(summary.clone());
-    }
-    intro.push(String::new());
-    intro.push(
-        "Create it with [`Client::new`] (each source's first server, no credentials) or \
-         [`Client::builder`]. Cloning is cheap: clones share one connection pool."
-            .to_owned(),
-    );
-    let client_doc = doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"));
-
-    let source_fields: Vec<Ident> = plan.sources.iter().map(|s| ident(&s.field)).collect();
-    let scheme_fields: Vec<Ident> = plan.schemes.iter().map(|s| ident(&s.field)).collect();
-    let scheme_types: Vec<TokenStream> = plan
-        .schemes
-        .iter()
-        .map(|s| match s.kind {
-            SchemeKind::Basic => quote!(::arazzo_runtime::BasicAuth),
-            SchemeKind::Bearer | SchemeKind::ApiKey { .. } => quote!(::arazzo_runtime::Secret),
-        })
-        .collect();
-    let source_defaults = plan.sources.iter().map(|s| match &s.default_url {
-        Some(url) => quote!(unwrap_or_else(|| #url.to_owned())),
-        None => quote!(unwrap_or_default()),
-    });
-    let source_names: Vec<String> = plan.sources.iter().map(|s| s.field.clone()).collect();
-    let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
-
-    let source_setters = plan.sources.iter().map(|s| {
-        let setter = ident(&s.field);
-        let mut text = format!("Sets the base URL of the source `{}`.", s.name);
-        match (&s.default_url, s.servers.as_slice()) {
-            (Some(first), [_, rest @ ..]) => {
-                text.push_str(&format!("\n\nDefault: `{first}`."));
-                if !rest.is_empty() {
-                    let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();
-                    text.push_str(&format!(" Other servers in the description: {}.", others.join(", ")));
-                }
-            }
-            _ => text.push_str(
-                "\n\nThe description names no absolute server URL first, so there is no default: \
-                 set this before running a workflow.",
-            ),
-        }
-        let docs = doc(&text);
-        quote! {
-            #docs
-            #[must_use]
-            pub fn #setter(mut self, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.#setter = ::std::option::Option::Some(base_url.into());
-                self
-            }
-        }
-    });
-    let scheme_setters = plan.schemes.iter().map(|s| {
-        let setter = ident(&s.field);
-        let what = match &s.kind {
-            SchemeKind::Basic => "the credentials of the HTTP basic".to_owned(),
-            SchemeKind::Bearer => "the bearer token (or OAuth 2 access token) of the".to_owned(),
-            SchemeKind::ApiKey { location, name } => {
-                let location = match location {
-                    ApiKeyLocation::Header => "header",
-                    ApiKeyLocation::Query => "query parameter",
-                    ApiKeyLocation::Cookie => "cookie",
-                };
-                format!("the API key (sent as the {location} `{name}`) of the")
-            }
-        };
-        let mut text = format!("Sets {what} security scheme `{}`", s.name);
-        if plan.sources.len() > 1 {
-            text.push_str(&format!(
-                " of the source `{}` (sent only to that source)",
-                plan.sources[s.source].name
-            ));
-        }
-        text.push('.');
-        if let Some(description) = &s.description {
-            text.push_str("\n\n");
-            text.push_str(description);
-        }
-        if s.implied {
-            text.push_str(
-                "\n\nThe description defines this scheme but applies no security to its \
-                 operations; as the only scheme it defines, it is sent with every request \
-                 of its source once set.",
-            );
-        }
-        let docs = doc(&text);
-        match s.kind {
-            SchemeKind::Basic => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(
-                    mut self,
-                    username: impl ::std::convert::Into<::std::string::String>,
-                    password: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
-                    self
-                }
-            },
-            SchemeKind::Bearer => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
-                    self
-                }
-            },
-            SchemeKind::ApiKey { .. } => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(key));
-                    self
-                }
-            },
-        }
-    });
-
-    quote! {
-        #client_doc
-        #[derive(::std::clone::Clone)]
-        pub struct Client {
-            http: ::arazzo_runtime::HttpClient,
-            #(#source_fields: ::std::string::String,)*
-            #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
-        }
-
-        impl Client {
-            /// A client that uses each source's first server and sends no credentials.
-            pub fn new() -> Self {
-                Self::builder().build()
-            }
-
-            /// A builder for base URLs, credentials and the HTTP client.
-            pub fn builder() -> ClientBuilder {
-                ClientBuilder::default()
-            }
-        }
-
-        impl ::std::default::Default for Client {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-
-        impl ::std::fmt::Debug for Client {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct("Client")
-                    #(.field(#source_names, &self.#source_fields))*
-                    #(.field(#scheme_names, &self.#scheme_fields))*
-                    .finish_non_exhaustive()
-            }
-        }
-
-        /// Builds a [`Client`]. Credentials set here never show in `Debug` output.
-        #[derive(::std::default::Default)]
-        pub struct ClientBuilder {
-            #(#source_fields: ::std::option::Option<::std::string::String>,)*
-            #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
-                        reqwest_client: ::std::option::Option<::arazzo_runtime::reqwest::Client>,
-            http: ::arazzo_runtime::HttpSettings,
-        }
-
-        impl ::std::fmt::Debug for ClientBuilder {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct("ClientBuilder")
-                    #(.field(#source_names, &self.#source_fields))*
-                    #(.field(#scheme_names, &self.#scheme_fields))*
-                    .finish_non_exhaustive()
-            }
-        }
-
-        impl ClientBuilder {
-            #(#source_setters)*
-            #(#scheme_setters)*
-
-                        /// The longest one request may take, from connecting until its response has been
-            /// read; a request that takes longer fails with `Error::Transport`. Default: 30
-            /// seconds.
-            #[must_use]
-            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.http.timeout = ::std::option::Option::Some(timeout);
-                self
-            }
-
-            /// Requests may take as long as they take (no [`timeout`](Self::timeout)).
-            #[must_use]
-            pub fn no_timeout(mut self) -> Self {
-                self.http.timeout = ::std::option::Option::None;
-                self
-            }
-
-            /// The longest connecting to a server may take. Default: 10 seconds.
-            #[must_use]
-            pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.http.connect_timeout = ::std::option::Option::Some(timeout);
-                self
-            }
-
-            /// The `User-Agent` header of every request. Default: `arazzo-runtime/<version>`.
-            /// A value that is not a valid header makes every request fail with `Error::Client`.
-            #[must_use]
-            pub fn user_agent(mut self, user_agent: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.http.user_agent = user_agent.into();
-                self
-            }
-
-                        /// Sends this header with every request (a tenant id, a tracing header). A step's
-            /// own header or credential of the same name replaces it. A name or value that is
-            /// not valid in HTTP makes every request fail with `Error::Setting`.
-            #[must_use]
-            pub fn default_header(
-                mut self,
-                name: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.http.headers.push((name.into(), value.into()));
-                self
-            }
-
-            /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
-            /// settings) instead of a default one; the timeouts, `User-Agent` and default
-            /// headers set here are then not used.
-            #[must_use]
-            pub fn reqwest_client(mut self, client: ::arazzo_runtime::reqwest::Client) -> Self {
-                self.reqwest_client = ::std::option::Option::Some(client);
-                self
-            }
-
-            /// The client.
-            pub fn build(self) -> Client {
-                Client {
-                    http: match self.reqwest_client {
-                        ::std::option::Option::Some(client) => ::arazzo_runtime::HttpClient::from_reqwest(client),
-                        ::std::option::Option::None => ::arazzo_runtime::HttpClient::with_settings(&self.http),
-                    },
-                    #(#source_fields: self.#source_fields.#source_defaults,)*
-                    #(#scheme_fields: self.#scheme_fields,)*
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,173 @@
+//! Success criteria and action criteria as Rust boolean expressions: native comparisons where
+//! both sides have a Rust type, JSON comparisons elsewhere, regex and JSONPath compiled once.
+
+use proc_macro2::{Literal as Lit, TokenStream};
+use quote::quote;
+
+use super::values::literal_json;
+use super::{Cx, ident};
+use crate::condition::{Literal, Op};
+use crate::plan::{ActionPlan, CondPlan, OperandPlan, StepPlan, Type};
+
+pub(super) fn op_tokens(op: Op) -> TokenStream {
+    match op {
+        Op::Eq => quote!(==),
+        Op::Ne => quote!(!=),
+        Op::Lt => quote!(<),
+        Op::Le => quote!(<=),
+        Op::Gt => quote!(>),
+        Op::Ge => quote!(>=),
+    }
+}
+
+impl Cx<'_> {
+    /// Whether a step's success criteria hold, as one expression (`None`: any 2xx status).
+    pub(super) fn success_expression(
+        &self,
+        step: &StepPlan,
+        statics: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        match step.success.as_slice() {
+            [] => {
+                let response = self.local("response");
+                quote!((200..300).contains(&#response.status()))
+            }
+            // One criterion alone needs no parentheses around it.
+            [CondPlan::Or(a, b)] => {
+                let (a, b) = (self.condition(a, statics), self.condition(b, statics));
+                quote!(#a || #b)
+            }
+            [CondPlan::And(a, b)] => {
+                let (a, b) = (self.condition(a, statics), self.condition(b, statics));
+                quote!(#a && #b)
+            }
+            conditions => {
+                let conditions = conditions.iter().map(|c| self.condition(c, statics));
+                quote!(#(#conditions)&&*)
+            }
+        }
+    }
+
+    /// All of an action's criteria (`true` for none).
+    pub(super) fn action_applies(
+        &self,
+        action: &ActionPlan,
+        statics: &mut Vec<TokenStream>,
+    ) -> Option<TokenStream> {
+        if action.criteria.is_empty() {
+            return None;
+        }
+        let criteria: Vec<TokenStream> = action
+            .criteria
+            .iter()
+            .map(|c| self.condition(c, statics))
+            .collect();
+        Some(quote!(#(#criteria)&&*))
+    }
+
+    /// Both sides of a comparison as plain Rust integers, when they are: a status code or an
+    /// integer input against a number that fits its type.
+    pub(super) fn native(
+        &self,
+        l: &OperandPlan,
+        r: &OperandPlan,
+    ) -> Option<(TokenStream, TokenStream)> {
+        let int = |o: &OperandPlan, other: &OperandPlan| -> Option<TokenStream> {
+            match o {
+                OperandPlan::Value(v) if matches!(v.ty, Type::U16 | Type::I32 | Type::I64) => {
+                    Some(self.value(&v.place, &quote!(STEP)))
+                }
+                OperandPlan::Literal(Literal::Number(n)) => {
+                    let OperandPlan::Value(v) = other else {
+                        return None;
+                    };
+                    let n: i64 = n.parse().ok()?;
+                    let fits = match v.ty {
+                        Type::U16 => u16::try_from(n).is_ok(),
+                        Type::I32 => i32::try_from(n).is_ok(),
+                        Type::I64 => true,
+                        _ => false,
+                    };
+                    // Written out anew, so that `0200` becomes `200`.
+                    let lit = Lit::i64_unsuffixed(n);
+                    fits.then(|| quote!(#lit))
+                }
+                _ => None,
+            }
+        };
+        let (a, b) = (int(l, r)?, int(r, l)?);
+        // Two values of possibly different integer types are compared as JSON instead.
+        if matches!((l, r), (OperandPlan::Value(x), OperandPlan::Value(y)) if x.ty != y.ty) {
+            return None;
+        }
+        Some((a, b))
+    }
+
+    pub(super) fn operand_json(&self, o: &OperandPlan) -> TokenStream {
+        match o {
+            OperandPlan::Value(v) => self.json_of(v),
+            OperandPlan::Literal(literal) => literal_json(literal),
+        }
+    }
+
+    /// A compiled criterion; regexes and JSONPath queries become `static`s compiled once.
+    pub(super) fn condition(&self, c: &CondPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
+        match c {
+            CondPlan::Or(a, b) => {
+                let (a, b) = (self.condition(a, statics), self.condition(b, statics));
+                quote!((#a || #b))
+            }
+            CondPlan::And(a, b) => {
+                let (a, b) = (self.condition(a, statics), self.condition(b, statics));
+                quote!((#a && #b))
+            }
+            CondPlan::Not(a) => match &**a {
+                CondPlan::Compare(l, op, r) if self.native(l, r).is_some() => self.condition(
+                    &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
+                    statics,
+                ),
+                _ => {
+                    let a = self.condition(a, statics);
+                    quote!(!(#a))
+                }
+            },
+            CondPlan::Compare(l, op, r) => match self.native(l, r) {
+                Some((l, r)) => {
+                    let op = op_tokens(*op);
+                    quote!(#l #op #r)
+                }
+                None => {
+                    let (l, r) = (self.operand_json(l), self.operand_json(r));
+                    let op = ident(&format!("{op:?}"));
+                    quote!(::arazzo_runtime::criteria::compare(&#l, ::arazzo_runtime::criteria::Op::#op, &#r))
+                }
+            },
+            CondPlan::Truthy(OperandPlan::Value(v)) if v.ty == Type::Bool => {
+                self.value(&v.place, &quote!(STEP))
+            }
+            CondPlan::Truthy(OperandPlan::Literal(Literal::Bool(b))) => quote!(#b),
+            CondPlan::Truthy(o) => {
+                let json = self.operand_json(o);
+                quote!(::arazzo_runtime::criteria::is_true(&#json))
+            }
+            CondPlan::Regex { context, pattern } => {
+                let name = ident(&format!("CRITERION_{}", statics.len()));
+                statics.push(quote! {
+                    static #name: ::std::sync::LazyLock<::arazzo_runtime::criteria::Regex> =
+                        ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::Regex::new(#pattern));
+                });
+                let json = self.json_of(context);
+                quote!(#name.is_match(STEP, &#json)?)
+            }
+            CondPlan::JsonPath { context, query } => {
+                let name = ident(&format!("CRITERION_{}", statics.len()));
+                statics.push(quote! {
+                    static #name: ::std::sync::LazyLock<::arazzo_runtime::criteria::JsonPath> =
+                        ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(#query));
+                });
+                let json = self.json_of(context);
+                quote!(#name.matches(STEP, &#json)?)
+            }
+        }
+    }
+}

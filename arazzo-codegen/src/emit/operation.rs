@@ -1,0 +1,395 @@
+//! An operation step's block: its request sent, its success criteria checked, its outputs read,
+//! and, in a loop, the actions that decide where it goes next.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::looping::{Flow, failure_actions};
+use super::values::is_copy;
+use super::{Cx, ident};
+use crate::plan::{
+    ActionKind, ApiKeyLocation, CondPlan, OutputSource, Place, RequestPlan, RetryFirst, SchemeKind,
+    StepPlan,
+};
+
+impl Cx<'_> {
+    /// The block of an operation step.
+    pub(super) fn operation_body(
+        &self,
+        step: &StepPlan,
+        request: &RequestPlan,
+        flow: Flow<'_>,
+    ) -> TokenStream {
+        let step_id = &step.id;
+        let (params, path, chained, optional) = self.parameters(request);
+        let (body, send_body) = match &request.body {
+            Some(body) => self.request_body(body),
+            None => (None, None),
+        };
+        let send = self.send(step, request, &flow, path, chained, optional, send_body);
+        // The `end` actions' patterns come first, so that the step's own are numbered after them.
+        let mut statics = match &flow {
+            Flow::Straight { statics, .. } => statics.clone(),
+            Flow::Loop { .. } => Vec::new(),
+        };
+        let build = self.step_outputs(step);
+        let mut rebinds = Vec::new();
+        let tail = match flow {
+            Flow::Straight { ends, .. } => {
+                let check = self.straight_check(step, &mut statics);
+                let outputs = self.local("outputs");
+                if ends.is_empty() {
+                    quote! {
+                        #check
+                        #build
+                    }
+                } else {
+                    let returns = ends.into_iter().map(|(applies, returned)| match applies {
+                        Some(applies) => quote! {
+                            if #applies {
+                                return ::std::result::Result::Ok(#returned);
+                            }
+                        },
+                        None => quote!(return ::std::result::Result::Ok(#returned);),
+                    });
+                    quote! {
+                        #check
+                        let #outputs = #build;
+                        #(#returns)*
+                        #outputs
+                    }
+                }
+            }
+            Flow::Loop {
+                index,
+                variants,
+                kept,
+                reads,
+                resumes,
+            } => {
+                rebinds = self.read_earlier_steps(reads);
+                self.loop_tail(step, index, variants, kept, resumes, build, &mut statics)
+            }
+        };
+        quote! {{
+            const STEP: &str = #step_id;
+            #(#statics)*
+            #(#rebinds)*
+            #(#params)*
+            #body
+            #send
+            #tail
+        }}
+    }
+
+    /// The request, built and sent: `let response = client.http.request(..)….send().await?;`.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        step: &StepPlan,
+        request: &RequestPlan,
+        flow: &Flow<'_>,
+        path: TokenStream,
+        chained: Vec<TokenStream>,
+        optional: Vec<TokenStream>,
+        send_body: Option<TokenStream>,
+    ) -> TokenStream {
+        let (client, response, request_var) = (
+            self.local("client"),
+            self.local("response"),
+            self.local("request"),
+        );
+        let base = ident(&self.plan.sources[request.source].field);
+        let method = ident(request.method.as_str());
+        let auth = self.auth(request);
+        let operation = request
+            .operation_id
+            .as_ref()
+            .map(|id| quote!(.operation(#id)));
+        // In a loop, a step with `retry` actions counts its tries.
+        let attempt = match flow {
+            Flow::Loop { index, .. } => {
+                let counters: Vec<Ident> = failure_actions(step)
+                    .into_iter()
+                    .filter(|(_, action)| matches!(action.kind, ActionKind::Retry { .. }))
+                    .map(|(i, _)| self.retries(*index, i))
+                    .collect();
+                (!counters.is_empty()).then(|| quote!(.attempt(1 #(+ #counters)*)))
+            }
+            Flow::Straight { .. } => None,
+        };
+        let built = quote! {
+            #client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::#method, &#client.#base, #path)
+                #operation
+                #attempt
+                #(#chained)*
+                #(#auth)*
+                #send_body
+        };
+        // Parameters that may be absent are added one by one; without them, one chain does it.
+        if optional.is_empty() {
+            quote!(let #response = #built.send().await?;)
+        } else {
+            quote! {
+                let #request_var = #built;
+                #(#optional)*
+                let #response = #request_var.send().await?;
+            }
+        }
+    }
+
+    /// The request builder calls that send the step's credentials, each scheme required or not.
+    fn auth(&self, request: &RequestPlan) -> Vec<TokenStream> {
+        let client = self.local("client");
+        request
+            .auth
+            .iter()
+            .map(|auth| {
+                let scheme = &self.plan.schemes[auth.scheme];
+                let field = ident(&scheme.field);
+                let name = &scheme.name;
+                let setter = &scheme.field;
+                let require = auth.required.then(
+                    || quote!(.require_credentials(#client.#field.is_some(), #name, #setter)),
+                );
+                let send = match &scheme.kind {
+                    SchemeKind::Basic => quote!(.basic_auth(#client.#field.as_ref())),
+                    SchemeKind::Bearer => quote!(.bearer_auth(#client.#field.as_ref())),
+                    SchemeKind::ApiKey { location, name } => {
+                        let location = ident(match location {
+                            ApiKeyLocation::Header => "Header",
+                            ApiKeyLocation::Query => "Query",
+                            ApiKeyLocation::Cookie => "Cookie",
+                        });
+                        quote!(.api_key(::arazzo_runtime::ApiKeyIn::#location, #name, #client.#field.as_ref()))
+                    }
+                };
+                quote!(#require #send)
+            })
+            .collect()
+    }
+
+    /// In straight-line code, a failed success criterion returns the response as the error.
+    fn straight_check(&self, step: &StepPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
+        let (response, success) = (self.local("response"), self.local("success"));
+        let fail = quote!(return ::std::result::Result::Err(#response.into_failure()););
+        match step.success.as_slice() {
+            [CondPlan::Compare(l, op, r)] if self.native(l, r).is_some() => {
+                let failed = self.condition(
+                    &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
+                    statics,
+                );
+                quote! {
+                    if #failed {
+                        #fail
+                    }
+                }
+            }
+            [] => quote! {
+                if !(200..300).contains(&#response.status()) {
+                    #fail
+                }
+            },
+            _ => {
+                let expression = self.success_expression(step, statics);
+                quote! {
+                    let #success = #expression;
+                    if !#success {
+                        #fail
+                    }
+                }
+            }
+        }
+    }
+
+    /// The step's outputs struct, read from the response and the values it names.
+    fn step_outputs(&self, step: &StepPlan) -> TokenStream {
+        let response = self.local("response");
+        let outputs_type = self.at.path(&step.outputs_type);
+        let outputs = step.outputs.iter().map(|output| {
+            let name = ident(&output.field.ident);
+            let value = match &output.source {
+                OutputSource::Body(pointer) if output.field.ty.is_option() => {
+                    quote!(#response.body_value_opt(#pointer)?)
+                }
+                OutputSource::Body(pointer) => quote!(#response.body_value(#pointer)?),
+                OutputSource::Header(name) => quote!(#response.header_value(#name)?),
+                OutputSource::Value(r) => {
+                    let value = self.value(&r.place, &quote!(STEP));
+                    // Earlier steps' outputs are still needed by later steps: copy them.
+                    match &r.place {
+                        Place::Input { pointer: None, .. }
+                        | Place::StepOutput { pointer: None, .. }
+                        | Place::Dependency { .. }
+                            if !is_copy(&r.ty) =>
+                        {
+                            quote!(#value.clone())
+                        }
+                        _ => value,
+                    }
+                }
+            };
+            quote!(#name: #value)
+        });
+        if step.outputs.is_empty() {
+            quote!(#outputs_type {})
+        } else {
+            quote!(#outputs_type { #(#outputs,)* })
+        }
+    }
+
+    /// In a loop, the end of a step's block: on success its outputs are kept and the first
+    /// `end` or `goto` that applies (else the next step) comes next; on failure, the first
+    /// `retry`, `goto` or `end` that applies, else the workflow fails.
+    #[allow(clippy::too_many_arguments)]
+    fn loop_tail(
+        &self,
+        step: &StepPlan,
+        index: usize,
+        variants: &[Ident],
+        kept: &std::collections::BTreeSet<String>,
+        resumes: bool,
+        build: TokenStream,
+        statics: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let (success, outputs, next) = (
+            self.local("success"),
+            self.local("outputs"),
+            self.local("next"),
+        );
+        let expression = self.success_expression(step, statics);
+        let chosen = self.success_chain(step, index, variants, resumes, statics);
+        let store = if kept.contains(&step.var) {
+            let var = ident(&step.var);
+            quote!(#var = ::std::option::Option::Some(#outputs);)
+        } else {
+            quote!(let _ = #outputs;)
+        };
+        let failure = self.failure_chain(step, index, variants, statics);
+        quote! {
+            let #success = #expression;
+            if #success {
+                let #outputs = #build;
+                let #next = #chosen;
+                #store
+                #next
+            } else #failure
+        }
+    }
+
+    /// Where a `goto` or an `end` leads: a step, or (after running another workflow) nowhere.
+    fn jump(&self, kind: &ActionKind, variants: &[Ident]) -> TokenStream {
+        match kind {
+            ActionKind::Goto(to) => {
+                let to = &variants[*to];
+                quote!(::std::option::Option::Some(Step::#to))
+            }
+            // The named workflow runs, and this one ends.
+            ActionKind::GotoWorkflow(workflow) => {
+                let run = self.run_workflow(workflow);
+                quote!({
+                    #run
+                    ::std::option::Option::None
+                })
+            }
+            _ => quote!(::std::option::Option::None),
+        }
+    }
+
+    /// After a success: the first `end` or `goto` that applies, else the next step.
+    fn success_chain(
+        &self,
+        step: &StepPlan,
+        index: usize,
+        variants: &[Ident],
+        resumes: bool,
+        statics: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let mut chain = Vec::new();
+        let mut last = self.next_step(variants, index, resumes);
+        for action in &step.on_success {
+            let to = self.jump(&action.kind, variants);
+            match self.action_applies(action, statics) {
+                Some(applies) => chain.push(quote!(if #applies { #to } else)),
+                None => {
+                    last = to;
+                    break;
+                }
+            }
+        }
+        if chain.is_empty() {
+            last
+        } else {
+            quote!(#(#chain)* { #last })
+        }
+    }
+
+    /// After a failure: the first `retry` (within its limit), `goto` or `end` that applies,
+    /// else the workflow fails with the response.
+    fn failure_chain(
+        &self,
+        step: &StepPlan,
+        index: usize,
+        variants: &[Ident],
+        statics: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let (response, resume) = (self.local("response"), self.local("resume"));
+        let fail = quote!(return ::std::result::Result::Err(#response.into_failure()););
+        let current = &variants[index];
+        let mut failure = Vec::new();
+        let mut failure_last = quote!({ #fail });
+        for (i, action) in failure_actions(step) {
+            let applies = self.action_applies(action, statics);
+            let (guard, then) = match &action.kind {
+                ActionKind::Retry {
+                    after,
+                    limit,
+                    first,
+                } => {
+                    let counter = self.retries(index, i);
+                    let guard = match &applies {
+                        Some(applies) => quote!(#counter < #limit && #applies),
+                        None => quote!(#counter < #limit),
+                    };
+                    let again = match first {
+                        None => quote!(::std::option::Option::Some(Step::#current)),
+                        Some(RetryFirst::Step(step)) => {
+                            let step = &variants[*step];
+                            quote! {
+                                #resume = ::std::option::Option::Some(Step::#current);
+                                ::std::option::Option::Some(Step::#step)
+                            }
+                        }
+                        Some(RetryFirst::Workflow(workflow)) => {
+                            let run = self.run_workflow(workflow);
+                            quote! {
+                                #run
+                                ::std::option::Option::Some(Step::#current)
+                            }
+                        }
+                    };
+                    let then = quote! {
+                        #counter += 1;
+                        ::arazzo_runtime::wait_to_retry(&#response, #after).await;
+                        #again
+                    };
+                    (Some(guard), then)
+                }
+                ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) => {
+                    (applies, self.jump(&action.kind, variants))
+                }
+                ActionKind::End => (applies, quote!(#fail)),
+            };
+            match guard {
+                Some(guard) => failure.push(quote!(if #guard { #then } else)),
+                None => {
+                    failure_last = quote!({ #then });
+                    break;
+                }
+            }
+        }
+        quote!(#(#failure)* #failure_last)
+    }
+}

@@ -1,0 +1,161 @@
+//! A step's request: its parameters, its path and its body.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Cx, ident};
+use crate::plan::{
+    BodyKind, BodyPlan, ParamLocation, ParamPlan, ParamStyle, PathPart, RequestPlan, ValuePlan,
+};
+
+pub(super) fn style(param: &ParamPlan) -> proc_macro2::Ident {
+    ident(match param.style {
+        ParamStyle::Form => "Form",
+        ParamStyle::FormNoExplode => "FormNoExplode",
+        ParamStyle::SpaceDelimited => "SpaceDelimited",
+        ParamStyle::PipeDelimited => "PipeDelimited",
+        ParamStyle::DeepObject => "DeepObject",
+    })
+}
+
+impl Cx<'_> {
+    /// The statements that build a step's body, and the request-builder call that sends it.
+    pub(super) fn request_body(
+        &self,
+        body: &BodyPlan,
+    ) -> (Option<TokenStream>, Option<TokenStream>) {
+        let body_var = self.local("body");
+        let content_type = &body.content_type;
+        let escape = match body.kind {
+            BodyKind::JsonText => Some("json_part"),
+            BodyKind::FormText => Some("form_part"),
+            _ => None,
+        };
+        let text = || match &body.value {
+            ValuePlan::Str(s) => quote!(#s.to_owned()),
+            ValuePlan::Template(parts) => self.escaped_template(parts, escape),
+            ValuePlan::Ref(r) => {
+                let value = self.value(&r.place, &quote!(STEP));
+                quote!(::std::string::ToString::to_string(&#value))
+            }
+            other => self.json_value(other),
+        };
+        // A written-out form with replacements is read into fields, which the replacements set.
+        let form_fields = body.is_form_with_replacements();
+        let value = match body.kind {
+            BodyKind::JsonText => {
+                let text = text();
+                quote!(::arazzo_runtime::parse_json(STEP, &#text)?)
+            }
+            BodyKind::FormText if form_fields => {
+                let text = text();
+                quote!(::arazzo_runtime::parse_form(&#text))
+            }
+            BodyKind::Text | BodyKind::FormText => text(),
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => self.json_value(&body.value),
+        };
+        let replacements: Vec<TokenStream> = body
+            .replacements
+            .iter()
+            .map(|(target, value)| {
+                let value = self.json_value(value);
+                quote!(::arazzo_runtime::replace(STEP, &mut #body_var, #target, #value)?;)
+            })
+            .collect();
+        let build = if replacements.is_empty() {
+            quote!(let #body_var = #value;)
+        } else {
+            quote! {
+                let mut #body_var = #value;
+                #(#replacements)*
+            }
+        };
+        let send = match body.kind {
+            BodyKind::Json | BodyKind::JsonText if content_type == "application/json" => {
+                quote!(.json(&#body_var))
+            }
+            BodyKind::Json | BodyKind::JsonText => quote!(.json_as(#content_type, &#body_var)),
+            BodyKind::Form => quote!(.form(&#body_var)),
+            BodyKind::FormText if form_fields => quote!(.form(&#body_var)),
+            BodyKind::Multipart => quote!(.multipart(&#body_var)),
+            BodyKind::Text | BodyKind::FormText => quote!(.raw(#content_type, #body_var)),
+        };
+        (Some(build), Some(send))
+    }
+
+    /// A step's parameters: the statements that compute their values, the path expression, the
+    /// request-builder calls for the values that are always there, and the statements that add the
+    /// ones that may be absent.
+    pub(super) fn parameters(
+        &self,
+        request: &RequestPlan,
+    ) -> (
+        Vec<TokenStream>,
+        TokenStream,
+        Vec<TokenStream>,
+        Vec<TokenStream>,
+    ) {
+        let mut values = Vec::new();
+        let mut chained = Vec::new();
+        let mut optional = Vec::new();
+        let (request_var, value_var) = (self.local("request"), self.local("value"));
+        for param in &request.parameters {
+            let var = self.local(&param.var);
+            let may_be_absent = param.location != ParamLocation::Path
+                && matches!(&param.value, ValuePlan::Ref(r) if r.ty.is_option());
+            let value = match &param.value {
+                ValuePlan::Ref(r) if may_be_absent => self.optional_json(r),
+                other => self.json_value(other),
+            };
+            values.push(quote!(let #var = #value;));
+            let call = |value: TokenStream| -> Option<TokenStream> {
+                let name = &param.name;
+                match param.location {
+                    ParamLocation::Path => None,
+                    ParamLocation::Query => {
+                        let style = style(param);
+                        Some(quote!(.query(#name, #value, ::arazzo_runtime::QueryStyle::#style)))
+                    }
+                    ParamLocation::Header => Some(quote!(.header(#name, #value))),
+                    ParamLocation::Cookie => Some(quote!(.cookie(#name, #value))),
+                }
+            };
+            if may_be_absent {
+                if let Some(call) = call(quote!(#value_var)) {
+                    optional.push(quote! {
+                        let #request_var = match &#var {
+                            ::std::option::Option::Some(#value_var) => #request_var #call,
+                            ::std::option::Option::None => #request_var,
+                        };
+                    });
+                }
+            } else if let Some(call) = call(quote!(&#var)) {
+                chained.push(call);
+            }
+        }
+        // `/users/{id}` becomes `format!("/users/{}", path_segment(&param_path_id))`.
+        let mut format = String::new();
+        let mut args = Vec::new();
+        for part in &request.path_parts {
+            match part {
+                PathPart::Text(text) => {
+                    format.push_str(&text.replace('{', "{{").replace('}', "}}"))
+                }
+                PathPart::Param(var) => {
+                    format.push_str("{}");
+                    let var = self.local(var);
+                    args.push(quote!(::arazzo_runtime::path_segment(&#var)));
+                }
+            }
+        }
+        let path = if args.is_empty() {
+            let path = &request.path;
+            quote!(#path)
+        } else {
+            let path = self.local("path");
+            values.push(quote!(let #path = ::std::format!(#format, #(#args),*);));
+            quote!(&#path)
+        };
+        (values, path, chained, optional)
+    }
+}
