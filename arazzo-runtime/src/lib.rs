@@ -16,6 +16,7 @@ pub mod criteria;
 mod error;
 mod http;
 mod params;
+mod pointer;
 mod stream;
 
 pub use body::Body;
@@ -39,7 +40,7 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
 ) -> Result<Option<serde_json::Value>, Error> {
     let value = to_json(step, value)?;
     // A `null` there is no value either: an object member is left out, a path fails the step.
-    Ok(http::json_pointer(&value, pointer)
+    Ok(pointer::get(&value, pointer)
         .filter(|found| !found.is_null())
         .cloned())
 }
@@ -70,43 +71,22 @@ pub fn parse_json(step: &'static str, text: &str) -> Result<serde_json::Value, E
 }
 
 /// Applies a payload replacement: sets the value at `pointer` (RFC 6901) in `body`, replacing
-/// what is there or adding a member to an existing object.
+/// what is there or adding a member to an existing object. An array item is named as a read
+/// names it (`/list/0`, `/list/12`; not `/list/01`, `/list/+1` or `/list/-`).
 ///
 /// # Errors
-/// [`Error::Body`] when the pointer leads nowhere (its parent is not there, or is not an object
-/// or an array with that index).
+/// [`Error::Body`] when the pointer leads nowhere (it is malformed, its parent is not there, or
+/// its parent is neither an object nor an array with that index).
 pub fn replace(
     step: &'static str,
     body: &mut serde_json::Value,
     pointer: &'static str,
     value: serde_json::Value,
 ) -> Result<(), Error> {
-    let missing = || Error::Body {
+    pointer::set(body, pointer, value).ok_or_else(|| Error::Body {
         step,
         message: format!("the replacement target `{pointer}` is not in the request body"),
-    };
-    if pointer.is_empty() {
-        *body = value;
-        return Ok(());
-    }
-    let (parent, last) = pointer.rsplit_once('/').ok_or_else(missing)?;
-    let last = last.replace("~1", "/").replace("~0", "~");
-    match body.pointer_mut(parent).ok_or_else(missing)? {
-        serde_json::Value::Object(members) => {
-            members.insert(last, value);
-            Ok(())
-        }
-        serde_json::Value::Array(items) => {
-            let slot = last
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get_mut(i))
-                .ok_or_else(missing)?;
-            *slot = value;
-            Ok(())
-        }
-        _ => Err(missing()),
-    }
+    })
 }
 
 /// The inputs of a workflow that a step runs, from the JSON object its parameters make.
@@ -260,6 +240,18 @@ mod tests {
         assert_eq!(body, json!({"a": {"b": 2, "c/d": 3}, "list": [1, "x"]}));
         assert!(replace("s", &mut body, "/nope/x", json!(0)).is_err());
         assert!(replace("s", &mut body, "/list/9", json!(0)).is_err());
+        // Array indices as a read takes them: no leading zero, no sign, no `-`.
+        for pointer in ["/list/01", "/list/+1", "/list/-", "/nope/x"] {
+            match replace("step-a", &mut body, pointer, json!(0)) {
+                Err(error @ Error::Body { step: "step-a", .. }) => {
+                    let message = error.to_string();
+                    assert!(message.starts_with("step `step-a`: "), "{message}");
+                    assert!(message.contains(pointer), "{message}");
+                }
+                other => panic!("{pointer}: {other:?}"),
+            }
+        }
+        assert_eq!(body, json!({"a": {"b": 2, "c/d": 3}, "list": [1, "x"]}));
         assert!(replace("s", &mut body, "", json!(null)).is_ok());
         assert_eq!(body, json!(null));
     }
