@@ -11,6 +11,7 @@
 //!   through this crate and a downstream crate needs no dependency on them of its own.
 
 mod body;
+mod builder;
 mod credentials;
 pub mod criteria;
 mod error;
@@ -20,6 +21,8 @@ mod pointer;
 mod stream;
 
 pub use body::Body;
+#[doc(hidden)]
+pub use builder::ClientSettings;
 pub use credentials::{BasicAuth, Redacted, Secret};
 pub use error::{Error, StepFailure};
 pub use http::{ApiKeyIn, HttpClient, HttpSettings, Method, Request, Response};
