@@ -138,6 +138,9 @@ impl HttpClient {
 
     /// Starts the request of one Arazzo step: `base_url` is the source's base URL and `path` the
     /// operation's path, already expanded and percent-encoded.
+    ///
+    /// Called by generated code; not part of the public API.
+    #[doc(hidden)]
     pub fn request(
         &self,
         step: &'static str,
@@ -208,6 +211,9 @@ fn fields(
 }
 
 /// One request being built. Errors met while building are kept and returned by [`Request::send`].
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Request {
     step: &'static str,
@@ -224,6 +230,9 @@ pub struct Request {
 }
 
 /// Where an API key goes.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiKeyIn {
     /// A request header.
@@ -477,6 +486,9 @@ impl Request {
 }
 
 /// The response to one step's request, read whole.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub struct Response {
     step: &'static str,
     status: u16,
