@@ -4,6 +4,8 @@
 //! The generator decides everything it can at compile time (a status code compared with a number
 //! is a plain `!=`); these functions cover comparisons whose operands are only known as JSON,
 //! with the rules written down in `docs/conditions.md`.
+//!
+//! Called by generated code; not part of the public API.
 
 use std::cmp::Ordering;
 

@@ -138,6 +138,9 @@ impl HttpClient {
 
     /// Starts the request of one Arazzo step: `base_url` is the source's base URL and `path` the
     /// operation's path, already expanded and percent-encoded.
+    ///
+    /// Called by generated code; not part of the public API.
+    #[doc(hidden)]
     pub fn request(
         &self,
         step: &'static str,
@@ -208,6 +211,9 @@ fn fields(
 }
 
 /// One request being built. Errors met while building are kept and returned by [`Request::send`].
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Request {
     step: &'static str,
@@ -224,6 +230,9 @@ pub struct Request {
 }
 
 /// Where an API key goes.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiKeyIn {
     /// A request header.
@@ -477,6 +486,9 @@ impl Request {
 }
 
 /// The response to one step's request, read whole.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub struct Response {
     step: &'static str,
     status: u16,
@@ -572,7 +584,7 @@ impl Response {
     }
 
     fn pointee(&self, pointer: &str) -> Option<&serde_json::Value> {
-        json_pointer(self.body().as_json()?, pointer)
+        crate::pointer::get(self.body().as_json()?, pointer)
     }
 
     /// The value at a JSON pointer into the body (`$response.body#<pointer>`), which must be
@@ -630,58 +642,9 @@ impl Response {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(value) => serde_path_to_error::deserialize(value)
                 .map(Some)
-                .map_err(|error| wrong_type(path_pointer(error.path()), error.into_inner())),
-        }
-    }
-}
-
-/// A `serde_path_to_error` path as a JSON pointer: `owner.emails[1]` is `/owner/emails/1`.
-pub(crate) fn path_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(format!("/{index}")),
-            Segment::Map { key } => Some(format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
-            Segment::Enum { variant } => Some(format!("/{variant}")),
-            Segment::Unknown => None,
-        })
-        .collect()
-}
-
-/// `serde_json::Value::pointer`, without the two `String`s that one allocates for every token
-/// (a token is unescaped only when it has a `~`): the generated code reads each output this way.
-pub(crate) fn json_pointer<'v>(
-    root: &'v serde_json::Value,
-    pointer: &str,
-) -> Option<&'v serde_json::Value> {
-    if pointer.is_empty() {
-        return Some(root);
-    }
-    pointer
-        .strip_prefix('/')?
-        .split('/')
-        .try_fold(root, |node, token| {
-            let token = crate::stream::unescape(token);
-            match node {
-                serde_json::Value::Object(members) => members.get(token.as_ref()),
-                serde_json::Value::Array(items) => items.get(crate::stream::array_index(&token)?),
-                _ => None,
-            }
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn json_pointer_is_value_pointer() {
-        use crate::stream::tests::{DOCUMENT, POINTERS};
-        let value: serde_json::Value = serde_json::from_str(DOCUMENT).expect("json");
-        for &pointer in POINTERS {
-            assert_eq!(
-                super::json_pointer(&value, pointer),
-                value.pointer(pointer),
-                "{pointer}"
-            );
+                .map_err(|error| {
+                    wrong_type(crate::pointer::from_path(error.path()), error.into_inner())
+                }),
         }
     }
 }

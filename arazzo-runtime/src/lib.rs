@@ -3,25 +3,40 @@
 //! Generated workflow functions are plain async Rust; this crate holds the few pieces every one of
 //! them shares, so that no macro expansion copies helper code:
 //!
-//! - [`HttpClient`], [`Request`] and [`Response`]: one request per Arazzo step, sent with `reqwest`;
+//! - [`HttpClient`] and [`HttpSettings`]: what a generated `Client` sends its requests with, one
+//!   per Arazzo step, through `reqwest`;
 //! - [`Error`]: what a workflow returns when a step fails, naming the step, the HTTP status and the
 //!   response body;
 //! - [`Secret`] and [`BasicAuth`]: credentials that never show in `Debug` or `Display` output;
 //! - re-exports of [`reqwest`], [`serde`] and [`serde_json`], so that generated code reaches them
 //!   through this crate and a downstream crate needs no dependency on them of its own.
+//!
+//! The other public items (the request and response types, the criteria, the JSON pointer and
+//! body helpers, the `ClientBuilder` methods macro) are called by generated code; they are
+//! hidden from this documentation and are not part of the public API.
 
 mod body;
+mod builder;
 mod credentials;
+#[doc(hidden)]
 pub mod criteria;
 mod error;
 mod http;
 mod params;
+mod pointer;
 mod stream;
 
 pub use body::Body;
+#[doc(hidden)]
+pub use builder::ClientSettings;
 pub use credentials::{BasicAuth, Redacted, Secret};
 pub use error::{Error, StepFailure};
-pub use http::{ApiKeyIn, HttpClient, HttpSettings, Method, Request, Response};
+pub use http::{HttpClient, HttpSettings};
+
+// Called by generated code; not part of the public API.
+#[doc(hidden)]
+pub use http::{ApiKeyIn, Method, Request, Response};
+#[doc(hidden)]
 pub use params::{QueryStyle, path_segment};
 
 pub use reqwest;
@@ -32,6 +47,9 @@ pub use serde_json;
 ///
 /// # Errors
 /// [`Error::Encode`] when the value cannot be represented as JSON.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn pointer<T: serde::Serialize + ?Sized>(
     step: &'static str,
     value: &T,
@@ -39,7 +57,7 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
 ) -> Result<Option<serde_json::Value>, Error> {
     let value = to_json(step, value)?;
     // A `null` there is no value either: an object member is left out, a path fails the step.
-    Ok(http::json_pointer(&value, pointer)
+    Ok(pointer::get(&value, pointer)
         .filter(|found| !found.is_null())
         .cloned())
 }
@@ -49,6 +67,9 @@ pub fn pointer<T: serde::Serialize + ?Sized>(
 ///
 /// # Errors
 /// [`Error::AbsentValue`] naming `expression` when it is `None`.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn present<T>(
     step: &'static str,
     expression: &'static str,
@@ -62,6 +83,9 @@ pub fn present<T>(
 ///
 /// # Errors
 /// [`Error::Body`] when the text is not JSON.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn parse_json(step: &'static str, text: &str) -> Result<serde_json::Value, Error> {
     serde_json::from_str(text).map_err(|error| Error::Body {
         step,
@@ -70,43 +94,25 @@ pub fn parse_json(step: &'static str, text: &str) -> Result<serde_json::Value, E
 }
 
 /// Applies a payload replacement: sets the value at `pointer` (RFC 6901) in `body`, replacing
-/// what is there or adding a member to an existing object.
+/// what is there or adding a member to an existing object. An array item is named as a read
+/// names it (`/list/0`, `/list/12`; not `/list/01`, `/list/+1` or `/list/-`).
 ///
 /// # Errors
-/// [`Error::Body`] when the pointer leads nowhere (its parent is not there, or is not an object
-/// or an array with that index).
+/// [`Error::Body`] when the pointer leads nowhere (it is malformed, its parent is not there, or
+/// its parent is neither an object nor an array with that index).
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn replace(
     step: &'static str,
     body: &mut serde_json::Value,
     pointer: &'static str,
     value: serde_json::Value,
 ) -> Result<(), Error> {
-    let missing = || Error::Body {
+    pointer::set(body, pointer, value).ok_or_else(|| Error::Body {
         step,
         message: format!("the replacement target `{pointer}` is not in the request body"),
-    };
-    if pointer.is_empty() {
-        *body = value;
-        return Ok(());
-    }
-    let (parent, last) = pointer.rsplit_once('/').ok_or_else(missing)?;
-    let last = last.replace("~1", "/").replace("~0", "~");
-    match body.pointer_mut(parent).ok_or_else(missing)? {
-        serde_json::Value::Object(members) => {
-            members.insert(last, value);
-            Ok(())
-        }
-        serde_json::Value::Array(items) => {
-            let slot = last
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get_mut(i))
-                .ok_or_else(missing)?;
-            *slot = value;
-            Ok(())
-        }
-        _ => Err(missing()),
-    }
+    })
 }
 
 /// The inputs of a workflow that a step runs, from the JSON object its parameters make.
@@ -114,6 +120,9 @@ pub fn replace(
 /// # Errors
 /// [`Error::Body`] when the values do not fit the called workflow's inputs (a missing required
 /// input, a value of the wrong type).
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn from_json<T: serde::de::DeserializeOwned>(
     step: &'static str,
     workflow: &str,
@@ -129,6 +138,9 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 
 /// Waits before a retry: the response's `Retry-After` when it has one (it takes precedence),
 /// else the action's `retryAfter` seconds.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub async fn wait_to_retry(response: &Response, retry_after_seconds: f64) {
     // A day is longer than any wait a description means; it also keeps the conversion in range.
     let seconds = if retry_after_seconds.is_finite() {
@@ -146,6 +158,9 @@ pub async fn wait_to_retry(response: &Response, retry_after_seconds: f64) {
 /// A value's text inside a JSON text template: a string escaped for a JSON string (so that
 /// `'{"name": "{$inputs.name}"}'` stays JSON whatever the name holds), anything else as its JSON
 /// text (so that `'{"ids": {$inputs.ids}}'` inserts the array).
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn json_part(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(text) => {
@@ -158,6 +173,9 @@ pub fn json_part(value: &serde_json::Value) -> String {
 }
 
 /// A value's text inside a form text template (`a={$inputs.a}&b=…`): its text, percent-encoded.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn form_part(value: &serde_json::Value) -> String {
     let text = text(value);
     percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -165,6 +183,9 @@ pub fn form_part(value: &serde_json::Value) -> String {
 
 /// The text of a value inside a string template: a string as it is, `null` as nothing, anything
 /// else as its JSON text.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn text(value: &serde_json::Value) -> String {
     criteria::text(value).unwrap_or_default()
 }
@@ -173,6 +194,9 @@ pub fn text(value: &serde_json::Value) -> String {
 ///
 /// # Errors
 /// [`Error::Encode`] when the value cannot be represented as JSON (a map with non-string keys, say).
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn to_json<T: serde::Serialize + ?Sized>(
     step: &'static str,
     value: &T,
@@ -183,6 +207,9 @@ pub fn to_json<T: serde::Serialize + ?Sized>(
 /// Reads a written-out `application/x-www-form-urlencoded` payload (`a=1&b=x%20y`) as a JSON
 /// object of string fields, so that `replacements` can set fields by JSON pointer (`/b`); a name
 /// given more than once becomes an array of its values, which is sent as repeated fields again.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn parse_form(text: &str) -> serde_json::Value {
     let decode = |part: &str| {
         percent_encoding::percent_decode_str(&part.replace('+', " "))
@@ -213,6 +240,9 @@ pub fn parse_form(text: &str) -> serde_json::Value {
 ///
 /// # Errors
 /// The body's own error, unchanged.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn workflow<T, F>(
     workflow: &'static str,
     body: F,
@@ -260,6 +290,18 @@ mod tests {
         assert_eq!(body, json!({"a": {"b": 2, "c/d": 3}, "list": [1, "x"]}));
         assert!(replace("s", &mut body, "/nope/x", json!(0)).is_err());
         assert!(replace("s", &mut body, "/list/9", json!(0)).is_err());
+        // Array indices as a read takes them: no leading zero, no sign, no `-`.
+        for pointer in ["/list/01", "/list/+1", "/list/-", "/nope/x"] {
+            match replace("step-a", &mut body, pointer, json!(0)) {
+                Err(error @ Error::Body { step: "step-a", .. }) => {
+                    let message = error.to_string();
+                    assert!(message.starts_with("step `step-a`: "), "{message}");
+                    assert!(message.contains(pointer), "{message}");
+                }
+                other => panic!("{pointer}: {other:?}"),
+            }
+        }
+        assert_eq!(body, json!({"a": {"b": 2, "c/d": 3}, "list": [1, "x"]}));
         assert!(replace("s", &mut body, "", json!(null)).is_ok());
         assert_eq!(body, json!(null));
     }

@@ -11,6 +11,9 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// How a query parameter's array or object value is written (OpenAPI `style` and `explode`).
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueryStyle {
     /// `style: form, explode: true` (the default): `id=3&id=4`, `role=admin&name=Ada`.
@@ -49,6 +52,9 @@ pub(crate) fn simple(value: &Value) -> String {
 }
 
 /// A path parameter's value, serialized (`simple` style) and percent-encoded for one segment.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
 pub fn path_segment(value: &Value) -> String {
     utf8_percent_encode(&simple(value), PATH_SEGMENT).to_string()
 }

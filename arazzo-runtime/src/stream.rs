@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use serde_json::value::RawValue;
 
+use crate::pointer::{self, array_index, unescape};
+
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -133,13 +135,10 @@ impl<'de> Visitor<'de> for NameOf {
 
 /// Reads the value at `pointer` (RFC 6901) in the JSON document `bytes`.
 pub(crate) fn read<T: DeserializeOwned>(bytes: &[u8], pointer: &str) -> Read<T> {
-    let tokens: Vec<&str> = match pointer {
-        "" => Vec::new(),
-        _ => match pointer.strip_prefix('/') {
-            Some(rest) => rest.split('/').collect(),
-            None => return Read::Absent,
-        },
+    let Some(tokens) = pointer::split(pointer) else {
+        return Read::Absent;
     };
+    let tokens: Vec<&str> = tokens.collect();
     let leaf_error = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let seed = Walk::<T> {
@@ -192,7 +191,7 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
             return match serde_path_to_error::deserialize::<_, Option<T>>(deserializer) {
                 Ok(value) => Ok(Some(value)),
                 Err(error) => {
-                    let path = crate::http::path_pointer(error.path());
+                    let path = pointer::from_path(error.path());
                     let message = error.into_inner().to_string();
                     *self.leaf_error.borrow_mut() =
                         Some((path, <serde_json::Error as de::Error>::custom(message)));
@@ -264,24 +263,6 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
     }
 }
 
-/// A pointer's token as an array index, as `serde_json::Value::pointer` reads one: digits, no
-/// sign, no leading zero.
-pub(crate) fn array_index(token: &str) -> Option<usize> {
-    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
-        return None;
-    }
-    token.parse().ok()
-}
-
-/// `~1` is `/` and `~0` is `~` in a pointer's token.
-pub(crate) fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains('~') {
-        std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-    } else {
-        std::borrow::Cow::Borrowed(token)
-    }
-}
-
 /// Reads an object member's name and says whether it is the one wanted, without allocating.
 struct KeyIs<'a>(&'a str);
 
@@ -306,36 +287,9 @@ impl Visitor<'_> for KeyIs<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::{Read, read};
-
-    /// Pointers every reader of this crate must read as `serde_json::Value::pointer` does, in
-    /// the document [`DOCUMENT`].
-    pub(crate) const POINTERS: &[&str] = &[
-        "",
-        "/",
-        "/a",
-        "/a/b",
-        "/a/b/0",
-        "/a/b/1/c",
-        "/a/b/2",
-        "/a/b/3",
-        "/a/b/01",
-        "/a/b/+1",
-        "/a/b/-1",
-        "/d~0~1e",
-        "/~01",
-        "/01",
-        "/list/0/1",
-        "/list/1/0",
-        "/x",
-        "a",
-        "/a/b/1/c/d",
-    ];
-
-    /// The document [`POINTERS`] read.
-    pub(crate) const DOCUMENT: &str = r#"{"a": {"b": [1, {"c": "x"}, null]}, "d~/e": true,
-        "": 5, "~1": 6, "01": 7, "list": [[10, 20], 30]}"#;
+    use crate::pointer::tests::{DOCUMENT, POINTERS};
 
     fn found(bytes: &str, pointer: &str) -> Option<serde_json::Value> {
         match read::<serde_json::Value>(bytes.as_bytes(), pointer) {

@@ -39,8 +39,7 @@ impl ::std::fmt::Debug for Client {
 #[derive(::std::default::Default)]
 pub struct ClientBuilder {
     jobs: ::std::option::Option<::std::string::String>,
-    reqwest_client: ::std::option::Option<::arazzo_runtime::reqwest::Client>,
-    http: ::arazzo_runtime::HttpSettings,
+    http: ::arazzo_runtime::ClientSettings,
 }
 
 impl ::std::fmt::Debug for ClientBuilder {
@@ -61,67 +60,11 @@ impl ClientBuilder {
         self.jobs = ::std::option::Option::Some(base_url.into());
         self
     }
-    /// The longest one request may take, from connecting until its response has been
-    /// read; a request that takes longer fails with `Error::Transport`. Default: 30
-    /// seconds.
-    #[must_use]
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.http.timeout = ::std::option::Option::Some(timeout);
-        self
-    }
-    /// Requests may take as long as they take (no [`timeout`](Self::timeout)).
-    #[must_use]
-    pub fn no_timeout(mut self) -> Self {
-        self.http.timeout = ::std::option::Option::None;
-        self
-    }
-    /// The longest connecting to a server may take. Default: 10 seconds.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.http.connect_timeout = ::std::option::Option::Some(timeout);
-        self
-    }
-    /// The `User-Agent` header of every request. Default: `arazzo-runtime/<version>`.
-    /// A value that is not a valid header makes every request fail with `Error::Client`.
-    #[must_use]
-    pub fn user_agent(
-        mut self,
-        user_agent: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.http.user_agent = user_agent.into();
-        self
-    }
-    /// Sends this header with every request (a tenant id, a tracing header). A step's
-    /// own header or credential of the same name replaces it. A name or value that is
-    /// not valid in HTTP makes every request fail with `Error::Setting`.
-    #[must_use]
-    pub fn default_header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.http.headers.push((name.into(), value.into()));
-        self
-    }
-    /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
-    /// settings) instead of a default one; the timeouts, `User-Agent` and default
-    /// headers set here are then not used.
-    #[must_use]
-    pub fn reqwest_client(mut self, client: ::arazzo_runtime::reqwest::Client) -> Self {
-        self.reqwest_client = ::std::option::Option::Some(client);
-        self
-    }
+    ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
         Client {
-            http: match self.reqwest_client {
-                ::std::option::Option::Some(client) => {
-                    ::arazzo_runtime::HttpClient::from_reqwest(client)
-                }
-                ::std::option::Option::None => {
-                    ::arazzo_runtime::HttpClient::with_settings(&self.http)
-                }
-            },
+            http: self.http.build_http(),
             jobs: self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned()),
         }
     }

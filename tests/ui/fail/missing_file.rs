@@ -1,3 +1,3 @@
-arazzo_macros::arazzo_workflow!("../../../../tests/ui/fixtures/does-not-exist.yml");
+arazzo_tests_ui::arazzo_workflow!("ui/fixtures/does-not-exist.yml");
 
 fn main() {}

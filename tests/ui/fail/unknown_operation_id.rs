@@ -1,3 +1,3 @@
-arazzo_macros::arazzo_workflow!("../../../../tests/ui/fixtures/unknown-operation-id.yml");
+arazzo_tests_ui::arazzo_workflow!("ui/fixtures/unknown-operation-id.yml");
 
 fn main() {}

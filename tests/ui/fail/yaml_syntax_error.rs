@@ -1,3 +1,3 @@
-arazzo_macros::arazzo_workflow!("../../../../tests/ui/fixtures/yaml-syntax-error.yml");
+arazzo_tests_ui::arazzo_workflow!("ui/fixtures/yaml-syntax-error.yml");
 
 fn main() {}
