@@ -6,24 +6,11 @@ use quote::quote;
 
 use super::docs::doc;
 use super::ident;
-use crate::plan::{ApiKeyLocation, Plan, SchemeKind};
+use crate::plan::{ApiKeyLocation, Plan, SchemeKind, SchemePlan, SourcePlan};
 
+/// The `Client` and its builder.
 pub(super) fn client(plan: &Plan) -> TokenStream {
-    let mut intro = vec![format!(
-        "Sends the requests of the workflows in *{}*.",
-        plan.title
-    )];
-    if let Some(summary) = &plan.summary {
-        intro.push(String::new());
-        intro.push(summary.clone());
-    }
-    intro.push(String::new());
-    intro.push(
-        "Create it with [`Client::new`] (each source's first server, no credentials) or \
-         [`Client::builder`]. Cloning is cheap: clones share one connection pool."
-            .to_owned(),
-    );
-    let client_doc = doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"));
+    let client_doc = client_doc(plan);
 
     let source_fields: Vec<Ident> = plan.sources.iter().map(|s| ident(&s.field)).collect();
     let scheme_fields: Vec<Ident> = plan.schemes.iter().map(|s| ident(&s.field)).collect();
@@ -42,97 +29,8 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
     let source_names: Vec<String> = plan.sources.iter().map(|s| s.field.clone()).collect();
     let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
 
-    let source_setters = plan.sources.iter().map(|s| {
-        let setter = ident(&s.field);
-        let mut text = format!("Sets the base URL of the source `{}`.", s.name);
-        match (&s.default_url, s.servers.as_slice()) {
-            (Some(first), [_, rest @ ..]) => {
-                text.push_str(&format!("\n\nDefault: `{first}`."));
-                if !rest.is_empty() {
-                    let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();
-                    text.push_str(&format!(" Other servers in the description: {}.", others.join(", ")));
-                }
-            }
-            _ => text.push_str(
-                "\n\nThe description names no absolute server URL first, so there is no default: \
-                 set this before running a workflow.",
-            ),
-        }
-        let docs = doc(&text);
-        quote! {
-            #docs
-            #[must_use]
-            pub fn #setter(mut self, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.#setter = ::std::option::Option::Some(base_url.into());
-                self
-            }
-        }
-    });
-    let scheme_setters = plan.schemes.iter().map(|s| {
-        let setter = ident(&s.field);
-        let what = match &s.kind {
-            SchemeKind::Basic => "the credentials of the HTTP basic".to_owned(),
-            SchemeKind::Bearer => "the bearer token (or OAuth 2 access token) of the".to_owned(),
-            SchemeKind::ApiKey { location, name } => {
-                let location = match location {
-                    ApiKeyLocation::Header => "header",
-                    ApiKeyLocation::Query => "query parameter",
-                    ApiKeyLocation::Cookie => "cookie",
-                };
-                format!("the API key (sent as the {location} `{name}`) of the")
-            }
-        };
-        let mut text = format!("Sets {what} security scheme `{}`", s.name);
-        if plan.sources.len() > 1 {
-            text.push_str(&format!(
-                " of the source `{}` (sent only to that source)",
-                plan.sources[s.source].name
-            ));
-        }
-        text.push('.');
-        if let Some(description) = &s.description {
-            text.push_str("\n\n");
-            text.push_str(description);
-        }
-        if s.implied {
-            text.push_str(
-                "\n\nThe description defines this scheme but applies no security to its \
-                 operations; as the only scheme it defines, it is sent with every request \
-                 of its source once set.",
-            );
-        }
-        let docs = doc(&text);
-        match s.kind {
-            SchemeKind::Basic => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(
-                    mut self,
-                    username: impl ::std::convert::Into<::std::string::String>,
-                    password: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
-                    self
-                }
-            },
-            SchemeKind::Bearer => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
-                    self
-                }
-            },
-            SchemeKind::ApiKey { .. } => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(key));
-                    self
-                }
-            },
-        }
-    });
+    let source_setters = plan.sources.iter().map(source_setter);
+    let scheme_setters = plan.schemes.iter().map(|s| scheme_setter(plan, s));
 
     quote! {
         #client_doc
@@ -202,5 +100,122 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The `Client`'s doc: the document's title and summary, and how to make one.
+fn client_doc(plan: &Plan) -> TokenStream {
+    let mut intro = vec![format!(
+        "Sends the requests of the workflows in *{}*.",
+        plan.title
+    )];
+    if let Some(summary) = &plan.summary {
+        intro.push(String::new());
+        intro.push(summary.clone());
+    }
+    intro.push(String::new());
+    intro.push(
+        "Create it with [`Client::new`] (each source's first server, no credentials) or \
+         [`Client::builder`]. Cloning is cheap: clones share one connection pool."
+            .to_owned(),
+    );
+    doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"))
+}
+
+/// The builder's setter of a source's base URL, with its default and the other servers.
+fn source_setter(s: &SourcePlan) -> TokenStream {
+    let setter = ident(&s.field);
+    let mut text = format!("Sets the base URL of the source `{}`.", s.name);
+    match (&s.default_url, s.servers.as_slice()) {
+        (Some(first), [_, rest @ ..]) => {
+            text.push_str(&format!("\n\nDefault: `{first}`."));
+            if !rest.is_empty() {
+                let others: Vec<String> = rest.iter().map(|u| format!("`{u}`")).collect();
+                text.push_str(&format!(
+                    " Other servers in the description: {}.",
+                    others.join(", ")
+                ));
+            }
+        }
+        _ => text.push_str(
+            "\n\nThe description names no absolute server URL first, so there is no default: \
+                 set this before running a workflow.",
+        ),
+    }
+    let docs = doc(&text);
+    quote! {
+        #docs
+        #[must_use]
+        pub fn #setter(mut self, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+            self.#setter = ::std::option::Option::Some(base_url.into());
+            self
+        }
+    }
+}
+
+/// The builder's setter of a security scheme's credentials.
+fn scheme_setter(plan: &Plan, s: &SchemePlan) -> TokenStream {
+    let setter = ident(&s.field);
+    let what = match &s.kind {
+        SchemeKind::Basic => "the credentials of the HTTP basic".to_owned(),
+        SchemeKind::Bearer => "the bearer token (or OAuth 2 access token) of the".to_owned(),
+        SchemeKind::ApiKey { location, name } => {
+            let location = match location {
+                ApiKeyLocation::Header => "header",
+                ApiKeyLocation::Query => "query parameter",
+                ApiKeyLocation::Cookie => "cookie",
+            };
+            format!("the API key (sent as the {location} `{name}`) of the")
+        }
+    };
+    let mut text = format!("Sets {what} security scheme `{}`", s.name);
+    if plan.sources.len() > 1 {
+        text.push_str(&format!(
+            " of the source `{}` (sent only to that source)",
+            plan.sources[s.source].name
+        ));
+    }
+    text.push('.');
+    if let Some(description) = &s.description {
+        text.push_str("\n\n");
+        text.push_str(description);
+    }
+    if s.implied {
+        text.push_str(
+            "\n\nThe description defines this scheme but applies no security to its \
+                 operations; as the only scheme it defines, it is sent with every request \
+                 of its source once set.",
+        );
+    }
+    let docs = doc(&text);
+    match s.kind {
+        SchemeKind::Basic => quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(
+                mut self,
+                username: impl ::std::convert::Into<::std::string::String>,
+                password: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.#setter = ::std::option::Option::Some(::arazzo_runtime::BasicAuth::new(username, password));
+                self
+            }
+        },
+        SchemeKind::Bearer => quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
+                self
+            }
+        },
+        SchemeKind::ApiKey { .. } => quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(key));
+                self
+            }
+        },
     }
 }
