@@ -7,7 +7,7 @@
 //!     .stytch_consumer_api("https://test.stytch.com")
 //!     .basic_auth(project_id, secret)
 //!     .build();
-//! let outputs = sms_otp_login(&client, SmsOtpLoginInputs { /* … */ }).await?;
+//! let outputs = sms_otp_login(&client, sms_otp_login::Inputs { /* … */ }).await?;
 //! ```
 //!
 //! The path is relative to the crate's `CARGO_MANIFEST_DIR`. Settings may follow it:
@@ -21,8 +21,10 @@
 
 use proc_macro::TokenStream;
 
-/// Generates, for each workflow of an Arazzo document, an inputs struct, an outputs struct and
-/// an `async fn`, plus the `Client` they share. See the crate documentation.
+/// Generates, for each workflow of an Arazzo document, an `async fn` and a module of the same
+/// name (its `Inputs` and `Outputs` structs, and each operation step as a function of its own),
+/// plus the `Client` they share and a `types` module for the types made from JSON Schemas. See
+/// the crate documentation.
 #[proc_macro]
 pub fn arazzo_workflow(input: TokenStream) -> TokenStream {
     arazzo_codegen::macro_support::expand(input.into()).into()

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use arazzo_bench::paired;
 use divan::black_box;
-use generated_example::via_macro::{Client, SmsOtpLoginInputs, sms_otp_login};
+use generated_example::via_macro::{Client, sms_otp_login};
 
 const PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-000000000000";
 const SECRET: &str = "secret-test-000000000000000000000000000000000000";
@@ -68,7 +68,7 @@ struct Outputs {
 async fn generated(client: &Client) -> Outputs {
     let outputs = sms_otp_login(
         client,
-        SmsOtpLoginInputs {
+        sms_otp_login::Inputs {
             phone_number: "+10000000000".into(),
             code: "000000".into(),
             session_duration_minutes: Some(60),

@@ -4,10 +4,11 @@
 //! - [`via_macro`] by `arazzo_macros::arazzo_workflow!`, at compile time;
 //! - [`via_build`] by `arazzo_codegen::build::generate` in `build.rs`, into `OUT_DIR`.
 //!
-//! Both hold the same items: a [`via_macro::Client`], [`via_macro::SmsOtpLoginInputs`],
-//! [`via_macro::SmsOtpLoginOutputs`] and [`via_macro::sms_otp_login`], and the two steps as
-//! functions of their own, [`via_macro::sms_otp_login_send_sms_otp`] and
-//! [`via_macro::sms_otp_login_authenticate_otp`], for a login that waits for the user to type
+//! Both hold the same items: a [`via_macro::Client`], the workflow function
+//! [`via_macro::sms_otp_login()`], and the workflow's module of the same name, with
+//! [`via_macro::sms_otp_login::Inputs`], [`via_macro::sms_otp_login::Outputs`] and the two steps
+//! as functions of their own, [`via_macro::sms_otp_login::send_sms_otp`] and
+//! [`via_macro::sms_otp_login::authenticate_otp`], for a login that waits for the user to type
 //! the code.
 //!
 //! [`stub`] is a Stytch-like server on 127.0.0.1 that the binary runs the workflow against when

@@ -9,8 +9,8 @@
 //! Flags: `--phone <E.164>` (default `+10000000000`, Stytch's sandbox number), `--code <code>`
 //! (default `000000`, the sandbox code), `--session-minutes <n>` (default 60), `--via build`
 //! (run the build.rs-generated module instead of the macro-generated one), `--interactive`
-//! (run the two steps on their own, `sms_otp_login_send_sms_otp` and then
-//! `sms_otp_login_authenticate_otp`, and ask for the code on standard input in between, as a
+//! (run the two steps on their own, `sms_otp_login::send_sms_otp` and then
+//! `sms_otp_login::authenticate_otp`, and ask for the code on standard input in between, as a
 //! real login does: the code arrives by SMS after the first step).
 
 use std::process::ExitCode;
@@ -90,7 +90,7 @@ async fn run(
             .stytch_consumer_api(base_url)
             .basic_auth(project_id, secret)
             .build();
-        let inputs = via_build::SmsOtpLoginInputs {
+        let inputs = via_build::sms_otp_login::Inputs {
             phone_number: options.phone.clone(),
             code: options.code.clone(),
             session_duration_minutes: options.session_minutes,
@@ -102,7 +102,7 @@ async fn run(
             .stytch_consumer_api(base_url)
             .basic_auth(project_id, secret)
             .build();
-        let inputs = via_macro::SmsOtpLoginInputs {
+        let inputs = via_macro::sms_otp_login::Inputs {
             phone_number: options.phone.clone(),
             code: options.code.clone(),
             session_duration_minutes: options.session_minutes,
@@ -122,9 +122,9 @@ async fn step_by_step(
     client: &via_macro::Client,
     options: &Options,
 ) -> Result<(String, String, String), Box<dyn std::error::Error>> {
-    let sent = via_macro::sms_otp_login_send_sms_otp(
+    let sent = via_macro::sms_otp_login::send_sms_otp(
         client,
-        via_macro::SmsOtpLoginSendSmsOtpInputs {
+        via_macro::sms_otp_login::SendSmsOtpInputs {
             phone_number: options.phone.clone(),
         },
     )
@@ -132,9 +132,9 @@ async fn step_by_step(
     println!("step sendSmsOtp: a passcode was sent to {}", options.phone);
     println!("enter the code from the SMS:");
     let code = read_code().await.ok_or("no code on standard input")?;
-    let authenticated = via_macro::sms_otp_login_authenticate_otp(
+    let authenticated = via_macro::sms_otp_login::authenticate_otp(
         client,
-        via_macro::SmsOtpLoginAuthenticateOtpInputs {
+        via_macro::sms_otp_login::AuthenticateOtpInputs {
             code,
             session_duration_minutes: options.session_minutes,
         },

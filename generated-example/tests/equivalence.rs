@@ -21,13 +21,13 @@ fn build_rs_output_is_the_snapshot() {
 #[test]
 fn both_modules_have_the_same_types() {
     use generated_example::{via_build, via_macro};
-    let from_macro = via_macro::SmsOtpLoginInputs {
+    let from_macro = via_macro::sms_otp_login::Inputs {
         phone_number: "+10000000000".to_owned(),
         code: "000000".to_owned(),
         session_duration_minutes: Some(5),
     };
     let json = arazzo_runtime::serde_json::to_value(&from_macro).expect("serializes");
-    let from_build: via_build::SmsOtpLoginInputs =
+    let from_build: via_build::sms_otp_login::Inputs =
         arazzo_runtime::serde_json::from_value(json).expect("deserializes");
     assert_eq!(from_build.session_duration_minutes, Some(5));
     assert_eq!(format!("{from_macro:?}"), format!("{from_build:?}"));

@@ -116,8 +116,7 @@ pub async fn start_job(
     ::arazzo_runtime::workflow("start-job", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`start_job`](fn@super::start_job)
-/// (`start-job`).
+/// The inputs, outputs and steps of the workflow [`start_job`](fn@start_job) (`start-job`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
@@ -216,8 +215,7 @@ pub async fn read_job(
     ::arazzo_runtime::workflow("read-job", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`read_job`](fn@super::read_job)
-/// (`read-job`).
+/// The inputs, outputs and steps of the workflow [`read_job`](fn@read_job) (`read-job`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
@@ -364,7 +362,7 @@ pub async fn start_and_read(
     ::arazzo_runtime::workflow("start-and-read", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`start_and_read`](fn@super::start_and_read)
+/// The inputs, outputs and steps of the workflow [`start_and_read`](fn@start_and_read)
 /// (`start-and-read`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
@@ -470,7 +468,7 @@ pub async fn report_after_start(
 }
 
 /// The inputs, outputs and steps of the workflow
-/// [`report_after_start`](fn@super::report_after_start) (`report-after-start`).
+/// [`report_after_start`](fn@report_after_start) (`report-after-start`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -584,8 +582,8 @@ pub async fn start_then_read(
     ::arazzo_runtime::workflow("start-then-read", run).await
 }
 
-/// The inputs, outputs and steps of the workflow
-/// [`start_then_read`](fn@super::start_then_read) (`start-then-read`).
+/// The inputs, outputs and steps of the workflow [`start_then_read`](fn@start_then_read)
+/// (`start-then-read`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -718,8 +716,8 @@ pub async fn begin_elsewhere(
     ::arazzo_runtime::workflow("begin-elsewhere", run).await
 }
 
-/// The inputs, outputs and steps of the workflow
-/// [`begin_elsewhere`](fn@super::begin_elsewhere) (`begin-elsewhere`).
+/// The inputs, outputs and steps of the workflow [`begin_elsewhere`](fn@begin_elsewhere)
+/// (`begin-elsewhere`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -806,8 +804,7 @@ pub async fn shared_begin(
     ::arazzo_runtime::workflow("begin", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`shared_begin`](fn@super::shared_begin)
-/// (`begin`).
+/// The inputs, outputs and steps of the workflow [`shared_begin`](fn@shared_begin) (`begin`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,

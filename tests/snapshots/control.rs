@@ -188,8 +188,7 @@ pub async fn poll_job(
     ::arazzo_runtime::workflow("poll-job", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`poll_job`](fn@super::poll_job)
-/// (`poll-job`).
+/// The inputs, outputs and steps of the workflow [`poll_job`](fn@poll_job) (`poll-job`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -325,7 +324,7 @@ pub async fn retry_flaky(
     ::arazzo_runtime::workflow("retry-flaky", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`retry_flaky`](fn@super::retry_flaky)
+/// The inputs, outputs and steps of the workflow [`retry_flaky`](fn@retry_flaky)
 /// (`retry-flaky`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
@@ -426,8 +425,7 @@ pub async fn end_early(
     ::arazzo_runtime::workflow("end-early", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`end_early`](fn@super::end_early)
-/// (`end-early`).
+/// The inputs, outputs and steps of the workflow [`end_early`](fn@end_early) (`end-early`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
@@ -660,7 +658,7 @@ pub async fn recover(
     ::arazzo_runtime::workflow("recover", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`recover`](fn@super::recover) (`recover`).
+/// The inputs, outputs and steps of the workflow [`recover`](fn@recover) (`recover`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -788,7 +786,7 @@ pub async fn spin(
     ::arazzo_runtime::workflow("spin", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`spin`](fn@super::spin) (`spin`).
+/// The inputs, outputs and steps of the workflow [`spin`](fn@spin) (`spin`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -918,8 +916,7 @@ pub async fn hand_off(
     ::arazzo_runtime::workflow("hand-off", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`hand_off`](fn@super::hand_off)
-/// (`hand-off`).
+/// The inputs, outputs and steps of the workflow [`hand_off`](fn@hand_off) (`hand-off`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).
@@ -1074,7 +1071,7 @@ pub async fn refresh_then_retry(
 }
 
 /// The inputs, outputs and steps of the workflow
-/// [`refresh_then_retry`](fn@super::refresh_then_retry) (`refresh-then-retry`).
+/// [`refresh_then_retry`](fn@refresh_then_retry) (`refresh-then-retry`).
 ///
 /// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
 /// each variant means](arazzo_runtime::Error#variants)).

@@ -152,7 +152,7 @@ pub async fn place_order(
     ::arazzo_runtime::workflow("place-order", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`place_order`](fn@super::place_order)
+/// The inputs, outputs and steps of the workflow [`place_order`](fn@place_order)
 /// (`place-order`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks

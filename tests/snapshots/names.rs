@@ -165,7 +165,7 @@ pub async fn a_b(
     ::arazzo_runtime::workflow("a-b", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`a_b`](fn@super::a_b) (`a-b`).
+/// The inputs, outputs and steps of the workflow [`a_b`](fn@a_b) (`a-b`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
@@ -419,7 +419,7 @@ pub async fn a_b_2(
     ::arazzo_runtime::workflow("a_b", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`a_b_2`](fn@super::a_b_2) (`a_b`).
+/// The inputs, outputs and steps of the workflow [`a_b_2`](fn@a_b_2) (`a_b`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,

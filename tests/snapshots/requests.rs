@@ -217,8 +217,7 @@ pub async fn adopt_pet(
     ::arazzo_runtime::workflow("adopt-pet", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`adopt_pet`](fn@super::adopt_pet)
-/// (`adopt-pet`).
+/// The inputs, outputs and steps of the workflow [`adopt_pet`](fn@adopt_pet) (`adopt-pet`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks
 /// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,

@@ -148,7 +148,7 @@ pub async fn sms_otp_login(
     ::arazzo_runtime::workflow("sms-otp-login", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`sms_otp_login`](fn@super::sms_otp_login)
+/// The inputs, outputs and steps of the workflow [`sms_otp_login`](fn@sms_otp_login)
 /// (`sms-otp-login`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks

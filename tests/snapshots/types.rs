@@ -328,7 +328,7 @@ pub async fn open_account(
     ::arazzo_runtime::workflow("open-account", run).await
 }
 
-/// The inputs, outputs and steps of the workflow [`open_account`](fn@super::open_account)
+/// The inputs, outputs and steps of the workflow [`open_account`](fn@open_account)
 /// (`open-account`).
 ///
 /// Each operation step is also a function of its own, which sends the step's request, checks

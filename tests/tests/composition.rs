@@ -47,7 +47,7 @@ async fn calls(server: &MockServer) -> Vec<String> {
 async fn a_step_runs_a_workflow_with_its_parameters_as_inputs() {
     let server = server().await;
     let client = Client::builder().jobs(server.uri()).build();
-    let outputs = composition::start_and_read(&client, composition::StartAndReadInputs {})
+    let outputs = composition::start_and_read(&client, composition::start_and_read::Inputs {})
         .await
         .expect("succeeds");
     assert_eq!(outputs.job_id, "j9");
@@ -59,7 +59,7 @@ async fn a_step_runs_a_workflow_with_its_parameters_as_inputs() {
 async fn an_operation_path_names_the_operation() {
     let server = server().await;
     let client = Client::builder().jobs(server.uri()).build();
-    let inputs = composition::ReadJobInputs {
+    let inputs = composition::read_job::Inputs {
         id: "j9".to_owned(),
     };
     let outputs = composition::read_job(&client, inputs)
@@ -72,8 +72,8 @@ async fn an_operation_path_names_the_operation() {
 async fn a_dependency_runs_first_and_its_outputs_are_read() {
     let server = server().await;
     let client = Client::builder().jobs(server.uri()).build();
-    let inputs = composition::ReportAfterStartInputs {
-        start_job: composition::StartJobInputs {},
+    let inputs = composition::report_after_start::Inputs {
+        start_job: composition::start_job::Inputs {},
     };
     let outputs = composition::report_after_start(&client, inputs)
         .await
@@ -92,7 +92,7 @@ async fn a_failure_inside_a_called_workflow_names_its_step() {
         .mount(&server)
         .await;
     let client = Client::builder().jobs(server.uri()).build();
-    let error = composition::start_and_read(&client, composition::StartAndReadInputs {})
+    let error = composition::start_and_read(&client, composition::start_and_read::Inputs {})
         .await
         .expect_err("fails");
     assert_eq!((error.step(), error.status()), (Some("start"), Some(500)));
@@ -102,7 +102,7 @@ async fn a_failure_inside_a_called_workflow_names_its_step() {
 async fn the_outputs_of_a_workflow_a_step_ran_are_read_by_its_id() {
     let server = server().await;
     let client = Client::builder().jobs(server.uri()).build();
-    let outputs = composition::start_then_read(&client, composition::StartThenReadInputs {})
+    let outputs = composition::start_then_read(&client, composition::start_then_read::Inputs {})
         .await
         .expect("succeeds");
     assert_eq!(outputs.job_id, "j9");
@@ -118,15 +118,16 @@ async fn a_step_runs_a_workflow_of_another_arazzo_document() {
         .jobs(server.uri())
         .shared_jobs(server.uri())
         .build();
-    let outputs = composition::begin_elsewhere(&client, composition::BeginElsewhereInputs {})
+    let outputs = composition::begin_elsewhere(&client, composition::begin_elsewhere::Inputs {})
         .await
         .expect("succeeds");
     assert_eq!(outputs.job_id, "j9");
     assert_eq!(outputs.status, "queued");
     assert_eq!(calls(&server).await, ["POST /jobs", "GET /jobs/j9"]);
     // The other document's workflow is generated here too, with its name prefixed by the source.
-    let direct = composition::shared_begin(&client, composition::SharedBeginInputs { note: None })
-        .await
-        .expect("succeeds");
+    let direct =
+        composition::shared_begin(&client, composition::shared_begin::Inputs { note: None })
+            .await
+            .expect("succeeds");
     assert_eq!(direct.job_id, "j9");
 }

@@ -13,7 +13,7 @@ mod control {
     arazzo_macros::arazzo_workflow!("fixtures/control/control.arazzo.yaml", max_steps = 5);
 }
 
-use control::{Client, EndEarlyInputs, RecoverInputs};
+use control::Client;
 
 fn client(server: &MockServer) -> Client {
     Client::builder().jobs(server.uri()).build()
@@ -53,7 +53,7 @@ async fn goto_polls_until_the_job_is_done() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let outputs = control::poll_job(&client(&server), control::PollJobInputs {})
+    let outputs = control::poll_job(&client(&server), control::poll_job::Inputs {})
         .await
         .expect("succeeds");
     assert_eq!(outputs.id, "j1");
@@ -82,7 +82,7 @@ async fn retry_honours_retry_after_over_retry_after_seconds() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let run = control::retry_flaky(&client, control::RetryFlakyInputs {});
+    let run = control::retry_flaky(&client, control::retry_flaky::Inputs {});
     let outputs = tokio::time::timeout(Duration::from_secs(10), run)
         .await
         .expect("the Retry-After header, not the 30 s retryAfter, decides the wait")
@@ -103,7 +103,7 @@ async fn retry_stops_at_its_limit() {
         )
         .mount(&server)
         .await;
-    let error = control::retry_flaky(&client(&server), control::RetryFlakyInputs {})
+    let error = control::retry_flaky(&client(&server), control::retry_flaky::Inputs {})
         .await
         .expect_err("fails");
     assert_eq!((error.step(), error.status()), (Some("call"), Some(503)));
@@ -124,7 +124,7 @@ async fn end_stops_the_workflow_with_the_outputs_so_far() {
         )
         .mount(&server)
         .await;
-    let inputs = EndEarlyInputs {
+    let inputs = control::end_early::Inputs {
         id: "j2".to_owned(),
     };
     let outputs = control::end_early(&client(&server), inputs)
@@ -152,7 +152,7 @@ async fn without_end_the_next_step_runs() {
         .await;
     let outputs = control::end_early(
         &client(&server),
-        EndEarlyInputs {
+        control::end_early::Inputs {
             id: "j3".to_owned(),
         },
     )
@@ -176,7 +176,7 @@ async fn a_workflow_failure_action_recovers() {
         .await;
     let outputs = control::recover(
         &client(&server),
-        RecoverInputs {
+        control::recover::Inputs {
             id: "gone".to_owned(),
         },
     )
@@ -197,7 +197,7 @@ async fn an_unmatched_failure_still_fails() {
         .await;
     let error = control::recover(
         &client(&server),
-        RecoverInputs {
+        control::recover::Inputs {
             id: "bad".to_owned(),
         },
     )
@@ -214,7 +214,7 @@ async fn an_endless_loop_hits_the_step_bound() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    let error = control::spin(&client(&server), control::SpinInputs {})
+    let error = control::spin(&client(&server), control::spin::Inputs {})
         .await
         .expect_err("stops");
     assert!(
@@ -250,7 +250,7 @@ async fn goto_a_workflow_hands_over_and_ends() {
         .await;
     let outputs = control::hand_off(
         &client(&server),
-        control::HandOffInputs {
+        control::hand_off::Inputs {
             id: "old".to_owned(),
         },
     )
@@ -287,9 +287,10 @@ async fn a_retry_can_run_another_step_first() {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"reportId": "r"})))
         .mount(&server)
         .await;
-    let outputs = control::refresh_then_retry(&client(&server), control::RefreshThenRetryInputs {})
-        .await
-        .expect("succeeds");
+    let outputs =
+        control::refresh_then_retry(&client(&server), control::refresh_then_retry::Inputs {})
+            .await
+            .expect("succeeds");
     assert_eq!(outputs.value, Some(3));
     assert_eq!(
         calls(&server).await,

@@ -11,7 +11,8 @@ mod shop {
     arazzo_macros::arazzo_workflow!("fixtures/expressions/expressions.arazzo.yaml");
 }
 
-use shop::{Client, PlaceOrderInputs, PlaceOrderInputsCustomer, place_order};
+use shop::types::PlaceOrderCustomer;
+use shop::{Client, place_order};
 
 fn created() -> ResponseTemplate {
     ResponseTemplate::new(201)
@@ -65,9 +66,9 @@ fn client(server: &MockServer) -> Client {
         .build()
 }
 
-fn inputs() -> PlaceOrderInputs {
-    PlaceOrderInputs {
-        customer: PlaceOrderInputsCustomer {
+fn inputs() -> place_order::Inputs {
+    place_order::Inputs {
+        customer: PlaceOrderCustomer {
             name: Some("Ada".to_owned()),
             tier: Some("gold".to_owned()),
         },

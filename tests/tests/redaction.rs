@@ -61,7 +61,7 @@ fn generated_clients_and_builders() {
 
 #[test]
 fn generated_data_structs() {
-    let outputs = seed::SmsOtpLoginOutputs {
+    let outputs = seed::sms_otp_login::Outputs {
         user_id: "user-1".to_owned(),
         session_token: "session-token-SECRET".to_owned(),
         session_jwt: "session-jwt-SECRET".to_owned(),
@@ -73,14 +73,14 @@ fn generated_data_structs() {
         "other fields stay visible: {shown}"
     );
 
-    let step = seed::SmsOtpLoginAuthenticateOtpOutputs {
+    let step = seed::sms_otp_login::AuthenticateOtpOutputs {
         user_id: "user-1".to_owned(),
         session_token: "session-token-SECRET".to_owned(),
         session_jwt: "session-jwt-SECRET".to_owned(),
     };
     assert_redacted("step outputs", &format!("{step:?}"));
 
-    let session = types::Session {
+    let session = types::types::Session {
         session_id: "s-1".to_owned(),
         session_token: "session-token-SECRET".to_owned(),
         started_at: None,

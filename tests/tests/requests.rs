@@ -11,7 +11,7 @@ mod requests {
     arazzo_macros::arazzo_workflow!("fixtures/requests/requests.arazzo.yaml");
 }
 
-use requests::{AdoptPetInputs, Client, adopt_pet};
+use requests::{Client, adopt_pet};
 
 async fn server() -> MockServer {
     let server = MockServer::start().await;
@@ -63,8 +63,8 @@ fn client(server: &MockServer) -> Client {
         .build()
 }
 
-fn inputs(limit: Option<i64>) -> AdoptPetInputs {
-    AdoptPetInputs {
+fn inputs(limit: Option<i64>) -> adopt_pet::Inputs {
+    adopt_pet::Inputs {
         pet_id: "a b/c".to_owned(),
         fields: vec!["name".to_owned(), "age".to_owned()],
         tags: vec!["cute".to_owned(), "small".to_owned()],
@@ -79,7 +79,7 @@ fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn run(limit: Option<i64>) -> (Vec<Request>, Result<requests::AdoptPetOutputs, Error>) {
+async fn run(limit: Option<i64>) -> (Vec<Request>, Result<adopt_pet::Outputs, Error>) {
     let server = server().await;
     let result = adopt_pet(&client(&server), inputs(limit)).await;
     (server.received_requests().await.unwrap_or_default(), result)
@@ -279,7 +279,7 @@ async fn replacements_set_fields_of_a_written_out_form() {
         .build();
     let outputs = form_text::form_token(
         &client,
-        form_text::FormTokenInputs {
+        form_text::form_token::Inputs {
             user: "ada & bob".to_owned(),
         },
     )

@@ -10,7 +10,7 @@ mod stytch {
     arazzo_macros::arazzo_workflow!("../specs/arazzo/stytch-sms-otp-login-workflow.yml");
 }
 
-use stytch::{Client, SmsOtpLoginInputs, SmsOtpLoginOutputs, sms_otp_login};
+use stytch::{Client, sms_otp_login};
 
 const PROJECT_ID: &str = "project-test-11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "secret-test-very-secret-value=";
@@ -73,8 +73,8 @@ fn client(server: &MockServer) -> Client {
         .build()
 }
 
-fn inputs(minutes: Option<i64>) -> SmsOtpLoginInputs {
-    SmsOtpLoginInputs {
+fn inputs(minutes: Option<i64>) -> sms_otp_login::Inputs {
+    sms_otp_login::Inputs {
         phone_number: "+10000000000".to_owned(),
         code: "000000".to_owned(),
         session_duration_minutes: minutes,
@@ -120,7 +120,7 @@ async fn sends_exactly_two_requests_and_returns_typed_outputs() {
         .expect("workflow succeeds");
     assert_eq!(
         outputs,
-        SmsOtpLoginOutputs {
+        sms_otp_login::Outputs {
             user_id: USER_ID.to_owned(),
             session_token: "mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q".to_owned(),
             session_jwt: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.sig".to_owned(),
@@ -535,7 +535,7 @@ fn client_new_uses_the_first_server() {
 
 #[test]
 fn inputs_load_from_json_in_the_documents_terms() {
-    let inputs: SmsOtpLoginInputs =
+    let inputs: sms_otp_login::Inputs =
         serde_json::from_value(json!({"phone_number": "+12025550162", "code": "123456"}))
             .expect("loads");
     assert_eq!(inputs.session_duration_minutes, None);

@@ -111,7 +111,7 @@ async fn a_workflow_span_holds_one_span_per_step_with_its_outcome_and_no_secret(
         .stytch_consumer_api(server.uri())
         .basic_auth("project-test-1", SECRET)
         .build();
-    let inputs = stytch::SmsOtpLoginInputs {
+    let inputs = stytch::sms_otp_login::Inputs {
         phone_number: "+10000000000".to_owned(),
         code: "000000".to_owned(),
         session_duration_minutes: None,
@@ -190,7 +190,7 @@ async fn each_try_of_a_retried_step_is_a_span_that_counts_its_attempt() {
         next: AtomicU64::new(0),
     });
     let client = control::Client::builder().jobs(server.uri()).build();
-    control::retry_flaky(&client, control::RetryFlakyInputs {})
+    control::retry_flaky(&client, control::retry_flaky::Inputs {})
         .await
         .expect("succeeds on the third try");
     let tries: Vec<(String, String, String)> = spans

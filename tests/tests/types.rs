@@ -12,13 +12,11 @@ mod accounts {
     arazzo_macros::arazzo_workflow!("fixtures/types/types.arazzo.yaml");
 }
 
-use accounts::{
-    Client, Holder, HolderAddress, OpenAccountInputs, OpenAccountInputsPlan,
-    OpenAccountInputsRegion, open_account,
-};
+use accounts::types::{Holder, HolderAddress, OpenAccountPlan, OpenAccountRegion};
+use accounts::{Client, open_account};
 
-fn inputs() -> OpenAccountInputs {
-    OpenAccountInputs {
+fn inputs() -> open_account::Inputs {
+    open_account::Inputs {
         holder: Holder {
             name: "Ada".to_owned(),
             address: HolderAddress {
@@ -27,7 +25,7 @@ fn inputs() -> OpenAccountInputs {
                 country_code: Some("NL".to_owned()),
             },
         },
-        plan: OpenAccountInputsPlan::Pro,
+        plan: OpenAccountPlan::Pro,
         tags: Some(vec!["a".to_owned(), "b".to_owned()]),
         limit: None,
         region: None,
@@ -145,10 +143,10 @@ async fn typed_inputs_and_outputs_round_trip() {
 
 #[tokio::test]
 async fn enums_serialize_as_their_values() {
-    assert_eq!(OpenAccountInputsRegion::V3rdParty.as_str(), "3rd-party");
-    assert_eq!(OpenAccountInputsPlan::Enterprise.to_string(), "enterprise");
+    assert_eq!(OpenAccountRegion::V3rdParty.as_str(), "3rd-party");
+    assert_eq!(OpenAccountPlan::Enterprise.to_string(), "enterprise");
     assert_eq!(
-        serde_json::to_value(OpenAccountInputsRegion::UsEast).expect("json"),
+        serde_json::to_value(OpenAccountRegion::UsEast).expect("json"),
         json!("us-east")
     );
 }

@@ -114,10 +114,10 @@ const ERRORS_LINK: &str = "[what each variant means](arazzo_runtime::Error#varia
 
 /// The doc of a workflow's module: what it holds, and what its step functions do and do not do.
 pub(super) fn module_doc(w: &WorkflowPlan) -> TokenStream {
-    let inside = At::module(&w.fn_name);
+    // An outer doc comment's links resolve where the module is declared: at the root.
     let mut text = format!(
         "The inputs, outputs and steps of the workflow {} (`{}`).",
-        inside.fn_link(&w.fn_name),
+        At::ROOT.fn_link(&w.fn_name),
         w.id
     );
     if w.steps.iter().any(|s| s.standalone.is_some()) {

@@ -6,10 +6,10 @@
 
 use std::time::Instant;
 
-use generated_example::via_macro::{Client, SmsOtpLoginInputs, sms_otp_login};
+use generated_example::via_macro::{Client, sms_otp_login};
 
-fn inputs() -> SmsOtpLoginInputs {
-    SmsOtpLoginInputs {
+fn inputs() -> sms_otp_login::Inputs {
+    sms_otp_login::Inputs {
         phone_number: "+10000000000".into(),
         code: "000000".into(),
         session_duration_minutes: Some(60),

@@ -7,8 +7,8 @@ mod generated {
 
 fn main() {
     let client = generated::Client::builder().shop("http://127.0.0.1:1/api").build();
-    let inputs = generated::PlaceOrderInputs {
-        customer: generated::PlaceOrderInputsCustomer {
+    let inputs = generated::place_order::Inputs {
+        customer: generated::types::PlaceOrderCustomer {
             name: Some("Ada".to_owned()),
             tier: None,
         },

@@ -11,7 +11,7 @@ fn main() {
         .basic_auth("project-test-x", "secret-test-x")
         .reqwest_client(arazzo_runtime::reqwest::Client::new())
         .build();
-    let inputs = generated::SmsOtpLoginInputs {
+    let inputs = generated::sms_otp_login::Inputs {
         phone_number: "+10000000000".to_owned(),
         code: "000000".to_owned(),
         session_duration_minutes: None,

@@ -7,19 +7,19 @@ mod generated {
 
 fn main() {
     let client = generated::Client::builder().accounts("http://127.0.0.1:1").build();
-    let inputs = generated::OpenAccountInputs {
-        holder: generated::Holder {
+    let inputs = generated::open_account::Inputs {
+        holder: generated::types::Holder {
             name: "Ada".to_owned(),
-            address: generated::HolderAddress {
+            address: generated::types::HolderAddress {
                 street: None,
                 city: "Utrecht".to_owned(),
                 country_code: None,
             },
         },
-        plan: generated::OpenAccountInputsPlan::Free,
+        plan: generated::types::OpenAccountPlan::Free,
         tags: None,
         limit: None,
-        region: Some(generated::OpenAccountInputsRegion::UsEast),
+        region: Some(generated::types::OpenAccountRegion::UsEast),
         marketing: None,
         notes: None,
     };
