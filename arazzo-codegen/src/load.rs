@@ -10,7 +10,6 @@ use crate::files::{FileId, Files, Span, clean_path};
 use crate::model::arazzo::{SourceDescription, SourceKind};
 use crate::node::{self, Node};
 use crate::settings::Settings;
-use crate::suggest::did_you_mean;
 
 /// A file to read: where to read it, and how diagnostics name it.
 #[derive(Clone, Debug)]
@@ -130,15 +129,13 @@ fn is_remote(url: &str) -> bool {
 pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
     for name in settings.sources.keys() {
         if !names.contains(&name.as_str()) {
-            let mut d = Diagnostic::error(
+            let d = Diagnostic::error(
                 None,
                 format!(
                     "a source override names `{name}`, but the document has no source description of that name"
                 ),
-            );
-            if let Some(s) = did_you_mean(name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
+            )
+            .with_did_you_mean(name, names.iter().copied());
             diagnostics.push(d);
         }
     }

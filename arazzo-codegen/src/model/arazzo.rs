@@ -7,7 +7,6 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::Span;
 use crate::node::{Key, Node, Value};
-use crate::suggest::did_you_mean;
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,13 +328,11 @@ impl Reader<'_> {
             if key.name.starts_with("x-") || known.contains(&key.name.as_str()) {
                 continue;
             }
-            let mut diagnostic = Diagnostic::warning(
+            let diagnostic = Diagnostic::warning(
                 key.span,
                 format!("unknown field `{}` in {what}; it is ignored", key.name),
-            );
-            if let Some(suggestion) = did_you_mean(&key.name, known.iter().copied()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-            }
+            )
+            .with_did_you_mean(&key.name, known.iter().copied());
             self.diagnostics.push(diagnostic);
         }
     }
@@ -706,20 +703,16 @@ impl Reader<'_> {
                     "jsonpath" => CriterionKind::JsonPath(version),
                     "xpath" => CriterionKind::XPath(version),
                     other => {
-                        let types = ["simple", "regex", "jsonpath", "xpath"];
-                        let help = match did_you_mean(other, types) {
-                            Some(s) => format!(
-                                "did you mean `{s}`? The types are `simple`, `regex`, `jsonpath` and `xpath`"
-                            ),
-                            None => {
-                                "the types are `simple`, `regex`, `jsonpath` and `xpath`".to_owned()
-                            }
-                        };
                         let d = Diagnostic::error(
                             kind_node.span,
                             format!("unknown criterion type `{other}`"),
                         )
-                        .with_help(help);
+                        .with_suggestion_or(
+                            other,
+                            ["simple", "regex", "jsonpath", "xpath"],
+                            "did you mean `{}`? The types are `simple`, `regex`, `jsonpath` and `xpath`",
+                            "the types are `simple`, `regex`, `jsonpath` and `xpath`",
+                        );
                         self.diagnostics.push(d);
                         return None;
                     }

@@ -25,7 +25,6 @@ use crate::plan::{
     Standalone, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
 };
 use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind, TYPES_MODULE};
-use crate::suggest::did_you_mean;
 
 use actions::Outcome;
 use types::{Direction, Hint, Refs, Types};
@@ -478,7 +477,8 @@ fn unsupported(span: Span, what: &str) -> Diagnostic {
 }
 
 impl<'a> Resolver<'a, '_> {
-    fn error(&mut self, diagnostic: Diagnostic) {
+    /// Records a problem, error or warning.
+    fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
@@ -496,7 +496,7 @@ impl<'a> Resolver<'a, '_> {
                 let d = Diagnostic::error(name.span, format!("duplicate {what} `{}`", name.value))
                     .with_label(format!("first used at line {}", first.line))
                     .with_help(format!("each {what} must be unique"));
-                self.error(d);
+                self.report(d);
             } else {
                 seen.insert(&name.value, name.span);
             }
@@ -604,7 +604,7 @@ impl<'a> Resolver<'a, '_> {
             }
         }
         for span in cycles {
-            self.error(
+            self.report(
                 Diagnostic::error(span, "this workflow reference closes a cycle: a workflow would call itself")
                     .with_help("workflows called by steps and named by `dependsOn` cannot lead back to the caller"),
             );
@@ -645,25 +645,23 @@ impl<'a> Resolver<'a, '_> {
         for dependency in &workflow.depends_on {
             let Some(signature) = self.signatures.get(&dependency.value).cloned() else {
                 if !self.workflow_ids.contains(&dependency.value) {
-                    let mut d = Diagnostic::error(
+                    let d = Diagnostic::error(
                         dependency.span,
                         format!(
                             "`dependsOn` names the unknown workflow `{}`",
                             dependency.value
                         ),
-                    );
-                    if let Some(s) = did_you_mean(
+                    )
+                    .with_did_you_mean(
                         &dependency.value,
                         self.workflow_ids.iter().map(String::as_str),
-                    ) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
+                    );
+                    self.report(d);
                 }
                 continue;
             };
             if schema_inputs.contains_key(&dependency.value) {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         dependency.span,
                         format!(
@@ -922,16 +920,19 @@ impl<'a> Resolver<'a, '_> {
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let help = match target.and_then(|t| did_you_mean(t, names.iter().copied())) {
-                        Some(close) => format!("did you mean `#/components/inputs/{close}`?"),
-                        None => {
-                            "workflow inputs may refer to `#/components/inputs/<name>`".to_owned()
-                        }
-                    };
+                    let otherwise = "workflow inputs may refer to `#/components/inputs/<name>`";
                     let d = Diagnostic::error(reference.span, "this `$ref` does not resolve")
-                        .with_label("not an entry of `components.inputs`")
-                        .with_help(help);
-                    self.error(d);
+                        .with_label("not an entry of `components.inputs`");
+                    let d = match target {
+                        Some(target) => d.with_suggestion_or(
+                            target,
+                            names.iter().copied(),
+                            "did you mean `#/components/inputs/{}`?",
+                            otherwise,
+                        ),
+                        None => d.with_help(otherwise),
+                    };
+                    self.report(d);
                     return None;
                 }
             }
@@ -943,7 +944,7 @@ impl<'a> Resolver<'a, '_> {
                     schema.span,
                     format!("workflow inputs must be an object schema, not `{other}`"),
                 );
-                self.error(d);
+                self.report(d);
                 return None;
             }
         }
@@ -1009,7 +1010,7 @@ impl<'a> Resolver<'a, '_> {
                     None => {
                         let d = Diagnostic::error(id.span, format!("invalid operationId `{}`", id.value))
                         .with_help("a qualified operationId is `$sourceDescriptions.<source>.<operationId>`");
-                        self.error(d);
+                        self.report(d);
                         return None;
                     }
                 }
@@ -1036,14 +1037,12 @@ impl<'a> Resolver<'a, '_> {
         }
         if let Some(source) = source {
             let Some(index) = apis.iter().position(|(name, _)| name == source) else {
-                let mut d = Diagnostic::error(
+                let d = Diagnostic::error(
                     id.span,
                     format!("unknown source `{source}` in `{}`", id.value),
-                );
-                if let Some(s) = did_you_mean(source, apis.iter().map(|(n, _)| n.as_str())) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
+                )
+                .with_did_you_mean(source, apis.iter().map(|(n, _)| n.as_str()));
+                self.report(d);
                 return None;
             };
             let api = &apis[index].1;
@@ -1051,7 +1050,7 @@ impl<'a> Resolver<'a, '_> {
                 Some(op) => Some((index, op)),
                 None => {
                     let d = self.unknown_operation(id.span, op_id, &[index]);
-                    self.error(d);
+                    self.report(d);
                     None
                 }
             };
@@ -1070,12 +1069,12 @@ impl<'a> Resolver<'a, '_> {
             [one] => {
                 let names: BTreeSet<&str> = apis.iter().map(|(name, _)| name.as_str()).collect();
                 if names.len() > 1 {
-                    self.error(
-                        Diagnostic::warning(
+                    self.report(
+                        Diagnostic::dialect(
                             id.span,
                             format!("operationId `{op_id}` is not qualified, and the document has several OpenAPI sources"),
+                            format!("found in source `{}` only", apis[one.0].0),
                         )
-                        .with_label(format!("found in source `{}` only", apis[one.0].0))
                         .with_help(format!(
                             "with several sources an operationId must name its source: `$sourceDescriptions.{}.{op_id}`",
                             apis[one.0].0
@@ -1088,13 +1087,13 @@ impl<'a> Resolver<'a, '_> {
             // a source that has the rest as an operationId.
             [] if dotted.is_some() => {
                 let (index, source, rest, op) = dotted?;
-                self.error(
-                    Diagnostic::warning(
+                self.report(
+                    Diagnostic::dialect(
                         id.span,
                         format!("operationId `{op_id}` names its source in a form Arazzo 1.0.1 does not define"),
+                        "read as the operation of that source",
                     )
-                    .with_label("read as the operation of that source")
-                    .with_help(format!("write `$sourceDescriptions.{source}.{rest}`")),
+                    .write_instead(format!("$sourceDescriptions.{source}.{rest}")),
                 );
                 Some((index, op))
             }
@@ -1104,7 +1103,7 @@ impl<'a> Resolver<'a, '_> {
             [] => {
                 let all: Vec<usize> = (0..apis.len()).collect();
                 let d = self.unknown_operation(id.span, op_id, &all);
-                self.error(d);
+                self.report(d);
                 None
             }
             several => {
@@ -1123,7 +1122,7 @@ impl<'a> Resolver<'a, '_> {
                     "qualify it with the source: `$sourceDescriptions.{}.{op_id}`",
                     apis[several[0].0].0
                 ));
-                self.error(d);
+                self.report(d);
                 None
             }
         }
@@ -1154,12 +1153,12 @@ impl<'a> Resolver<'a, '_> {
             Some(found) => Some(found),
             None => dialect().inspect(|(name, pointer)| {
                 self.diagnostics.push(
-                    Diagnostic::warning(
+                    Diagnostic::dialect(
                         path.span,
                         format!("operationPath `{text}` is not of the form `{{$sourceDescriptions.<name>.url}}#<JSON pointer>`"),
+                        format!("read as a pointer into source `{name}`"),
                     )
-                    .with_label(format!("read as a pointer into source `{name}`"))
-                    .with_help(format!("write `{{$sourceDescriptions.{name}.url}}#{pointer}`")),
+                    .write_instead(format!("{{$sourceDescriptions.{name}.url}}#{pointer}")),
                 );
             }),
         };
@@ -1177,25 +1176,23 @@ impl<'a> Resolver<'a, '_> {
             } else {
                 d.with_help(help)
             };
-            self.error(d);
+            self.report(d);
             return None;
         };
         let apis = self.apis;
         let Some(index) = apis.iter().position(|(name, _)| name == source) else {
-            let mut d = Diagnostic::error(
+            let d = Diagnostic::error(
                 path.span,
                 format!("unknown source `{source}` in operationPath"),
-            );
-            if let Some(s) = did_you_mean(source, apis.iter().map(|(n, _)| n.as_str())) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            self.error(d);
+            )
+            .with_did_you_mean(source, apis.iter().map(|(n, _)| n.as_str()));
+            self.report(d);
             return None;
         };
         let tokens = match Pointer::parse(pointer) {
             Ok(pointer) => pointer.0,
             Err(message) => {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         path.span,
                         format!("invalid operationPath `{text}`: {message}"),
@@ -1215,7 +1212,7 @@ impl<'a> Resolver<'a, '_> {
                 {
                     Some(operation) => Some((index, operation)),
                     None => {
-                        self.error(Diagnostic::error(
+                        self.report(Diagnostic::error(
                             path.span,
                             format!("source `{source}` has no `{method}` operation at `{route}`"),
                         ));
@@ -1237,14 +1234,14 @@ impl<'a> Resolver<'a, '_> {
                         .iter()
                         .find(|op| op.path == route && op.method == *method)
                 {
-                    self.error(
-                        Diagnostic::warning(
+                    self.report(
+                        Diagnostic::dialect(
                             path.span,
                             format!(
                                 "operationPath `{text}` points at a Path Item, not an operation"
                             ),
+                            format!("read as its only operation, `{method}`"),
                         )
-                        .with_label(format!("read as its only operation, `{method}`"))
                         .with_help(format!("add the method: `{text}/{method}`")),
                     );
                     return Some((index, operation));
@@ -1259,11 +1256,11 @@ impl<'a> Resolver<'a, '_> {
                         methods.join(", ")
                     ));
                 }
-                self.error(d);
+                self.report(d);
                 None
             }
             _ => {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         path.span,
                         format!("operationPath `{text}` does not point at an operation"),
@@ -1282,13 +1279,10 @@ impl<'a> Resolver<'a, '_> {
             [one] => format!("not found in source `{one}`"),
             _ => format!("not found in sources {}", names.join(", ")),
         };
-        let mut d =
-            Diagnostic::error(span, format!("unknown operationId `{op_id}`")).with_label(where_);
         let candidates = sources.iter().flat_map(|i| self.apis[*i].1.operation_ids());
-        if let Some(s) = did_you_mean(op_id, candidates) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
-        d
+        Diagnostic::error(span, format!("unknown operationId `{op_id}`"))
+            .with_label(where_)
+            .with_did_you_mean(op_id, candidates)
     }
 
     fn step(
@@ -1381,7 +1375,7 @@ impl<'a> Resolver<'a, '_> {
                             error,
                             "runtime expression",
                         );
-                        self.error(d);
+                        self.report(d);
                         return None;
                     }
                 };
@@ -1473,7 +1467,7 @@ impl<'a> Resolver<'a, '_> {
     fn signature(&mut self, name: &str, span: Span) -> Option<Signature> {
         if let Some(rest) = name.strip_prefix("$sourceDescriptions.") {
             let Some((source, workflow)) = rest.split_once('.') else {
-                self.error(
+                self.report(
                     Diagnostic::error(span, format!("invalid workflowId `{name}`"))
                         .with_help("a workflow of another document is `$sourceDescriptions.<source>.<workflowId>`"),
                 );
@@ -1494,38 +1488,34 @@ impl<'a> Resolver<'a, '_> {
                     .get(&(source.to_owned(), legacy.to_owned()))
             {
                 let signature = signature.clone();
-                self.error(
-                    Diagnostic::warning(
+                self.report(
+                    Diagnostic::dialect(
                         span,
                         format!("`{name}` is an old form that Arazzo 1.0.1 does not define"),
+                        "read as the workflow of that source",
                     )
-                    .with_label("read as the workflow of that source")
-                    .with_help(format!("write `$sourceDescriptions.{source}.{legacy}`")),
+                    .write_instead(format!("$sourceDescriptions.{source}.{legacy}")),
                 );
                 return Some(signature);
             }
             match self.source_fields.get(source) {
                 Some((_, SourceKind::Arazzo)) => {
                     let known = self.context.external.keys().filter(|(s, _)| s == source).map(|(_, w)| w.as_str());
-                    let mut d = Diagnostic::error(span, format!("source `{source}` has no workflow `{workflow}`"));
-                    if let Some(s) = did_you_mean(workflow, known) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
+                    let d = Diagnostic::error(span, format!("source `{source}` has no workflow `{workflow}`"))
+                        .with_did_you_mean(workflow, known);
                     // An Arazzo source that could not be read or resolved has been reported.
                     if self.context.external.keys().any(|(s, _)| s == source) {
-                        self.error(d);
+                        self.report(d);
                     }
                 }
-                Some((_, SourceKind::OpenApi)) => self.error(
+                Some((_, SourceKind::OpenApi)) => self.report(
                     Diagnostic::error(span, format!("source `{source}` is an OpenAPI description; workflows come from `type: arazzo` sources"))
                         .with_help("an operation of an OpenAPI source is called with `operationId`"),
                 ),
                 None => {
-                    let mut d = Diagnostic::error(span, format!("unknown source `{source}`"));
-                    if let Some(s) = did_you_mean(source, self.source_fields.keys().map(String::as_str)) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
+                    let d = Diagnostic::error(span, format!("unknown source `{source}`"))
+                        .with_did_you_mean(source, self.source_fields.keys().map(String::as_str));
+                    self.report(d);
                 }
             }
             return None;
@@ -1534,11 +1524,9 @@ impl<'a> Resolver<'a, '_> {
             return Some(signature.clone());
         }
         if !self.workflow_ids.contains(name) {
-            let mut d = Diagnostic::error(span, format!("unknown workflow `{name}`"));
-            if let Some(s) = did_you_mean(name, self.workflow_ids.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            self.error(d);
+            let d = Diagnostic::error(span, format!("unknown workflow `{name}`"))
+                .with_did_you_mean(name, self.workflow_ids.iter().map(String::as_str));
+            self.report(d);
         }
         // A workflow of this document that is not resolved yet is in a cycle, reported already.
         None
@@ -1561,14 +1549,14 @@ impl<'a> Resolver<'a, '_> {
             (step.on_failure.map(|n| n.span), "`onFailure`"),
         ] {
             if let Some(span) = node {
-                self.error(unsupported(
+                self.report(unsupported(
                     span,
                     &format!("{what} on a step that calls a workflow"),
                 ));
             }
         }
         if let Some(criterion) = step.success_criteria.first() {
-            self.error(
+            self.report(
                 Diagnostic::warning(criterion.condition.span, "success criteria on a step that calls a workflow are ignored")
                     .with_help("the step succeeds when the workflow it calls succeeds; it has no HTTP exchange to check"),
             );
@@ -1582,7 +1570,7 @@ impl<'a> Resolver<'a, '_> {
         let mut inputs: Vec<(String, ValuePlan)> = Vec::new();
         for parameter in step.parameters.map(Node::items).unwrap_or_default() {
             let Some(name_node) = parameter.get("name") else {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     parameter.span,
                     "a parameter has no `name`",
                 ));
@@ -1590,31 +1578,29 @@ impl<'a> Resolver<'a, '_> {
             };
             let name = name_node.as_str().unwrap_or_default().to_owned();
             if let Some(location) = parameter.get("in") {
-                self.error(
+                self.report(
                     Diagnostic::warning(location.span, "`in` has no meaning for a workflow's inputs; it is ignored")
                         .with_help("a step that runs a workflow passes its parameters as that workflow's inputs, by name"),
                 );
             }
             if inputs.iter().any(|(given, _)| *given == name) {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     name_node.span,
                     format!("input `{name}` is given twice"),
                 ));
                 continue;
             }
             if !signature.inputs.contains(&name) {
-                let mut d = Diagnostic::error(
+                let d = Diagnostic::error(
                     name_node.span,
                     format!("workflow `{}` has no input `{name}`", id.value),
-                );
-                if let Some(s) = did_you_mean(&name, signature.inputs.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
+                )
+                .with_did_you_mean(&name, signature.inputs.iter().map(String::as_str));
+                self.report(d);
                 continue;
             }
             let Some(value) = parameter.get("value") else {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     parameter.span,
                     format!("parameter `{name}` has no `value`"),
                 ));
@@ -1626,7 +1612,7 @@ impl<'a> Resolver<'a, '_> {
         }
         for required in &signature.required {
             if !inputs.iter().any(|(given, _)| given == required) {
-                self.error(
+                self.report(
                     Diagnostic::error(id.span, format!("workflow `{}` requires the input `{required}`, and this step gives none", id.value))
                         .with_help(format!("add it to the step: `parameters: [{{name: {required}, value: …}}]`")),
                 );
@@ -1649,16 +1635,16 @@ impl<'a> Resolver<'a, '_> {
                             ty: ty.clone(),
                         },
                         None => {
-                            let mut d = Diagnostic::error(
+                            let d = Diagnostic::error(
                                 output.expression.span,
                                 format!("workflow `{}` has no output `{name}`", id.value),
+                            )
+                            .with_suggestion(
+                                &name,
+                                signature.outputs.keys().map(String::as_str),
+                                "did you mean `$outputs.{}`?",
                             );
-                            if let Some(s) =
-                                did_you_mean(&name, signature.outputs.keys().map(String::as_str))
-                            {
-                                d = d.with_help(format!("did you mean `$outputs.{s}`?"));
-                            }
-                            self.error(d);
+                            self.report(d);
                             return None;
                         }
                     },
@@ -1747,7 +1733,7 @@ impl<'a> Resolver<'a, '_> {
             .and_then(|body| body.get("required"))
             .is_some_and(|r| r.value == crate::node::Value::Bool(true));
         if body_required && step.request_body.as_ref().and_then(|b| b.payload).is_none() {
-            self.error(
+            self.report(
                 Diagnostic::error(
                     target,
                     "the operation requires a request body, and this step sends none",
@@ -1761,7 +1747,7 @@ impl<'a> Resolver<'a, '_> {
             .or_else(|| operation.path_item.get("servers"))
             && !servers.items().is_empty()
         {
-            self.error(
+            self.report(
                 Diagnostic::warning(servers.span, "this operation names servers of its own, which the generated client does not use")
                     .with_help("its request goes to its source's base URL, set with the client builder"),
             );
@@ -1811,7 +1797,7 @@ impl<'a> Resolver<'a, '_> {
         let mut plans = Vec::new();
         for name in requirement {
             let Some((_, scheme)) = schemes.iter().find(|(key, _)| key.name == name) else {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     step.span,
                     format!("the operation requires the security scheme `{name}`, which the description does not define"),
                 ));
@@ -1868,7 +1854,7 @@ impl<'a> Resolver<'a, '_> {
                     Some("query") => ApiKeyLocation::Query,
                     Some("cookie") => ApiKeyLocation::Cookie,
                     other => {
-                        self.error(Diagnostic::error(
+                        self.report(Diagnostic::error(
                             scheme.span,
                             format!("API key scheme `{name}` has `in: {}`; expected `header`, `query` or `cookie`", other.unwrap_or("?")),
                         ));
@@ -1876,7 +1862,7 @@ impl<'a> Resolver<'a, '_> {
                     }
                 };
                 let Some(key_name) = text("name") else {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         scheme.span,
                         format!("API key scheme `{name}` has no `name`"),
                     ));
@@ -1893,7 +1879,7 @@ impl<'a> Resolver<'a, '_> {
                     (Some(k), _) => format!("`{k}`"),
                     (None, _) => "unknown".to_owned(),
                 };
-                self.error(
+                self.report(
                     Diagnostic::error(step.span, format!("the operation uses the security scheme `{name}` of type {kind}, which is not supported"))
                         .with_help("supported: HTTP basic and bearer, API keys, and OAuth 2 / OpenID Connect access tokens"),
                 );
@@ -1915,7 +1901,7 @@ impl<'a> Resolver<'a, '_> {
         let body = step.request_body.as_ref()?;
         let Some(payload) = body.payload else {
             if let Some(replacements) = body.replacements {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     replacements.span,
                     "`replacements` need a `payload` to apply to",
                 ));
@@ -1964,7 +1950,7 @@ impl<'a> Resolver<'a, '_> {
         } else if text_like {
             BodyKind::Text
         } else {
-            self.error(
+            self.report(
                 Diagnostic::error(
                     payload.span,
                     format!(
@@ -1977,7 +1963,7 @@ impl<'a> Resolver<'a, '_> {
             return None;
         };
         if matches!(kind, BodyKind::Multipart) && text_like {
-            self.error(Diagnostic::error(
+            self.report(Diagnostic::error(
                 payload.span,
                 "a `multipart/form-data` payload is an object of parts, not a string",
             ));
@@ -2002,7 +1988,7 @@ impl<'a> Resolver<'a, '_> {
             && let Some(sample) = sample
             && let Err(error) = serde_json::from_str::<serde_json::Value>(&sample)
         {
-            self.error(
+            self.report(
                 Diagnostic::error(
                     payload.span,
                     format!("the payload is a string for a `{content_type}` body, and it is not JSON: {error}"),
@@ -2015,7 +2001,7 @@ impl<'a> Resolver<'a, '_> {
         if let Some(list) = body.replacements {
             for item in list.items() {
                 let Some(target) = item.get("target").and_then(Node::as_str) else {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         item.span,
                         "a replacement has no `target`",
                     ));
@@ -2023,18 +2009,18 @@ impl<'a> Resolver<'a, '_> {
                 };
                 let target_span = item.get("target").map_or(item.span, |t| t.span);
                 if !(target.is_empty() || target.starts_with('/')) {
-                    self.error(
+                    self.report(
                         Diagnostic::error(target_span, format!("replacement target `{target}` is not a JSON pointer"))
                             .with_help("targets in a JSON, form or multipart payload are JSON pointers such as `/customer/name`"),
                     );
                     continue;
                 }
                 if kind == BodyKind::Text {
-                    self.error(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
+                    self.report(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
                     continue;
                 }
                 let Some(value_node) = item.get("value") else {
-                    self.error(Diagnostic::error(item.span, "a replacement has no `value`"));
+                    self.report(Diagnostic::error(item.span, "a replacement has no `value`"));
                     continue;
                 };
                 if let Some(value) = self.value_plan(scope, Ctx::Request(request), value_node) {

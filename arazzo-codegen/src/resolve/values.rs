@@ -2,13 +2,12 @@
 //! point of the workflow.
 
 use crate::condition::Access;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
 use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, WorkflowField};
 use crate::files::Span;
 use crate::model::arazzo::{SourceKind, Spanned};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, Place, TemplatePart, Type, ValuePlan, ValueRef};
-use crate::suggest::did_you_mean;
 
 use super::{Resolver, WorkflowScope, unsupported};
 
@@ -52,7 +51,7 @@ impl Resolver<'_, '_> {
                 (None, Value::Int(i)) => ValuePlan::Number(i.to_string()),
                 (None, Value::Float(f)) if f.is_finite() => ValuePlan::Number(f.to_string()),
                 _ => {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         node.span,
                         "JSON has no infinite or NaN numbers",
                     ));
@@ -76,7 +75,7 @@ impl Resolver<'_, '_> {
                 }
                 Err(error) => {
                     let d = self.parse_error(node.span, text, error, "runtime expression");
-                    self.error(d);
+                    self.report(d);
                     return None;
                 }
             },
@@ -111,7 +110,7 @@ impl Resolver<'_, '_> {
     fn literal_with_expression(&mut self, span: Span, text: &str) {
         if let Some((len, root)) = expr::misspelled_root(text) {
             let here = self.inner_span(span, text, 0, len);
-            self.error(
+            self.report(
                 Diagnostic::error(
                     here,
                     format!(
@@ -136,7 +135,7 @@ impl Resolver<'_, '_> {
             let embedded = &text[offset..offset + len];
             let here = self.inner_span(span, text, offset, len);
             let fixed = format!("{}{{{embedded}}}{}", &text[..offset], &text[offset + len..]);
-            self.error(
+            self.report(
                 Diagnostic::warning(
                     here,
                     format!("`{embedded}` inside this string is not an expression: it is sent as written"),
@@ -182,13 +181,13 @@ impl Resolver<'_, '_> {
         let (fixed, dialects) = expr::rewrite_dialects(text)?;
         let parsed = parse(&fixed).ok()?;
         let what: Vec<&str> = dialects.iter().map(|d| d.describe()).collect();
-        self.error(
-            Diagnostic::warning(
+        self.report(
+            Diagnostic::dialect(
                 self.inner_span(span, text, 0, text.len()),
                 format!("`{text}` is not Arazzo 1.0.1: {}", what.join("; ")),
+                READ_CONFORMANT,
             )
-            .with_label("read in its conformant form")
-            .with_help(format!("write `{fixed}`")),
+            .write_instead(fixed),
         );
         Some(parsed)
     }
@@ -211,7 +210,7 @@ impl Resolver<'_, '_> {
             }
             Err(error) => {
                 let d = self.parse_error(text.span, &text.value, error, "runtime expression");
-                self.error(d);
+                self.report(d);
                 None
             }
         }
@@ -247,7 +246,7 @@ impl Resolver<'_, '_> {
             if access.is_empty() {
                 return true;
             }
-            this.error(Diagnostic::error(
+            this.report(Diagnostic::error(
                 here,
                 format!("`{expr}` is {what}; it has no properties to read with `.` or `[…]`"),
             ));
@@ -261,7 +260,7 @@ impl Resolver<'_, '_> {
                 Ctx::Request(_) => "while the step's request is being built",
                 _ => "in a workflow's outputs",
             };
-            this.error(
+            this.report(
                 Diagnostic::error(here, format!("`{expr}` has no value {where_}"))
                     .with_help("the current step's request and response are readable in its `successCriteria` and `outputs`"),
             );
@@ -295,13 +294,13 @@ impl Resolver<'_, '_> {
                     Some(found) => (Some(found), pointer.clone()),
                     None => match dotted() {
                         Some((found, input, p)) => {
-                            self.error(
-                                Diagnostic::warning(
+                            self.report(
+                                Diagnostic::dialect(
                                     here,
                                     format!("`$inputs.{name}` reads a property of the input `{input}` with a dot path, which is not Arazzo 1.0.1"),
+                                    READ_CONFORMANT,
                                 )
-                                .with_label("read in its conformant form")
-                                .with_help(format!("write `$inputs.{input}#{p}`")),
+                                .write_instead(format!("$inputs.{input}#{p}")),
                             );
                             (Some(found), Some(p))
                         }
@@ -312,14 +311,14 @@ impl Resolver<'_, '_> {
                     if scope.inputs_unreadable {
                         return None;
                     }
-                    let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
-                        .with_label("not a property of this workflow's `inputs` schema");
-                    if let Some(s) =
-                        did_you_mean(name, scope.input_names.iter().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `$inputs.{s}`?"));
-                    }
-                    self.error(d);
+                    let d = Diagnostic::error(here, format!("unknown input `{name}`"))
+                        .with_label("not a property of this workflow's `inputs` schema")
+                        .with_suggestion(
+                            name,
+                            scope.input_names.iter().map(String::as_str),
+                            "did you mean `$inputs.{}`?",
+                        );
+                    self.report(d);
                     return None;
                 };
                 let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
@@ -353,13 +352,13 @@ impl Resolver<'_, '_> {
                 let (found, pointer) = match (outputs.get(name), dotted()) {
                     (Some(found), _) => (Some(found), pointer),
                     (None, Some((found, output, p))) => {
-                        self.error(
-                            Diagnostic::warning(
+                        self.report(
+                            Diagnostic::dialect(
                                 here,
                                 format!("`$steps.{step}.outputs.{name}` reads a property of the output `{output}` with a dot path, which is not Arazzo 1.0.1"),
+                                READ_CONFORMANT,
                             )
-                            .with_label("read in its conformant form")
-                            .with_help(format!("write `$steps.{step}.outputs.{output}#{p}`")),
+                            .write_instead(format!("$steps.{step}.outputs.{output}#{p}")),
                         );
                         dotted_pointer = Some(p);
                         (Some(found), &dotted_pointer)
@@ -371,15 +370,14 @@ impl Resolver<'_, '_> {
                         // Most likely the output in error; that error is reported already.
                         return None;
                     }
-                    let mut d =
-                        Diagnostic::error(here, format!("step `{step}` has no output `{name}`"));
-                    d = match did_you_mean(name, outputs.keys().map(String::as_str)) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!(
-                            "declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"
-                        )),
-                    };
-                    self.error(d);
+                    let d = Diagnostic::error(here, format!("step `{step}` has no output `{name}`"))
+                        .with_suggestion_or(
+                            name,
+                            outputs.keys().map(String::as_str),
+                            "did you mean `{}`?",
+                            format!("declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"),
+                        );
+                    self.report(d);
                     return None;
                 };
                 let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
@@ -407,31 +405,25 @@ impl Resolver<'_, '_> {
                     return self.bind(scope, ctx, &inputs, access, here);
                 }
                 if !scope.workflow_ids.contains(workflow) {
-                    let mut d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"));
-                    if let Some(s) =
-                        did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
+                    let d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"))
+                        .with_did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str));
+                    self.report(d);
                     return None;
                 }
                 if *field == WorkflowField::Outputs
                     && let Some((var, outputs)) = scope.dependencies.get(workflow)
                 {
                     let Some((ident, ty)) = outputs.get(name) else {
-                        let mut d = Diagnostic::error(
+                        let d = Diagnostic::error(
                             here,
                             format!("workflow `{workflow}` has no output `{name}`"),
-                        );
-                        if let Some(s) = did_you_mean(name, outputs.keys().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        self.error(d);
+                        )
+                        .with_did_you_mean(name, outputs.keys().map(String::as_str));
+                        self.report(d);
                         return None;
                     };
                     if pointer.is_some() || !access.is_empty() {
-                        self.error(unsupported(
+                        self.report(unsupported(
                             here,
                             "a JSON pointer into another workflow's output",
                         ));
@@ -460,7 +452,7 @@ impl Resolver<'_, '_> {
                     if let Some(step) = ran {
                         let Some(output) = scope.called_outputs.get(&(step.clone(), name.clone()))
                         else {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(
                                     here,
                                     format!("workflow `{workflow}` has no output `{name}` that step `{step}` keeps"),
@@ -479,7 +471,7 @@ impl Resolver<'_, '_> {
                         return Some(value);
                     }
                 }
-                self.error(
+                self.report(
                     unsupported(here, "reading another workflow's inputs or outputs")
                                                 .with_help("another workflow's outputs are there when this one names it in `dependsOn`, or when an earlier step of this one ran it"),
                 );
@@ -487,14 +479,14 @@ impl Resolver<'_, '_> {
             }
             Expr::Outputs { name, pointer } => {
                 if !matches!(ctx, Ctx::WorkflowOutputs) {
-                    self.error(
+                    self.report(
                         Diagnostic::error(here, format!("`{expr}` reads this workflow's outputs, which exist only when it ends"))
                             .with_help("read the step output it comes from: `$steps.<stepId>.outputs.<name>`"),
                     );
                     return None;
                 }
                 let Some(earlier) = scope.outputs.get(name) else {
-                    self.error(
+                    self.report(
                         Diagnostic::error(
                             here,
                             format!("no output `{name}` is defined before this one"),
@@ -536,7 +528,7 @@ impl Resolver<'_, '_> {
                         ty: Type::Json.optional(),
                     },
                     _ => {
-                        self.error(unsupported(
+                        self.report(unsupported(
                             here,
                             "a JSON pointer into an output that is itself a part of a value",
                         ));
@@ -566,7 +558,7 @@ impl Resolver<'_, '_> {
             }
             Expr::Method => {
                 let Some(step) = step_context else {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         here,
                         "`$method` has no value in a workflow's outputs",
                     ));
@@ -602,7 +594,7 @@ impl Resolver<'_, '_> {
                         }
                     }
                     Source::Query(_) | Source::Path(_) => {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 here,
                                 format!("`{expr}`: a response has no query or path parameters"),
@@ -626,7 +618,7 @@ impl Resolver<'_, '_> {
                 match source {
                     Source::Body(pointer) => {
                         if step.body_type.is_none() {
-                            self.error(Diagnostic::error(
+                            self.report(Diagnostic::error(
                                 here,
                                 format!("`{expr}`: this step sends no body"),
                             ));
@@ -643,7 +635,7 @@ impl Resolver<'_, '_> {
                             return None;
                         }
                         if name.eq_ignore_ascii_case("authorization") {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(here, "`$request.header.Authorization` would expose the step's credentials")
                                     .with_help("credentials are never readable by a workflow"),
                             );
@@ -664,7 +656,7 @@ impl Resolver<'_, '_> {
                                 ty: Type::String,
                             },
                             _ => {
-                                self.error(Diagnostic::error(
+                                self.report(Diagnostic::error(
                                     here,
                                     format!("`{expr}`: this step sends no header `{name}`"),
                                 ));
@@ -690,17 +682,15 @@ impl Resolver<'_, '_> {
                                     .iter()
                                     .filter(|(_, l, ..)| *l == location)
                                     .map(|(n, ..)| n.as_str());
-                                let mut d = Diagnostic::error(
+                                let d = Diagnostic::error(
                                     here,
                                     format!(
                                         "`{expr}`: this step has no {} parameter `{name}`",
                                         location.as_str()
                                     ),
-                                );
-                                if let Some(s) = did_you_mean(name, names) {
-                                    d = d.with_help(format!("did you mean `{s}`?"));
-                                }
-                                self.error(d);
+                                )
+                                .with_did_you_mean(name, names);
+                                self.report(d);
                                 return None;
                             }
                         }
@@ -709,13 +699,10 @@ impl Resolver<'_, '_> {
             }
             Expr::SourceDescription { source, reference } => {
                 let Some((field, kind)) = scope.sources.get(source) else {
-                    let mut d =
-                        Diagnostic::error(here, format!("unknown source description `{source}`"));
-                    if let Some(s) = did_you_mean(source, scope.sources.keys().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
+                    let d =
+                        Diagnostic::error(here, format!("unknown source description `{source}`"))
+                            .with_did_you_mean(source, scope.sources.keys().map(String::as_str));
+                    self.report(d);
                     return None;
                 };
                 if !no_access(self, "a string") {
@@ -744,14 +731,14 @@ impl Resolver<'_, '_> {
                         }
                     }
                     ("url", None) => {
-                        self.error(unsupported(
+                        self.report(unsupported(
                             here,
                             "the `url` of an Arazzo source as a value",
                         ));
                         return None;
                     }
                     _ => {
-                        self.error(
+                        self.report(
                             Diagnostic::error(here, format!("`{expr}` is not a value"))
                                 .with_help("a source description offers `url`, `name` and `type`; `$sourceDescriptions.<name>.<operationId>` belongs in a step's `operationId`"),
                         );
@@ -765,7 +752,7 @@ impl Resolver<'_, '_> {
                     ComponentKind::SuccessActions | ComponentKind::FailureActions => "an action's",
                     ComponentKind::Inputs => "a `$ref` in",
                 };
-                self.error(
+                self.report(
                     Diagnostic::error(here, format!("`{expr}` is not a value"))
                         .with_help(format!("components are reused by reference: it belongs in {field} `reference` field")),
                 );
@@ -806,13 +793,10 @@ impl Resolver<'_, '_> {
             Diagnostic::error(here, format!("step `{step}` has not run yet at this point"))
                 .with_help("a step can only read the outputs of the steps before it")
         } else {
-            let mut d = Diagnostic::error(here, format!("unknown step `{step}`"));
-            if let Some(s) = did_you_mean(step, scope.all_step_ids.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            d
+            Diagnostic::error(here, format!("unknown step `{step}`"))
+                .with_did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
         };
-        self.error(d);
+        self.report(d);
         None
     }
 }
