@@ -666,6 +666,8 @@ pub enum PathPart {
 }
 
 /// What a step does.
+// One per step, built once: boxing the request would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum StepKind {
     /// Sends one request to an operation.
