@@ -121,6 +121,37 @@ impl<'a> Resolver<'a, '_> {
             structured_body: false,
             params: Vec::new(),
         };
+        let inputs = self.call_inputs(scope, &request, step, id, &signature);
+        let outputs = self.call_outputs(scope, &request, step, id, &signature);
+        Some(StepPlan {
+            id: step.id.value.clone(),
+            var,
+            outputs_type,
+            description: step.description.clone(),
+            kind: StepKind::Workflow(WorkflowCall {
+                workflow: id.value.clone(),
+                fn_name: signature.fn_name.clone(),
+                inputs,
+            }),
+            always_runs: false,
+            success: Vec::new(),
+            outputs,
+            on_success: Vec::new(),
+            on_failure: Vec::new(),
+            standalone: None,
+        })
+    }
+
+    /// The inputs a step gives the workflow it runs: its parameters, by name; each input the
+    /// workflow requires must be given.
+    fn call_inputs(
+        &mut self,
+        scope: &WorkflowScope,
+        request: &StepContext,
+        step: &Step<'_>,
+        id: &Spanned<String>,
+        signature: &Signature,
+    ) -> Vec<(String, ValuePlan)> {
         let mut inputs: Vec<(String, ValuePlan)> = Vec::new();
         for parameter in step.parameters.map(Node::items).unwrap_or_default() {
             let Some(name_node) = parameter.get("name") else {
@@ -160,7 +191,7 @@ impl<'a> Resolver<'a, '_> {
                 ));
                 continue;
             };
-            if let Some(value) = self.value_plan(scope, Ctx::Request(&request), value) {
+            if let Some(value) = self.value_plan(scope, Ctx::Request(request), value) {
                 inputs.push((name, value));
             }
         }
@@ -172,8 +203,21 @@ impl<'a> Resolver<'a, '_> {
                 );
             }
         }
+        inputs
+    }
+
+    /// The outputs a step that runs a workflow keeps: `$outputs.<name>` reads the called
+    /// workflow's output; also kept, the outputs of it this workflow reads later.
+    fn call_outputs(
+        &mut self,
+        scope: &WorkflowScope,
+        request: &StepContext,
+        step: &Step<'_>,
+        id: &Spanned<String>,
+        signature: &Signature,
+    ) -> Vec<StepOutputPlan> {
         let mut fields = Scope::default();
-        let outputs = step
+        let mut outputs = step
             .outputs
             .iter()
             .filter_map(|output| {
@@ -202,9 +246,7 @@ impl<'a> Resolver<'a, '_> {
                             return None;
                         }
                     },
-                    _ => {
-                        self.value_expression(scope, Ctx::Request(&request), &output.expression)?
-                    }
+                    _ => self.value_expression(scope, Ctx::Request(request), &output.expression)?,
                 };
                 Some(StepOutputPlan {
                     field: FieldPlan {
@@ -220,7 +262,6 @@ impl<'a> Resolver<'a, '_> {
         // Outputs of the called workflow that this workflow reads later as
         // `$workflows.<id>.outputs.<name>` and the step does not declare: kept as step outputs
         // named after them (when that name is free).
-        let mut outputs = outputs;
         for (workflow, name) in &scope.workflow_reads {
             if *workflow != id.value || scope.dependencies.contains_key(workflow) {
                 continue;
@@ -252,22 +293,6 @@ impl<'a> Resolver<'a, '_> {
                 }),
             });
         }
-        Some(StepPlan {
-            id: step.id.value.clone(),
-            var,
-            outputs_type,
-            description: step.description.clone(),
-            kind: StepKind::Workflow(WorkflowCall {
-                workflow: id.value.clone(),
-                fn_name: signature.fn_name,
-                inputs,
-            }),
-            always_runs: false,
-            success: Vec::new(),
-            outputs,
-            on_success: Vec::new(),
-            on_failure: Vec::new(),
-            standalone: None,
-        })
+        outputs
     }
 }

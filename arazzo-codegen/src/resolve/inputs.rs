@@ -1,17 +1,17 @@
 //! A workflow's inputs: its `inputs` schema's fields, their defaults, and the inputs of the
 //! workflows it depends on (`dependsOn`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::arazzo::{Document, Workflow};
 use crate::model::openapi::schema_type;
 use crate::naming::{self, Scope};
 use crate::node::Node;
-use crate::plan::{DefaultValue, FieldPlan};
+use crate::plan::{DefaultValue, DependencyPlan, FieldPlan, Type};
 
 use super::types::{self, Direction, Hint, Refs};
-use super::{InputFields, Resolver};
+use super::{Fields, InputFields, Resolver};
 
 /// A default as the document writes it.
 fn default_text(default: &DefaultValue) -> String {
@@ -133,5 +133,80 @@ impl<'a> Resolver<'a, '_> {
             })
             .collect();
         Some((fields, defaults))
+    }
+
+    /// The workflows this one depends on (`dependsOn`), each run first with inputs of its own:
+    /// a field of this workflow's `inputs`, named after it, added to them. Also each
+    /// dependency's variable and outputs, which `$workflows.<id>.outputs.<name>` reads.
+    pub(super) fn dependencies(
+        &mut self,
+        workflow: &Workflow<'a>,
+        schema_inputs: &Fields,
+        inputs: &mut Vec<FieldPlan>,
+    ) -> (Vec<DependencyPlan>, BTreeMap<String, (String, Fields)>) {
+        // Each workflow this one depends on runs first, with inputs of its own: a field of
+        // this workflow's inputs, named after it.
+        let mut depends_on = Vec::new();
+        let mut dependency_outputs = BTreeMap::new();
+        let mut input_scope = Scope::with_reserved(&[]);
+        for field in inputs.iter() {
+            input_scope.unique(field.ident.clone());
+        }
+        for dependency in &workflow.depends_on {
+            let Some(signature) = self.signatures.get(&dependency.value).cloned() else {
+                if !self.workflow_ids.contains(&dependency.value) {
+                    let d = Diagnostic::error(
+                        dependency.span,
+                        format!(
+                            "`dependsOn` names the unknown workflow `{}`",
+                            dependency.value
+                        ),
+                    )
+                    .with_did_you_mean(
+                        &dependency.value,
+                        self.workflow_ids.iter().map(String::as_str),
+                    );
+                    self.report(d);
+                }
+                continue;
+            };
+            if schema_inputs.contains_key(&dependency.value) {
+                self.report(
+                    Diagnostic::error(
+                        dependency.span,
+                        format!(
+                            "`{}` is both an input and a workflow this one depends on",
+                            dependency.value
+                        ),
+                    )
+                    .with_help(
+                        "the inputs of a dependency are a field named after it; rename the input",
+                    ),
+                );
+                continue;
+            }
+            let field = input_scope.unique(naming::snake(&dependency.value));
+            inputs.push(FieldPlan {
+                name: dependency.value.clone(),
+                ident: field.clone(),
+                ty: Type::Named(signature.inputs_type.clone()),
+                doc: Some(format!(
+                    "Inputs of the workflow `{}`, which runs first (`dependsOn`).",
+                    dependency.value
+                )),
+            });
+            let var = format!("depends_on_{}", naming::snake(&dependency.value));
+            dependency_outputs.insert(
+                dependency.value.clone(),
+                (var.clone(), signature.outputs.clone()),
+            );
+            depends_on.push(DependencyPlan {
+                workflow: dependency.value.clone(),
+                fn_name: signature.fn_name.clone(),
+                input_field: field,
+                var,
+            });
+        }
+        (depends_on, dependency_outputs)
     }
 }

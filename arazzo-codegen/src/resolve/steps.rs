@@ -13,9 +13,11 @@ use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind};
 use super::actions::Outcome;
 use super::types::Hint;
 use super::values::{Ctx, StepContext};
-use super::{Resolver, WorkflowScope, parameters};
+use super::{Resolver, WorkflowScope, parameters, target_span};
 
 impl<'a> Resolver<'a, '_> {
+    /// A step's plan: an operation step's request, criteria, actions and outputs, or (for a
+    /// step with a `workflowId`) the call of that workflow.
     pub(super) fn step(
         &mut self,
         scope: &WorkflowScope,
@@ -34,13 +36,7 @@ impl<'a> Resolver<'a, '_> {
         let api: &'a OpenApi<'a> = &self.apis[source].1;
         let id = step.id.value.clone();
 
-        let target = match &step.target {
-            Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => {
-                s.span
-            }
-            None => step.span,
-        };
-        self.operation_requirements(api, operation, step, target);
+        self.operation_requirements(api, operation, step, target_span(step));
         let auth = self.auth(source, operation, step);
         let method = HttpMethod::from_key(operation.method)?;
         let mut request = StepContext {
@@ -87,9 +83,49 @@ impl<'a> Resolver<'a, '_> {
         );
 
         let schema = api.success_schema(operation, expected_status);
+        let outputs = self.operation_outputs(scope, &context, step, api, schema);
+
+        Some(StepPlan {
+            id,
+            var,
+            outputs_type,
+            description: step.description.clone(),
+            kind: StepKind::Operation(RequestPlan {
+                operation_id: operation.id.map(str::to_owned),
+                operation_summary: operation
+                    .node
+                    .get("summary")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+                source,
+                method,
+                path: operation.path.to_owned(),
+                path_parts: parameters::path_parts(operation.path, &parameters),
+                parameters,
+                auth,
+                body,
+            }),
+            always_runs: false,
+            success,
+            outputs,
+            on_success,
+            on_failure,
+            standalone: None,
+        })
+    }
+
+    /// The outputs of an operation step: a pointer into the response body is typed by the
+    /// response's schema, a header is a string, anything else is bound like any value.
+    fn operation_outputs(
+        &mut self,
+        scope: &WorkflowScope,
+        context: &StepContext,
+        step: &Step<'_>,
+        api: &'a OpenApi<'a>,
+        schema: Option<&'a Node>,
+    ) -> Vec<StepOutputPlan> {
         let mut fields = Scope::default();
-        let outputs = step
-            .outputs
+        step.outputs
             .iter()
             .filter_map(|output| {
                 let text = &output.expression.value;
@@ -145,7 +181,7 @@ impl<'a> Resolver<'a, '_> {
                     _ => {
                         let value = self.value_expression(
                             scope,
-                            Ctx::Response(&context),
+                            Ctx::Response(context),
                             &output.expression,
                         )?;
                         let ty = value.ty.clone();
@@ -162,34 +198,6 @@ impl<'a> Resolver<'a, '_> {
                     source,
                 })
             })
-            .collect();
-
-        Some(StepPlan {
-            id,
-            var,
-            outputs_type,
-            description: step.description.clone(),
-            kind: StepKind::Operation(RequestPlan {
-                operation_id: operation.id.map(str::to_owned),
-                operation_summary: operation
-                    .node
-                    .get("summary")
-                    .and_then(Node::as_str)
-                    .map(str::to_owned),
-                source,
-                method,
-                path: operation.path.to_owned(),
-                path_parts: parameters::path_parts(operation.path, &parameters),
-                parameters,
-                auth,
-                body,
-            }),
-            always_runs: false,
-            success,
-            outputs,
-            on_success,
-            on_failure,
-            standalone: None,
-        })
+            .collect()
     }
 }

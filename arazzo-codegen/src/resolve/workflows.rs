@@ -11,8 +11,8 @@ use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::ItemPath;
 use crate::plan::{
-    ActionKind, DependencyPlan, FieldPlan, OutputSource, Place, Standalone, StepPlan, Type,
-    ValueRef, WorkflowPlan,
+    ActionKind, DependencyPlan, FieldPlan, OutputSource, Place, Standalone, StepPlan, ValueRef,
+    WorkflowPlan,
 };
 
 use super::values::Ctx;
@@ -147,6 +147,8 @@ impl<'a> Resolver<'a, '_> {
         order
     }
 
+    /// A workflow's plan: its inputs (and those of the workflows it depends on), its steps in
+    /// order, and its outputs; its [`Signature`] is kept for the workflows that call it.
     pub(super) fn workflow(
         &mut self,
         document: &Document<'a>,
@@ -173,70 +175,8 @@ impl<'a> Resolver<'a, '_> {
             .filter(|f| !f.ty.is_option())
             .map(|f| f.name.clone())
             .collect();
-        // Each workflow this one depends on runs first, with inputs of its own: a field of
-        // this workflow's inputs, named after it.
-        let mut depends_on = Vec::new();
-        let mut dependency_outputs = BTreeMap::new();
-        let mut input_scope = Scope::with_reserved(&[]);
-        for field in &inputs {
-            input_scope.unique(field.ident.clone());
-        }
-        for dependency in &workflow.depends_on {
-            let Some(signature) = self.signatures.get(&dependency.value).cloned() else {
-                if !self.workflow_ids.contains(&dependency.value) {
-                    let d = Diagnostic::error(
-                        dependency.span,
-                        format!(
-                            "`dependsOn` names the unknown workflow `{}`",
-                            dependency.value
-                        ),
-                    )
-                    .with_did_you_mean(
-                        &dependency.value,
-                        self.workflow_ids.iter().map(String::as_str),
-                    );
-                    self.report(d);
-                }
-                continue;
-            };
-            if schema_inputs.contains_key(&dependency.value) {
-                self.report(
-                    Diagnostic::error(
-                        dependency.span,
-                        format!(
-                            "`{}` is both an input and a workflow this one depends on",
-                            dependency.value
-                        ),
-                    )
-                    .with_help(
-                        "the inputs of a dependency are a field named after it; rename the input",
-                    ),
-                );
-                continue;
-            }
-            let field = input_scope.unique(naming::snake(&dependency.value));
-            inputs.push(FieldPlan {
-                name: dependency.value.clone(),
-                ident: field.clone(),
-                ty: Type::Named(signature.inputs_type.clone()),
-                doc: Some(format!(
-                    "Inputs of the workflow `{}`, which runs first (`dependsOn`).",
-                    dependency.value
-                )),
-            });
-            let var = format!("depends_on_{}", naming::snake(&dependency.value));
-            dependency_outputs.insert(
-                dependency.value.clone(),
-                (var.clone(), signature.outputs.clone()),
-            );
-            depends_on.push(DependencyPlan {
-                workflow: dependency.value.clone(),
-                fn_name: signature.fn_name.clone(),
-                input_field: field,
-                var,
-            });
-        }
-
+        let (depends_on, dependency_outputs) =
+            self.dependencies(workflow, &schema_inputs, &mut inputs);
         let mut scope = WorkflowScope {
             workflow_id: id.clone(),
             workflow_ids: self.workflow_ids.clone(),
@@ -257,148 +197,21 @@ impl<'a> Resolver<'a, '_> {
             called_outputs: BTreeMap::new(),
         };
         self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
-
-        // Step variables are named after their steps; the generated code's own locals keep
-        // clear of them (the emitter chooses those).
-        // (A dependency's outputs are in `depends_on_<id>`, which no step variable takes.)
-        let dependency_vars: Vec<&str> = depends_on.iter().map(|d| d.var.as_str()).collect();
-        let mut step_vars = Scope::with_reserved(&dependency_vars);
-        let mut steps: Vec<StepPlan> = workflow
-            .steps
-            .iter()
-            .filter_map(|step| {
-                let var = naming::snake(&step.id.value);
-                let var = step_vars.unique(var);
-                let outputs_type = ItemPath::inside(
-                    &fn_name,
-                    module_items.unique_type(format!("{}Outputs", naming::pascal(&step.id.value))),
-                );
-                scope.current_step = Some(step.id.value.clone());
-                let errors = self.error_count();
-                let plan = self.step(&scope, workflow, step, var, outputs_type);
-                scope.current_step = None;
-                if self.error_count() > errors {
-                    scope.incomplete_steps.insert(step.id.value.clone());
-                }
-                if plan.is_none() {
-                    scope.failed_steps.insert(step.id.value.clone());
-                }
-                if let Some(plan) = &plan
-                    && let Some(call) = plan.call()
-                {
-                    scope.calls.insert(plan.id.clone(), call.workflow.clone());
-                    for output in &plan.outputs {
-                        if let OutputSource::Value(value) = &output.source
-                            && matches!(value.place, Place::Called(_))
-                            && let Ok(Expr::Outputs {
-                                name,
-                                pointer: None,
-                            }) = expr::parse(&value.expression)
-                        {
-                            scope
-                                .called_outputs
-                                .entry((plan.id.clone(), name))
-                                .or_insert_with(|| output.field.name.clone());
-                        }
-                    }
-                }
-                if let Some(plan) = &plan {
-                    scope.steps.insert(
-                        plan.id.clone(),
-                        (
-                            plan.var.clone(),
-                            plan.outputs
-                                .iter()
-                                .map(|o| {
-                                    (
-                                        o.field.name.clone(),
-                                        (o.field.ident.clone(), o.field.ty.clone()),
-                                    )
-                                })
-                                .collect(),
-                        ),
-                    );
-                }
-                plan
-            })
-            .collect();
-
-        // A step may not have run when the workflow ends if a step before it can jump (`goto`)
-        // or end the workflow early: the workflow's outputs from such steps are `Option`s.
-        let looping = steps.iter().any(|step| {
-            step.on_success.iter().chain(&step.on_failure).any(|a| {
-                matches!(
-                    a.kind,
-                    ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) | ActionKind::Retry { .. }
-                )
-            })
-        }) || steps.iter().any(|step| {
-            // An `end` that always applies: the code after it is never reached, which
-            // straight-line code cannot say without warnings; a loop can.
-            step.on_success
-                .iter()
-                .any(|a| a.kind == ActionKind::End && a.criteria.is_empty())
-        });
+        let mut steps = self.steps(
+            &mut scope,
+            workflow,
+            &fn_name,
+            &depends_on,
+            &mut module_items,
+        );
+        let looping = is_looping(&steps);
         // Straight-line workflows offer each operation step on its own too (and call those
         // functions); in a loop, a step's code also decides where the loop goes next.
         if !looping {
-            for plan in &mut steps {
-                if plan.call().is_none()
-                    && plan
-                        .refs()
-                        .iter()
-                        .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
-                {
-                    plan.standalone = Some(Standalone {
-                        fn_name: ItemPath::inside(
-                            &fn_name,
-                            module_items.unique(naming::snake(&plan.id)),
-                        ),
-                        inputs_type: ItemPath::inside(
-                            &fn_name,
-                            module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
-                        ),
-                    });
-                }
-            }
+            offer_standalone(&mut steps, &fn_name, &mut module_items);
         }
-        let mut skippable = BTreeSet::new();
-        let mut bypassed = false;
-        for step in &mut steps {
-            // A step that can fail over may have no outputs; the steps after one that can jump
-            // may not run.
-            if bypassed || step.fails_over() {
-                skippable.insert(step.var.clone());
-            } else {
-                step.always_runs = true;
-            }
-            bypassed |= step.can_jump();
-        }
-
-        let mut output_fields = Scope::default();
-        let outputs = workflow
-            .outputs
-            .iter()
-            .filter_map(|output| {
-                let mut value =
-                    self.value_expression(&scope, Ctx::WorkflowOutputs, &output.expression)?;
-                if let Place::StepOutput { step, .. } = &value.place
-                    && skippable.contains(step)
-                {
-                    value.ty = value.ty.optional();
-                }
-                scope
-                    .outputs
-                    .insert(output.name.value.clone(), value.clone());
-                let field = FieldPlan {
-                    name: output.name.value.clone(),
-                    ident: output_fields.unique(naming::snake(&output.name.value)),
-                    ty: value.ty.clone(),
-                    doc: Some(format!("`{}`", output.expression.value)),
-                };
-                Some((field, value))
-            })
-            .collect::<Vec<(FieldPlan, ValueRef)>>();
+        let skippable = mark_always_runs(&mut steps);
+        let outputs = self.workflow_outputs(&mut scope, workflow, &skippable);
 
         self.signatures.insert(
             id.clone(),
@@ -429,4 +242,177 @@ impl<'a> Resolver<'a, '_> {
             max_steps: self.max_steps,
         }
     }
+
+    /// The plans of the workflow's steps, in order; each step's outputs become readable by the
+    /// steps after it.
+    fn steps(
+        &mut self,
+        scope: &mut WorkflowScope,
+        workflow: &Workflow<'a>,
+        fn_name: &str,
+        depends_on: &[DependencyPlan],
+        module_items: &mut Scope,
+    ) -> Vec<StepPlan> {
+        // Step variables are named after their steps; the generated code's own locals keep
+        // clear of them (the emitter chooses those).
+        // (A dependency's outputs are in `depends_on_<id>`, which no step variable takes.)
+        let dependency_vars: Vec<&str> = depends_on.iter().map(|d| d.var.as_str()).collect();
+        let mut step_vars = Scope::with_reserved(&dependency_vars);
+        workflow
+            .steps
+            .iter()
+            .filter_map(|step| {
+                let var = naming::snake(&step.id.value);
+                let var = step_vars.unique(var);
+                let outputs_type = ItemPath::inside(
+                    fn_name,
+                    module_items.unique_type(format!("{}Outputs", naming::pascal(&step.id.value))),
+                );
+                scope.current_step = Some(step.id.value.clone());
+                let errors = self.error_count();
+                let plan = self.step(scope, workflow, step, var, outputs_type);
+                scope.current_step = None;
+                if self.error_count() > errors {
+                    scope.incomplete_steps.insert(step.id.value.clone());
+                }
+                if plan.is_none() {
+                    scope.failed_steps.insert(step.id.value.clone());
+                }
+                if let Some(plan) = &plan {
+                    record_step(scope, plan);
+                }
+                plan
+            })
+            .collect()
+    }
+
+    /// The workflow's outputs: fields of its outputs struct, each bound to the value it reads.
+    /// An output from a step that may not have run is an `Option`.
+    fn workflow_outputs(
+        &mut self,
+        scope: &mut WorkflowScope,
+        workflow: &Workflow<'a>,
+        skippable: &BTreeSet<String>,
+    ) -> Vec<(FieldPlan, ValueRef)> {
+        let mut output_fields = Scope::default();
+        workflow
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let mut value =
+                    self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?;
+                if let Place::StepOutput { step, .. } = &value.place
+                    && skippable.contains(step)
+                {
+                    value.ty = value.ty.optional();
+                }
+                scope
+                    .outputs
+                    .insert(output.name.value.clone(), value.clone());
+                let field = FieldPlan {
+                    name: output.name.value.clone(),
+                    ident: output_fields.unique(naming::snake(&output.name.value)),
+                    ty: value.ty.clone(),
+                    doc: Some(format!("`{}`", output.expression.value)),
+                };
+                Some((field, value))
+            })
+            .collect::<Vec<(FieldPlan, ValueRef)>>()
+    }
+}
+
+/// Makes a resolved step's outputs readable by the steps after it; for a step that runs a
+/// workflow, also which of that workflow's outputs it keeps, under which names.
+fn record_step(scope: &mut WorkflowScope, plan: &StepPlan) {
+    if let Some(call) = plan.call() {
+        scope.calls.insert(plan.id.clone(), call.workflow.clone());
+        for output in &plan.outputs {
+            if let OutputSource::Value(value) = &output.source
+                && matches!(value.place, Place::Called(_))
+                && let Ok(Expr::Outputs {
+                    name,
+                    pointer: None,
+                }) = expr::parse(&value.expression)
+            {
+                scope
+                    .called_outputs
+                    .entry((plan.id.clone(), name))
+                    .or_insert_with(|| output.field.name.clone());
+            }
+        }
+    }
+    scope.steps.insert(
+        plan.id.clone(),
+        (
+            plan.var.clone(),
+            plan.outputs
+                .iter()
+                .map(|o| {
+                    (
+                        o.field.name.clone(),
+                        (o.field.ident.clone(), o.field.ty.clone()),
+                    )
+                })
+                .collect(),
+        ),
+    );
+}
+
+/// True when the workflow's steps run in a loop: a step can jump (`goto`, `retry`), or ends
+/// the workflow early. A step may then not have run when the workflow ends: the workflow's
+/// outputs from such steps are `Option`s.
+fn is_looping(steps: &[StepPlan]) -> bool {
+    steps.iter().any(|step| {
+        step.on_success.iter().chain(&step.on_failure).any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) | ActionKind::Retry { .. }
+            )
+        })
+    }) || steps.iter().any(|step| {
+        // An `end` that always applies: the code after it is never reached, which
+        // straight-line code cannot say without warnings; a loop can.
+        step.on_success
+            .iter()
+            .any(|a| a.kind == ActionKind::End && a.criteria.is_empty())
+    })
+}
+
+/// Offers each operation step of a straight-line workflow as a function of its own (which the
+/// workflow's function calls), unless it reads a dependency's or a called workflow's outputs.
+fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Scope) {
+    for plan in steps.iter_mut() {
+        if plan.call().is_none()
+            && plan
+                .refs()
+                .iter()
+                .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
+        {
+            plan.standalone = Some(Standalone {
+                fn_name: ItemPath::inside(fn_name, module_items.unique(naming::snake(&plan.id))),
+                inputs_type: ItemPath::inside(
+                    fn_name,
+                    module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
+                ),
+            });
+        }
+    }
+}
+
+/// Marks the steps that always run when the workflow succeeds; answers the variables of the
+/// others (which may have no outputs at the end).
+fn mark_always_runs(steps: &mut [StepPlan]) -> BTreeSet<String> {
+    let mut skippable = BTreeSet::new();
+    let mut bypassed = false;
+    for step in steps.iter_mut() {
+        // A step that can fail over may have no outputs; the steps after one that can jump
+        // may not run.
+        if bypassed || step.fails_over() {
+            skippable.insert(step.var.clone());
+        } else {
+            step.always_runs = true;
+        }
+        bypassed |= step.can_jump();
+    }
+    skippable
 }
