@@ -78,14 +78,14 @@ impl Generator {
     /// A [`Failure`] holding every problem found, each with its file, line and column. With
     /// [`Settings::strict`], warnings count as problems too.
     pub fn generate(&self, path: impl AsRef<Path>) -> Result<Generated, Failure> {
-        self.generate_with(path.as_ref(), None, &mut Files::default())
+        self.generate_with(path.as_ref(), None, &mut load::Cache::default())
     }
 
     /// Like [`Generator::generate`], with the Arazzo document's text given rather than read
     /// from `path` (which still names it, and locates its relative sources). For fuzzing.
     #[doc(hidden)]
     pub fn generate_text(&self, path: impl AsRef<Path>, text: &str) -> Result<Generated, Failure> {
-        self.generate_with(path.as_ref(), Some(text), &mut Files::default())
+        self.generate_with(path.as_ref(), Some(text), &mut load::Cache::default())
     }
 
     /// Generates each of several documents, as [`Generator::generate`] would one at a time, but
@@ -96,12 +96,12 @@ impl Generator {
         &self,
         paths: impl IntoIterator<Item = P>,
     ) -> Vec<Result<Generated, Failure>> {
-        let mut files = Files::default();
+        let mut cache = load::Cache::default();
         paths
             .into_iter()
             .map(|path| {
-                files.start_generation();
-                self.generate_with(path.as_ref(), None, &mut files)
+                cache.start_generation();
+                self.generate_with(path.as_ref(), None, &mut cache)
             })
             .collect()
     }
@@ -110,23 +110,23 @@ impl Generator {
         &self,
         path: &Path,
         text: Option<&str>,
-        files: &mut Files,
+        cache: &mut load::Cache,
     ) -> Result<Generated, Failure> {
         let mut diagnostics = Diagnostics::default();
         let root = match text {
-            None => load::root(&self.settings, path, files),
-            Some(text) => load::root_text(&self.settings, path, text, files),
+            None => load::root(&self.settings, path, cache),
+            Some(text) => load::root_text(&self.settings, path, text, cache),
         };
         let (_, root) = match root {
             Ok(root) => root,
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
-                let files = files.clone();
+                let files = cache.files().clone();
                 return Err(Failure { files, diagnostics });
             }
         };
         let Some(document) = model::arazzo::read(&root, &mut diagnostics) else {
-            let files = files.clone();
+            let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         };
         let sources = load::sources(
@@ -134,7 +134,7 @@ impl Generator {
             None,
             path,
             &document.sources,
-            files,
+            cache,
             &mut diagnostics,
         );
         // The workflows of Arazzo source descriptions: each document, its own sources, and its
@@ -151,7 +151,7 @@ impl Generator {
             .iter()
             .map(|(source, nested)| {
                 let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, files, &mut diagnostics);
+                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, cache, &mut diagnostics);
                 for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
                     diagnostics.push(
                         Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")
@@ -180,7 +180,7 @@ impl Generator {
         let mut nested_plans = Vec::new();
         for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
             let plan = resolve::resolve(
-                files,
+                cache.files(),
                 nested,
                 loaded,
                 self.settings.max_steps,
@@ -191,7 +191,7 @@ impl Generator {
             nested_plans.push(plan);
         }
         let mut plan = resolve::resolve(
-            files,
+            cache.files(),
             &document,
             &sources,
             self.settings.max_steps,
@@ -206,7 +206,7 @@ impl Generator {
             if self.settings.strict {
                 diagnostics = diagnostics.into_errors();
             }
-            let files = files.clone();
+            let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         }
         let tokens = emit::emit(&plan);
@@ -221,7 +221,7 @@ impl Generator {
             untyped_outputs,
             output_count,
             source: files::clean_path(path).display().to_string(),
-            files: files.clone(),
+            files: cache.files().clone(),
             warnings: diagnostics,
         })
     }

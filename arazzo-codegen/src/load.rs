@@ -1,6 +1,6 @@
 //! Reading files: the Arazzo document, then the source descriptions it names (relative URLs, or
 //! the local files that settings map them to). Each file is read and parsed once, also across
-//! the generations that share one [`Files`]. Nothing is ever fetched from the network.
+//! the generations that share one [`Cache`]. Nothing is ever fetched from the network.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +10,29 @@ use crate::files::{FileId, Files, Span, clean_path};
 use crate::model::arazzo::{SourceDescription, SourceKind};
 use crate::node::{self, Node};
 use crate::settings::Settings;
+
+/// What the generations of one generator share ([`crate::Generator::generate_each`]): every file
+/// read, and the trees parsed from them, so that a description several documents name is read
+/// and parsed once.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Every file read so far; its list of files read is the current generation's.
+    files: Files,
+    /// Trees parsed from the files.
+    parsed: Vec<(FileId, Arc<Node>)>,
+}
+
+impl Cache {
+    /// Starts another generation: none of the files is read by it yet.
+    pub fn start_generation(&mut self) {
+        self.files.start_generation();
+    }
+
+    /// The files, with the current generation's list of files read.
+    pub fn files(&self) -> &Files {
+        &self.files
+    }
+}
 
 /// A file to read: where to read it, and how diagnostics name it.
 #[derive(Clone, Debug)]
@@ -41,8 +64,8 @@ impl Place {
 
 /// Reads one file (once: a file already read keeps its id); `cited_at` is the place in another
 /// file that named it.
-fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
-    if let Some(id) = files.reuse(&place.read) {
+fn read(cache: &mut Cache, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
+    if let Some(id) = cache.files.reuse(&place.read) {
         return Ok(id);
     }
     let mut text = std::fs::read_to_string(&place.read).map_err(|error| {
@@ -57,20 +80,20 @@ fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<File
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
-    Ok(files.add(
+    Ok(cache.files.add(
         place.read.clone(),
         place.display.display().to_string(),
         text,
     ))
 }
 
-/// Parses a file that was read (once: the tree is kept in `files`).
-fn parse(files: &mut Files, id: FileId) -> Result<Arc<Node>, Diagnostic> {
-    if let Some(node) = files.parsed(id) {
-        return Ok(node);
+/// Parses a file that was read (once: the tree is kept in the cache).
+fn parse(cache: &mut Cache, id: FileId) -> Result<Arc<Node>, Diagnostic> {
+    if let Some((_, node)) = cache.parsed.iter().find(|(parsed, _)| *parsed == id) {
+        return Ok(Arc::clone(node));
     }
-    let node = Arc::new(node::parse(files, id)?);
-    files.keep_parsed(id, Arc::clone(&node));
+    let node = Arc::new(node::parse(&cache.files, id)?);
+    cache.parsed.push((id, Arc::clone(&node)));
     Ok(node)
 }
 
@@ -78,10 +101,10 @@ fn parse(files: &mut Files, id: FileId) -> Result<Arc<Node>, Diagnostic> {
 pub fn root(
     settings: &Settings,
     path: &Path,
-    files: &mut Files,
+    cache: &mut Cache,
 ) -> Result<(FileId, Arc<Node>), Diagnostic> {
-    let id = read(files, &Place::new(settings, path), None)?;
-    parse(files, id).map(|node| (id, node))
+    let id = read(cache, &Place::new(settings, path), None)?;
+    parse(cache, id).map(|node| (id, node))
 }
 
 /// Like [`root`], with the document's text given: it is not read from `path`.
@@ -89,15 +112,15 @@ pub fn root_text(
     settings: &Settings,
     path: &Path,
     text: &str,
-    files: &mut Files,
+    cache: &mut Cache,
 ) -> Result<(FileId, Arc<Node>), Diagnostic> {
     let place = Place::new(settings, path);
-    let id = files.add(
+    let id = cache.files.add(
         place.read.clone(),
         place.display.display().to_string(),
         text.strip_prefix('\u{feff}').unwrap_or(text).to_owned(),
     );
-    node::parse(files, id).map(|node| (id, Arc::new(node)))
+    node::parse(&cache.files, id).map(|node| (id, Arc::new(node)))
 }
 
 /// A source description and what was read for it.
@@ -150,7 +173,7 @@ pub fn sources(
     scope: Option<&str>,
     root_path: &Path,
     sources: &[SourceDescription],
-    files: &mut Files,
+    cache: &mut Cache,
     diagnostics: &mut Diagnostics,
 ) -> Vec<LoadedSource> {
     let root = Place::new(settings, root_path);
@@ -186,8 +209,8 @@ pub fn sources(
             };
             let path = place.as_ref().map(|place| place.display.clone());
             let parsed_node = place.map(|place| {
-                let id = read(files, &place, Some(source.url.span))?;
-                parse(files, id)
+                let id = read(cache, &place, Some(source.url.span))?;
+                parse(cache, id)
             });
             let node = match parsed_node {
                 Some(Ok(node)) => Some(node),
