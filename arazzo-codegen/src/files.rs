@@ -149,7 +149,7 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 
 /// Removes `.` segments and folds `dir/..` pairs, without touching the file system, so that
 /// `specs/arazzo/../openapi/x.yml` shows as `specs/openapi/x.yml`.
-pub fn clean_path(path: &Path) -> PathBuf {
+pub(crate) fn clean_path(path: &Path) -> PathBuf {
     let mut out: Vec<Component<'_>> = Vec::new();
     for component in path.components() {
         match component {

@@ -10,9 +10,9 @@
 //! `arazzo-codegen` command-line tool.
 //!
 //! Inside, data flows one way, one module per stage:
-//! [`load`] (files, read and parsed once, positions kept) →
-//! [`model`] (typed Arazzo, and the parts of OpenAPI that matter) →
-//! [`resolve`] (every reference bound, every expression parsed, every problem a diagnostic) →
+//! `load` (files, read and parsed once, positions kept) →
+//! `model` (typed Arazzo, and the parts of OpenAPI that matter) →
+//! `resolve` (every reference bound, every expression parsed, every problem a diagnostic) →
 //! [`plan`] (exactly which requests, in what order) → [`emit`] (tokens) → [`Generated`]
 //! (formatted with prettyplease).
 //!
@@ -29,19 +29,23 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
+// Parsers the fuzz targets and the corpus tests drive directly; not part of the API.
+#[doc(hidden)]
 pub mod condition;
 pub mod diagnostic;
 pub mod emit;
+#[doc(hidden)]
 pub mod expr;
-pub mod files;
-pub mod load;
+mod files;
+pub(crate) mod load;
 #[doc(hidden)]
 pub mod macro_support;
-pub mod model;
-pub mod naming;
+pub(crate) mod model;
+pub(crate) mod naming;
+#[doc(hidden)]
 pub mod node;
 pub mod plan;
-pub mod resolve;
+pub(crate) mod resolve;
 mod settings;
 mod suggest;
 
@@ -51,7 +55,7 @@ use std::path::Path;
 use proc_macro2::TokenStream;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use files::Files;
+pub use files::{FileId, Files, SourceFile, Span};
 pub use settings::Settings;
 
 /// Generates code from Arazzo documents with one set of [`Settings`].

@@ -15,7 +15,7 @@ use crate::settings::Settings;
 /// read, and the trees parsed from them, so that a description several documents name is read
 /// and parsed once.
 #[derive(Debug, Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     /// Every file read so far; its list of files read is the current generation's.
     files: Files,
     /// Trees parsed from the files.
@@ -24,12 +24,12 @@ pub struct Cache {
 
 impl Cache {
     /// Starts another generation: none of the files is read by it yet.
-    pub fn start_generation(&mut self) {
+    pub(crate) fn start_generation(&mut self) {
         self.files.start_generation();
     }
 
     /// The files, with the current generation's list of files read.
-    pub fn files(&self) -> &Files {
+    pub(crate) fn files(&self) -> &Files {
         &self.files
     }
 }
@@ -98,7 +98,7 @@ fn parse(cache: &mut Cache, id: FileId) -> Result<Arc<Node>, Diagnostic> {
 }
 
 /// Reads the Arazzo document at `path` (relative to the settings' base directory).
-pub fn root(
+pub(crate) fn root(
     settings: &Settings,
     path: &Path,
     cache: &mut Cache,
@@ -108,7 +108,7 @@ pub fn root(
 }
 
 /// Like [`root`], with the document's text given: it is not read from `path`.
-pub fn root_text(
+pub(crate) fn root_text(
     settings: &Settings,
     path: &Path,
     text: &str,
@@ -125,7 +125,7 @@ pub fn root_text(
 
 /// A source description and what was read for it.
 #[derive(Debug)]
-pub struct LoadedSource {
+pub(crate) struct LoadedSource {
     /// Its name in the Arazzo document.
     pub name: String,
     /// `openapi` or `arazzo`.
@@ -149,7 +149,7 @@ fn is_remote(url: &str) -> bool {
 }
 
 /// Reports source overrides that name no source description of any document read.
-pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
+pub(crate) fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
     for name in settings.sources.keys() {
         if !names.contains(&name.as_str()) {
             let d = Diagnostic::error(
@@ -168,7 +168,7 @@ pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Di
 /// Arazzo source description through which the document was reached, if any: an override named
 /// `<scope>.<name>` then comes before one named `<name>`, so that two documents may each have a
 /// source of the same name.
-pub fn sources(
+pub(crate) fn sources(
     settings: &Settings,
     scope: Option<&str>,
     root_path: &Path,

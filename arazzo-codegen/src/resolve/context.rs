@@ -11,7 +11,7 @@ use super::Fields;
 /// What a document is resolved within: for the workflows of an Arazzo source description, the
 /// prefix of their names; the names already taken; the workflows of other documents it may call.
 #[derive(Debug, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// Prefix of every item and client member the document adds (its source name), if any.
     pub prefix: Option<String>,
     /// Names at the root already taken (by other documents of the same module).
@@ -27,7 +27,7 @@ pub struct Context {
 impl Context {
     /// The context of the Arazzo source description `source`: its names prefixed, and the
     /// names taken so far reserved.
-    pub fn for_source(&self, source: &str) -> Self {
+    pub(crate) fn for_source(&self, source: &str) -> Self {
         Self {
             prefix: Some(source.to_owned()),
             reserved_items: self.reserved_items.clone(),
@@ -39,7 +39,7 @@ impl Context {
 
     /// Takes in the plan of the Arazzo source description `source`: the names it uses are taken,
     /// and its workflows may be called.
-    pub fn add_source(&mut self, source: &str, plan: &Plan) {
+    pub(crate) fn add_source(&mut self, source: &str, plan: &Plan) {
         self.reserved_items
             .extend(plan.workflows.iter().map(|w| w.fn_name.clone()));
         self.reserved_types
@@ -65,7 +65,7 @@ impl Context {
 }
 
 /// What callers of a workflow need to know of it, from its plan.
-pub fn signatures(plan: &Plan) -> BTreeMap<String, Signature> {
+fn signatures(plan: &Plan) -> BTreeMap<String, Signature> {
     plan.workflows
         .iter()
         .map(|w| {
@@ -92,7 +92,7 @@ pub fn signatures(plan: &Plan) -> BTreeMap<String, Signature> {
 
 /// What callers of a workflow need to know of it.
 #[derive(Clone, Debug)]
-pub struct Signature {
+pub(crate) struct Signature {
     pub(super) fn_name: String,
     pub(super) inputs_type: ItemPath,
     /// Input names, as the document writes them.

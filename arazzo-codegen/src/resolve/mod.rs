@@ -31,7 +31,7 @@ use crate::plan::{
     DefaultValue, FieldPlan, Plan, SchemePlan, SourcePlan, Type, ValueRef, WorkflowPlan,
 };
 
-pub use context::{Context, Signature, signatures};
+pub(crate) use context::{Context, Signature};
 use security::SchemeUse;
 
 use types::Types;
@@ -62,7 +62,7 @@ const RESERVED_MEMBERS: &[&str] = &[
 ];
 
 /// Builds the plan for a document and its loaded sources.
-pub fn resolve(
+pub(crate) fn resolve(
     files: &Files,
     document: &Document<'_>,
     sources: &[LoadedSource],
