@@ -1,10 +1,13 @@
 //! Problems found in the input, each with a place in a file, and their rendering.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::files::{Files, Span};
+
+/// The label of a dialect rewritten to its conformant form (see [`Diagnostic::dialect`]).
+pub(crate) const READ_CONFORMANT: &str = "read in its conformant form";
 
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +51,24 @@ impl Diagnostic {
             severity: Severity::Warning,
             ..Self::error(span, message)
         }
+    }
+
+    /// A dialect: something Arazzo 1.0.1 does not define, whose meaning is clear, accepted with a
+    /// warning. `read_as` (the label) says how it was read; [`Diagnostic::write_instead`] adds
+    /// the conformant form. (Strict mode makes it an error, like every warning; see
+    /// `docs/dialects.md`.)
+    pub(crate) fn dialect(
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+        read_as: impl Into<String>,
+    ) -> Self {
+        Self::warning(span, message).with_label(read_as)
+    }
+
+    /// Adds ``help: write `<conformant>` ``: the conformant form of a dialect.
+    #[must_use]
+    pub(crate) fn write_instead(self, conformant: impl fmt::Display) -> Self {
+        self.with_help(format!("write `{conformant}`"))
     }
 
     /// Adds the note shown under the caret.

@@ -2,13 +2,11 @@
 //!
 //! Every file is read once, kept here for the whole generation (diagnostics quote its lines),
 //! and listed afterwards so that front-ends can ask Cargo to rebuild when any of them changes.
-//! When one generator generates several documents ([`crate::Generator::generate_each`]), they
-//! share one `Files`: a description several documents name is read and parsed once.
+//! (What several generations share, so that a file is read and parsed once, is
+//! [`crate::load::Cache`]'s.)
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-use crate::node::Node;
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,27 +40,16 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
-/// All files read by one generation, in the order they were read.
+/// All files read by one generation, in the order they were read, with their texts.
 ///
-/// Cloning is cheap (the texts are shared) and leaves out the parsed trees.
-#[derive(Debug, Default)]
+/// Cloning is cheap (the texts are shared).
+#[derive(Clone, Debug, Default)]
 pub struct Files {
     files: Vec<Arc<SourceFile>>,
     /// The files the current generation read, in reading order (a file read by an earlier
-    /// generation that shares these files is listed again when this one reads it too).
+    /// generation of the same [`crate::load::Cache`] is listed again when this one reads it
+    /// too).
     read: Vec<FileId>,
-    /// Trees parsed from the files, kept while generations share these files.
-    parsed: Vec<(FileId, Arc<Node>)>,
-}
-
-impl Clone for Files {
-    fn clone(&self) -> Self {
-        Self {
-            files: self.files.clone(),
-            read: self.read.clone(),
-            parsed: Vec::new(),
-        }
-    }
 }
 
 impl Files {
@@ -94,19 +81,6 @@ impl Files {
     /// Starts another generation on these files: none of them is read by it yet.
     pub fn start_generation(&mut self) {
         self.read.clear();
-    }
-
-    /// The tree parsed from a file, if it was parsed and kept ([`Files::keep_parsed`]).
-    pub fn parsed(&self, id: FileId) -> Option<Arc<Node>> {
-        self.parsed
-            .iter()
-            .find(|(parsed, _)| *parsed == id)
-            .map(|(_, node)| Arc::clone(node))
-    }
-
-    /// Keeps the tree parsed from a file, for the generations that read it after this one.
-    pub fn keep_parsed(&mut self, id: FileId, node: Arc<Node>) {
-        self.parsed.push((id, node));
     }
 
     /// The file behind an id.
@@ -175,7 +149,7 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 
 /// Removes `.` segments and folds `dir/..` pairs, without touching the file system, so that
 /// `specs/arazzo/../openapi/x.yml` shows as `specs/openapi/x.yml`.
-pub fn clean_path(path: &Path) -> PathBuf {
+pub(crate) fn clean_path(path: &Path) -> PathBuf {
     let mut out: Vec<Component<'_>> = Vec::new();
     for component in path.components() {
         match component {

@@ -10,9 +10,9 @@
 //! `arazzo-codegen` command-line tool.
 //!
 //! Inside, data flows one way, one module per stage:
-//! [`load`] (files, read and parsed once, positions kept) →
-//! [`model`] (typed Arazzo, and the parts of OpenAPI that matter) →
-//! [`resolve`] (every reference bound, every expression parsed, every problem a diagnostic) →
+//! `load` (files, read and parsed once, positions kept) →
+//! `model` (typed Arazzo, and the parts of OpenAPI that matter) →
+//! `resolve` (every reference bound, every expression parsed, every problem a diagnostic) →
 //! [`plan`] (exactly which requests, in what order) → [`emit`] (tokens) → [`Generated`]
 //! (formatted with prettyplease).
 //!
@@ -29,19 +29,23 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
+// Parsers the fuzz targets and the corpus tests drive directly; not part of the API.
+#[doc(hidden)]
 pub mod condition;
 pub mod diagnostic;
-pub mod emit;
+pub(crate) mod emit;
+#[doc(hidden)]
 pub mod expr;
-pub mod files;
-pub mod load;
+mod files;
+pub(crate) mod load;
 #[doc(hidden)]
 pub mod macro_support;
-pub mod model;
-pub mod naming;
+pub(crate) mod model;
+pub(crate) mod naming;
+#[doc(hidden)]
 pub mod node;
-pub mod plan;
-pub mod resolve;
+pub(crate) mod plan;
+pub(crate) mod resolve;
 mod settings;
 mod suggest;
 
@@ -51,7 +55,7 @@ use std::path::Path;
 use proc_macro2::TokenStream;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use files::Files;
+pub use files::{FileId, Files, SourceFile, Span};
 pub use settings::Settings;
 
 /// Generates code from Arazzo documents with one set of [`Settings`].
@@ -78,14 +82,14 @@ impl Generator {
     /// A [`Failure`] holding every problem found, each with its file, line and column. With
     /// [`Settings::strict`], warnings count as problems too.
     pub fn generate(&self, path: impl AsRef<Path>) -> Result<Generated, Failure> {
-        self.generate_with(path.as_ref(), None, &mut Files::default())
+        self.generate_with(path.as_ref(), None, &mut load::Cache::default())
     }
 
     /// Like [`Generator::generate`], with the Arazzo document's text given rather than read
     /// from `path` (which still names it, and locates its relative sources). For fuzzing.
     #[doc(hidden)]
     pub fn generate_text(&self, path: impl AsRef<Path>, text: &str) -> Result<Generated, Failure> {
-        self.generate_with(path.as_ref(), Some(text), &mut Files::default())
+        self.generate_with(path.as_ref(), Some(text), &mut load::Cache::default())
     }
 
     /// Generates each of several documents, as [`Generator::generate`] would one at a time, but
@@ -96,12 +100,12 @@ impl Generator {
         &self,
         paths: impl IntoIterator<Item = P>,
     ) -> Vec<Result<Generated, Failure>> {
-        let mut files = Files::default();
+        let mut cache = load::Cache::default();
         paths
             .into_iter()
             .map(|path| {
-                files.start_generation();
-                self.generate_with(path.as_ref(), None, &mut files)
+                cache.start_generation();
+                self.generate_with(path.as_ref(), None, &mut cache)
             })
             .collect()
     }
@@ -110,23 +114,23 @@ impl Generator {
         &self,
         path: &Path,
         text: Option<&str>,
-        files: &mut Files,
+        cache: &mut load::Cache,
     ) -> Result<Generated, Failure> {
         let mut diagnostics = Diagnostics::default();
         let root = match text {
-            None => load::root(&self.settings, path, files),
-            Some(text) => load::root_text(&self.settings, path, text, files),
+            None => load::root(&self.settings, path, cache),
+            Some(text) => load::root_text(&self.settings, path, text, cache),
         };
         let (_, root) = match root {
             Ok(root) => root,
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
-                let files = files.clone();
+                let files = cache.files().clone();
                 return Err(Failure { files, diagnostics });
             }
         };
         let Some(document) = model::arazzo::read(&root, &mut diagnostics) else {
-            let files = files.clone();
+            let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         };
         let sources = load::sources(
@@ -134,7 +138,7 @@ impl Generator {
             None,
             path,
             &document.sources,
-            files,
+            cache,
             &mut diagnostics,
         );
         // The workflows of Arazzo source descriptions: each document, its own sources, and its
@@ -151,7 +155,7 @@ impl Generator {
             .iter()
             .map(|(source, nested)| {
                 let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, files, &mut diagnostics);
+                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, cache, &mut diagnostics);
                 for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
                     diagnostics.push(
                         Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")
@@ -180,7 +184,7 @@ impl Generator {
         let mut nested_plans = Vec::new();
         for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
             let plan = resolve::resolve(
-                files,
+                cache.files(),
                 nested,
                 loaded,
                 self.settings.max_steps,
@@ -191,7 +195,7 @@ impl Generator {
             nested_plans.push(plan);
         }
         let mut plan = resolve::resolve(
-            files,
+            cache.files(),
             &document,
             &sources,
             self.settings.max_steps,
@@ -206,7 +210,7 @@ impl Generator {
             if self.settings.strict {
                 diagnostics = diagnostics.into_errors();
             }
-            let files = files.clone();
+            let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         }
         let tokens = emit::emit(&plan);
@@ -221,7 +225,7 @@ impl Generator {
             untyped_outputs,
             output_count,
             source: files::clean_path(path).display().to_string(),
-            files: files.clone(),
+            files: cache.files().clone(),
             warnings: diagnostics,
         })
     }

@@ -1,6 +1,6 @@
 //! Reading files: the Arazzo document, then the source descriptions it names (relative URLs, or
 //! the local files that settings map them to). Each file is read and parsed once, also across
-//! the generations that share one [`Files`]. Nothing is ever fetched from the network.
+//! the generations that share one [`Cache`]. Nothing is ever fetched from the network.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +10,29 @@ use crate::files::{FileId, Files, Span, clean_path};
 use crate::model::arazzo::{SourceDescription, SourceKind};
 use crate::node::{self, Node};
 use crate::settings::Settings;
-use crate::suggest::did_you_mean;
+
+/// What the generations of one generator share ([`crate::Generator::generate_each`]): every file
+/// read, and the trees parsed from them, so that a description several documents name is read
+/// and parsed once.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    /// Every file read so far; its list of files read is the current generation's.
+    files: Files,
+    /// Trees parsed from the files.
+    parsed: Vec<(FileId, Arc<Node>)>,
+}
+
+impl Cache {
+    /// Starts another generation: none of the files is read by it yet.
+    pub(crate) fn start_generation(&mut self) {
+        self.files.start_generation();
+    }
+
+    /// The files, with the current generation's list of files read.
+    pub(crate) fn files(&self) -> &Files {
+        &self.files
+    }
+}
 
 /// A file to read: where to read it, and how diagnostics name it.
 #[derive(Clone, Debug)]
@@ -42,8 +64,8 @@ impl Place {
 
 /// Reads one file (once: a file already read keeps its id); `cited_at` is the place in another
 /// file that named it.
-fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
-    if let Some(id) = files.reuse(&place.read) {
+fn read(cache: &mut Cache, place: &Place, cited_at: Option<Span>) -> Result<FileId, Diagnostic> {
+    if let Some(id) = cache.files.reuse(&place.read) {
         return Ok(id);
     }
     let mut text = std::fs::read_to_string(&place.read).map_err(|error| {
@@ -58,52 +80,52 @@ fn read(files: &mut Files, place: &Place, cited_at: Option<Span>) -> Result<File
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
-    Ok(files.add(
+    Ok(cache.files.add(
         place.read.clone(),
         place.display.display().to_string(),
         text,
     ))
 }
 
-/// Parses a file that was read (once: the tree is kept in `files`).
-fn parse(files: &mut Files, id: FileId) -> Result<Arc<Node>, Diagnostic> {
-    if let Some(node) = files.parsed(id) {
-        return Ok(node);
+/// Parses a file that was read (once: the tree is kept in the cache).
+fn parse(cache: &mut Cache, id: FileId) -> Result<Arc<Node>, Diagnostic> {
+    if let Some((_, node)) = cache.parsed.iter().find(|(parsed, _)| *parsed == id) {
+        return Ok(Arc::clone(node));
     }
-    let node = Arc::new(node::parse(files, id)?);
-    files.keep_parsed(id, Arc::clone(&node));
+    let node = Arc::new(node::parse(&cache.files, id)?);
+    cache.parsed.push((id, Arc::clone(&node)));
     Ok(node)
 }
 
 /// Reads the Arazzo document at `path` (relative to the settings' base directory).
-pub fn root(
+pub(crate) fn root(
     settings: &Settings,
     path: &Path,
-    files: &mut Files,
+    cache: &mut Cache,
 ) -> Result<(FileId, Arc<Node>), Diagnostic> {
-    let id = read(files, &Place::new(settings, path), None)?;
-    parse(files, id).map(|node| (id, node))
+    let id = read(cache, &Place::new(settings, path), None)?;
+    parse(cache, id).map(|node| (id, node))
 }
 
 /// Like [`root`], with the document's text given: it is not read from `path`.
-pub fn root_text(
+pub(crate) fn root_text(
     settings: &Settings,
     path: &Path,
     text: &str,
-    files: &mut Files,
+    cache: &mut Cache,
 ) -> Result<(FileId, Arc<Node>), Diagnostic> {
     let place = Place::new(settings, path);
-    let id = files.add(
+    let id = cache.files.add(
         place.read.clone(),
         place.display.display().to_string(),
         text.strip_prefix('\u{feff}').unwrap_or(text).to_owned(),
     );
-    node::parse(files, id).map(|node| (id, Arc::new(node)))
+    node::parse(&cache.files, id).map(|node| (id, Arc::new(node)))
 }
 
 /// A source description and what was read for it.
 #[derive(Debug)]
-pub struct LoadedSource {
+pub(crate) struct LoadedSource {
     /// Its name in the Arazzo document.
     pub name: String,
     /// `openapi` or `arazzo`.
@@ -127,18 +149,16 @@ fn is_remote(url: &str) -> bool {
 }
 
 /// Reports source overrides that name no source description of any document read.
-pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
+pub(crate) fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Diagnostics) {
     for name in settings.sources.keys() {
         if !names.contains(&name.as_str()) {
-            let mut d = Diagnostic::error(
+            let d = Diagnostic::error(
                 None,
                 format!(
                     "a source override names `{name}`, but the document has no source description of that name"
                 ),
-            );
-            if let Some(s) = did_you_mean(name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
+            )
+            .with_did_you_mean(name, names.iter().copied());
             diagnostics.push(d);
         }
     }
@@ -148,12 +168,12 @@ pub fn check_overrides(settings: &Settings, names: &[&str], diagnostics: &mut Di
 /// Arazzo source description through which the document was reached, if any: an override named
 /// `<scope>.<name>` then comes before one named `<name>`, so that two documents may each have a
 /// source of the same name.
-pub fn sources(
+pub(crate) fn sources(
     settings: &Settings,
     scope: Option<&str>,
     root_path: &Path,
     sources: &[SourceDescription],
-    files: &mut Files,
+    cache: &mut Cache,
     diagnostics: &mut Diagnostics,
 ) -> Vec<LoadedSource> {
     let root = Place::new(settings, root_path);
@@ -189,8 +209,8 @@ pub fn sources(
             };
             let path = place.as_ref().map(|place| place.display.clone());
             let parsed_node = place.map(|place| {
-                let id = read(files, &place, Some(source.url.span))?;
-                parse(files, id)
+                let id = read(cache, &place, Some(source.url.span))?;
+                parse(cache, id)
             });
             let node = match parsed_node {
                 Some(Ok(node)) => Some(node),

@@ -36,14 +36,14 @@ fn finish(mut ident: String, fallback: &str) -> String {
 
 /// `snake_case` for functions, fields, variables and builder setters: `stytchConsumerApi` →
 /// `stytch_consumer_api`, `sms-otp-login` → `sms_otp_login`, `type` → `type_`.
-pub fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     finish(clean(name).to_snake_case(), "value")
 }
 
 /// True for a name that says its value is a credential: one of its words is `token`, `secret`,
 /// `password`, `jwt`, `credential(s)` or `authorization`, or it ends in `api_key`, `apikey` or
 /// `private_key`. (`session_token`, `sessionJwt`, `client_secret`, `x-api-key`; not `user_id`.)
-pub fn is_sensitive(name: &str) -> bool {
+pub(crate) fn is_sensitive(name: &str) -> bool {
     const WORDS: &[&str] = &[
         "token",
         "secret",
@@ -64,14 +64,14 @@ pub fn is_sensitive(name: &str) -> bool {
 }
 
 /// `PascalCase` for types: `sms-otp-login` → `SmsOtpLogin`.
-pub fn pascal(name: &str) -> String {
+pub(crate) fn pascal(name: &str) -> String {
     finish(clean(name).to_pascal_case(), "Value")
 }
 
 /// `PascalCase` for an enum variant: `sms` → `Sms`, `in-progress` → `InProgress`; a value that
 /// starts with a digit gets a `V` (`2fa` → `V2fa`), a keyword a `Value` suffix (`self` →
 /// `SelfValue`), so that every variant is an upper camel case identifier.
-pub fn variant(value: &str) -> String {
+pub(crate) fn variant(value: &str) -> String {
     let ident = pascal(value);
     if let Some(rest) = ident.strip_prefix('_') {
         format!("V{rest}")
@@ -85,25 +85,25 @@ pub fn variant(value: &str) -> String {
 /// Hands out identifiers that are unique within one scope (a struct's fields, a module's items),
 /// appending `_2`, `_3` … to later names that collide.
 #[derive(Debug, Default)]
-pub struct Scope {
+pub(crate) struct Scope {
     taken: BTreeSet<String>,
 }
 
 impl Scope {
     /// A scope in which `reserved` are already taken.
-    pub fn with_reserved(reserved: &[&str]) -> Self {
+    pub(crate) fn with_reserved(reserved: &[&str]) -> Self {
         Self {
             taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
 
     /// `ident`, or the first free `ident_N` (for snake_case names).
-    pub fn unique(&mut self, ident: String) -> String {
+    pub(crate) fn unique(&mut self, ident: String) -> String {
         self.unique_with(ident, "_")
     }
 
     /// `Ident`, or the first free `IdentN` (for CamelCase names, which may not hold `_`).
-    pub fn unique_type(&mut self, ident: String) -> String {
+    pub(crate) fn unique_type(&mut self, ident: String) -> String {
         self.unique_with(ident, "")
     }
 

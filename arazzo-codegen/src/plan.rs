@@ -12,16 +12,16 @@ use crate::condition::{Literal, Op};
 /// emitter writes the shortest path from wherever it writes (`Outputs`, `super::types::Session`,
 /// `sms_otp_login::Inputs`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ItemPath {
+pub(crate) struct ItemPath {
     /// The module under the root that holds it; `None` for the root itself.
-    pub module: Option<String>,
+    pub(crate) module: Option<String>,
     /// The item's name.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 impl ItemPath {
     /// An item at the root of the generated module.
-    pub fn root(name: impl Into<String>) -> Self {
+    pub(crate) fn root(name: impl Into<String>) -> Self {
         Self {
             module: None,
             name: name.into(),
@@ -29,7 +29,7 @@ impl ItemPath {
     }
 
     /// An item in the module `module`.
-    pub fn inside(module: impl Into<String>, name: impl Into<String>) -> Self {
+    pub(crate) fn inside(module: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             module: Some(module.into()),
             name: name.into(),
@@ -38,11 +38,11 @@ impl ItemPath {
 }
 
 /// The module that holds the types made from schemas.
-pub const TYPES_MODULE: &str = "types";
+pub(crate) const TYPES_MODULE: &str = "types";
 
 /// A Rust type of a generated field or value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Type {
+pub(crate) enum Type {
     /// `String`
     String,
     /// `bool`
@@ -73,7 +73,7 @@ pub enum Type {
 
 impl Type {
     /// `Option<self>`, unless it already is an option.
-    pub fn optional(self) -> Self {
+    pub(crate) fn optional(self) -> Self {
         match self {
             Self::Option(_) => self,
             other => Self::Option(Box::new(other)),
@@ -81,12 +81,12 @@ impl Type {
     }
 
     /// True for `Option<_>`.
-    pub fn is_option(&self) -> bool {
+    pub(crate) fn is_option(&self) -> bool {
         matches!(self, Self::Option(_))
     }
 
     /// True when the type is `serde_json::Value`, or an option or a vector of it.
-    pub fn holds_json(&self) -> bool {
+    pub(crate) fn holds_json(&self) -> bool {
         match self {
             Self::Json => true,
             Self::Vec(inner) | Self::Option(inner) | Self::Boxed(inner) => inner.holds_json(),
@@ -97,28 +97,28 @@ impl Type {
 
 /// The whole generated module.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// `info.title`.
-    pub title: String,
+    pub(crate) title: String,
     /// `info.summary`.
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
     /// `info.description`.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The OpenAPI sources, each with a base URL on the client.
-    pub sources: Vec<SourcePlan>,
+    pub(crate) sources: Vec<SourcePlan>,
     /// The security schemes, each with credentials on the client.
-    pub schemes: Vec<SchemePlan>,
+    pub(crate) schemes: Vec<SchemePlan>,
     /// The workflows.
-    pub workflows: Vec<WorkflowPlan>,
+    pub(crate) workflows: Vec<WorkflowPlan>,
     /// The structs and enums generated from JSON Schemas: nested input objects, string enums of
     /// inputs, and the objects outputs read from responses.
-    pub types: Vec<TypeDef>,
+    pub(crate) types: Vec<TypeDef>,
 }
 
 impl Plan {
     /// Adds another document's workflows (those of an Arazzo source description) with their
     /// sources and schemes, renumbering what refers to them.
-    pub fn merge(&mut self, other: Plan) {
+    pub(crate) fn merge(&mut self, other: Plan) {
         let (sources, schemes) = (self.sources.len(), self.schemes.len());
         self.sources.extend(other.sources);
         self.schemes
@@ -143,7 +143,7 @@ impl Plan {
 
     /// Every workflow output whose type is (or holds) `serde_json::Value` because no schema
     /// describes it: `(workflowId, output name)`, in document order.
-    pub fn untyped_outputs(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn untyped_outputs(&self) -> Vec<(&str, &str)> {
         self.workflows
             .iter()
             .flat_map(|w| {
@@ -158,18 +158,18 @@ impl Plan {
 
 /// A struct or an enum generated from a JSON Schema.
 #[derive(Debug)]
-pub struct TypeDef {
+pub(crate) struct TypeDef {
     /// The Rust name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its doc comment: the schema's title and description, and where it comes from.
-    pub doc: String,
+    pub(crate) doc: String,
     /// Its shape.
-    pub kind: TypeDefKind,
+    pub(crate) kind: TypeDefKind,
 }
 
 /// The shape of a generated type.
 #[derive(Debug)]
-pub enum TypeDefKind {
+pub(crate) enum TypeDefKind {
     /// A struct, from an object schema.
     Struct(Vec<FieldPlan>),
     /// A fieldless enum, from a string `enum`: `(variant, value)`.
@@ -178,7 +178,7 @@ pub enum TypeDefKind {
 
 /// A scalar `default` of an input, filled in when the caller leaves the input out.
 #[derive(Clone, Debug, PartialEq)]
-pub enum DefaultValue {
+pub(crate) enum DefaultValue {
     /// A string.
     String(String),
     /// A boolean.
@@ -193,20 +193,20 @@ pub enum DefaultValue {
 
 /// One OpenAPI source.
 #[derive(Debug)]
-pub struct SourcePlan {
+pub(crate) struct SourcePlan {
     /// The source's name in the document.
-    pub name: String,
+    pub(crate) name: String,
     /// Client field and builder setter.
-    pub field: String,
+    pub(crate) field: String,
     /// Its servers, in order.
-    pub servers: Vec<String>,
+    pub(crate) servers: Vec<String>,
     /// The client's base URL when none is set: the first server, when it is an absolute URL.
-    pub default_url: Option<String>,
+    pub(crate) default_url: Option<String>,
 }
 
 /// Where an API key goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiKeyLocation {
+pub(crate) enum ApiKeyLocation {
     /// A header.
     Header,
     /// A query parameter.
@@ -217,7 +217,7 @@ pub enum ApiKeyLocation {
 
 /// The kinds of security scheme the client can hold credentials for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SchemeKind {
+pub(crate) enum SchemeKind {
     /// HTTP `basic`: a user name and a password.
     Basic,
     /// HTTP `bearer`, or an OAuth 2 / OpenID Connect access token.
@@ -233,70 +233,70 @@ pub enum SchemeKind {
 
 /// One security scheme.
 #[derive(Debug)]
-pub struct SchemePlan {
+pub(crate) struct SchemePlan {
     /// The scheme's name in `components.securitySchemes`.
-    pub name: String,
+    pub(crate) name: String,
     /// Index into [`Plan::sources`]: the source that defines it, whose requests it goes on.
-    pub source: usize,
+    pub(crate) source: usize,
     /// Client field and builder setter.
-    pub field: String,
+    pub(crate) field: String,
     /// Its kind.
-    pub kind: SchemeKind,
+    pub(crate) kind: SchemeKind,
     /// Its description.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Why the scheme applies although no operation requires it, when that is the case.
-    pub implied: bool,
+    pub(crate) implied: bool,
 }
 
 /// One workflow: a function at the root of the generated module, and a module of the same name
 /// with its inputs struct, its outputs struct, and each step's types and function.
 #[derive(Debug)]
-pub struct WorkflowPlan {
+pub(crate) struct WorkflowPlan {
     /// `workflowId`.
-    pub id: String,
+    pub(crate) id: String,
     /// The function, and the name of the workflow's module.
-    pub fn_name: String,
+    pub(crate) fn_name: String,
     /// The inputs struct (`<module>::Inputs`).
-    pub inputs_type: ItemPath,
+    pub(crate) inputs_type: ItemPath,
     /// The outputs struct (`<module>::Outputs`).
-    pub outputs_type: ItemPath,
+    pub(crate) outputs_type: ItemPath,
     /// `summary`.
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
     /// `description`.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Fields of the inputs struct.
-    pub inputs: Vec<FieldPlan>,
+    pub(crate) inputs: Vec<FieldPlan>,
     /// The inputs' defaults, by field: filled in when the caller gives `None`.
-    pub defaults: Vec<(String, DefaultValue)>,
+    pub(crate) defaults: Vec<(String, DefaultValue)>,
     /// Fields of the outputs struct, with where each comes from.
-    pub outputs: Vec<(FieldPlan, ValueRef)>,
+    pub(crate) outputs: Vec<(FieldPlan, ValueRef)>,
     /// The steps, in order.
-    pub steps: Vec<StepPlan>,
+    pub(crate) steps: Vec<StepPlan>,
     /// The workflows it depends on, run first, in order.
-    pub depends_on: Vec<DependencyPlan>,
+    pub(crate) depends_on: Vec<DependencyPlan>,
     /// True when an action jumps (`goto`) or repeats (`retry`): the function is then a loop
     /// over the steps rather than straight-line code.
-    pub looping: bool,
+    pub(crate) looping: bool,
     /// The most steps one run may execute, in a loop.
-    pub max_steps: usize,
+    pub(crate) max_steps: usize,
 }
 
 /// A field of a generated struct.
 #[derive(Debug)]
-pub struct FieldPlan {
+pub(crate) struct FieldPlan {
     /// The name in the document (and in JSON).
-    pub name: String,
+    pub(crate) name: String,
     /// The Rust field name.
-    pub ident: String,
+    pub(crate) ident: String,
     /// Its type.
-    pub ty: Type,
+    pub(crate) ty: Type,
     /// Its doc comment.
-    pub doc: Option<String>,
+    pub(crate) doc: Option<String>,
 }
 
 /// Where a value is read, once the workflow runs.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Place {
+pub(crate) enum Place {
     /// A field of the inputs, or (with a pointer) a part of it.
     Input {
         /// The field.
@@ -349,18 +349,18 @@ pub enum Place {
 
 /// A value read from a place, with its type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ValueRef {
+pub(crate) struct ValueRef {
     /// The runtime expression as written (for errors that name it).
-    pub expression: String,
+    pub(crate) expression: String,
     /// Where.
-    pub place: Place,
+    pub(crate) place: Place,
     /// Its type (an `Option` when the value may be absent).
-    pub ty: Type,
+    pub(crate) ty: Type,
 }
 
 /// A value built for a request: a JSON template with its expressions bound.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ValuePlan {
+pub(crate) enum ValuePlan {
     /// `null`
     Null,
     /// `true` / `false`
@@ -381,7 +381,7 @@ pub enum ValuePlan {
 
 /// A piece of a template string.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TemplatePart {
+pub(crate) enum TemplatePart {
     /// Literal text.
     Text(String),
     /// An embedded value, converted to its string form.
@@ -390,7 +390,7 @@ pub enum TemplatePart {
 
 /// How a request body is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyKind {
+pub(crate) enum BodyKind {
     /// A JSON value.
     Json,
     /// A JSON text template: a string, parsed as JSON once its values are in place.
@@ -408,20 +408,20 @@ pub enum BodyKind {
 
 /// The body of a request.
 #[derive(Clone, Debug, PartialEq)]
-pub struct BodyPlan {
+pub(crate) struct BodyPlan {
     /// How it is sent.
-    pub kind: BodyKind,
+    pub(crate) kind: BodyKind,
     /// Its content type.
-    pub content_type: String,
+    pub(crate) content_type: String,
     /// The payload.
-    pub value: ValuePlan,
+    pub(crate) value: ValuePlan,
     /// `replacements`: JSON pointers into the payload and the values set there.
-    pub replacements: Vec<(String, ValuePlan)>,
+    pub(crate) replacements: Vec<(String, ValuePlan)>,
 }
 
 impl BodyPlan {
     /// True when the body is a JSON value while it is built (so `$request.body#/…` can read it).
-    pub fn is_structured(&self) -> bool {
+    pub(crate) fn is_structured(&self) -> bool {
         matches!(
             self.kind,
             BodyKind::Json | BodyKind::JsonText | BodyKind::Form | BodyKind::Multipart
@@ -430,14 +430,14 @@ impl BodyPlan {
 
     /// True for a written-out form whose replacements set its fields: it is read into fields
     /// first, and sent as a form.
-    pub fn is_form_with_replacements(&self) -> bool {
+    pub(crate) fn is_form_with_replacements(&self) -> bool {
         self.kind == BodyKind::FormText && !self.replacements.is_empty()
     }
 }
 
 /// Where a parameter goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamLocation {
+pub(crate) enum ParamLocation {
     /// A `{name}` in the path.
     Path,
     /// The query string.
@@ -450,7 +450,7 @@ pub enum ParamLocation {
 
 /// How a query parameter's array or object value is written (`arazzo_runtime::QueryStyle`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamStyle {
+pub(crate) enum ParamStyle {
     /// `form`, exploded (the default).
     Form,
     /// `form`, not exploded.
@@ -465,31 +465,31 @@ pub enum ParamStyle {
 
 /// One parameter of a step's request.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ParamPlan {
+pub(crate) struct ParamPlan {
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// Where it goes.
-    pub location: ParamLocation,
+    pub(crate) location: ParamLocation,
     /// Its value.
-    pub value: ValuePlan,
+    pub(crate) value: ValuePlan,
     /// Its serialization, for query parameters.
-    pub style: ParamStyle,
+    pub(crate) style: ParamStyle,
     /// The variable that holds its JSON value in the step.
-    pub var: String,
+    pub(crate) var: String,
 }
 
 /// A step's authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthPlan {
+pub(crate) struct AuthPlan {
     /// Index into [`Plan::schemes`].
-    pub scheme: usize,
+    pub(crate) scheme: usize,
     /// When true, a request without credentials is an error before it is sent.
-    pub required: bool,
+    pub(crate) required: bool,
 }
 
 /// A value a condition compares.
 #[derive(Clone, Debug, PartialEq)]
-pub enum OperandPlan {
+pub(crate) enum OperandPlan {
     /// A value from the workflow or the exchange.
     Value(ValueRef),
     /// A literal.
@@ -498,7 +498,7 @@ pub enum OperandPlan {
 
 /// A success criterion, compiled.
 #[derive(Clone, Debug, PartialEq)]
-pub enum CondPlan {
+pub(crate) enum CondPlan {
     /// `a || b`
     Or(Box<CondPlan>, Box<CondPlan>),
     /// `a && b`
@@ -527,7 +527,7 @@ pub enum CondPlan {
 
 /// Where a step output is read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OutputSource {
+pub(crate) enum OutputSource {
     /// `$response.body#<pointer>`, decoded as the output's type.
     Body(String),
     /// `$response.header.<name>`, which must be there.
@@ -538,25 +538,25 @@ pub enum OutputSource {
 
 /// One step output.
 #[derive(Debug)]
-pub struct StepOutputPlan {
+pub(crate) struct StepOutputPlan {
     /// The field (name, ident, type, doc).
-    pub field: FieldPlan,
+    pub(crate) field: FieldPlan,
     /// Where it is read.
-    pub source: OutputSource,
+    pub(crate) source: OutputSource,
 }
 
 /// A step's own function: `sms_otp_login::send_sms_otp(&client, inputs)`.
 #[derive(Debug)]
-pub struct Standalone {
+pub(crate) struct Standalone {
     /// The function, in the workflow's module.
-    pub fn_name: ItemPath,
+    pub(crate) fn_name: ItemPath,
     /// The struct of the workflow inputs it reads, in the workflow's module.
-    pub inputs_type: ItemPath,
+    pub(crate) inputs_type: ItemPath,
 }
 
 /// What an action does.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ActionKind {
+pub(crate) enum ActionKind {
     /// `end`: after a success, the workflow ends with its outputs; after a failure, it fails.
     End,
     /// `goto` a step of the same workflow (index into [`WorkflowPlan::steps`]).
@@ -577,16 +577,16 @@ pub enum ActionKind {
 
 /// A workflow an action runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WorkflowTarget {
+pub(crate) struct WorkflowTarget {
     /// Its `workflowId`.
-    pub workflow: String,
+    pub(crate) workflow: String,
     /// Its function.
-    pub fn_name: String,
+    pub(crate) fn_name: String,
 }
 
 /// What a `retry` runs before trying the step again.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RetryFirst {
+pub(crate) enum RetryFirst {
     /// A step of the same workflow; after it, the retried step runs again.
     Step(usize),
     /// A workflow (with this workflow's inputs, by name).
@@ -595,18 +595,18 @@ pub enum RetryFirst {
 
 /// A success or failure action.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ActionPlan {
+pub(crate) struct ActionPlan {
     /// Its `name`.
-    pub name: String,
+    pub(crate) name: String,
     /// What it does.
-    pub kind: ActionKind,
+    pub(crate) kind: ActionKind,
     /// Its criteria, all of which must hold for it to apply (none: it always applies).
-    pub criteria: Vec<CondPlan>,
+    pub(crate) criteria: Vec<CondPlan>,
 }
 
 /// An HTTP method of an OpenAPI operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpMethod {
+pub(crate) enum HttpMethod {
     /// `GET`
     Get,
     /// `PUT`
@@ -627,7 +627,7 @@ pub enum HttpMethod {
 
 impl HttpMethod {
     /// The method of an OpenAPI path item's key (`get`, `post`, …), in any case.
-    pub fn from_key(key: &str) -> Option<Self> {
+    pub(crate) fn from_key(key: &str) -> Option<Self> {
         Some(match key.to_ascii_lowercase().as_str() {
             "get" => Self::Get,
             "put" => Self::Put,
@@ -642,7 +642,7 @@ impl HttpMethod {
     }
 
     /// The method as HTTP writes it: `GET`, `POST`, …
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
             Self::Put => "PUT",
@@ -658,7 +658,7 @@ impl HttpMethod {
 
 /// A piece of a request path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathPart {
+pub(crate) enum PathPart {
     /// Literal text, as the description writes it.
     Text(String),
     /// A `{name}` filled in by the path parameter whose value is in this variable.
@@ -669,7 +669,7 @@ pub enum PathPart {
 // A plan is built once per generation and read in place: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum StepKind {
+pub(crate) enum StepKind {
     /// Sends one request to an operation.
     Operation(RequestPlan),
     /// Runs another workflow of the document.
@@ -678,59 +678,59 @@ pub enum StepKind {
 
 /// The request of an operation step.
 #[derive(Debug)]
-pub struct RequestPlan {
+pub(crate) struct RequestPlan {
     /// The operation's id, if it has one.
-    pub operation_id: Option<String>,
+    pub(crate) operation_id: Option<String>,
     /// The operation's summary.
-    pub operation_summary: Option<String>,
+    pub(crate) operation_summary: Option<String>,
     /// Index into [`Plan::sources`].
-    pub source: usize,
+    pub(crate) source: usize,
     /// The HTTP method.
-    pub method: HttpMethod,
+    pub(crate) method: HttpMethod,
     /// The path as the description writes it (`/users/{id}`), for docs.
-    pub path: String,
+    pub(crate) path: String,
     /// The path to append to the base URL, its `{name}`s bound to the path parameters.
-    pub path_parts: Vec<PathPart>,
+    pub(crate) path_parts: Vec<PathPart>,
     /// Its parameters.
-    pub parameters: Vec<ParamPlan>,
+    pub(crate) parameters: Vec<ParamPlan>,
     /// Its authentication: every scheme of the requirement chosen.
-    pub auth: Vec<AuthPlan>,
+    pub(crate) auth: Vec<AuthPlan>,
     /// Its body, if any.
-    pub body: Option<BodyPlan>,
+    pub(crate) body: Option<BodyPlan>,
 }
 
 /// One step: one request, or a call of another workflow.
 #[derive(Debug)]
-pub struct StepPlan {
+pub(crate) struct StepPlan {
     /// `stepId`.
-    pub id: String,
+    pub(crate) id: String,
     /// The variable holding its outputs.
-    pub var: String,
+    pub(crate) var: String,
     /// The struct of its outputs, in the workflow's module.
-    pub outputs_type: ItemPath,
+    pub(crate) outputs_type: ItemPath,
     /// `description`.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// What it does.
-    pub kind: StepKind,
+    pub(crate) kind: StepKind,
     /// True when the step has run, with outputs, whenever the workflow ends with outputs: no
     /// step before it can jump or end the workflow, and its own failure cannot lead elsewhere.
-    pub always_runs: bool,
+    pub(crate) always_runs: bool,
     /// Its success criteria, all of which must hold; empty means "a 2xx status".
-    pub success: Vec<CondPlan>,
+    pub(crate) success: Vec<CondPlan>,
     /// Its outputs.
-    pub outputs: Vec<StepOutputPlan>,
+    pub(crate) outputs: Vec<StepOutputPlan>,
     /// Actions after a success: the step's, then the workflow's; the first that applies wins.
-    pub on_success: Vec<ActionPlan>,
+    pub(crate) on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.
-    pub on_failure: Vec<ActionPlan>,
+    pub(crate) on_failure: Vec<ActionPlan>,
     /// The function that runs this step on its own, when it can: an operation step that
     /// reads only the workflow's inputs and earlier steps' outputs.
-    pub standalone: Option<Standalone>,
+    pub(crate) standalone: Option<Standalone>,
 }
 
 impl StepPlan {
     /// The request, for an operation step.
-    pub fn request(&self) -> Option<&RequestPlan> {
+    pub(crate) fn request(&self) -> Option<&RequestPlan> {
         match &self.kind {
             StepKind::Operation(request) => Some(request),
             StepKind::Workflow(_) => None,
@@ -738,7 +738,7 @@ impl StepPlan {
     }
 
     /// The workflow it runs, for a step that runs one.
-    pub fn call(&self) -> Option<&WorkflowCall> {
+    pub(crate) fn call(&self) -> Option<&WorkflowCall> {
         match &self.kind {
             StepKind::Workflow(call) => Some(call),
             StepKind::Operation(_) => None,
@@ -747,7 +747,7 @@ impl StepPlan {
 
     /// True when a failure of this step can lead elsewhere than a failed workflow (`goto` a
     /// step or workflow, or a `retry` that runs another step first): it may end without outputs.
-    pub fn fails_over(&self) -> bool {
+    pub(crate) fn fails_over(&self) -> bool {
         self.on_failure.iter().any(|a| {
             matches!(
                 a.kind,
@@ -763,7 +763,7 @@ impl StepPlan {
 
     /// True when this step can end the workflow early or jump to another step, so that the
     /// steps after it may not run.
-    pub fn can_jump(&self) -> bool {
+    pub(crate) fn can_jump(&self) -> bool {
         self.fails_over()
             || self.on_success.iter().any(|a| {
                 matches!(
@@ -776,31 +776,29 @@ impl StepPlan {
 
 /// A step that runs another workflow of the document.
 #[derive(Debug)]
-pub struct WorkflowCall {
+pub(crate) struct WorkflowCall {
     /// Its `workflowId`.
-    pub workflow: String,
+    pub(crate) workflow: String,
     /// Its function.
-    pub fn_name: String,
+    pub(crate) fn_name: String,
     /// The step's parameters, by the called workflow's input names.
-    pub inputs: Vec<(String, ValuePlan)>,
+    pub(crate) inputs: Vec<(String, ValuePlan)>,
 }
 
 /// A workflow that runs before this one (`dependsOn`).
 #[derive(Debug)]
-pub struct DependencyPlan {
-    /// Its `workflowId`.
-    pub workflow: String,
+pub(crate) struct DependencyPlan {
     /// Its function.
-    pub fn_name: String,
+    pub(crate) fn_name: String,
     /// The field of this workflow's inputs that holds its inputs.
-    pub input_field: String,
+    pub(crate) input_field: String,
     /// The variable that holds its outputs.
-    pub var: String,
+    pub(crate) var: String,
 }
 
 impl StepPlan {
     /// Every value the step reads, wherever it is read.
-    pub fn refs(&self) -> Vec<&ValueRef> {
+    pub(crate) fn refs(&self) -> Vec<&ValueRef> {
         let step = self;
         let mut refs = Vec::new();
         match &step.kind {

@@ -1,5 +1,49 @@
 //! "Did you mean" suggestions for unknown names.
 
+use crate::diagnostic::Diagnostic;
+
+impl Diagnostic {
+    /// Adds ``help: did you mean `<close name>`?`` when one of `candidates` is close to `name`.
+    #[must_use]
+    pub(crate) fn with_did_you_mean<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        self.with_suggestion(name, candidates, "did you mean `{}`?")
+    }
+
+    /// Adds a help line when one of `candidates` is close to `name`: `template` with its `{}`
+    /// replaced by the close name (``did you mean `$inputs.{}`?``).
+    #[must_use]
+    pub(crate) fn with_suggestion<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        template: &str,
+    ) -> Self {
+        match did_you_mean(name, candidates) {
+            Some(close) => self.with_help(template.replacen("{}", close, 1)),
+            None => self,
+        }
+    }
+
+    /// Like [`Diagnostic::with_suggestion`], with the help `otherwise` when no name is close.
+    #[must_use]
+    pub(crate) fn with_suggestion_or<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        template: &str,
+        otherwise: impl Into<String>,
+    ) -> Self {
+        match did_you_mean(name, candidates) {
+            Some(close) => self.with_help(template.replacen("{}", close, 1)),
+            None => self.with_help(otherwise),
+        }
+    }
+}
+
 /// The closest of `candidates` to `name`, when it is close enough to be a likely typo: within
 /// about a third of the name's length in edits (a swap of two letters is two edits; a change
 /// of case alone counts half), at least one.

@@ -4,6 +4,13 @@
 ///
 /// Send an SMS one-time passcode and authenticate the code the user enters.
 ///
+/// A passwordless SMS OTP login flow for consumer apps. The workflow sends a one-time
+/// passcode by SMS to a phone number (creating the user if they do not yet exist) and then
+/// authenticates the method_id and code the user submits to mint a session. Every step spells
+/// out its request inline so the flow can be read and executed without opening the underlying
+/// OpenAPI description. All calls authenticate with HTTP Basic auth using your Stytch
+/// project_id as the username and secret as the password.
+///
 /// Create it with [`Client::new`] (each source's first server, no credentials) or
 /// [`Client::builder`]. Cloning is cheap: clones share one connection pool.
 #[derive(::std::clone::Clone)]

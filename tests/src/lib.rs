@@ -36,6 +36,6 @@ pub mod composition {
 
 /// `snapshots/types.rs`: inputs from JSON Schema (nested objects, enums, defaults, nullable)
 /// and outputs typed from the response schemas (`$ref`, `allOf`, `oneOf` with null, arrays).
-pub mod types {
+pub mod types_snapshot {
     include!("../snapshots/types.rs");
 }

@@ -5,7 +5,7 @@
 //! `BasicAuth`, `HttpSettings` and `HttpClient`.
 
 use arazzo_runtime::{BasicAuth, HttpClient, HttpSettings, Secret};
-use arazzo_tests::{requests, stytch_sms_otp_login as seed, types};
+use arazzo_tests::{requests, stytch_sms_otp_login as seed, types_snapshot};
 
 const SECRETS: &[&str] = &[
     "project-test-SECRET-ID",
@@ -80,7 +80,7 @@ fn generated_data_structs() {
     };
     assert_redacted("step outputs", &format!("{step:?}"));
 
-    let session = types::types::Session {
+    let session = types_snapshot::types::Session {
         session_id: "s-1".to_owned(),
         session_token: "session-token-SECRET".to_owned(),
         started_at: None,

@@ -109,9 +109,9 @@ fn client_doc(plan: &Plan) -> TokenStream {
         "Sends the requests of the workflows in *{}*.",
         plan.title
     )];
-    if let Some(summary) = &plan.summary {
+    for text in [&plan.summary, &plan.description].into_iter().flatten() {
         intro.push(String::new());
-        intro.push(summary.clone());
+        intro.push(text.clone());
     }
     intro.push(String::new());
     intro.push(

@@ -55,7 +55,7 @@ impl<'a> Cx<'a> {
 
 /// Emits the whole module for a plan: the client, the types made from schemas in `types`, and
 /// each workflow's function with a module of the same name for its types and step functions.
-pub fn emit(plan: &Plan) -> TokenStream {
+pub(crate) fn emit(plan: &Plan) -> TokenStream {
     let client = client::client(plan);
     let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
     let types = (!plan.types.is_empty()).then(|| {

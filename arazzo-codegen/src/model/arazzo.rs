@@ -7,11 +7,10 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::Span;
 use crate::node::{Key, Node, Value};
-use crate::suggest::did_you_mean;
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Spanned<T> {
+pub(crate) struct Spanned<T> {
     /// The value.
     pub value: T,
     /// Its position.
@@ -20,8 +19,10 @@ pub struct Spanned<T> {
 
 /// The root of an Arazzo document.
 #[derive(Debug)]
-pub struct Document<'a> {
+pub(crate) struct Document<'a> {
     /// The `arazzo` version string.
+    // The model keeps what the document says; nothing reads this yet.
+    #[allow(dead_code)]
     pub arazzo: Spanned<String>,
     /// `info`.
     pub info: Info,
@@ -35,7 +36,7 @@ pub struct Document<'a> {
 
 /// `info`.
 #[derive(Debug, Default)]
-pub struct Info {
+pub(crate) struct Info {
     /// `title`.
     pub title: String,
     /// `summary`.
@@ -43,12 +44,14 @@ pub struct Info {
     /// `description`.
     pub description: Option<String>,
     /// `version`.
+    // The model keeps what the document says; nothing reads this yet.
+    #[allow(dead_code)]
     pub version: String,
 }
 
 /// `type` of a source description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceKind {
+pub(crate) enum SourceKind {
     /// An OpenAPI description.
     OpenApi,
     /// Another Arazzo document.
@@ -57,7 +60,7 @@ pub enum SourceKind {
 
 /// One entry of `sourceDescriptions`.
 #[derive(Clone, Debug)]
-pub struct SourceDescription {
+pub(crate) struct SourceDescription {
     /// `name`.
     pub name: Spanned<String>,
     /// `url`.
@@ -68,7 +71,7 @@ pub struct SourceDescription {
 
 /// One workflow.
 #[derive(Debug)]
-pub struct Workflow<'a> {
+pub(crate) struct Workflow<'a> {
     /// `workflowId`.
     pub id: Spanned<String>,
     /// `summary`.
@@ -90,12 +93,14 @@ pub struct Workflow<'a> {
     /// `parameters`, raw.
     pub parameters: Option<&'a Node>,
     /// The workflow object itself.
+    // The model keeps what the document says; nothing reads this yet.
+    #[allow(dead_code)]
     pub span: Span,
 }
 
 /// What a step calls.
 #[derive(Clone, Debug)]
-pub enum Target {
+pub(crate) enum Target {
     /// `operationId`.
     OperationId(Spanned<String>),
     /// `operationPath`.
@@ -106,7 +111,7 @@ pub enum Target {
 
 /// One step.
 #[derive(Debug)]
-pub struct Step<'a> {
+pub(crate) struct Step<'a> {
     /// `stepId`.
     pub id: Spanned<String>,
     /// `description`.
@@ -131,7 +136,7 @@ pub struct Step<'a> {
 
 /// `requestBody`.
 #[derive(Debug)]
-pub struct RequestBody<'a> {
+pub(crate) struct RequestBody<'a> {
     /// `contentType`.
     pub content_type: Option<Spanned<String>>,
     /// `payload`.
@@ -144,7 +149,7 @@ pub struct RequestBody<'a> {
 
 /// The kind of a criterion.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CriterionKind {
+pub(crate) enum CriterionKind {
     /// `simple` (the default).
     Simple,
     /// `regex`.
@@ -157,7 +162,7 @@ pub enum CriterionKind {
 
 /// One success criterion.
 #[derive(Clone, Debug)]
-pub struct Criterion {
+pub(crate) struct Criterion {
     /// `condition`.
     pub condition: Spanned<String>,
     /// `context`.
@@ -168,7 +173,7 @@ pub struct Criterion {
 
 /// One entry of an `outputs` map.
 #[derive(Clone, Debug)]
-pub struct Output {
+pub(crate) struct Output {
     /// The output's name.
     pub name: Spanned<String>,
     /// Its expression, as written.
@@ -176,7 +181,7 @@ pub struct Output {
 }
 
 /// Reads a document. Problems go to `diagnostics`; the result holds whatever could be read.
-pub fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Document<'a>> {
+pub(crate) fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Document<'a>> {
     let mut r = Reader { diagnostics };
     if !matches!(root.value, Value::Map(_)) {
         r.diagnostics.push(Diagnostic::error(
@@ -329,13 +334,11 @@ impl Reader<'_> {
             if key.name.starts_with("x-") || known.contains(&key.name.as_str()) {
                 continue;
             }
-            let mut diagnostic = Diagnostic::warning(
+            let diagnostic = Diagnostic::warning(
                 key.span,
                 format!("unknown field `{}` in {what}; it is ignored", key.name),
-            );
-            if let Some(suggestion) = did_you_mean(&key.name, known.iter().copied()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-            }
+            )
+            .with_did_you_mean(&key.name, known.iter().copied());
             self.diagnostics.push(diagnostic);
         }
     }
@@ -706,20 +709,16 @@ impl Reader<'_> {
                     "jsonpath" => CriterionKind::JsonPath(version),
                     "xpath" => CriterionKind::XPath(version),
                     other => {
-                        let types = ["simple", "regex", "jsonpath", "xpath"];
-                        let help = match did_you_mean(other, types) {
-                            Some(s) => format!(
-                                "did you mean `{s}`? The types are `simple`, `regex`, `jsonpath` and `xpath`"
-                            ),
-                            None => {
-                                "the types are `simple`, `regex`, `jsonpath` and `xpath`".to_owned()
-                            }
-                        };
                         let d = Diagnostic::error(
                             kind_node.span,
                             format!("unknown criterion type `{other}`"),
                         )
-                        .with_help(help);
+                        .with_suggestion_or(
+                            other,
+                            ["simple", "regex", "jsonpath", "xpath"],
+                            "did you mean `{}`? The types are `simple`, `regex`, `jsonpath` and `xpath`",
+                            "the types are `simple`, `regex`, `jsonpath` and `xpath`",
+                        );
                         self.diagnostics.push(d);
                         return None;
                     }

@@ -1,4 +1,4 @@
 //! The documents as typed values: Arazzo in full, OpenAPI in the parts workflows need.
 
-pub mod arazzo;
-pub mod openapi;
+pub(crate) mod arazzo;
+pub(crate) mod openapi;

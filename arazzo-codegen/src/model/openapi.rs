@@ -8,13 +8,13 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::{Node, Value};
 
 /// The HTTP methods a Path Item can hold, in the order OpenAPI lists them.
-pub const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// One operation of a description.
 #[derive(Debug)]
-pub struct Operation<'a> {
+pub(crate) struct Operation<'a> {
     /// `operationId`, if it has one.
     pub id: Option<&'a str>,
     /// The HTTP method, lower-case as in the description.
@@ -29,7 +29,7 @@ pub struct Operation<'a> {
 
 /// An OpenAPI description, indexed by operation.
 #[derive(Debug)]
-pub struct OpenApi<'a> {
+pub(crate) struct OpenApi<'a> {
     /// The whole document.
     pub root: &'a Node,
     /// Every operation, in document order.
@@ -38,7 +38,7 @@ pub struct OpenApi<'a> {
 
 impl<'a> OpenApi<'a> {
     /// Indexes a description. Reports a document that is not OpenAPI 3.x.
-    pub fn read(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Self> {
+    pub(crate) fn read(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Self> {
         match root.get("openapi") {
             Some(version) if version.as_str().is_some_and(|v| v.starts_with("3.")) => {}
             Some(version) => {
@@ -80,17 +80,17 @@ impl<'a> OpenApi<'a> {
     }
 
     /// The operation with this `operationId` (the first, in a broken description with several).
-    pub fn operation_by_id(&self, id: &str) -> Option<&Operation<'a>> {
+    pub(crate) fn operation_by_id(&self, id: &str) -> Option<&Operation<'a>> {
         self.operations.iter().find(|op| op.id == Some(id))
     }
 
     /// All operation ids, for suggestions.
-    pub fn operation_ids(&self) -> impl Iterator<Item = &'a str> + '_ {
+    pub(crate) fn operation_ids(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.operations.iter().filter_map(|op| op.id)
     }
 
     /// The server URLs, with each variable replaced by its default.
-    pub fn servers(&self) -> Vec<String> {
+    pub(crate) fn servers(&self) -> Vec<String> {
         self.root
             .get("servers")
             .map(Node::items)
@@ -111,7 +111,7 @@ impl<'a> OpenApi<'a> {
     }
 
     /// `components.securitySchemes`, in document order.
-    pub fn security_schemes(&self) -> &'a [(crate::node::Key, Node)] {
+    pub(crate) fn security_schemes(&self) -> &'a [(crate::node::Key, Node)] {
         self.root
             .pointer("/components/securitySchemes")
             .map(Node::entries)
@@ -120,7 +120,7 @@ impl<'a> OpenApi<'a> {
 
     /// The security requirements that apply to an operation: its own `security`, else the
     /// document's. `None` when neither says anything.
-    pub fn security_of(&self, operation: &Operation<'a>) -> Option<&'a Node> {
+    pub(crate) fn security_of(&self, operation: &Operation<'a>) -> Option<&'a Node> {
         operation
             .node
             .get("security")
@@ -129,7 +129,7 @@ impl<'a> OpenApi<'a> {
 
     /// Follows local `$ref`s (`#/components/...`) until a node that is not a reference; stops
     /// (returning the last node) at a remote reference, a dangling one or a cycle.
-    pub fn resolve<'n>(&self, mut node: &'n Node) -> &'n Node
+    pub(crate) fn resolve<'n>(&self, mut node: &'n Node) -> &'n Node
     where
         'a: 'n,
     {
@@ -147,7 +147,7 @@ impl<'a> OpenApi<'a> {
 
     /// The JSON schema of the body of the first success response (`2XX` or a 2xx code) of an
     /// operation that has a JSON body, preferring the status given.
-    pub fn success_schema(
+    pub(crate) fn success_schema(
         &self,
         operation: &Operation<'a>,
         status: Option<u16>,
@@ -176,7 +176,7 @@ impl<'a> OpenApi<'a> {
 }
 
 /// True for `application/json` and `+json` media types.
-pub fn is_json(media_type: &str) -> bool {
+pub(crate) fn is_json(media_type: &str) -> bool {
     let essence = media_type
         .split(';')
         .next()
@@ -188,7 +188,7 @@ pub fn is_json(media_type: &str) -> bool {
 
 /// The `type` of a schema: the string, or the one non-null entry of a 3.1 type array, and
 /// whether `null` is allowed (3.0 `nullable: true` or 3.1 `type: [T, "null"]`).
-pub fn schema_type(schema: &Node) -> (Option<&str>, bool) {
+pub(crate) fn schema_type(schema: &Node) -> (Option<&str>, bool) {
     let nullable = matches!(
         schema.get("nullable").map(|n| &n.value),
         Some(Value::Bool(true))

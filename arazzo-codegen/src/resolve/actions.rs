@@ -7,7 +7,6 @@ use crate::files::Span;
 use crate::model::arazzo::{Criterion, CriterionKind, Spanned};
 use crate::node::{Node, Value};
 use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
-use crate::suggest::did_you_mean;
 
 use super::values::StepContext;
 use super::{Resolver, WorkflowScope};
@@ -40,7 +39,7 @@ impl Resolver<'_, '_> {
         let mut plans = Vec::new();
         for list in lists.into_iter().flatten() {
             if !matches!(list.value, Value::Seq(_)) {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     list.span,
                     format!("actions are a sequence, found {}", list.kind()),
                 ));
@@ -73,7 +72,7 @@ impl Resolver<'_, '_> {
                 let name = match expr::parse(text) {
                     Ok(Expr::Component { kind, name }) if kind == expected => name,
                     _ => {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 reference.span,
                                 format!("`{text}` is not a reusable {}", outcome.field()),
@@ -90,20 +89,17 @@ impl Resolver<'_, '_> {
                 match components.and_then(|c| c.get(&name)) {
                     Some(found) => found,
                     None => {
-                        let mut d = Diagnostic::error(
+                        let known = components.map(Node::entries).unwrap_or_default();
+                        let d = Diagnostic::error(
                             reference.span,
                             format!("unknown reusable action `{name}`"),
+                        )
+                        .with_suggestion(
+                            &name,
+                            known.iter().map(|(k, _)| k.name.as_str()),
+                            &format!("did you mean `$components.{}.{{}}`?", outcome.field()),
                         );
-                        let known = components.map(Node::entries).unwrap_or_default();
-                        if let Some(s) =
-                            did_you_mean(&name, known.iter().map(|(k, _)| k.name.as_str()))
-                        {
-                            d = d.with_help(format!(
-                                "did you mean `$components.{}.{s}`?",
-                                outcome.field()
-                            ));
-                        }
-                        self.error(d);
+                        self.report(d);
                         return None;
                     }
                 }
@@ -116,14 +112,14 @@ impl Resolver<'_, '_> {
             .unwrap_or_default()
             .to_owned();
         let Some(kind_node) = node.get("type") else {
-            self.error(
+            self.report(
                 Diagnostic::error(node.span, "an action has no `type`")
                     .with_help("`type` is `end`, `goto` or `retry`"),
             );
             return None;
         };
         if node.get("name").and_then(Node::as_str).is_none() {
-            self.error(
+            self.report(
                 Diagnostic::error(node.span, "an action has no `name`")
                     .with_label("`name` is required here")
                     .with_help("every success and failure action is named, e.g. `name: done`"),
@@ -140,16 +136,15 @@ impl Resolver<'_, '_> {
                     match scope.step_order.iter().position(|id| *id == target) {
                         Some(index) => ActionKind::Goto(index),
                         None => {
-                            let mut d = Diagnostic::error(
+                            let d = Diagnostic::error(
                                 span,
                                 format!("`goto` names the unknown step `{target}`"),
+                            )
+                            .with_did_you_mean(
+                                &target,
+                                scope.step_order.iter().map(String::as_str),
                             );
-                            if let Some(s) =
-                                did_you_mean(&target, scope.step_order.iter().map(String::as_str))
-                            {
-                                d = d.with_help(format!("did you mean `{s}`?"));
-                            }
-                            self.error(d);
+                            self.report(d);
                             return None;
                         }
                     }
@@ -158,7 +153,7 @@ impl Resolver<'_, '_> {
                     ActionKind::GotoWorkflow(self.workflow_target(&target, span)?)
                 }
                 _ => {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         kind_node.span,
                         "a `goto` action names exactly one of `stepId` and `workflowId`",
                     ));
@@ -172,17 +167,15 @@ impl Resolver<'_, '_> {
                         match scope.step_order.iter().position(|id| *id == target) {
                             Some(index) => Some(RetryFirst::Step(index)),
                             None => {
-                                let mut d = Diagnostic::error(
+                                let d = Diagnostic::error(
                                     span,
                                     format!("`retry` names the unknown step `{target}`"),
-                                );
-                                if let Some(s) = did_you_mean(
+                                )
+                                .with_did_you_mean(
                                     &target,
                                     scope.step_order.iter().map(String::as_str),
-                                ) {
-                                    d = d.with_help(format!("did you mean `{s}`?"));
-                                }
-                                self.error(d);
+                                );
+                                self.report(d);
                                 return None;
                             }
                         }
@@ -191,7 +184,7 @@ impl Resolver<'_, '_> {
                         Some(RetryFirst::Workflow(self.workflow_target(&target, span)?))
                     }
                     (Some(_), Some((_, span))) => {
-                        self.error(Diagnostic::error(
+                        self.report(Diagnostic::error(
                             span,
                             "a `retry` names at most one of `stepId` and `workflowId`",
                         ));
@@ -203,7 +196,7 @@ impl Resolver<'_, '_> {
                     Some((Value::Int(i), _)) if *i >= 0 => *i as f64,
                     Some((Value::Float(f), _)) if f.is_finite() && *f >= 0.0 => *f,
                     Some((_, span)) => {
-                        self.error(Diagnostic::error(
+                        self.report(Diagnostic::error(
                             span,
                             "`retryAfter` is a number of seconds, zero or more",
                         ));
@@ -215,7 +208,7 @@ impl Resolver<'_, '_> {
                     Some((Value::Int(i), span)) => match u32::try_from(*i) {
                         Ok(limit) => limit,
                         Err(_) => {
-                            self.error(Diagnostic::error(
+                            self.report(Diagnostic::error(
                                 span,
                                 "`retryLimit` is a whole number, zero or more",
                             ));
@@ -223,7 +216,7 @@ impl Resolver<'_, '_> {
                         }
                     },
                     Some((_, span)) => {
-                        self.error(Diagnostic::error(
+                        self.report(Diagnostic::error(
                             span,
                             "`retryLimit` is a whole number, zero or more",
                         ));
@@ -237,7 +230,7 @@ impl Resolver<'_, '_> {
                 }
             }
             ("retry", Outcome::Success) => {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     kind_node.span,
                     "`retry` is a failure action; a success action is `end` or `goto`",
                 ));
@@ -248,12 +241,9 @@ impl Resolver<'_, '_> {
                     Outcome::Success => &["end", "goto"],
                     Outcome::Failure => &["end", "goto", "retry"],
                 };
-                let mut d =
-                    Diagnostic::error(kind_node.span, format!("unknown action type `{other}`"));
-                if let Some(s) = did_you_mean(other, allowed.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
+                let d = Diagnostic::error(kind_node.span, format!("unknown action type `{other}`"))
+                    .with_did_you_mean(other, allowed.iter().copied());
+                self.report(d);
                 return None;
             }
         };
@@ -262,7 +252,7 @@ impl Resolver<'_, '_> {
             let criterion = match read_criterion(criterion) {
                 Ok(criterion) => criterion,
                 Err(diagnostic) => {
-                    self.error(diagnostic);
+                    self.report(diagnostic);
                     continue;
                 }
             };

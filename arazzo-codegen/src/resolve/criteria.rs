@@ -1,7 +1,7 @@
 //! Success criteria: `simple` conditions, `regex` and `jsonpath`, checked and compiled.
 
 use crate::condition::{self, Condition, Literal, Op, Operand};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
 use crate::expr::{self, Expr};
 use crate::files::Span;
 use crate::model::arazzo::{Criterion, CriterionKind};
@@ -28,7 +28,7 @@ impl Resolver<'_, '_> {
         match &criterion.kind.value {
             CriterionKind::Simple => {
                 if let Some(context) = &criterion.context {
-                    self.error(
+                    self.report(
                         Diagnostic::warning(
                             context.span,
                             "`context` has no effect on a `simple` criterion; it is ignored",
@@ -46,16 +46,16 @@ impl Resolver<'_, '_> {
                             .and_then(|f| condition::parse(&f).ok().map(|p| (f, p)));
                         let Some((rewritten, parsed)) = rewritten else {
                             let d = self.parse_error(span, text, error, "condition");
-                            self.error(d);
+                            self.report(d);
                             return None;
                         };
-                        self.error(
-                            Diagnostic::warning(
+                        self.report(
+                            Diagnostic::dialect(
                                 self.inner_span(span, text, 0, text.len()),
                                 "strings in conditions are written in single quotes, not double",
+                                READ_CONFORMANT,
                             )
-                            .with_label("read in its conformant form")
-                            .with_help(format!("write `{rewritten}`")),
+                            .write_instead(&rewritten),
                         );
                         fixed = rewritten;
                         text = &fixed;
@@ -77,7 +77,7 @@ impl Resolver<'_, '_> {
                 let context = self.criterion_context(scope, ctx, criterion, "regex")?;
                 if text.contains("{$") {
                     let here = self.inner_span(span, text, 0, text.len());
-                    self.error(super::unsupported(
+                    self.report(super::unsupported(
                         here,
                         "an expression embedded in a regex pattern",
                     ));
@@ -87,7 +87,7 @@ impl Resolver<'_, '_> {
                     let here = self.inner_span(span, text, 0, text.len());
                     let message = error.to_string();
                     let detail = message.lines().last().unwrap_or(&message).trim().to_owned();
-                    self.error(
+                    self.report(
                         Diagnostic::error(here, format!("invalid regular expression `{text}`: {detail}"))
                             .with_help("patterns use the syntax of the Rust `regex` crate (no look-around or back-references)"),
                     );
@@ -104,7 +104,7 @@ impl Resolver<'_, '_> {
             CriterionKind::JsonPath(version) => {
                 match version.as_deref() {
                     None => {}
-                    Some(GOESSNER) => self.error(
+                    Some(GOESSNER) => self.report(
                         Diagnostic::warning(
                             criterion.kind.span,
                             format!("JSONPath version `{GOESSNER}` is evaluated as RFC 9535"),
@@ -112,7 +112,7 @@ impl Resolver<'_, '_> {
                         .with_help("queries in the common subset behave the same; Goessner-only syntax is reported as an error"),
                     ),
                     Some(other) => {
-                        self.error(
+                        self.report(
                             Diagnostic::error(criterion.kind.span, format!("unknown JSONPath version `{other}`"))
                                 .with_help(format!("leave `version` out for RFC 9535, or write `{GOESSNER}`")),
                         );
@@ -146,7 +146,7 @@ impl Resolver<'_, '_> {
                              compare inside a filter (`$[?@.status == 'done']`) or write a `simple` condition",
                         );
                     }
-                    self.error(d);
+                    self.report(d);
                     return None;
                 }
                 Some((
@@ -158,7 +158,7 @@ impl Resolver<'_, '_> {
                 ))
             }
             CriterionKind::XPath(_) => {
-                self.error(
+                self.report(
                     Diagnostic::error(criterion.kind.span, format!("xpath criterion `{text}` is not supported"))
                         .with_label("no maintained Rust crate implements XPath 3.1")
                         .with_help("for an XML body, a `regex` criterion on `$response.body` can often check the same thing"),
@@ -177,7 +177,7 @@ impl Resolver<'_, '_> {
         kind: &str,
     ) -> Option<ValueRef> {
         let Some(context) = &criterion.context else {
-            self.error(
+            self.report(
                 Diagnostic::error(
                     criterion.kind.span,
                     format!("a `{kind}` criterion needs a `context`"),
@@ -189,7 +189,7 @@ impl Resolver<'_, '_> {
         match expr::parse_template(&context.value) {
             Ok(expr::Template::Whole(_)) | Err(_) => self.value_expression(scope, ctx, context),
             Ok(_) => {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         context.span,
                         "a criterion's `context` must be a runtime expression",
@@ -251,7 +251,7 @@ impl Resolver<'_, '_> {
                     Some(offset) => self.inner_span(span, text, offset, n.len()),
                     None => self.inner_span(span, text, 0, text.len()),
                 };
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     here,
                     format!("`{n}` is beyond the numbers JSON can hold"),
                 ));
@@ -270,7 +270,7 @@ impl Resolver<'_, '_> {
             }
             Operand::Group(_) => {
                 let here = self.inner_span(span, text, 0, text.len());
-                self.error(
+                self.report(
                     Diagnostic::error(here, "a parenthesised condition cannot be compared with a value")
                         .with_help("compare values inside the parentheses, and combine conditions with `&&`, `||` and `!`"),
                 );

@@ -9,7 +9,6 @@ use crate::model::openapi::Operation;
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, ParamPlan, ParamStyle, PathPart};
-use crate::suggest::did_you_mean;
 
 use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
@@ -34,7 +33,7 @@ impl ParamLocation {
     }
 
     /// The name as the description writes it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Path => "path",
             Self::Query => "query",
@@ -107,7 +106,7 @@ impl<'a> Resolver<'a, '_> {
                         name,
                     }) => name,
                     _ => {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 reference.span,
                                 format!("`{text}` is not a reusable parameter"),
@@ -121,16 +120,17 @@ impl<'a> Resolver<'a, '_> {
                 };
                 let components = self.components.and_then(|c| c.get("parameters"));
                 let Some(definition) = components.and_then(|c| c.get(&name)) else {
-                    let mut d = Diagnostic::error(
+                    let known = components.map(Node::entries).unwrap_or_default();
+                    let d = Diagnostic::error(
                         reference.span,
                         format!("unknown reusable parameter `{name}`"),
+                    )
+                    .with_suggestion(
+                        &name,
+                        known.iter().map(|(k, _)| k.name.as_str()),
+                        "did you mean `$components.parameters.{}`?",
                     );
-                    let known = components.map(Node::entries).unwrap_or_default();
-                    if let Some(s) = did_you_mean(&name, known.iter().map(|(k, _)| k.name.as_str()))
-                    {
-                        d = d.with_help(format!("did you mean `$components.parameters.{s}`?"));
-                    }
-                    self.error(d);
+                    self.report(d);
                     return None;
                 };
                 (
@@ -141,7 +141,7 @@ impl<'a> Resolver<'a, '_> {
             None => (node, node.get("value")),
         };
         let Some(name) = definition.get("name").and_then(Node::as_str) else {
-            self.error(Diagnostic::error(node.span, "a parameter has no `name`"));
+            self.report(Diagnostic::error(node.span, "a parameter has no `name`"));
             return None;
         };
         Some(Written {
@@ -194,7 +194,7 @@ impl<'a> Resolver<'a, '_> {
         for (list, from_workflow) in lists {
             let Some(list) = list else { continue };
             if !matches!(list.value, Value::Seq(_)) {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     list.span,
                     format!("`parameters` must be a sequence, found {}", list.kind()),
                 ));
@@ -210,7 +210,7 @@ impl<'a> Resolver<'a, '_> {
                     Some((text, span)) => match ParamLocation::parse(text) {
                         Some(location) => location,
                         None => {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(
                                     *span,
                                     format!("unknown parameter location `{text}`"),
@@ -224,7 +224,7 @@ impl<'a> Resolver<'a, '_> {
                     // Without `in`, the operation's own declaration says where it goes.
                     None => match declared_in(&written.name).as_slice() {
                         [one] => {
-                            self.error(
+                            self.report(
                                 Diagnostic::warning(
                                     written.span,
                                     format!(
@@ -241,7 +241,7 @@ impl<'a> Resolver<'a, '_> {
                             *one
                         }
                         _ => {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(written.span, format!("parameter `{}` has no `in`", written.name))
                                     .with_help("a parameter of a step that calls an operation says where it goes: `in: path`, `query`, `header` or `cookie`"),
                             );
@@ -252,7 +252,7 @@ impl<'a> Resolver<'a, '_> {
                 if merged.iter().any(|(w, l, origin)| {
                     *origin == from_workflow && same(&w.name, *l, &written.name, location)
                 }) {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         written.span,
                         format!(
                             "the {} parameter `{}` is given twice",
@@ -266,7 +266,7 @@ impl<'a> Resolver<'a, '_> {
                 if matches!(location, ParamLocation::Header | ParamLocation::Cookie)
                     && (written.name.is_empty() || !written.name.chars().all(token))
                 {
-                    self.error(
+                    self.report(
                         Diagnostic::error(
                             written.span,
                             format!(
@@ -301,11 +301,7 @@ impl<'a> Resolver<'a, '_> {
             if *location == ParamLocation::Path
                 && !path_names(operation.path).contains(&written.name.as_str())
             {
-                let help = match did_you_mean(&written.name, path_names(operation.path)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "a path parameter fills a `{name}` of the path; for a query parameter write `in: query`".to_owned(),
-                };
-                self.error(
+                self.report(
                     Diagnostic::error(
                         written.span,
                         format!(
@@ -313,7 +309,12 @@ impl<'a> Resolver<'a, '_> {
                             operation.path, written.name
                         ),
                     )
-                    .with_help(help),
+                    .with_suggestion_or(
+                        &written.name,
+                        path_names(operation.path),
+                        "did you mean `{}`?",
+                        "a path parameter fills a `{name}` of the path; for a query parameter write `in: query`",
+                    ),
                 );
                 unreadable = true;
                 continue;
@@ -323,21 +324,19 @@ impl<'a> Resolver<'a, '_> {
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Node::as_str))
                     .collect();
-                let mut d = Diagnostic::warning(
+                let d = Diagnostic::warning(
                     written.span,
                     format!(
                         "the operation declares no {} parameter `{}`; it is sent anyway",
                         location.as_str(),
                         written.name
                     ),
-                );
-                if let Some(s) = did_you_mean(&written.name, names.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
+                )
+                .with_did_you_mean(&written.name, names.iter().copied());
+                self.report(d);
             }
             let Some(value_node) = written.value else {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     written.span,
                     format!("parameter `{}` has no `value`", written.name),
                 ));
@@ -385,7 +384,7 @@ impl<'a> Resolver<'a, '_> {
                 .iter()
                 .any(|(w, l, _)| same(&w.name, *l, name, location));
             if required && !given && !unreadable {
-                self.error(
+                self.report(
                     Diagnostic::error(target, format!("the operation requires the {} parameter `{name}`, and this step gives none", location.as_str()))
                         .with_help(format!("add it to the step: `parameters: [{{name: {name}, in: {}, value: …}}]`", location.as_str())),
                 );
@@ -401,7 +400,7 @@ impl<'a> Resolver<'a, '_> {
                     && p.get("in").and_then(Node::as_str) == Some("path")
             });
             if !given && !declared_path && !unreadable {
-                self.error(Diagnostic::error(
+                self.report(Diagnostic::error(
                     target,
                     format!("the operation's path `{}` needs the path parameter `{name}`, and this step gives none", operation.path),
                 ));

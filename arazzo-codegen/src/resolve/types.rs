@@ -122,7 +122,7 @@ impl<'a> Resolver<'a, '_> {
             match next {
                 Some(next) => node = next,
                 None => {
-                    self.error(Diagnostic::warning(
+                    self.report(Diagnostic::warning(
                         span,
                         format!("the response schema does not describe `{pointer}`; its type is `serde_json::Value`"),
                     ));
@@ -331,7 +331,7 @@ impl<'a> Resolver<'a, '_> {
     }
 
     fn wrong_default(&mut self, span: Span, why: &str) -> Option<DefaultValue> {
-        self.error(
+        self.report(
             Diagnostic::warning(span, format!("this `default` is ignored: {why}"))
                 .with_help("give a value of the schema's `type`, or leave `default` out"),
         );

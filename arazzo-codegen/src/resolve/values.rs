@@ -2,15 +2,14 @@
 //! point of the workflow.
 
 use crate::condition::Access;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
 use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, WorkflowField};
 use crate::files::Span;
 use crate::model::arazzo::{SourceKind, Spanned};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, Place, TemplatePart, Type, ValuePlan, ValueRef};
-use crate::suggest::did_you_mean;
 
-use super::{Resolver, WorkflowScope, unsupported};
+use super::{Fields, Resolver, WorkflowScope, unsupported};
 
 /// Where an expression is evaluated, which decides what it may read.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +51,7 @@ impl Resolver<'_, '_> {
                 (None, Value::Int(i)) => ValuePlan::Number(i.to_string()),
                 (None, Value::Float(f)) if f.is_finite() => ValuePlan::Number(f.to_string()),
                 _ => {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         node.span,
                         "JSON has no infinite or NaN numbers",
                     ));
@@ -76,7 +75,7 @@ impl Resolver<'_, '_> {
                 }
                 Err(error) => {
                     let d = self.parse_error(node.span, text, error, "runtime expression");
-                    self.error(d);
+                    self.report(d);
                     return None;
                 }
             },
@@ -111,7 +110,7 @@ impl Resolver<'_, '_> {
     fn literal_with_expression(&mut self, span: Span, text: &str) {
         if let Some((len, root)) = expr::misspelled_root(text) {
             let here = self.inner_span(span, text, 0, len);
-            self.error(
+            self.report(
                 Diagnostic::error(
                     here,
                     format!(
@@ -136,7 +135,7 @@ impl Resolver<'_, '_> {
             let embedded = &text[offset..offset + len];
             let here = self.inner_span(span, text, offset, len);
             let fixed = format!("{}{{{embedded}}}{}", &text[..offset], &text[offset + len..]);
-            self.error(
+            self.report(
                 Diagnostic::warning(
                     here,
                     format!("`{embedded}` inside this string is not an expression: it is sent as written"),
@@ -182,13 +181,13 @@ impl Resolver<'_, '_> {
         let (fixed, dialects) = expr::rewrite_dialects(text)?;
         let parsed = parse(&fixed).ok()?;
         let what: Vec<&str> = dialects.iter().map(|d| d.describe()).collect();
-        self.error(
-            Diagnostic::warning(
+        self.report(
+            Diagnostic::dialect(
                 self.inner_span(span, text, 0, text.len()),
                 format!("`{text}` is not Arazzo 1.0.1: {}", what.join("; ")),
+                READ_CONFORMANT,
             )
-            .with_label("read in its conformant form")
-            .with_help(format!("write `{fixed}`")),
+            .write_instead(fixed),
         );
         Some(parsed)
     }
@@ -211,13 +210,14 @@ impl Resolver<'_, '_> {
             }
             Err(error) => {
                 let d = self.parse_error(text.span, &text.value, error, "runtime expression");
-                self.error(d);
+                self.report(d);
                 None
             }
         }
     }
 
-    /// Binds an expression, with the `.name` / `[index]` accesses a condition wrote after it.
+    /// Binds an expression, with the `.name` / `[index]` accesses a condition wrote after it:
+    /// one function per expression root.
     pub(super) fn bind(
         &mut self,
         scope: &WorkflowScope,
@@ -226,326 +226,558 @@ impl Resolver<'_, '_> {
         access: &[Access],
         here: Span,
     ) -> Option<ValueRef> {
-        let exchange = match ctx {
-            Ctx::Response(step) => Some(step),
-            _ => None,
+        let read = Read {
+            scope,
+            ctx,
+            expr,
+            access,
+            here,
         };
-        let step_context = match ctx {
-            Ctx::Request(step) | Ctx::Response(step) => Some(step),
-            Ctx::WorkflowOutputs => None,
-        };
-        // `.name` and `[index]` extend a pointer; they need a value that has parts.
-        let extend = |pointer: Option<&Pointer>| -> Pointer {
-            let mut tokens = pointer.map(|p| p.0.clone()).unwrap_or_default();
-            tokens.extend(access.iter().map(|a| match a {
-                Access::Field(name) => name.clone(),
-                Access::Index(i) => i.to_string(),
-            }));
-            Pointer(tokens)
-        };
-        let no_access = |this: &mut Self, what: &str| -> bool {
-            if access.is_empty() {
-                return true;
-            }
-            this.error(Diagnostic::error(
-                here,
-                format!("`{expr}` is {what}; it has no properties to read with `.` or `[…]`"),
-            ));
-            false
-        };
-        let needs_exchange = |this: &mut Self| -> bool {
-            if exchange.is_some() {
-                return true;
-            }
-            let where_ = match ctx {
-                Ctx::Request(_) => "while the step's request is being built",
-                _ => "in a workflow's outputs",
-            };
-            this.error(
-                Diagnostic::error(here, format!("`{expr}` has no value {where_}"))
-                    .with_help("the current step's request and response are readable in its `successCriteria` and `outputs`"),
-            );
-            false
-        };
-        // A pointer into an input or an output reads `serde_json::Value`; no pointer reads the
-        // field itself, with its type.
-        let part_of = |p: Pointer, ty: &Type| {
-            let pointer = (!p.is_root()).then(|| p.to_string());
-            let ty = if pointer.is_some() {
-                Type::Json.optional()
-            } else {
-                ty.clone()
-            };
-            (pointer, ty)
-        };
-        let value = match expr {
-            Expr::Inputs { name, pointer } => {
-                // `$inputs.env.TOKEN`: the grammar lets a name hold dots, and documents use them
-                // to read a property of an object input; the longest declared name wins.
-                let dotted = || {
-                    name.match_indices('.').rev().find_map(|(at, _)| {
-                        let found = scope.inputs.get(&name[..at])?;
-                        let mut tokens: Vec<String> =
-                            name[at + 1..].split('.').map(str::to_owned).collect();
-                        tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
-                        Some((found, &name[..at], Pointer(tokens)))
-                    })
-                };
-                let (found, pointer) = match scope.inputs.get(name) {
-                    Some(found) => (Some(found), pointer.clone()),
-                    None => match dotted() {
-                        Some((found, input, p)) => {
-                            self.error(
-                                Diagnostic::warning(
-                                    here,
-                                    format!("`$inputs.{name}` reads a property of the input `{input}` with a dot path, which is not Arazzo 1.0.1"),
-                                )
-                                .with_label("read in its conformant form")
-                                .with_help(format!("write `$inputs.{input}#{p}`")),
-                            );
-                            (Some(found), Some(p))
-                        }
-                        None => (None, None),
-                    },
-                };
-                let Some((field, ty)) = found else {
-                    if scope.inputs_unreadable {
-                        return None;
-                    }
-                    let mut d = Diagnostic::error(here, format!("unknown input `{name}`"))
-                        .with_label("not a property of this workflow's `inputs` schema");
-                    if let Some(s) =
-                        did_you_mean(name, scope.input_names.iter().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `$inputs.{s}`?"));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
-                ValueRef {
-                    expression: String::new(),
-                    place: Place::Input {
-                        field: field.clone(),
-                        pointer,
-                    },
-                    ty,
-                }
-            }
+        let mut value = match expr {
+            Expr::Inputs { name, pointer } => self.bind_inputs(read, name, pointer)?,
             Expr::StepOutput {
                 step,
                 name,
                 pointer,
-            } => {
-                let (var, outputs) = self.step_outputs(scope, step, here)?;
-                // `$steps.x.outputs.a.b`: a dot path into the output `a` (a dialect; an
-                // output named `a.b` comes first).
-                let dotted = || {
-                    name.match_indices('.').rev().find_map(|(at, _)| {
-                        let found = outputs.get(&name[..at])?;
-                        let mut tokens: Vec<String> =
-                            name[at + 1..].split('.').map(str::to_owned).collect();
-                        tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
-                        Some((found, &name[..at], Pointer(tokens)))
-                    })
-                };
-                let dotted_pointer;
-                let (found, pointer) = match (outputs.get(name), dotted()) {
-                    (Some(found), _) => (Some(found), pointer),
-                    (None, Some((found, output, p))) => {
-                        self.error(
-                            Diagnostic::warning(
-                                here,
-                                format!("`$steps.{step}.outputs.{name}` reads a property of the output `{output}` with a dot path, which is not Arazzo 1.0.1"),
-                            )
-                            .with_label("read in its conformant form")
-                            .with_help(format!("write `$steps.{step}.outputs.{output}#{p}`")),
-                        );
-                        dotted_pointer = Some(p);
-                        (Some(found), &dotted_pointer)
-                    }
-                    (None, None) => (None, pointer),
-                };
-                let Some((field, ty)) = found else {
-                    if scope.incomplete_steps.contains(step) {
-                        // Most likely the output in error; that error is reported already.
-                        return None;
-                    }
-                    let mut d =
-                        Diagnostic::error(here, format!("step `{step}` has no output `{name}`"));
-                    d = match did_you_mean(name, outputs.keys().map(String::as_str)) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!(
-                            "declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"
-                        )),
-                    };
-                    self.error(d);
-                    return None;
-                };
-                let (pointer, ty) = part_of(extend(pointer.as_ref()), ty);
-                ValueRef {
-                    expression: String::new(),
-                    place: Place::StepOutput {
-                        step: var.clone(),
-                        field: field.clone(),
-                        pointer,
-                    },
-                    ty,
-                }
-            }
+            } => self.bind_step_output(read, step, name, pointer)?,
             Expr::Workflow {
                 workflow,
                 field,
                 name,
                 pointer,
-            } => {
-                if *workflow == scope.workflow_id && *field == WorkflowField::Inputs {
-                    let inputs = Expr::Inputs {
-                        name: name.clone(),
-                        pointer: pointer.clone(),
-                    };
-                    return self.bind(scope, ctx, &inputs, access, here);
-                }
-                if !scope.workflow_ids.contains(workflow) {
-                    let mut d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"));
-                    if let Some(s) =
-                        did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `{s}`?"));
+            } => return self.bind_workflow(read, workflow, field, name, pointer),
+            Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
+            Expr::StatusCode | Expr::Url | Expr::Method => self.bind_exchange_fact(read)?,
+            Expr::Response(source) => self.bind_response(read, source)?,
+            Expr::Request(source) => self.bind_request(read, source)?,
+            Expr::SourceDescription { source, reference } => {
+                self.bind_source(read, source, reference)?
+            }
+            Expr::Component { kind, .. } => self.bind_component(read, kind)?,
+        };
+        value.expression = expr.to_string()
+            + &access
+                .iter()
+                .map(|a| match a {
+                    Access::Field(name) => format!(".{name}"),
+                    Access::Index(i) => format!("[{i}]"),
+                })
+                .collect::<String>();
+        Some(value)
+    }
+
+    /// `$inputs.<name>`: an input of this workflow (a dot path into one, as a dialect).
+    fn bind_inputs(
+        &mut self,
+        read: Read<'_>,
+        name: &str,
+        pointer: &Option<Pointer>,
+    ) -> Option<ValueRef> {
+        let Read { scope, here, .. } = read;
+        Some({
+            // `$inputs.env.TOKEN`: the grammar lets a name hold dots, and documents use them
+            // to read a property of an object input; the longest declared name wins.
+            let dotted = || dotted(&scope.inputs, name, pointer.as_ref());
+            let (found, pointer) = match scope.inputs.get(name) {
+                Some(found) => (Some(found), pointer.clone()),
+                None => match dotted() {
+                    Some((found, input, p)) => {
+                        self.report(
+                                Diagnostic::dialect(
+                                    here,
+                                    format!("`$inputs.{name}` reads a property of the input `{input}` with a dot path, which is not Arazzo 1.0.1"),
+                                    READ_CONFORMANT,
+                                )
+                                .write_instead(format!("$inputs.{input}#{p}")),
+                            );
+                        (Some(found), Some(p))
                     }
-                    self.error(d);
+                    None => (None, None),
+                },
+            };
+            let Some((field, ty)) = found else {
+                if scope.inputs_unreadable {
                     return None;
                 }
-                if *field == WorkflowField::Outputs
-                    && let Some((var, outputs)) = scope.dependencies.get(workflow)
-                {
-                    let Some((ident, ty)) = outputs.get(name) else {
-                        let mut d = Diagnostic::error(
-                            here,
-                            format!("workflow `{workflow}` has no output `{name}`"),
+                let d = Diagnostic::error(here, format!("unknown input `{name}`"))
+                    .with_label("not a property of this workflow's `inputs` schema")
+                    .with_suggestion(
+                        name,
+                        scope.input_names.iter().map(String::as_str),
+                        "did you mean `$inputs.{}`?",
+                    );
+                self.report(d);
+                return None;
+            };
+            let (pointer, ty) = part_of(read.extend(pointer.as_ref()), ty);
+            ValueRef {
+                expression: String::new(),
+                place: Place::Input {
+                    field: field.clone(),
+                    pointer,
+                },
+                ty,
+            }
+        })
+    }
+
+    /// `$steps.<id>.outputs.<name>`: an output of an earlier step (a dot path into one, as a dialect).
+    fn bind_step_output(
+        &mut self,
+        read: Read<'_>,
+        step: &str,
+        name: &str,
+        pointer: &Option<Pointer>,
+    ) -> Option<ValueRef> {
+        let Read { scope, here, .. } = read;
+        Some({
+            let (var, outputs) = self.step_outputs(scope, step, here)?;
+            // `$steps.x.outputs.a.b`: a dot path into the output `a` (a dialect; an
+            // output named `a.b` comes first).
+            let dotted = || dotted(outputs, name, pointer.as_ref());
+            let dotted_pointer;
+            let (found, pointer) = match (outputs.get(name), dotted()) {
+                (Some(found), _) => (Some(found), pointer),
+                (None, Some((found, output, p))) => {
+                    self.report(
+                            Diagnostic::dialect(
+                                here,
+                                format!("`$steps.{step}.outputs.{name}` reads a property of the output `{output}` with a dot path, which is not Arazzo 1.0.1"),
+                                READ_CONFORMANT,
+                            )
+                            .write_instead(format!("$steps.{step}.outputs.{output}#{p}")),
                         );
-                        if let Some(s) = did_you_mean(name, outputs.keys().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        self.error(d);
-                        return None;
-                    };
-                    if pointer.is_some() || !access.is_empty() {
-                        self.error(unsupported(
-                            here,
-                            "a JSON pointer into another workflow's output",
-                        ));
-                        return None;
-                    }
-                    return Some(ValueRef {
-                        expression: expr.to_string(),
-                        place: Place::Dependency {
-                            var: var.clone(),
-                            field: ident.clone(),
-                        },
-                        ty: ty.clone(),
-                    });
+                    dotted_pointer = Some(p);
+                    (Some(found), &dotted_pointer)
                 }
-                // The outputs of a workflow that an earlier step ran: the latest such step's.
-                if *field == WorkflowField::Outputs {
-                    let before = scope
-                        .current_step
-                        .as_ref()
-                        .and_then(|current| scope.step_order.iter().position(|s| s == current))
-                        .unwrap_or(scope.step_order.len());
-                    let ran = scope.step_order[..before]
-                        .iter()
-                        .rev()
-                        .find(|step| scope.calls.get(*step) == Some(workflow));
-                    if let Some(step) = ran {
-                        let Some(output) = scope.called_outputs.get(&(step.clone(), name.clone()))
-                        else {
-                            self.error(
+                (None, None) => (None, pointer),
+            };
+            let Some((field, ty)) = found else {
+                if scope.incomplete_steps.contains(step) {
+                    // Most likely the output in error; that error is reported already.
+                    return None;
+                }
+                let d = Diagnostic::error(here, format!("step `{step}` has no output `{name}`"))
+                        .with_suggestion_or(
+                            name,
+                            outputs.keys().map(String::as_str),
+                            "did you mean `{}`?",
+                            format!("declare it under the step's `outputs`, e.g. `{name}: $response.body#/{name}`"),
+                        );
+                self.report(d);
+                return None;
+            };
+            let (pointer, ty) = part_of(read.extend(pointer.as_ref()), ty);
+            ValueRef {
+                expression: String::new(),
+                place: Place::StepOutput {
+                    step: var.clone(),
+                    field: field.clone(),
+                    pointer,
+                },
+                ty,
+            }
+        })
+    }
+
+    /// `$workflows.<id>.inputs|outputs.<name>`: this workflow's inputs, or the outputs of a workflow it depends on or an earlier step ran.
+    fn bind_workflow(
+        &mut self,
+        read: Read<'_>,
+        workflow: &str,
+        field: &WorkflowField,
+        name: &str,
+        pointer: &Option<Pointer>,
+    ) -> Option<ValueRef> {
+        let Read {
+            scope,
+            ctx,
+            expr,
+            access,
+            here,
+            ..
+        } = read;
+        if *workflow == scope.workflow_id && *field == WorkflowField::Inputs {
+            let inputs = Expr::Inputs {
+                name: name.to_owned(),
+                pointer: pointer.clone(),
+            };
+            return self.bind(scope, ctx, &inputs, access, here);
+        }
+        if !scope.workflow_ids.contains(workflow) {
+            let d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"))
+                .with_did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str));
+            self.report(d);
+            return None;
+        }
+        if *field == WorkflowField::Outputs
+            && let Some((var, outputs)) = scope.dependencies.get(workflow)
+        {
+            let Some((ident, ty)) = outputs.get(name) else {
+                let d = Diagnostic::error(
+                    here,
+                    format!("workflow `{workflow}` has no output `{name}`"),
+                )
+                .with_did_you_mean(name, outputs.keys().map(String::as_str));
+                self.report(d);
+                return None;
+            };
+            if pointer.is_some() || !access.is_empty() {
+                self.report(unsupported(
+                    here,
+                    "a JSON pointer into another workflow's output",
+                ));
+                return None;
+            }
+            return Some(ValueRef {
+                expression: expr.to_string(),
+                place: Place::Dependency {
+                    var: var.clone(),
+                    field: ident.clone(),
+                },
+                ty: ty.clone(),
+            });
+        }
+        // The outputs of a workflow that an earlier step ran: the latest such step's.
+        if *field == WorkflowField::Outputs {
+            let before = scope
+                .current_step
+                .as_ref()
+                .and_then(|current| scope.step_order.iter().position(|s| s == current))
+                .unwrap_or(scope.step_order.len());
+            let ran = scope.step_order[..before]
+                .iter()
+                .rev()
+                .find(|step| scope.calls.get(*step).is_some_and(|w| w == workflow));
+            if let Some(step) = ran {
+                let Some(output) = scope.called_outputs.get(&(step.clone(), name.to_owned()))
+                else {
+                    self.report(
                                 Diagnostic::error(
                                     here,
                                     format!("workflow `{workflow}` has no output `{name}` that step `{step}` keeps"),
                                 )
                                 .with_help(format!("the step that ran it keeps its outputs by their names; declare it there as `{name}: $outputs.{name}`")),
                             );
-                            return None;
-                        };
-                        let read = Expr::StepOutput {
-                            step: step.clone(),
-                            name: output.clone(),
-                            pointer: pointer.clone(),
-                        };
-                        let mut value = self.bind(scope, ctx, &read, access, here)?;
-                        value.expression = expr.to_string();
-                        return Some(value);
-                    }
-                }
-                self.error(
+                    return None;
+                };
+                let read = Expr::StepOutput {
+                    step: step.clone(),
+                    name: output.clone(),
+                    pointer: pointer.clone(),
+                };
+                let mut value = self.bind(scope, ctx, &read, access, here)?;
+                value.expression = expr.to_string();
+                return Some(value);
+            }
+        }
+        self.report(
                     unsupported(here, "reading another workflow's inputs or outputs")
                                                 .with_help("another workflow's outputs are there when this one names it in `dependsOn`, or when an earlier step of this one ran it"),
                 );
+        None
+    }
+
+    /// `$outputs.<name>`: an earlier output of this workflow, in its `outputs`.
+    fn bind_outputs(
+        &mut self,
+        read: Read<'_>,
+        name: &str,
+        pointer: &Option<Pointer>,
+    ) -> Option<ValueRef> {
+        let Read {
+            scope,
+            ctx,
+            expr,
+            access,
+            here,
+            ..
+        } = read;
+        Some({
+            if !matches!(ctx, Ctx::WorkflowOutputs) {
+                self.report(
+                    Diagnostic::error(
+                        here,
+                        format!(
+                            "`{expr}` reads this workflow's outputs, which exist only when it ends"
+                        ),
+                    )
+                    .with_help(
+                        "read the step output it comes from: `$steps.<stepId>.outputs.<name>`",
+                    ),
+                );
                 return None;
             }
-            Expr::Outputs { name, pointer } => {
-                if !matches!(ctx, Ctx::WorkflowOutputs) {
-                    self.error(
-                        Diagnostic::error(here, format!("`{expr}` reads this workflow's outputs, which exist only when it ends"))
-                            .with_help("read the step output it comes from: `$steps.<stepId>.outputs.<name>`"),
-                    );
+            let Some(earlier) = scope.outputs.get(name) else {
+                self.report(
+                    Diagnostic::error(
+                        here,
+                        format!("no output `{name}` is defined before this one"),
+                    )
+                    .with_help("an output can read the outputs listed above it"),
+                );
+                return None;
+            };
+            if pointer.is_none() && access.is_empty() {
+                return Some(ValueRef {
+                    expression: expr.to_string(),
+                    ..earlier.clone()
+                });
+            }
+            let pointer = read.extend(pointer.as_ref()).to_string();
+            match &earlier.place {
+                Place::Input {
+                    field,
+                    pointer: None,
+                } => ValueRef {
+                    expression: String::new(),
+                    place: Place::Input {
+                        field: field.clone(),
+                        pointer: Some(pointer),
+                    },
+                    ty: Type::Json.optional(),
+                },
+                Place::StepOutput {
+                    step,
+                    field,
+                    pointer: None,
+                } => ValueRef {
+                    expression: String::new(),
+                    place: Place::StepOutput {
+                        step: step.clone(),
+                        field: field.clone(),
+                        pointer: Some(pointer),
+                    },
+                    ty: Type::Json.optional(),
+                },
+                _ => {
+                    self.report(unsupported(
+                        here,
+                        "a JSON pointer into an output that is itself a part of a value",
+                    ));
                     return None;
                 }
-                let Some(earlier) = scope.outputs.get(name) else {
-                    self.error(
+            }
+        })
+    }
+
+    /// `$response.body / $response.header.<name>`: the step's response.
+    fn bind_response(&mut self, read: Read<'_>, source: &Source) -> Option<ValueRef> {
+        let Read { expr, here, .. } = read;
+        Some({
+            if !self.needs_exchange(read) {
+                return None;
+            }
+            match source {
+                Source::Body(pointer) => ValueRef {
+                    expression: String::new(),
+                    place: Place::ResponseBody(read.extend(pointer.as_ref()).to_string()),
+                    ty: Type::Json.optional(),
+                },
+                Source::Header(name) => {
+                    if !self.no_access(read, "a string") {
+                        return None;
+                    }
+                    ValueRef {
+                        expression: String::new(),
+                        place: Place::ResponseHeader(name.clone()),
+                        ty: Type::String.optional(),
+                    }
+                }
+                Source::Query(_) | Source::Path(_) => {
+                    self.report(
                         Diagnostic::error(
                             here,
-                            format!("no output `{name}` is defined before this one"),
+                            format!("`{expr}`: a response has no query or path parameters"),
                         )
-                        .with_help("an output can read the outputs listed above it"),
+                        .with_help(
+                            "a response offers `$response.body` and `$response.header.<name>`",
+                        ),
                     );
                     return None;
-                };
-                if pointer.is_none() && access.is_empty() {
-                    return Some(ValueRef {
-                        expression: expr.to_string(),
-                        ..earlier.clone()
-                    });
                 }
-                let pointer = extend(pointer.as_ref()).to_string();
-                match &earlier.place {
-                    Place::Input {
-                        field,
-                        pointer: None,
-                    } => ValueRef {
-                        expression: String::new(),
-                        place: Place::Input {
-                            field: field.clone(),
-                            pointer: Some(pointer),
-                        },
-                        ty: Type::Json.optional(),
-                    },
-                    Place::StepOutput {
-                        step,
-                        field,
-                        pointer: None,
-                    } => ValueRef {
-                        expression: String::new(),
-                        place: Place::StepOutput {
-                            step: step.clone(),
-                            field: field.clone(),
-                            pointer: Some(pointer),
-                        },
-                        ty: Type::Json.optional(),
-                    },
-                    _ => {
-                        self.error(unsupported(
+            }
+        })
+    }
+
+    /// `$request.body / header / query / path`: what the step sent.
+    fn bind_request(&mut self, read: Read<'_>, source: &Source) -> Option<ValueRef> {
+        let Read { expr, here, .. } = read;
+        Some({
+            let step = match read.exchange() {
+                Some(step) => step,
+                None => {
+                    self.needs_exchange(read);
+                    return None;
+                }
+            };
+            match source {
+                Source::Body(pointer) => {
+                    if step.body_type.is_none() {
+                        self.report(Diagnostic::error(
                             here,
-                            "a JSON pointer into an output that is itself a part of a value",
+                            format!("`{expr}`: this step sends no body"),
                         ));
                         return None;
                     }
+                    ValueRef {
+                        expression: String::new(),
+                        place: Place::RequestBody(read.extend(pointer.as_ref()).to_string()),
+                        ty: Type::Json.optional(),
+                    }
+                }
+                Source::Header(name) => {
+                    if !self.no_access(read, "a string") {
+                        return None;
+                    }
+                    if name.eq_ignore_ascii_case("authorization") {
+                        self.report(
+                                Diagnostic::error(here, "`$request.header.Authorization` would expose the step's credentials")
+                                    .with_help("credentials are never readable by a workflow"),
+                            );
+                        return None;
+                    }
+                    let param = step.params.iter().find(|(n, location, ..)| {
+                        *location == ParamLocation::Header && n.eq_ignore_ascii_case(name)
+                    });
+                    match (
+                        param,
+                        &step.body_type,
+                        name.eq_ignore_ascii_case("content-type"),
+                    ) {
+                        (Some((_, _, var, optional)), ..) => param_value(var, *optional),
+                        (None, Some(content_type), true) => ValueRef {
+                            expression: String::new(),
+                            place: Place::Const(content_type.clone()),
+                            ty: Type::String,
+                        },
+                        _ => {
+                            self.report(Diagnostic::error(
+                                here,
+                                format!("`{expr}`: this step sends no header `{name}`"),
+                            ));
+                            return None;
+                        }
+                    }
+                }
+                Source::Query(name) | Source::Path(name) => {
+                    let location = if matches!(source, Source::Query(_)) {
+                        ParamLocation::Query
+                    } else {
+                        ParamLocation::Path
+                    };
+                    let param = step
+                        .params
+                        .iter()
+                        .find(|(n, l, ..)| *l == location && n == name);
+                    match param {
+                        Some((_, _, var, optional)) => param_value(var, *optional),
+                        None => {
+                            let names = step
+                                .params
+                                .iter()
+                                .filter(|(_, l, ..)| *l == location)
+                                .map(|(n, ..)| n.as_str());
+                            let d = Diagnostic::error(
+                                here,
+                                format!(
+                                    "`{expr}`: this step has no {} parameter `{name}`",
+                                    location.as_str()
+                                ),
+                            )
+                            .with_did_you_mean(name, names);
+                            self.report(d);
+                            return None;
+                        }
+                    }
                 }
             }
+        })
+    }
+
+    /// `$sourceDescriptions.<name>.url|name|type.`
+    fn bind_source(&mut self, read: Read<'_>, source: &str, reference: &str) -> Option<ValueRef> {
+        let Read {
+            scope, expr, here, ..
+        } = read;
+        Some({
+            let Some((field, kind)) = scope.sources.get(source) else {
+                let d = Diagnostic::error(here, format!("unknown source description `{source}`"))
+                    .with_did_you_mean(source, scope.sources.keys().map(String::as_str));
+                self.report(d);
+                return None;
+            };
+            if !self.no_access(read, "a string") {
+                return None;
+            }
+            match (reference, field) {
+                ("url", Some(field)) => ValueRef {
+                    expression: String::new(),
+                    place: Place::SourceUrl(field.clone()),
+                    ty: Type::String,
+                },
+                ("name", _) => ValueRef {
+                    expression: String::new(),
+                    place: Place::Const(source.to_owned()),
+                    ty: Type::String,
+                },
+                ("type", _) => {
+                    let kind = match kind {
+                        SourceKind::OpenApi => "openapi",
+                        SourceKind::Arazzo => "arazzo",
+                    };
+                    ValueRef {
+                        expression: String::new(),
+                        place: Place::Const(kind.to_owned()),
+                        ty: Type::String,
+                    }
+                }
+                ("url", None) => {
+                    self.report(unsupported(
+                        here,
+                        "the `url` of an Arazzo source as a value",
+                    ));
+                    return None;
+                }
+                _ => {
+                    self.report(
+                            Diagnostic::error(here, format!("`{expr}` is not a value"))
+                                .with_help("a source description offers `url`, `name` and `type`; `$sourceDescriptions.<name>.<operationId>` belongs in a step's `operationId`"),
+                        );
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// `$components.…`: not a value (components are reused by reference).
+    fn bind_component(&mut self, read: Read<'_>, kind: &ComponentKind) -> Option<ValueRef> {
+        let Read { expr, here, .. } = read;
+        let field = match kind {
+            ComponentKind::Parameters => "a parameter's",
+            ComponentKind::SuccessActions | ComponentKind::FailureActions => "an action's",
+            ComponentKind::Inputs => "a `$ref` in",
+        };
+        self.report(
+            Diagnostic::error(here, format!("`{expr}` is not a value")).with_help(format!(
+                "components are reused by reference: it belongs in {field} `reference` field"
+            )),
+        );
+        None
+    }
+
+    /// `$statusCode`, `$url` and `$method`: facts of the step's exchange.
+    fn bind_exchange_fact(&mut self, read: Read<'_>) -> Option<ValueRef> {
+        let Read {
+            ctx, expr, here, ..
+        } = read;
+        let step_context = match ctx {
+            Ctx::Request(step) | Ctx::Response(step) => Some(step),
+            Ctx::WorkflowOutputs => None,
+        };
+        Some(match expr {
             Expr::StatusCode => {
-                if !needs_exchange(self) || !no_access(self, "a number") {
+                if !self.needs_exchange(read) || !self.no_access(read, "a number") {
                     return None;
                 }
                 ValueRef {
@@ -555,7 +787,7 @@ impl Resolver<'_, '_> {
                 }
             }
             Expr::Url => {
-                if !needs_exchange(self) || !no_access(self, "a string") {
+                if !self.needs_exchange(read) || !self.no_access(read, "a string") {
                     return None;
                 }
                 ValueRef {
@@ -566,13 +798,13 @@ impl Resolver<'_, '_> {
             }
             Expr::Method => {
                 let Some(step) = step_context else {
-                    self.error(Diagnostic::error(
+                    self.report(Diagnostic::error(
                         here,
                         "`$method` has no value in a workflow's outputs",
                     ));
                     return None;
                 };
-                if !no_access(self, "a string") {
+                if !self.no_access(read, "a string") {
                     return None;
                 }
                 ValueRef {
@@ -581,207 +813,40 @@ impl Resolver<'_, '_> {
                     ty: Type::String,
                 }
             }
-            Expr::Response(source) => {
-                if !needs_exchange(self) {
-                    return None;
-                }
-                match source {
-                    Source::Body(pointer) => ValueRef {
-                        expression: String::new(),
-                        place: Place::ResponseBody(extend(pointer.as_ref()).to_string()),
-                        ty: Type::Json.optional(),
-                    },
-                    Source::Header(name) => {
-                        if !no_access(self, "a string") {
-                            return None;
-                        }
-                        ValueRef {
-                            expression: String::new(),
-                            place: Place::ResponseHeader(name.clone()),
-                            ty: Type::String.optional(),
-                        }
-                    }
-                    Source::Query(_) | Source::Path(_) => {
-                        self.error(
-                            Diagnostic::error(
-                                here,
-                                format!("`{expr}`: a response has no query or path parameters"),
-                            )
-                            .with_help(
-                                "a response offers `$response.body` and `$response.header.<name>`",
-                            ),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Expr::Request(source) => {
-                let step = match exchange {
-                    Some(step) => step,
-                    None => {
-                        needs_exchange(self);
-                        return None;
-                    }
-                };
-                match source {
-                    Source::Body(pointer) => {
-                        if step.body_type.is_none() {
-                            self.error(Diagnostic::error(
-                                here,
-                                format!("`{expr}`: this step sends no body"),
-                            ));
-                            return None;
-                        }
-                        ValueRef {
-                            expression: String::new(),
-                            place: Place::RequestBody(extend(pointer.as_ref()).to_string()),
-                            ty: Type::Json.optional(),
-                        }
-                    }
-                    Source::Header(name) => {
-                        if !no_access(self, "a string") {
-                            return None;
-                        }
-                        if name.eq_ignore_ascii_case("authorization") {
-                            self.error(
-                                Diagnostic::error(here, "`$request.header.Authorization` would expose the step's credentials")
-                                    .with_help("credentials are never readable by a workflow"),
-                            );
-                            return None;
-                        }
-                        let param = step.params.iter().find(|(n, location, ..)| {
-                            *location == ParamLocation::Header && n.eq_ignore_ascii_case(name)
-                        });
-                        match (
-                            param,
-                            &step.body_type,
-                            name.eq_ignore_ascii_case("content-type"),
-                        ) {
-                            (Some((_, _, var, optional)), ..) => param_value(var, *optional),
-                            (None, Some(content_type), true) => ValueRef {
-                                expression: String::new(),
-                                place: Place::Const(content_type.clone()),
-                                ty: Type::String,
-                            },
-                            _ => {
-                                self.error(Diagnostic::error(
-                                    here,
-                                    format!("`{expr}`: this step sends no header `{name}`"),
-                                ));
-                                return None;
-                            }
-                        }
-                    }
-                    Source::Query(name) | Source::Path(name) => {
-                        let location = if matches!(source, Source::Query(_)) {
-                            ParamLocation::Query
-                        } else {
-                            ParamLocation::Path
-                        };
-                        let param = step
-                            .params
-                            .iter()
-                            .find(|(n, l, ..)| *l == location && n == name);
-                        match param {
-                            Some((_, _, var, optional)) => param_value(var, *optional),
-                            None => {
-                                let names = step
-                                    .params
-                                    .iter()
-                                    .filter(|(_, l, ..)| *l == location)
-                                    .map(|(n, ..)| n.as_str());
-                                let mut d = Diagnostic::error(
-                                    here,
-                                    format!(
-                                        "`{expr}`: this step has no {} parameter `{name}`",
-                                        location.as_str()
-                                    ),
-                                );
-                                if let Some(s) = did_you_mean(name, names) {
-                                    d = d.with_help(format!("did you mean `{s}`?"));
-                                }
-                                self.error(d);
-                                return None;
-                            }
-                        }
-                    }
-                }
-            }
-            Expr::SourceDescription { source, reference } => {
-                let Some((field, kind)) = scope.sources.get(source) else {
-                    let mut d =
-                        Diagnostic::error(here, format!("unknown source description `{source}`"));
-                    if let Some(s) = did_you_mean(source, scope.sources.keys().map(String::as_str))
-                    {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                if !no_access(self, "a string") {
-                    return None;
-                }
-                match (reference.as_str(), field) {
-                    ("url", Some(field)) => ValueRef {
-                        expression: String::new(),
-                        place: Place::SourceUrl(field.clone()),
-                        ty: Type::String,
-                    },
-                    ("name", _) => ValueRef {
-                        expression: String::new(),
-                        place: Place::Const(source.clone()),
-                        ty: Type::String,
-                    },
-                    ("type", _) => {
-                        let kind = match kind {
-                            SourceKind::OpenApi => "openapi",
-                            SourceKind::Arazzo => "arazzo",
-                        };
-                        ValueRef {
-                            expression: String::new(),
-                            place: Place::Const(kind.to_owned()),
-                            ty: Type::String,
-                        }
-                    }
-                    ("url", None) => {
-                        self.error(unsupported(
-                            here,
-                            "the `url` of an Arazzo source as a value",
-                        ));
-                        return None;
-                    }
-                    _ => {
-                        self.error(
-                            Diagnostic::error(here, format!("`{expr}` is not a value"))
-                                .with_help("a source description offers `url`, `name` and `type`; `$sourceDescriptions.<name>.<operationId>` belongs in a step's `operationId`"),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Expr::Component { kind, .. } => {
-                let field = match kind {
-                    ComponentKind::Parameters => "a parameter's",
-                    ComponentKind::SuccessActions | ComponentKind::FailureActions => "an action's",
-                    ComponentKind::Inputs => "a `$ref` in",
-                };
-                self.error(
-                    Diagnostic::error(here, format!("`{expr}` is not a value"))
-                        .with_help(format!("components are reused by reference: it belongs in {field} `reference` field")),
-                );
-                return None;
-            }
+            _ => return None,
+        })
+    }
+
+    /// Reports an access (`.name`, `[i]`) after a value that has no parts; true when there is none.
+    fn no_access(&mut self, read: Read<'_>, what: &str) -> bool {
+        if read.access.is_empty() {
+            return true;
+        }
+        self.report(Diagnostic::error(
+            read.here,
+            format!(
+                "`{}` is {what}; it has no properties to read with `.` or `[…]`",
+                read.expr
+            ),
+        ));
+        false
+    }
+
+    /// Reports an expression that reads the step's exchange where there is none; true when
+    /// there is one.
+    fn needs_exchange(&mut self, read: Read<'_>) -> bool {
+        if read.exchange().is_some() {
+            return true;
+        }
+        let where_ = match read.ctx {
+            Ctx::Request(_) => "while the step's request is being built",
+            _ => "in a workflow's outputs",
         };
-        let mut value = value;
-        value.expression = expr.to_string()
-            + &access
-                .iter()
-                .map(|a| match a {
-                    Access::Field(name) => format!(".{name}"),
-                    Access::Index(i) => format!("[{i}]"),
-                })
-                .collect::<String>();
-        Some(value)
+        self.report(
+            Diagnostic::error(read.here, format!("`{}` has no value {where_}", read.expr))
+                .with_help("the current step's request and response are readable in its `successCriteria` and `outputs`"),
+        );
+        false
     }
 
     /// An earlier step's variable and outputs, or a diagnostic.
@@ -806,13 +871,10 @@ impl Resolver<'_, '_> {
             Diagnostic::error(here, format!("step `{step}` has not run yet at this point"))
                 .with_help("a step can only read the outputs of the steps before it")
         } else {
-            let mut d = Diagnostic::error(here, format!("unknown step `{step}`"));
-            if let Some(s) = did_you_mean(step, scope.all_step_ids.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
-            d
+            Diagnostic::error(here, format!("unknown step `{step}`"))
+                .with_did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
         };
-        self.error(d);
+        self.report(d);
         None
     }
 }
@@ -866,4 +928,63 @@ mod tests {
             assert!(!is_json_number(no), "{no}");
         }
     }
+}
+
+/// One expression being bound: what it is, where it is read, and the `.name` / `[index]`
+/// accesses a condition wrote after it.
+#[derive(Clone, Copy)]
+struct Read<'r> {
+    scope: &'r WorkflowScope,
+    ctx: Ctx<'r>,
+    expr: &'r Expr,
+    access: &'r [Access],
+    here: Span,
+}
+
+impl Read<'_> {
+    /// The step's exchange, where its response is readable.
+    fn exchange(&self) -> Option<&StepContext> {
+        match self.ctx {
+            Ctx::Response(step) => Some(step),
+            _ => None,
+        }
+    }
+
+    /// `pointer` extended by the accesses: `.name` and `[index]` need a value that has parts.
+    fn extend(&self, pointer: Option<&Pointer>) -> Pointer {
+        let mut tokens = pointer.map(|p| p.0.clone()).unwrap_or_default();
+        tokens.extend(self.access.iter().map(|a| match a {
+            Access::Field(name) => name.clone(),
+            Access::Index(i) => i.to_string(),
+        }));
+        Pointer(tokens)
+    }
+}
+
+/// A pointer into an input or an output reads `serde_json::Value`; no pointer reads the field
+/// itself, with its type.
+fn part_of(p: Pointer, ty: &Type) -> (Option<String>, Type) {
+    let pointer = (!p.is_root()).then(|| p.to_string());
+    let ty = if pointer.is_some() {
+        Type::Json.optional()
+    } else {
+        ty.clone()
+    };
+    (pointer, ty)
+}
+
+/// `$inputs.env.TOKEN`, `$steps.x.outputs.a.b`: the grammar lets a name hold dots, and documents
+/// use them to read a property of an object value. The longest declared name before a dot, its
+/// name, and a pointer of the rest (then `pointer`).
+fn dotted<'f, 'n>(
+    fields: &'f Fields,
+    name: &'n str,
+    pointer: Option<&Pointer>,
+) -> Option<(&'f (String, Type), &'n str, Pointer)> {
+    name.match_indices('.').rev().find_map(|(at, _)| {
+        let found = fields.get(&name[..at])?;
+        let mut tokens: Vec<String> = name[at + 1..].split('.').map(str::to_owned).collect();
+        tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));
+        Some((found, &name[..at], Pointer(tokens)))
+    })
 }

@@ -1,0 +1,418 @@
+//! Workflows: the order they are resolved in (callees first, cycles reported), and each
+//! workflow's plan from its steps and outputs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, Expr};
+use crate::files::Span;
+use crate::model::arazzo::{Document, Target, Workflow};
+use crate::naming::{self, Scope};
+use crate::node::Node;
+use crate::plan::ItemPath;
+use crate::plan::{
+    ActionKind, DependencyPlan, FieldPlan, OutputSource, Place, Standalone, StepPlan, ValueRef,
+    WorkflowPlan,
+};
+
+use super::values::Ctx;
+use super::{Fields, RESERVED_IN_WORKFLOW, Resolver, Signature, WorkflowScope};
+
+/// The `(workflowId, output)` pairs a workflow's texts name as `$workflows.<id>.outputs.<name>`,
+/// found by a scan of its steps' parameters, bodies, criteria and outputs and of its own outputs,
+/// so that the steps that run those workflows keep the outputs read later.
+fn workflow_reads(workflow: &Workflow<'_>) -> BTreeSet<(String, String)> {
+    pub(super) fn strings<'n>(node: &'n Node, out: &mut Vec<&'n str>) {
+        if let Some(s) = node.as_str() {
+            out.push(s);
+        }
+        for item in node.items() {
+            strings(item, out);
+        }
+        for (_, value) in node.entries() {
+            strings(value, out);
+        }
+    }
+    let mut texts: Vec<&str> = Vec::new();
+    for step in &workflow.steps {
+        if let Some(node) = step.parameters {
+            strings(node, &mut texts);
+        }
+        if let Some(body) = &step.request_body {
+            for node in [body.payload, body.replacements].into_iter().flatten() {
+                strings(node, &mut texts);
+            }
+        }
+        for criterion in &step.success_criteria {
+            texts.push(&criterion.condition.value);
+            if let Some(context) = &criterion.context {
+                texts.push(&context.value);
+            }
+        }
+        texts.extend(step.outputs.iter().map(|o| o.expression.value.as_str()));
+    }
+    texts.extend(workflow.outputs.iter().map(|o| o.expression.value.as_str()));
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut reads = BTreeSet::new();
+    for text in texts {
+        for (at, _) in text.match_indices("$workflows.") {
+            let rest = &text[at + "$workflows.".len()..];
+            let id_end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            let Some(after) = rest[id_end..].strip_prefix(".outputs.") else {
+                continue;
+            };
+            let name_end = after
+                .find(|c: char| !(is_name(c) || c == '.'))
+                .unwrap_or(after.len());
+            let name = after[..name_end].trim_end_matches('.');
+            if id_end > 0 && !name.is_empty() {
+                reads.insert((rest[..id_end].to_owned(), name.to_owned()));
+            }
+        }
+    }
+    reads
+}
+
+impl<'a> Resolver<'a, '_> {
+    /// The order to resolve workflows in: each after the workflows its steps call and those it
+    /// depends on. A cycle is reported; its workflows are resolved in document order.
+    pub(super) fn workflow_order(&mut self, workflows: &[Workflow<'_>]) -> Vec<usize> {
+        let index_of = |id: &str| workflows.iter().position(|w| w.id.value == id);
+        let edges: Vec<Vec<(usize, Span)>> = workflows
+            .iter()
+            .map(|w| {
+                let calls = w.steps.iter().filter_map(|step| match &step.target {
+                    Some(Target::WorkflowId(id)) => index_of(&id.value).map(|i| (i, id.span)),
+                    _ => None,
+                });
+                let deps = w
+                    .depends_on
+                    .iter()
+                    .filter_map(|d| index_of(&d.value).map(|i| (i, d.span)));
+                // Actions that run a workflow, written in place or reused from `components`.
+                let lists = w
+                    .steps
+                    .iter()
+                    .flat_map(|step| [step.on_success, step.on_failure])
+                    .chain([w.success_actions, w.failure_actions])
+                    .flatten();
+                let actions = lists.flat_map(Node::items).filter_map(|action| {
+                    let action = match action.get("reference").and_then(Node::as_str) {
+                        Some(reference) => {
+                            let (kind, name) =
+                                reference.strip_prefix("$components.")?.split_once('.')?;
+                            self.components?.get(kind)?.get(name)?
+                        }
+                        None => action,
+                    };
+                    let target = action.get("workflowId")?;
+                    index_of(target.as_str()?).map(|i| (i, target.span))
+                });
+                calls.chain(deps).chain(actions).collect()
+            })
+            .collect();
+        // Depth-first, marking: 0 unvisited, 1 in progress, 2 done.
+        let mut state = vec![0_u8; workflows.len()];
+        let mut order = Vec::new();
+        fn visit(
+            i: usize,
+            edges: &[Vec<(usize, Span)>],
+            state: &mut [u8],
+            order: &mut Vec<usize>,
+            cycles: &mut Vec<Span>,
+        ) {
+            state[i] = 1;
+            for &(j, span) in &edges[i] {
+                match state[j] {
+                    0 => visit(j, edges, state, order, cycles),
+                    1 => cycles.push(span),
+                    _ => {}
+                }
+            }
+            state[i] = 2;
+            order.push(i);
+        }
+        let mut cycles = Vec::new();
+        for i in 0..workflows.len() {
+            if state[i] == 0 {
+                visit(i, &edges, &mut state, &mut order, &mut cycles);
+            }
+        }
+        for span in cycles {
+            self.report(
+                Diagnostic::error(span, "this workflow reference closes a cycle: a workflow would call itself")
+                    .with_help("workflows called by steps and named by `dependsOn` cannot lead back to the caller"),
+            );
+        }
+        order
+    }
+
+    /// A workflow's plan: its inputs (and those of the workflows it depends on), its steps in
+    /// order, and its outputs; its [`Signature`] is kept for the workflows that call it.
+    pub(super) fn workflow(
+        &mut self,
+        document: &Document<'a>,
+        workflow: &Workflow<'a>,
+    ) -> WorkflowPlan {
+        let id = &workflow.id.value;
+        let base = naming::pascal(&self.context.prefixed(id));
+        let fn_name = self.names.get(id).cloned().unwrap_or_default();
+        let inputs_type = ItemPath::inside(&fn_name, "Inputs");
+        let outputs_type = ItemPath::inside(&fn_name, "Outputs");
+        // The items of the workflow's module: a name need only be unique there.
+        let mut module_items = Scope::with_reserved(RESERVED_IN_WORKFLOW);
+
+        let read_inputs = self.inputs(document, workflow, &base);
+        let inputs_unreadable = read_inputs.is_none();
+        let (mut inputs, defaults) = read_inputs.unwrap_or_default();
+        // What `$inputs.<name>` can read, and what callers can give: the schema's inputs only.
+        let schema_inputs: Fields = inputs
+            .iter()
+            .map(|f| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+            .collect();
+        let required_inputs: Vec<String> = inputs
+            .iter()
+            .filter(|f| !f.ty.is_option())
+            .map(|f| f.name.clone())
+            .collect();
+        let (depends_on, dependency_outputs) =
+            self.dependencies(workflow, &schema_inputs, &mut inputs);
+        let mut scope = WorkflowScope {
+            workflow_id: id.clone(),
+            workflow_ids: self.workflow_ids.clone(),
+            sources: self.source_fields.clone(),
+            current_step: None,
+            failed_steps: BTreeSet::new(),
+            incomplete_steps: BTreeSet::new(),
+            outputs: BTreeMap::new(),
+            input_names: schema_inputs.keys().cloned().collect(),
+            inputs_unreadable,
+            inputs: schema_inputs.clone(),
+            steps: BTreeMap::new(),
+            all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+            step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+            dependencies: dependency_outputs,
+            workflow_reads: workflow_reads(workflow),
+            calls: BTreeMap::new(),
+            called_outputs: BTreeMap::new(),
+        };
+        self.check_unique(workflow.steps.iter().map(|s| &s.id), "stepId");
+        let mut steps = self.steps(
+            &mut scope,
+            workflow,
+            &fn_name,
+            &depends_on,
+            &mut module_items,
+        );
+        let looping = is_looping(&steps);
+        // Straight-line workflows offer each operation step on its own too (and call those
+        // functions); in a loop, a step's code also decides where the loop goes next.
+        if !looping {
+            offer_standalone(&mut steps, &fn_name, &mut module_items);
+        }
+        let skippable = mark_always_runs(&mut steps);
+        let outputs = self.workflow_outputs(&mut scope, workflow, &skippable);
+
+        self.signatures.insert(
+            id.clone(),
+            Signature {
+                fn_name: fn_name.clone(),
+                inputs_type: inputs_type.clone(),
+                inputs: schema_inputs.keys().cloned().collect(),
+                required: required_inputs,
+                outputs: outputs
+                    .iter()
+                    .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
+                    .collect(),
+            },
+        );
+        WorkflowPlan {
+            id: id.clone(),
+            fn_name,
+            inputs_type,
+            outputs_type,
+            summary: workflow.summary.clone(),
+            description: workflow.description.clone(),
+            inputs,
+            defaults,
+            outputs,
+            steps,
+            depends_on,
+            looping,
+            max_steps: self.max_steps,
+        }
+    }
+
+    /// The plans of the workflow's steps, in order; each step's outputs become readable by the
+    /// steps after it.
+    fn steps(
+        &mut self,
+        scope: &mut WorkflowScope,
+        workflow: &Workflow<'a>,
+        fn_name: &str,
+        depends_on: &[DependencyPlan],
+        module_items: &mut Scope,
+    ) -> Vec<StepPlan> {
+        // Step variables are named after their steps; the generated code's own locals keep
+        // clear of them (the emitter chooses those).
+        // (A dependency's outputs are in `depends_on_<id>`, which no step variable takes.)
+        let dependency_vars: Vec<&str> = depends_on.iter().map(|d| d.var.as_str()).collect();
+        let mut step_vars = Scope::with_reserved(&dependency_vars);
+        workflow
+            .steps
+            .iter()
+            .filter_map(|step| {
+                let var = naming::snake(&step.id.value);
+                let var = step_vars.unique(var);
+                let outputs_type = ItemPath::inside(
+                    fn_name,
+                    module_items.unique_type(format!("{}Outputs", naming::pascal(&step.id.value))),
+                );
+                scope.current_step = Some(step.id.value.clone());
+                let errors = self.error_count();
+                let plan = self.step(scope, workflow, step, var, outputs_type);
+                scope.current_step = None;
+                if self.error_count() > errors {
+                    scope.incomplete_steps.insert(step.id.value.clone());
+                }
+                if plan.is_none() {
+                    scope.failed_steps.insert(step.id.value.clone());
+                }
+                if let Some(plan) = &plan {
+                    record_step(scope, plan);
+                }
+                plan
+            })
+            .collect()
+    }
+
+    /// The workflow's outputs: fields of its outputs struct, each bound to the value it reads.
+    /// An output from a step that may not have run is an `Option`.
+    fn workflow_outputs(
+        &mut self,
+        scope: &mut WorkflowScope,
+        workflow: &Workflow<'a>,
+        skippable: &BTreeSet<String>,
+    ) -> Vec<(FieldPlan, ValueRef)> {
+        let mut output_fields = Scope::default();
+        workflow
+            .outputs
+            .iter()
+            .filter_map(|output| {
+                let mut value =
+                    self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?;
+                if let Place::StepOutput { step, .. } = &value.place
+                    && skippable.contains(step)
+                {
+                    value.ty = value.ty.optional();
+                }
+                scope
+                    .outputs
+                    .insert(output.name.value.clone(), value.clone());
+                let field = FieldPlan {
+                    name: output.name.value.clone(),
+                    ident: output_fields.unique(naming::snake(&output.name.value)),
+                    ty: value.ty.clone(),
+                    doc: Some(format!("`{}`", output.expression.value)),
+                };
+                Some((field, value))
+            })
+            .collect::<Vec<(FieldPlan, ValueRef)>>()
+    }
+}
+
+/// Makes a resolved step's outputs readable by the steps after it; for a step that runs a
+/// workflow, also which of that workflow's outputs it keeps, under which names.
+fn record_step(scope: &mut WorkflowScope, plan: &StepPlan) {
+    if let Some(call) = plan.call() {
+        scope.calls.insert(plan.id.clone(), call.workflow.clone());
+        for output in &plan.outputs {
+            if let OutputSource::Value(value) = &output.source
+                && matches!(value.place, Place::Called(_))
+                && let Ok(Expr::Outputs {
+                    name,
+                    pointer: None,
+                }) = expr::parse(&value.expression)
+            {
+                scope
+                    .called_outputs
+                    .entry((plan.id.clone(), name))
+                    .or_insert_with(|| output.field.name.clone());
+            }
+        }
+    }
+    scope.steps.insert(
+        plan.id.clone(),
+        (
+            plan.var.clone(),
+            plan.outputs
+                .iter()
+                .map(|o| {
+                    (
+                        o.field.name.clone(),
+                        (o.field.ident.clone(), o.field.ty.clone()),
+                    )
+                })
+                .collect(),
+        ),
+    );
+}
+
+/// True when the workflow's steps run in a loop: a step can jump (`goto`, `retry`), or ends
+/// the workflow early. A step may then not have run when the workflow ends: the workflow's
+/// outputs from such steps are `Option`s.
+fn is_looping(steps: &[StepPlan]) -> bool {
+    steps.iter().any(|step| {
+        step.on_success.iter().chain(&step.on_failure).any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::Goto(_) | ActionKind::GotoWorkflow(_) | ActionKind::Retry { .. }
+            )
+        })
+    }) || steps.iter().any(|step| {
+        // An `end` that always applies: the code after it is never reached, which
+        // straight-line code cannot say without warnings; a loop can.
+        step.on_success
+            .iter()
+            .any(|a| a.kind == ActionKind::End && a.criteria.is_empty())
+    })
+}
+
+/// Offers each operation step of a straight-line workflow as a function of its own (which the
+/// workflow's function calls), unless it reads a dependency's or a called workflow's outputs.
+fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Scope) {
+    for plan in steps.iter_mut() {
+        if plan.call().is_none()
+            && plan
+                .refs()
+                .iter()
+                .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
+        {
+            plan.standalone = Some(Standalone {
+                fn_name: ItemPath::inside(fn_name, module_items.unique(naming::snake(&plan.id))),
+                inputs_type: ItemPath::inside(
+                    fn_name,
+                    module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
+                ),
+            });
+        }
+    }
+}
+
+/// Marks the steps that always run when the workflow succeeds; answers the variables of the
+/// others (which may have no outputs at the end).
+fn mark_always_runs(steps: &mut [StepPlan]) -> BTreeSet<String> {
+    let mut skippable = BTreeSet::new();
+    let mut bypassed = false;
+    for step in steps.iter_mut() {
+        // A step that can fail over may have no outputs; the steps after one that can jump
+        // may not run.
+        if bypassed || step.fails_over() {
+            skippable.insert(step.var.clone());
+        } else {
+            step.always_runs = true;
+        }
+        bypassed |= step.can_jump();
+    }
+    skippable
+}
