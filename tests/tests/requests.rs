@@ -297,3 +297,36 @@ async fn replacements_set_fields_of_a_written_out_form() {
         "audience=shop&grant_type=client_credentials&scope=pets+ada+%26+bob&tag=a&tag=b&user=ada+%26+bob"
     );
 }
+
+#[tokio::test]
+async fn a_written_out_form_is_form_encoded_whatever_the_case_of_its_content_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "t-2"})))
+        .mount(&server)
+        .await;
+    let client = form_text::Client::builder()
+        .auth(server.uri())
+        .client_key("client-key-secret")
+        .build();
+    let outputs = form_text::form_token_any_case(
+        &client,
+        form_text::form_token_any_case::Inputs {
+            user: "ada & bob=1".to_owned(),
+        },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(outputs.token, "t-2");
+    let requests = server.received_requests().await.unwrap_or_default();
+    // The embedded value is form-encoded: its `&` and `=` cannot add or split a field.
+    assert_eq!(
+        String::from_utf8_lossy(&requests[0].body),
+        "grant_type=client_credentials&user=ada%20%26%20bob%3D1"
+    );
+    assert_eq!(
+        header(&requests[0], "content-type"),
+        Some("Application/X-WWW-Form-URLEncoded")
+    );
+}

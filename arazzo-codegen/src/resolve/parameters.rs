@@ -166,29 +166,43 @@ impl<'a> Resolver<'a, '_> {
         request: &StepContext,
     ) -> Vec<ParamPlan> {
         let api = &self.apis[source].1;
-        let target = super::target_span(step);
         let declared: Vec<&Node> = [operation.path_item, operation.node]
             .into_iter()
             .filter_map(|node| node.get("parameters"))
             .flat_map(Node::items)
             .map(|parameter| api.resolve(parameter))
             .collect();
-        let declared_in = |name: &str| -> Vec<ParamLocation> {
-            declared
-                .iter()
-                .filter(|p| p.get("name").and_then(Node::as_str) == Some(name))
-                .filter_map(|p| {
-                    p.get("in")
-                        .and_then(Node::as_str)
-                        .and_then(ParamLocation::parse)
-                })
-                .collect()
-        };
-
-        // (parameter, location, written at the workflow level)
-        let mut merged: Vec<(Written<'_>, ParamLocation, bool)> = Vec::new();
         // Set when a parameter could not be read at all: what the operation requires is then
         // not checked, since the missing one is most likely the unreadable one.
+        let (merged, mut unreadable) = self.written_parameters(workflow, step, &declared);
+        let plans = self.parameter_plans(
+            scope,
+            operation,
+            request,
+            &declared,
+            &merged,
+            &mut unreadable,
+        );
+        if !unreadable {
+            self.missing_parameters(step, operation, &declared, &merged);
+        }
+        plans
+    }
+
+    /// The parameters written for a step, the workflow's then the step's (the step's win for
+    /// the same name and location), each with where it goes and whether the workflow wrote it;
+    /// and whether one could not be read at all.
+    fn written_parameters<'n>(
+        &mut self,
+        workflow: &Workflow<'n>,
+        step: &Step<'n>,
+        declared: &[&Node],
+    ) -> (Vec<(Written<'n>, ParamLocation, bool)>, bool)
+    where
+        'a: 'n,
+    {
+        // (parameter, location, written at the workflow level)
+        let mut merged: Vec<(Written<'n>, ParamLocation, bool)> = Vec::new();
         let mut unreadable = false;
         let lists = [(workflow.parameters, true), (step.parameters, false)];
         for (list, from_workflow) in lists {
@@ -206,48 +220,9 @@ impl<'a> Resolver<'a, '_> {
                     unreadable = true;
                     continue;
                 };
-                let location = match &written.location {
-                    Some((text, span)) => match ParamLocation::parse(text) {
-                        Some(location) => location,
-                        None => {
-                            self.report(
-                                Diagnostic::error(
-                                    *span,
-                                    format!("unknown parameter location `{text}`"),
-                                )
-                                .with_help("`in` is `path`, `query`, `header` or `cookie`"),
-                            );
-                            unreadable = true;
-                            continue;
-                        }
-                    },
-                    // Without `in`, the operation's own declaration says where it goes.
-                    None => match declared_in(&written.name).as_slice() {
-                        [one] => {
-                            self.report(
-                                Diagnostic::warning(
-                                    written.span,
-                                    format!(
-                                        "parameter `{}` has no `in`; the operation declares it `in: {}`",
-                                        written.name,
-                                        one.as_str()
-                                    ),
-                                )
-                                .with_help(format!(
-                                    "a parameter of a step that calls an operation must say where it goes: add `in: {}`",
-                                    one.as_str()
-                                )),
-                            );
-                            *one
-                        }
-                        _ => {
-                            self.report(
-                                Diagnostic::error(written.span, format!("parameter `{}` has no `in`", written.name))
-                                    .with_help("a parameter of a step that calls an operation says where it goes: `in: path`, `query`, `header` or `cookie`"),
-                            );
-                            continue;
-                        }
-                    },
+                let Some(location) = self.parameter_location(&written, declared) else {
+                    unreadable |= written.location.is_some();
+                    continue;
                 };
                 if merged.iter().any(|(w, l, origin)| {
                     *origin == from_workflow && same(&w.name, *l, &written.name, location)
@@ -286,9 +261,79 @@ impl<'a> Resolver<'a, '_> {
             }
         }
 
+        (merged, unreadable)
+    }
+
+    /// Where a written parameter goes: its `in`, or without one, where the operation declares
+    /// it (with a warning). `None`, reported, when neither says.
+    fn parameter_location(
+        &mut self,
+        written: &Written<'_>,
+        declared: &[&Node],
+    ) -> Option<ParamLocation> {
+        let declared_in: Vec<ParamLocation> = declared
+            .iter()
+            .filter(|p| p.get("name").and_then(Node::as_str) == Some(written.name.as_str()))
+            .filter_map(|p| {
+                p.get("in")
+                    .and_then(Node::as_str)
+                    .and_then(ParamLocation::parse)
+            })
+            .collect();
+        match &written.location {
+            Some((text, span)) => match ParamLocation::parse(text) {
+                Some(location) => Some(location),
+                None => {
+                    self.report(
+                        Diagnostic::error(*span, format!("unknown parameter location `{text}`"))
+                            .with_help("`in` is `path`, `query`, `header` or `cookie`"),
+                    );
+                    None
+                }
+            },
+            // Without `in`, the operation's own declaration says where it goes.
+            None => match declared_in.as_slice() {
+                [one] => {
+                    self.report(
+                        Diagnostic::warning(
+                            written.span,
+                            format!(
+                                "parameter `{}` has no `in`; the operation declares it `in: {}`",
+                                written.name,
+                                one.as_str()
+                            ),
+                        )
+                        .with_help(format!(
+                            "a parameter of a step that calls an operation must say where it goes: add `in: {}`",
+                            one.as_str()
+                        )),
+                    );
+                    Some(*one)
+                }
+                _ => {
+                    self.report(
+                        Diagnostic::error(written.span, format!("parameter `{}` has no `in`", written.name))
+                            .with_help("a parameter of a step that calls an operation says where it goes: `in: path`, `query`, `header` or `cookie`"),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Each merged parameter bound to its value, after checking it against the operation.
+    fn parameter_plans(
+        &mut self,
+        scope: &WorkflowScope,
+        operation: &Operation<'_>,
+        request: &StepContext,
+        declared: &[&Node],
+        merged: &[(Written<'_>, ParamLocation, bool)],
+        unreadable: &mut bool,
+    ) -> Vec<ParamPlan> {
         let mut vars = Scope::default();
         let mut plans = Vec::new();
-        for (written, location, from_workflow) in &merged {
+        for (written, location, from_workflow) in merged {
             let declaration = declared.iter().find(|p| {
                 let name = p.get("name").and_then(Node::as_str).unwrap_or_default();
                 let place = p
@@ -316,7 +361,7 @@ impl<'a> Resolver<'a, '_> {
                         "a path parameter fills a `{name}` of the path; for a query parameter write `in: query`",
                     ),
                 );
-                unreadable = true;
+                *unreadable = true;
                 continue;
             }
             if declaration.is_none() && !from_workflow {
@@ -360,8 +405,21 @@ impl<'a> Resolver<'a, '_> {
             });
         }
 
+        plans
+    }
+
+    /// Reports what the operation requires that the step does not give: its required
+    /// parameters, and every `{name}` of its path.
+    fn missing_parameters(
+        &mut self,
+        step: &Step<'_>,
+        operation: &Operation<'_>,
+        declared: &[&Node],
+        merged: &[(Written<'_>, ParamLocation, bool)],
+    ) {
+        let target = super::target_span(step);
         // What the operation requires and the step does not give.
-        for parameter in &declared {
+        for parameter in declared {
             let name = parameter
                 .get("name")
                 .and_then(Node::as_str)
@@ -383,7 +441,7 @@ impl<'a> Resolver<'a, '_> {
             let given = merged
                 .iter()
                 .any(|(w, l, _)| same(&w.name, *l, name, location));
-            if required && !given && !unreadable {
+            if required && !given {
                 self.report(
                     Diagnostic::error(target, format!("the operation requires the {} parameter `{name}`, and this step gives none", location.as_str()))
                         .with_help(format!("add it to the step: `parameters: [{{name: {name}, in: {}, value: …}}]`", location.as_str())),
@@ -399,14 +457,13 @@ impl<'a> Resolver<'a, '_> {
                 p.get("name").and_then(Node::as_str) == Some(name)
                     && p.get("in").and_then(Node::as_str) == Some("path")
             });
-            if !given && !declared_path && !unreadable {
+            if !given && !declared_path {
                 self.report(Diagnostic::error(
                     target,
                     format!("the operation's path `{}` needs the path parameter `{name}`, and this step gives none", operation.path),
                 ));
             }
         }
-        plans
     }
 }
 
