@@ -20,9 +20,10 @@ use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::TemplatePart;
 use crate::plan::{
-    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, DefaultValue, DependencyPlan,
-    FieldPlan, OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan, SourcePlan,
-    Standalone, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall, WorkflowPlan,
+    ActionKind, ApiKeyLocation, AuthPlan, BodyKind, BodyPlan, ClientCredentialsFlow, DefaultValue,
+    DependencyPlan, FieldPlan, OutputSource, ParamLocation, Place, Plan, SchemeKind, SchemePlan,
+    SourcePlan, Standalone, StepOutputPlan, StepPlan, Type, ValuePlan, ValueRef, WorkflowCall,
+    WorkflowPlan,
 };
 use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind, TYPES_MODULE};
 use crate::suggest::did_you_mean;
@@ -275,6 +276,7 @@ pub fn resolve(
                 kind: scheme.kind.clone(),
                 description: scheme.description.clone(),
                 implied: scheme.implied,
+                client_credentials: scheme.client_credentials.clone(),
             }
         })
         .collect();
@@ -335,6 +337,9 @@ struct SchemeUse {
     description: Option<String>,
     /// True while every use comes from the one-scheme-but-no-security rule.
     implied: bool,
+    /// An OAuth 2 scheme's `clientCredentials` flow: its `tokenUrl`, and the scopes the
+    /// operations require of the scheme.
+    client_credentials: Option<ClientCredentialsFlow>,
 }
 
 /// What callers of a workflow need to know of it.
@@ -459,6 +464,24 @@ fn is_supported_scheme(scheme: &Node) -> bool {
         }
         _ => false,
     }
+}
+
+/// The `tokenUrl` of an OAuth 2 scheme's `clientCredentials` flow, if it has one.
+fn client_credentials_token_url(scheme: &Node) -> Option<String> {
+    if scheme.get("type").and_then(Node::as_str) != Some("oauth2") {
+        return None;
+    }
+    let flow = scheme.get("flows")?.get("clientCredentials")?;
+    Some(flow.get("tokenUrl")?.as_str()?.to_owned())
+}
+
+/// The scopes a security requirement lists for one scheme.
+fn requirement_scopes(scopes: &Node) -> Vec<String> {
+    scopes
+        .items()
+        .iter()
+        .filter_map(|scope| scope.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Where a step names what it calls (or the step itself).
@@ -1775,7 +1798,7 @@ impl<'a> Resolver<'a, '_> {
     fn auth(&mut self, source: usize, operation: &Operation<'_>, step: &Step<'_>) -> Vec<AuthPlan> {
         let api = &self.apis[source].1;
         let schemes = api.security_schemes();
-        let (requirement, required, implied): (Vec<String>, bool, bool) =
+        let (requirement, required, implied): (Vec<(String, Vec<String>)>, bool, bool) =
             match api.security_of(operation) {
                 Some(security) => {
                     let alternatives = security.items();
@@ -1799,17 +1822,19 @@ impl<'a> Resolver<'a, '_> {
                         first
                             .entries()
                             .iter()
-                            .map(|(k, _)| k.name.clone())
+                            .map(|(k, scopes)| (k.name.clone(), requirement_scopes(scopes)))
                             .collect(),
                         !optional,
                         false,
                     )
                 }
-                None if schemes.len() == 1 => (vec![schemes[0].0.name.clone()], false, true),
+                None if schemes.len() == 1 => {
+                    (vec![(schemes[0].0.name.clone(), Vec::new())], false, true)
+                }
                 None => return Vec::new(),
             };
         let mut plans = Vec::new();
-        for name in requirement {
+        for (name, scopes) in requirement {
             let Some((_, scheme)) = schemes.iter().find(|(key, _)| key.name == name) else {
                 self.error(Diagnostic::error(
                     step.span,
@@ -1828,6 +1853,9 @@ impl<'a> Resolver<'a, '_> {
             let index = match found {
                 Some(index) => {
                     self.schemes[index].implied &= implied;
+                    if let Some(flow) = &mut self.schemes[index].client_credentials {
+                        flow.add_scopes(scopes);
+                    }
                     index
                 }
                 None => {
@@ -1835,12 +1863,22 @@ impl<'a> Resolver<'a, '_> {
                         .get("description")
                         .and_then(Node::as_str)
                         .map(str::to_owned);
+                    let client_credentials =
+                        client_credentials_token_url(scheme).map(|token_url| {
+                            let mut flow = ClientCredentialsFlow {
+                                token_url,
+                                scopes: Vec::new(),
+                            };
+                            flow.add_scopes(scopes);
+                            flow
+                        });
                     self.schemes.push(SchemeUse {
                         source,
                         name,
                         kind,
                         description,
                         implied,
+                        client_credentials,
                     });
                     self.schemes.len() - 1
                 }
