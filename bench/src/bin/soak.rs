@@ -89,7 +89,11 @@ async fn serve(stream: TcpStream, faults: Arc<Faults>) -> std::io::Result<()> {
         if stream.read_line(&mut line).await? == 0 {
             return Ok(());
         }
-        let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+        let path = line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
         let mut length = 0_usize;
         loop {
             let mut header = String::new();
@@ -191,7 +195,9 @@ async fn serve(stream: TcpStream, faults: Arc<Faults>) -> std::io::Result<()> {
                 let chunk = vec![b' '; 64 * 1024];
                 // Up to 4x the limit, or until the client hangs up.
                 for _ in 0..(LIMIT * 4 / chunk.len() as u64) {
-                    socket.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await?;
+                    socket
+                        .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                        .await?;
                     socket.write_all(&chunk).await?;
                     socket.write_all(b"\r\n").await?;
                 }
@@ -207,7 +213,9 @@ fn kind(error: &Error) -> String {
         Error::Step(failure) => format!("Step (HTTP {})", failure.status),
         Error::Transport { .. } => format!(
             "Transport ({})",
-            error.transport_cause().map_or_else(String::new, |c| c.to_string())
+            error
+                .transport_cause()
+                .map_or_else(String::new, |c| c.to_string())
         ),
         Error::MissingValue { .. } => "MissingValue".to_owned(),
         Error::WrongType { .. } => "WrongType".to_owned(),
@@ -289,7 +297,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             return;
                         }
                         if index == WARM_UP {
-                            *warm.lock().unwrap() = Some((rss_mib(), open_fds()));
+                            *warm
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                Some((rss_mib(), open_fds()));
                         }
                         let client = client.clone();
                         let run_started = Instant::now();
@@ -303,7 +314,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         });
                         let result = run.await;
                         let took = run_started.elapsed();
-                        let mut tally = tally.lock().unwrap();
+                        let mut tally = tally
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         tally.slowest = tally.slowest.max(took);
                         match result {
                             Err(join) if join.is_panic() => tally.panics += 1,
@@ -326,9 +339,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let elapsed = started.elapsed();
         let done = next.load(Ordering::Relaxed).min(runs);
-        let tally = tally.lock().unwrap();
-        let warm = *warm.lock().unwrap();
-        println!("runs: {done} in {:.1} s, {CONCURRENCY} at a time on one Client, seed {seed}", elapsed.as_secs_f64());
+        let tally = tally
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let warm = *warm
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        println!(
+            "runs: {done} in {:.1} s, {CONCURRENCY} at a time on one Client, seed {seed}",
+            elapsed.as_secs_f64()
+        );
         println!("timeout {TIMEOUT:?}, max_response_bytes {LIMIT}");
         println!("succeeded: {}", tally.succeeded);
         for (kind, count) in &tally.errors {
@@ -336,15 +356,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("errors without a step: {}", tally.without_step);
         println!("panics: {}", tally.panics);
-        println!("runs that outlived 2 x timeout + 1 s: {} (slowest run {:.3} s)", tally.overran, tally.slowest.as_secs_f64());
+        println!(
+            "runs that outlived 2 x timeout + 1 s: {} (slowest run {:.3} s)",
+            tally.overran,
+            tally.slowest.as_secs_f64()
+        );
         println!("requests: {}", faults.next.load(Ordering::Relaxed));
-        for (fault, count) in faults.injected.lock().unwrap().iter() {
+        for (fault, count) in faults
+            .injected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
             println!("injected {fault}: {count}");
         }
         if let Some((rss, fds)) = warm {
             println!("after warm-up ({WARM_UP} runs): RSS {rss:.1} MiB, open fds {fds}");
         }
-        println!("at the end: RSS {:.1} MiB, open fds {}", rss_mib(), open_fds());
+        println!(
+            "at the end: RSS {:.1} MiB, open fds {}",
+            rss_mib(),
+            open_fds()
+        );
         if tally.panics > 0 || tally.overran > 0 || tally.without_step > 0 {
             return Err("the soak failed".into());
         }
