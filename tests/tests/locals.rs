@@ -44,14 +44,7 @@ async fn straight_line_steps_named_like_locals() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount(
-        &server,
-        "GET",
-        "/jobs/j1",
-        200,
-        json!({"status": "running"}),
-    )
-    .await;
+    mount(&server, "GET", "/jobs/j1", 200, json!({"status": "running"})).await;
     Mock::given(method("POST"))
         .and(path("/report"))
         .and(body_json(json!({
@@ -60,14 +53,7 @@ async fn straight_line_steps_named_like_locals() {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"reportId": "r1"})))
         .mount(&server)
         .await;
-    mount(
-        &server,
-        "GET",
-        "/jobs/r1-running",
-        200,
-        json!({"status": "filed"}),
-    )
-    .await;
+    mount(&server, "GET", "/jobs/r1-running", 200, json!({"status": "filed"})).await;
 
     let inputs = locals::straight::Inputs {
         verbose: Some(true),
@@ -128,23 +114,9 @@ async fn a_loop_whose_steps_are_named_like_its_locals() {
 async fn calls_and_dependencies_named_like_locals() {
     let server = MockServer::start().await;
     mount(&server, "POST", "/jobs", 202, json!({"id": "j1"})).await;
-    mount(
-        &server,
-        "GET",
-        "/jobs/j1",
-        200,
-        json!({"status": "running"}),
-    )
-    .await;
+    mount(&server, "GET", "/jobs/j1", 200, json!({"status": "running"})).await;
     mount(&server, "POST", "/report", 201, json!({"reportId": "r1"})).await;
-    mount(
-        &server,
-        "GET",
-        "/jobs/r1-running",
-        200,
-        json!({"status": "filed"}),
-    )
-    .await;
+    mount(&server, "GET", "/jobs/r1-running", 200, json!({"status": "filed"})).await;
     mount(&server, "GET", "/jobs/r1", 200, json!({"status": "kept"})).await;
 
     let inputs = locals::calls::Inputs {
