@@ -246,6 +246,28 @@ pub(crate) struct SchemePlan {
     pub(crate) description: Option<String>,
     /// Why the scheme applies although no operation requires it, when that is the case.
     pub(crate) implied: bool,
+    /// An OAuth 2 scheme's `clientCredentials` flow, which the client can fetch tokens with.
+    pub(crate) client_credentials: Option<ClientCredentialsFlow>,
+}
+
+/// An OAuth 2 `clientCredentials` flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClientCredentialsFlow {
+    /// Its `tokenUrl`, absolute or relative to the source's base URL.
+    pub(crate) token_url: String,
+    /// The scopes the workflows' operations require of the scheme, each once, in the order met.
+    pub(crate) scopes: Vec<String>,
+}
+
+impl ClientCredentialsFlow {
+    /// Adds the scopes an operation requires.
+    pub(crate) fn add_scopes(&mut self, scopes: Vec<String>) {
+        for scope in scopes {
+            if !self.scopes.contains(&scope) {
+                self.scopes.push(scope);
+            }
+        }
+    }
 }
 
 /// One workflow: a function at the root of the generated module, and a module of the same name

@@ -34,6 +34,14 @@ impl ClientSettings {
         self.http.headers.push((name, value));
     }
 
+    pub fn set_max_response_bytes(&mut self, limit: u64) {
+        self.http.max_response_bytes = limit;
+    }
+
+    pub fn set_redirects(&mut self, redirects: usize) {
+        self.http.redirects = redirects;
+    }
+
     pub fn set_reqwest_client(&mut self, client: reqwest::Client) {
         self.reqwest_client = Some(client);
     }
@@ -41,7 +49,7 @@ impl ClientSettings {
     /// The caller's `reqwest::Client` if there is one, else one built with these settings.
     pub fn build_http(self) -> HttpClient {
         match self.reqwest_client {
-            Some(client) => HttpClient::from_reqwest(client),
+            Some(client) => HttpClient::from_reqwest_with(client, &self.http),
             None => HttpClient::with_settings(&self.http),
         }
     }
@@ -104,9 +112,41 @@ macro_rules! http_builder_methods {
             self
         }
 
+        /// The largest response body a step reads, in bytes. A response whose
+        /// `Content-Length` is larger, or whose body grows larger while it is read, fails
+        /// the step with `Error::ResponseTooLarge` and reading stops there. Default: 32 MiB,
+        /// far above any JSON API answer and small enough that a misbehaving server cannot
+        /// exhaust a service's memory.
+        #[must_use]
+        pub fn max_response_bytes(mut self, limit: u64) -> Self {
+            self.$settings.set_max_response_bytes(limit);
+            self
+        }
+
+        /// Follows at most `redirects` redirects per request (more fail the step with
+        /// `Error::TooManyRedirects`). Default: 10, as reqwest. A redirect to another
+        /// origin (scheme, host or port) is followed without any credential: no
+        /// `Authorization`, no cookies, no API-key headers, no default headers.
+        #[must_use]
+        pub fn redirects(mut self, redirects: usize) -> Self {
+            self.$settings.set_redirects(redirects);
+            self
+        }
+
+        /// Follows no redirect: a 3xx response is the step's response, which its success
+        /// criteria and outputs read (`$statusCode`, `$response.header.Location`).
+        #[must_use]
+        pub fn no_redirects(mut self) -> Self {
+            self.$settings.set_redirects(0);
+            self
+        }
+
         /// Sends requests with this `reqwest::Client` (its timeouts, proxies and TLS
         /// settings) instead of a default one; the timeouts, `User-Agent` and default
-        /// headers set here are then not used.
+        /// headers set here are then not used (the response limit and redirects are). Build
+        /// it with `redirect(reqwest::redirect::Policy::none())` so that redirects are
+        /// followed as described at [`redirects`](Self::redirects): reqwest's own policy
+        /// keeps API-key headers on a redirect to another origin.
         #[must_use]
         pub fn reqwest_client(mut self, client: $crate::reqwest::Client) -> Self {
             self.$settings.set_reqwest_client(client);

@@ -15,7 +15,10 @@ pub enum Error {
 
     /// The request could not be sent, or the response could not be read: connection refused,
     /// timeout, TLS failure, a body cut short.
-    #[error("step `{step}`: the request failed: {source}")]
+    #[error(
+        "step `{step}`: the request failed: {}",
+        crate::error::transport_message(source)
+    )]
     Transport {
         /// The step whose request failed.
         step: &'static str,
@@ -127,6 +130,62 @@ pub enum Error {
         limit: usize,
     },
 
+    /// The response body is larger than the client's `max_response_bytes` (by its
+    /// `Content-Length`, or while it was being read); reading stopped at the limit.
+    #[error(
+        "step `{step}`: the response (HTTP {status}) is larger than the limit of {limit} bytes"
+    )]
+    ResponseTooLarge {
+        /// The step whose response was too large.
+        step: &'static str,
+        /// The response's HTTP status.
+        status: u16,
+        /// The limit (`ClientBuilder::max_response_bytes`).
+        limit: u64,
+    },
+
+    /// A parameter's value would change where the request goes or what it carries: a path
+    /// parameter that is `.` or `..` (in any spelling, percent-encoded too), or a header or
+    /// cookie value with a line break or another character HTTP does not allow. Nothing was
+    /// sent. The message never shows the value.
+    #[error(
+        "step `{step}`: the value of the {location} parameter `{parameter}` {reason}; nothing was sent"
+    )]
+    UnsafeParameter {
+        /// The step whose request was being built.
+        step: &'static str,
+        /// `path`, `header` or `cookie`.
+        location: &'static str,
+        /// The parameter's (or header's) name.
+        parameter: String,
+        /// Why the value cannot be sent.
+        reason: &'static str,
+    },
+
+    /// Redirects went on longer than the client allows (`ClientBuilder::redirects`).
+    #[error("step `{step}`: more than {limit} redirects")]
+    TooManyRedirects {
+        /// The step whose request was redirected.
+        step: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// No token could be had for a bearer, OAuth 2 or OpenID Connect scheme: the token endpoint
+    /// refused or could not be reached, or a [`TokenSource`](crate::TokenSource) failed. Never
+    /// holds the client secret.
+    #[error("step `{step}`: no token for the security scheme `{scheme}`: {message}")]
+    Token {
+        /// The step that needed the token.
+        step: &'static str,
+        /// The security scheme's name.
+        scheme: &'static str,
+        /// The token endpoint's HTTP status, when it answered.
+        status: Option<u16>,
+        /// What the endpoint or the token source said.
+        message: String,
+    },
+
     /// The HTTP client could not be built (its TLS backend failed to start, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(Arc<reqwest::Error>),
@@ -175,7 +234,11 @@ impl Error {
             | Self::MissingCredentials { step, .. }
             | Self::AbsentValue { step, .. }
             | Self::Body { step, .. }
-            | Self::Criterion { step, .. } => Some(step),
+            | Self::Criterion { step, .. }
+            | Self::ResponseTooLarge { step, .. }
+            | Self::UnsafeParameter { step, .. }
+            | Self::TooManyRedirects { step, .. }
+            | Self::Token { step, .. } => Some(step),
             Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
         }
     }
@@ -184,7 +247,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Step(failure) => Some(failure.status),
-            Self::MissingValue { status, .. } | Self::WrongType { status, .. } => Some(*status),
+            Self::MissingValue { status, .. }
+            | Self::WrongType { status, .. }
+            | Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -197,8 +262,121 @@ impl Error {
         }
     }
 
+    /// The JSON body of a failed step (`Error::Step`) when the server answered with JSON: one
+    /// call to read, say, Stytch's `error_type`:
+    /// `error.body_json().and_then(|b| b.get("error_type"))`.
+    pub fn body_json(&self) -> Option<&serde_json::Value> {
+        self.body().and_then(Body::as_json)
+    }
+
+    /// Why a request could not be sent or read, for [`Error::Transport`].
+    pub fn transport_cause(&self) -> Option<TransportCause> {
+        match self {
+            Self::Transport { source, .. } => Some(TransportCause::of(source)),
+            _ => None,
+        }
+    }
+
     /// True for errors of the transport: nothing (or nothing whole) came back from the server.
     pub fn is_transport(&self) -> bool {
         matches!(self, Self::Transport { .. } | Self::Client(_))
     }
+}
+
+/// Why a request could not be sent or its response not read ([`Error::transport_cause`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportCause {
+    /// The server refused the connection (nothing listens there).
+    ConnectionRefused,
+    /// The connection was reset or closed by the server before a whole response came back.
+    ConnectionReset,
+    /// Connecting failed for another reason (DNS, unreachable network).
+    Connect,
+    /// The request or connect timeout ran out.
+    TimedOut,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The response body could not be read whole.
+    Body,
+    /// Anything else `reqwest` reported.
+    Other,
+}
+
+impl TransportCause {
+    fn of(error: &reqwest::Error) -> Self {
+        let mut kinds = Vec::new();
+        let mut texts = String::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(current) = next {
+            if let Some(io) = current.downcast_ref::<std::io::Error>() {
+                kinds.push(io.kind());
+            }
+            texts.push_str(&current.to_string().to_ascii_lowercase());
+            texts.push('\n');
+            next = current.source();
+        }
+        use std::io::ErrorKind;
+        if error.is_timeout() || kinds.contains(&ErrorKind::TimedOut) {
+            Self::TimedOut
+        } else if kinds.contains(&ErrorKind::ConnectionRefused) {
+            Self::ConnectionRefused
+        } else if texts.contains("certificate")
+            || texts.contains("tls")
+            || texts.contains("handshake")
+        {
+            Self::Tls
+        } else if error.is_connect() {
+            Self::Connect
+        } else if kinds.iter().any(|k| {
+            matches!(
+                k,
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        }) || texts.contains("connection closed")
+            || texts.contains("incomplete message")
+        {
+            Self::ConnectionReset
+        } else if error.is_body() || error.is_decode() {
+            Self::Body
+        } else {
+            Self::Other
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::ConnectionRefused => "connection refused",
+            Self::ConnectionReset => "the connection was closed before a whole response came back",
+            Self::Connect => "could not connect",
+            Self::TimedOut => "timed out",
+            Self::Tls => "TLS failure",
+            Self::Body => "the response body could not be read",
+            Self::Other => "transport error",
+        }
+    }
+}
+
+impl std::fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// `Error::Transport`'s message: the cause first, then every error of the chain.
+pub(crate) fn transport_message(error: &reqwest::Error) -> String {
+    let mut text = format!("{}: {error}", TransportCause::of(error));
+    let mut next = std::error::Error::source(error);
+    while let Some(current) = next {
+        let shown = current.to_string();
+        if !text.ends_with(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        next = current.source();
+    }
+    text
 }

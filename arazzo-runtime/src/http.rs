@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::params::{QueryStyle, field, query_pairs, simple};
-use crate::{BasicAuth, Body, Error, Secret, StepFailure};
+use crate::{BasicAuth, Bearer, Body, Error, Secret, StepFailure};
 
 pub use reqwest::Method;
 
@@ -20,6 +20,13 @@ const USER_AGENT: &str = concat!("arazzo-runtime/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Result<reqwest::Client, Unusable>,
+    /// The largest response body read, in bytes.
+    max_response_bytes: u64,
+    /// How many redirects are followed; 0 returns a 3xx as the response.
+    redirects: usize,
+    /// Sent with every request whose step does not set a header of the same name; taken off
+    /// a request redirected to another origin.
+    default_headers: Arc<reqwest::header::HeaderMap>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -32,6 +39,8 @@ impl fmt::Debug for HttpClient {
         };
         f.debug_struct("HttpClient")
             .field("state", &state)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("redirects", &self.redirects)
             .finish_non_exhaustive()
     }
 }
@@ -58,6 +67,12 @@ pub struct HttpSettings {
     /// Headers sent with every request (name, value), before the step's own headers and
     /// credentials, which replace a default header of the same name. Default: none.
     pub headers: Vec<(String, String)>,
+    /// The largest response body read, in bytes; a larger one fails the step with
+    /// [`Error::ResponseTooLarge`]. Default: 32 MiB.
+    pub max_response_bytes: u64,
+    /// How many redirects one request follows (0: none, a 3xx is the step's response).
+    /// Default: 10, as reqwest.
+    pub redirects: usize,
 }
 
 impl fmt::Debug for HttpSettings {
@@ -68,6 +83,8 @@ impl fmt::Debug for HttpSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("headers", &names)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("redirects", &self.redirects)
             .finish()
     }
 }
@@ -77,6 +94,10 @@ impl HttpSettings {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     /// The default connect timeout.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The default limit of a response body: 32 MiB.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+    /// The default number of redirects followed (reqwest's).
+    pub const DEFAULT_REDIRECTS: usize = 10;
 }
 
 impl Default for HttpSettings {
@@ -86,6 +107,8 @@ impl Default for HttpSettings {
             connect_timeout: Some(Self::DEFAULT_CONNECT_TIMEOUT),
             user_agent: USER_AGENT.to_owned(),
             headers: Vec::new(),
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+            redirects: Self::DEFAULT_REDIRECTS,
         }
     }
 }
@@ -96,44 +119,107 @@ impl HttpClient {
         Self::with_settings(&HttpSettings::default())
     }
 
-    /// A client with these timeouts and `User-Agent`.
+    /// A client with these timeouts, `User-Agent`, default headers and limits.
     pub fn with_settings(settings: &HttpSettings) -> Self {
-        let mut builder = reqwest::Client::builder().user_agent(settings.user_agent.as_str());
+        // Redirects are followed here, not by reqwest, so that credentials never go to another
+        // origin (reqwest keeps API-key headers on a redirect).
+        let mut builder = reqwest::Client::builder()
+            .user_agent(settings.user_agent.as_str())
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(timeout) = settings.timeout {
             builder = builder.timeout(timeout);
         }
         if let Some(timeout) = settings.connect_timeout {
             builder = builder.connect_timeout(timeout);
         }
+        let unusable = |message: String| Self {
+            inner: Err(Unusable::Setting(message)),
+            max_response_bytes: settings.max_response_bytes,
+            redirects: settings.redirects,
+            default_headers: Arc::default(),
+        };
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &settings.headers {
             let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) else {
-                let message = format!("the default header name `{name}` is not valid in HTTP");
-                return Self {
-                    inner: Err(Unusable::Setting(message)),
-                };
+                return unusable(format!(
+                    "the default header name `{name}` is not valid in HTTP"
+                ));
             };
             let Ok(mut value) = reqwest::header::HeaderValue::from_str(value) else {
-                let message =
-                    format!("the value of the default header `{name}` is not valid in HTTP");
-                return Self {
-                    inner: Err(Unusable::Setting(message)),
-                };
+                return unusable(format!(
+                    "the value of the default header `{name}` is not valid in HTTP"
+                ));
             };
             // Default headers often carry keys: never logged, never indexed by HTTP/2.
             value.set_sensitive(true);
             headers.append(header, value);
         }
-        let inner = builder
-            .default_headers(headers)
-            .build()
-            .map_err(|e| Unusable::Client(Arc::new(e)));
-        Self { inner }
+        let inner = builder.build().map_err(|e| Unusable::Client(Arc::new(e)));
+        Self {
+            inner,
+            max_response_bytes: settings.max_response_bytes,
+            redirects: settings.redirects,
+            default_headers: Arc::new(headers),
+        }
     }
 
     /// Uses the caller's own `reqwest::Client` (timeouts, proxies, TLS roots, middleware).
     pub fn from_reqwest(client: reqwest::Client) -> Self {
-        Self { inner: Ok(client) }
+        Self::from_reqwest_with(client, &HttpSettings::default())
+    }
+
+    /// Uses the caller's own `reqwest::Client`, with the response limit and redirects of
+    /// `settings` (its timeouts, `User-Agent` and headers are the client's own).
+    pub fn from_reqwest_with(client: reqwest::Client, settings: &HttpSettings) -> Self {
+        Self {
+            inner: Ok(client),
+            max_response_bytes: settings.max_response_bytes,
+            redirects: settings.redirects,
+            default_headers: Arc::default(),
+        }
+    }
+
+    /// POSTs a form (a token request): the status and at most `limit` bytes of the body, or
+    /// why nothing came back.
+    pub(crate) async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, String)],
+        basic: Option<(&Secret, &Secret)>,
+        limit: u64,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let client = match &self.inner {
+            Ok(client) => client,
+            Err(Unusable::Client(error)) => {
+                return Err(format!("the HTTP client could not be built: {error}"));
+            }
+            Err(Unusable::Setting(message)) => return Err(message.clone()),
+        };
+        let mut request = client
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(form);
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id.expose(), Some(secret.expose()));
+        }
+        let unreachable = |error: reqwest::Error| {
+            format!(
+                "the token endpoint could not be reached: {}",
+                crate::error::transport_message(&error.without_url())
+            )
+        };
+        let mut response = request.send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(format!(
+                    "the token endpoint's answer is larger than {limit} bytes"
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, bytes))
     }
 
     /// Starts the request of one Arazzo step: `base_url` is the source's base URL and `path` the
@@ -157,6 +243,22 @@ impl HttpClient {
                 url,
                 reason: reason.to_string(),
             }),
+            (Ok(_), Ok(parsed))
+                if !parsed
+                    .path()
+                    .ends_with(path.split('?').next().unwrap_or("")) =>
+            {
+                // Defence in depth: the URL parser resolved a dot-segment or the like.
+                Err(Error::InvalidUrl {
+                    step,
+                    url: format!(
+                        "{}{}",
+                        base_url.trim_end_matches('/'),
+                        path.split('?').next().unwrap_or("")
+                    ),
+                    reason: "the URL parser changed the operation's path".to_owned(),
+                })
+            }
             (Ok(client), Ok(url)) => Ok(client.request(method.clone(), url)),
         };
         Request {
@@ -167,6 +269,11 @@ impl HttpClient {
             attempt: 1,
             builder,
             cookies: Vec::new(),
+            bearer: None,
+            credential_headers: Vec::new(),
+            max_response_bytes: self.max_response_bytes,
+            redirects: self.redirects,
+            default_headers: Arc::clone(&self.default_headers),
         }
     }
 }
@@ -227,6 +334,13 @@ pub struct Request {
     builder: Result<reqwest::RequestBuilder, Error>,
     /// `name=value` pairs for the `Cookie` header, sent together.
     cookies: Vec<String>,
+    /// The scheme name and the token credentials, resolved when the request is sent.
+    bearer: Option<(&'static str, Bearer)>,
+    /// Headers that carry credentials (API keys), taken off when redirected to another origin.
+    credential_headers: Vec<reqwest::header::HeaderName>,
+    max_response_bytes: u64,
+    redirects: usize,
+    default_headers: Arc<reqwest::header::HeaderMap>,
 }
 
 /// Where an API key goes.
@@ -317,12 +431,26 @@ impl Request {
         }
     }
 
+    /// Authenticates with the token of a bearer, OAuth 2 or OpenID Connect scheme, fetched
+    /// (from its source, or from the token endpoint) when the request is sent.
+    pub fn bearer(mut self, scheme: &'static str, credentials: Option<&Bearer>) -> Self {
+        if let Some(credentials) = credentials {
+            self.bearer = Some((scheme, credentials.clone()));
+        }
+        self
+    }
+
     /// Sends an API key in a header, a query parameter or a cookie, when there is one.
-    pub fn api_key(self, location: ApiKeyIn, name: &str, key: Option<&Secret>) -> Self {
+    pub fn api_key(mut self, location: ApiKeyIn, name: &str, key: Option<&Secret>) -> Self {
         let Some(key) = key else { return self };
         let value = serde_json::Value::String(key.expose().to_owned());
         match location {
-            ApiKeyIn::Header => self.header(name, &value),
+            ApiKeyIn::Header => {
+                if let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) {
+                    self.credential_headers.push(header);
+                }
+                self.header(name, &value)
+            }
             ApiKeyIn::Query => self.query(name, &value, QueryStyle::Form),
             ApiKeyIn::Cookie => self.cookie(name, &value),
         }
@@ -334,16 +462,29 @@ impl Request {
         self.map(|b| b.query(&pairs))
     }
 
-    /// Adds a header (`simple` style for arrays and objects).
+    /// Adds a header (`simple` style for arrays and objects). A value with a line break or
+    /// another character a header cannot hold fails the step with
+    /// [`Error::UnsafeParameter`]: it cannot add a header of its own.
     pub fn header(self, name: &str, value: &serde_json::Value) -> Self {
         let step = self.step;
         let name_ = reqwest::header::HeaderName::from_bytes(name.as_bytes());
         let value_ = reqwest::header::HeaderValue::from_str(&simple(value));
         match (name_, value_) {
-            (Ok(name), Ok(value)) => self.map(|b| b.header(name, value)),
-            _ => self.fail(Error::Body {
+            (Ok(name), Ok(mut value)) => {
+                if self.credential_headers.contains(&name) {
+                    value.set_sensitive(true);
+                }
+                self.map(|b| b.header(name, value))
+            }
+            (Err(_), _) => self.fail(Error::Body {
                 step,
-                message: format!("the value of header `{name}` is not valid in a header"),
+                message: format!("`{name}` is not a valid header name"),
+            }),
+            (Ok(_), Err(_)) => self.fail(Error::UnsafeParameter {
+                step,
+                location: "header",
+                parameter: name.to_owned(),
+                reason: "has a line break or another character a header value cannot hold",
             }),
         }
     }
@@ -455,34 +596,214 @@ impl Request {
 
     async fn send_inner(self) -> Result<Response, Error> {
         let step = self.step;
-        let transport = |mut source: reqwest::Error| {
-            // reqwest's error keeps the URL, and a query string may hold an API key: keep the
-            // rest of the URL, which says where the request went, and drop the query.
-            if let Some(url) = source.url_mut() {
-                url.set_query(None);
-            }
-            Error::Transport { step, source }
-        };
-        let mut builder = self.builder?;
-        if !self.cookies.is_empty() {
-            builder = builder.header(reqwest::header::COOKIE, self.cookies.join("; "));
+        let builder = self.builder?;
+        let (client, request) = builder.build_split();
+        let mut request = request.map_err(|source| transport(step, source))?;
+        let headers = request.headers_mut();
+        if !self.cookies.is_empty()
+            && let Ok(mut cookies) =
+                reqwest::header::HeaderValue::from_str(&self.cookies.join("; "))
+        {
+            cookies.set_sensitive(true);
+            headers.insert(reqwest::header::COOKIE, cookies);
         }
-        let mut response = builder.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let url = response.url().to_string();
-        // Taken, not cloned: reading the body needs no headers.
-        let headers = std::mem::take(response.headers_mut());
-        let bytes = response.bytes().await.map_err(transport)?;
-        Ok(Response {
+        // Default headers, unless the step sets one of the same name.
+        let own: Vec<reqwest::header::HeaderName> = headers.keys().cloned().collect();
+        for (name, value) in self.default_headers.iter() {
+            if !own.contains(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        let exchange = Exchange {
             step,
-            status,
-            url,
-            headers,
-            bytes: Vec::from(bytes),
-            body: std::sync::OnceLock::new(),
-            members: std::sync::OnceLock::new(),
-        })
+            client: &client,
+            redirects: self.redirects,
+            credential_headers: &self.credential_headers,
+            default_headers: &self.default_headers,
+        };
+        let Some((scheme, bearer)) = &self.bearer else {
+            let response = exchange.send(request).await?;
+            return read(step, response, self.max_response_bytes).await;
+        };
+        let token_error = |error: crate::TokenError| Error::Token {
+            step,
+            scheme,
+            status: error.status(),
+            message: error.message().to_owned(),
+        };
+        let token = bearer.token().await.map_err(token_error)?;
+        authorize(&mut request, &token);
+        // Kept to send once more with a new token if this one is rejected.
+        let again = if bearer.may_refresh() {
+            request.try_clone()
+        } else {
+            None
+        };
+        let mut response = exchange.send(request).await?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(mut again) = again
+            && bearer.rejected(&token)
+        {
+            drop(response);
+            let token = bearer.token().await.map_err(token_error)?;
+            authorize(&mut again, &token);
+            response = exchange.send(again).await?;
+        }
+        read(step, response, self.max_response_bytes).await
     }
+}
+
+/// Sets a request's `Authorization: Bearer …`, marked sensitive.
+fn authorize(request: &mut reqwest::Request, token: &Secret) {
+    if let Ok(mut value) =
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+    {
+        value.set_sensitive(true);
+        request
+            .headers_mut()
+            .insert(reqwest::header::AUTHORIZATION, value);
+    }
+}
+
+/// `Error::Transport` for a step, without the query string of the URL (an API key may be
+/// there).
+fn transport(step: &'static str, mut source: reqwest::Error) -> Error {
+    if let Some(url) = source.url_mut() {
+        url.set_query(None);
+    }
+    Error::Transport { step, source }
+}
+
+/// Sends one step's request, following redirects.
+struct Exchange<'a> {
+    step: &'static str,
+    client: &'a reqwest::Client,
+    redirects: usize,
+    credential_headers: &'a [reqwest::header::HeaderName],
+    default_headers: &'a reqwest::header::HeaderMap,
+}
+
+impl Exchange<'_> {
+    /// Sends `request`, and follows up to `redirects` redirects. A request redirected to another
+    /// origin (scheme, host and port) loses every credential: `Authorization`, `Cookie`,
+    /// `Proxy-Authorization`, API-key headers and the client's default headers; later hops
+    /// never get them back.
+    async fn send(&self, mut request: reqwest::Request) -> Result<reqwest::Response, Error> {
+        use reqwest::StatusCode;
+        let origin = request.url().origin();
+        let mut hops = 0;
+        loop {
+            let spare = if self.redirects > 0 {
+                request.try_clone()
+            } else {
+                None
+            };
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(|source| transport(self.step, source))?;
+            let status = response.status();
+            if self.redirects == 0 || !status.is_redirection() {
+                return Ok(response);
+            }
+            // As reqwest: 301, 302 and 303 are followed with a GET (a HEAD stays a HEAD) and no
+            // body; 307 and 308 with the same method and body.
+            let changes_to_get = match status {
+                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER => true,
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
+                _ => return Ok(response),
+            };
+            let next = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .and_then(|location| response.url().join(location).ok())
+                .filter(|next| matches!(next.scheme(), "http" | "https"));
+            let (Some(next), Some(mut spare)) = (next, spare) else {
+                return Ok(response);
+            };
+            if hops == self.redirects {
+                return Err(Error::TooManyRedirects {
+                    step: self.step,
+                    limit: self.redirects,
+                });
+            }
+            hops += 1;
+            if changes_to_get {
+                if spare.method() != reqwest::Method::HEAD {
+                    *spare.method_mut() = reqwest::Method::GET;
+                }
+                *spare.body_mut() = None;
+                for name in [
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::CONTENT_LENGTH,
+                    reqwest::header::CONTENT_ENCODING,
+                    reqwest::header::TRANSFER_ENCODING,
+                ] {
+                    spare.headers_mut().remove(name);
+                }
+            }
+            if next.origin() != origin {
+                let headers = spare.headers_mut();
+                for name in [
+                    reqwest::header::AUTHORIZATION,
+                    reqwest::header::COOKIE,
+                    reqwest::header::PROXY_AUTHORIZATION,
+                ] {
+                    headers.remove(name);
+                }
+                for name in self.credential_headers {
+                    headers.remove(name);
+                }
+                for name in self.default_headers.keys() {
+                    headers.remove(name);
+                }
+            }
+            drop(response);
+            *spare.url_mut() = next;
+            request = spare;
+        }
+    }
+}
+
+/// Reads a response's body, stopping at `limit` bytes.
+async fn read(
+    step: &'static str,
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Response, Error> {
+    let status = response.status().as_u16();
+    let too_large = || Error::ResponseTooLarge {
+        step,
+        status,
+        limit,
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let url = response.url().to_string();
+    // Taken, not cloned: reading the body needs no headers.
+    let headers = std::mem::take(response.headers_mut());
+    let capacity = declared.unwrap_or(0).min(limit).min(1 << 20);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(step, e))? {
+        if (bytes.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            // Dropping the response closes its connection: the rest is never read.
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Response {
+        step,
+        status,
+        url,
+        headers,
+        bytes,
+        body: std::sync::OnceLock::new(),
+        members: std::sync::OnceLock::new(),
+    })
 }
 
 /// The response to one step's request, read whole.

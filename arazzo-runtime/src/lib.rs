@@ -15,6 +15,7 @@
 //! body helpers, the `ClientBuilder` methods macro) are called by generated code; they are
 //! hidden from this documentation and are not part of the public API.
 
+mod auth;
 mod body;
 mod builder;
 mod credentials;
@@ -26,18 +27,21 @@ mod params;
 mod pointer;
 mod stream;
 
+pub use auth::{ClientAuth, ClientCredentials, TokenError, TokenFuture, TokenSource};
 pub use body::Body;
 #[doc(hidden)]
 pub use builder::ClientSettings;
 pub use credentials::{BasicAuth, Redacted, Secret};
-pub use error::{Error, StepFailure};
+pub use error::{Error, StepFailure, TransportCause};
 pub use http::{HttpClient, HttpSettings};
 
 // Called by generated code; not part of the public API.
 #[doc(hidden)]
+pub use auth::Bearer;
+#[doc(hidden)]
 pub use http::{ApiKeyIn, Method, Request, Response};
 #[doc(hidden)]
-pub use params::{QueryStyle, path_segment};
+pub use params::{QueryStyle, path_param, path_segment};
 
 pub use reqwest;
 pub use serde;

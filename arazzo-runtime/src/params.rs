@@ -59,6 +59,56 @@ pub fn path_segment(value: &Value) -> String {
     utf8_percent_encode(&simple(value), PATH_SEGMENT).to_string()
 }
 
+/// A path parameter's value for its segment, as [`path_segment`], unless the value is `.` or
+/// `..` in any spelling (`%2e`, `%2E%2e`, percent-encoded more than once), which would take
+/// the request to another path: then [`Error::UnsafeParameter`](crate::Error::UnsafeParameter)
+/// naming the step and the parameter. Every other value (`a/../b`, `?x=1`, `#frag`, `/`, line
+/// breaks) is percent-encoded into its one segment.
+///
+/// # Errors
+/// [`Error::UnsafeParameter`](crate::Error::UnsafeParameter) for a dot-segment.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
+pub fn path_param(
+    step: &'static str,
+    parameter: &'static str,
+    value: &Value,
+) -> Result<String, crate::Error> {
+    let text = simple(value);
+    if is_dot_segment(&text) {
+        return Err(crate::Error::UnsafeParameter {
+            step,
+            location: "path",
+            parameter: parameter.to_owned(),
+            reason: "is a dot-segment (`.` or `..`, perhaps percent-encoded), which would change the path",
+        });
+    }
+    Ok(utf8_percent_encode(&text, PATH_SEGMENT).to_string())
+}
+
+/// True for `.` and `..`, also percent-encoded, once or several times, in any case.
+fn is_dot_segment(text: &str) -> bool {
+    let mut current = std::borrow::Cow::Borrowed(text);
+    // Each round removes at least one level of encoding; a dot-segment is at most 2 dots.
+    for _ in 0..8 {
+        if current == "." || current == ".." {
+            return true;
+        }
+        if !current.contains('%') || current.len() > 64 {
+            return false;
+        }
+        let decoded: String = percent_encoding::percent_decode_str(&current)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == current {
+            return false;
+        }
+        current = std::borrow::Cow::Owned(decoded);
+    }
+    false
+}
+
 /// The `name=value` pairs of one query parameter.
 pub(crate) fn query_pairs(name: &str, value: &Value, style: QueryStyle) -> Vec<(String, String)> {
     let pair = |k: &str, v: String| (k.to_owned(), v);
@@ -145,5 +195,53 @@ mod tests {
         );
         assert_eq!(pairs(json!("a b"), QueryStyle::Form), p(&[("id", "a b")]));
         assert_eq!(pairs(json!(true), QueryStyle::Form), p(&[("id", "true")]));
+    }
+}
+
+#[cfg(test)]
+mod dot_segments {
+    use super::*;
+
+    #[test]
+    fn dots_in_any_spelling_fail_and_the_rest_stays_in_its_segment() {
+        for value in [
+            ".",
+            "..",
+            "%2e",
+            "%2E",
+            "%2e%2E",
+            ".%2e",
+            "%2E.",
+            "%252e%252e",
+            "%25252E",
+        ] {
+            assert!(
+                matches!(
+                    path_param("s", "deviceId", &Value::String(value.to_owned())),
+                    Err(crate::Error::UnsafeParameter {
+                        step: "s",
+                        location: "path",
+                        ..
+                    })
+                ),
+                "{value}"
+            );
+        }
+        for (value, encoded) in [
+            ("a/../b", "a%2F..%2Fb"),
+            ("?x=1", "%3Fx%3D1"),
+            ("#frag", "%23frag"),
+            ("/", "%2F"),
+            ("a\r\nb", "a%0D%0Ab"),
+            ("...", "..."),
+            ("%2e%2e%2e", "%252e%252e%252e"),
+        ] {
+            assert_eq!(
+                path_param("s", "p", &Value::String(value.to_owned()))
+                    .ok()
+                    .as_deref(),
+                Some(encoded)
+            );
+        }
     }
 }

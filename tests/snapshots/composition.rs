@@ -82,13 +82,12 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
-        Client {
-            http: self.http.build_http(),
-            jobs: self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned()),
-            shared_jobs: self
-                .shared_jobs
-                .unwrap_or_else(|| "http://localhost:9".to_owned()),
-        }
+        let http = self.http.build_http();
+        let jobs = self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned());
+        let shared_jobs = self
+            .shared_jobs
+            .unwrap_or_else(|| "http://localhost:9".to_owned());
+        Client { http, jobs, shared_jobs }
     }
 }
 
@@ -260,7 +259,7 @@ pub mod read_job {
             const STEP: &str = "read";
             let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
             let path = ::std::format!(
-                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
             let response = client
                 .http

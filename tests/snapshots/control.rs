@@ -63,10 +63,9 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
-        Client {
-            http: self.http.build_http(),
-            jobs: self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned()),
-        }
+        let http = self.http.build_http();
+        let jobs = self.jobs.unwrap_or_else(|| "http://localhost:9".to_owned());
+        Client { http, jobs }
     }
 }
 
@@ -143,7 +142,8 @@ pub async fn poll_job(
                     )?;
                     let param_path_id = ::arazzo_runtime::to_json(STEP, &start.id)?;
                     let path = ::std::format!(
-                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                        "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
+                        param_path_id) ?
                     );
                     let response = client
                         .http
@@ -390,7 +390,7 @@ pub async fn end_early(
             const STEP: &str = "read";
             let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
             let path = ::std::format!(
-                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
             let response = client
                 .http
@@ -474,7 +474,7 @@ pub mod end_early {
             const STEP: &str = "read";
             let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
             let path = ::std::format!(
-                "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
             let response = client
                 .http
@@ -594,7 +594,8 @@ pub async fn recover(
                     const STEP: &str = "read";
                     let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
                     let path = ::std::format!(
-                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                        "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
+                        param_path_id) ?
                     );
                     let response = client
                         .http
@@ -862,7 +863,8 @@ pub async fn hand_off(
                     const STEP: &str = "read";
                     let param_path_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
                     let path = ::std::format!(
-                        "/jobs/{}", ::arazzo_runtime::path_segment(& param_path_id)
+                        "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
+                        param_path_id) ?
                     );
                     let response = client
                         .http

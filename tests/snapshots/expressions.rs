@@ -63,10 +63,9 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
-        Client {
-            http: self.http.build_http(),
-            shop: self.shop.unwrap_or_else(|| "http://localhost:9/api".to_owned()),
-        }
+        let http = self.http.build_http();
+        let shop = self.shop.unwrap_or_else(|| "http://localhost:9/api".to_owned());
+        Client { http, shop }
     }
 }
 

@@ -117,14 +117,17 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
+        let http = self.http.build_http();
+        let build_2 = self
+            .build_2
+            .unwrap_or_else(|| "https://first.example.test/v1".to_owned());
+        let other_api = self.other_api.unwrap_or_default();
         Client {
-            http: self.http.build_http(),
-            build_2: self
-                .build_2
-                .unwrap_or_else(|| "https://first.example.test/v1".to_owned()),
-            other_api: self.other_api.unwrap_or_default(),
             build_2_basic_auth: self.build_2_basic_auth,
             other_api_basic_auth: self.other_api_basic_auth,
+            http,
+            build_2,
+            other_api,
         }
     }
 }

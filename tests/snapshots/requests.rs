@@ -13,7 +13,7 @@ pub struct Client {
     auth: ::std::string::String,
     client_key: ::std::option::Option<::arazzo_runtime::Secret>,
     pet_key: ::std::option::Option<::arazzo_runtime::Secret>,
-    token: ::std::option::Option<::arazzo_runtime::Secret>,
+    token: ::std::option::Option<::arazzo_runtime::Bearer>,
 }
 
 impl Client {
@@ -52,7 +52,7 @@ pub struct ClientBuilder {
     auth: ::std::option::Option<::std::string::String>,
     client_key: ::std::option::Option<::arazzo_runtime::Secret>,
     pet_key: ::std::option::Option<::arazzo_runtime::Secret>,
-    token: ::std::option::Option<::arazzo_runtime::Secret>,
+    token: ::std::option::Option<::arazzo_runtime::Bearer>,
     http: ::arazzo_runtime::ClientSettings,
 }
 
@@ -120,19 +120,33 @@ impl ClientBuilder {
         mut self,
         token: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.token = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
+        self.token = ::std::option::Option::Some(::arazzo_runtime::Bearer::fixed(token));
+        self
+    }
+    /// Sets where the token of the security scheme `token` comes from: a
+    /// [`TokenSource`](::arazzo_runtime::TokenSource) asked before every request (a vault, a
+    /// token exchange). When a server answers 401 and the source's `rejected` returns true, the
+    /// request is sent once more with a new token.
+    #[must_use]
+    pub fn token_source(mut self, source: impl ::arazzo_runtime::TokenSource) -> Self {
+        self.token = ::std::option::Option::Some(
+            ::arazzo_runtime::Bearer::source(source),
+        );
         self
     }
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
+        let http = self.http.build_http();
+        let pets = self.pets.unwrap_or_else(|| "http://localhost:9/pets-api".to_owned());
+        let auth = self.auth.unwrap_or_else(|| "http://localhost:9/auth".to_owned());
         Client {
-            http: self.http.build_http(),
-            pets: self.pets.unwrap_or_else(|| "http://localhost:9/pets-api".to_owned()),
-            auth: self.auth.unwrap_or_else(|| "http://localhost:9/auth".to_owned()),
             client_key: self.client_key,
             pet_key: self.pet_key,
-            token: self.token,
+            token: self.token.map(|credentials| credentials.bind(&http, &auth)),
+            http,
+            pets,
+            auth,
         }
     }
 }
@@ -382,7 +396,8 @@ pub mod adopt_pet {
                 "step-trace",
             );
             let path = ::std::format!(
-                "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
+                "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
+                param_path_pet_id) ?
             );
             let response = client
                 .http
@@ -554,7 +569,8 @@ pub mod adopt_pet {
             );
             let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
             let path = ::std::format!(
-                "/pets/{}/photos", ::arazzo_runtime::path_segment(& param_path_pet_id)
+                "/pets/{}/photos", ::arazzo_runtime::path_param(STEP, "petId", &
+                param_path_pet_id) ?
             );
             let body = ::arazzo_runtime::serde_json::Value::Object({
                 let mut object = ::arazzo_runtime::serde_json::Map::new();
@@ -632,7 +648,8 @@ pub mod adopt_pet {
             );
             let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?;
             let path = ::std::format!(
-                "/pets/{}/notes", ::arazzo_runtime::path_segment(& param_path_pet_id)
+                "/pets/{}/notes", ::arazzo_runtime::path_param(STEP, "petId", &
+                param_path_pet_id) ?
             );
             let body = ::std::format!(
                 "Adopted {} (token {})", get_pet.name, token.token
@@ -717,7 +734,7 @@ pub mod adopt_pet {
                 .operation("audit")
                 .header("X-Trace", &param_header_x_trace)
                 .require_credentials(client.token.is_some(), "token", "token")
-                .bearer_auth(client.token.as_ref())
+                .bearer("token", client.token.as_ref())
                 .json(&body)
                 .send()
                 .await?;

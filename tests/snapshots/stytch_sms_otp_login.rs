@@ -96,12 +96,14 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
+        let http = self.http.build_http();
+        let stytch_consumer_api = self
+            .stytch_consumer_api
+            .unwrap_or_else(|| "https://api.stytch.com".to_owned());
         Client {
-            http: self.http.build_http(),
-            stytch_consumer_api: self
-                .stytch_consumer_api
-                .unwrap_or_else(|| "https://api.stytch.com".to_owned()),
             basic_auth: self.basic_auth,
+            http,
+            stytch_consumer_api,
         }
     }
 }

@@ -67,12 +67,11 @@ impl ClientBuilder {
     ::arazzo_runtime::http_builder_methods!(http);
     /// The client.
     pub fn build(self) -> Client {
-        Client {
-            http: self.http.build_http(),
-            accounts: self
-                .accounts
-                .unwrap_or_else(|| "https://accounts.example.com/v1".to_owned()),
-        }
+        let http = self.http.build_http();
+        let accounts = self
+            .accounts
+            .unwrap_or_else(|| "https://accounts.example.com/v1".to_owned());
+        Client { http, accounts }
     }
 }
 
@@ -564,7 +563,8 @@ pub mod open_account {
             const STEP: &str = "session";
             let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
             let path = ::std::format!(
-                "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
+                "/accounts/{}/sessions", ::arazzo_runtime::path_param(STEP, "id", &
+                param_path_id) ?
             );
             let response = client
                 .http

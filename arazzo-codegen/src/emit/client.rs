@@ -19,9 +19,22 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
         .iter()
         .map(|s| match s.kind {
             SchemeKind::Basic => quote!(::arazzo_runtime::BasicAuth),
-            SchemeKind::Bearer | SchemeKind::ApiKey { .. } => quote!(::arazzo_runtime::Secret),
+            SchemeKind::Bearer => quote!(::arazzo_runtime::Bearer),
+            SchemeKind::ApiKey { .. } => quote!(::arazzo_runtime::Secret),
         })
         .collect();
+    // A token fetched with client credentials goes through the client's HTTP client, to a
+    // token URL that may be relative to its source's base URL.
+    let scheme_values = plan.schemes.iter().map(|s| {
+        let field = ident(&s.field);
+        match s.kind {
+            SchemeKind::Bearer => {
+                let source = ident(&plan.sources[s.source].field);
+                quote!(self.#field.map(|credentials| credentials.bind(&http, &#source)))
+            }
+            _ => quote!(self.#field),
+        }
+    });
     let source_defaults = plan.sources.iter().map(|s| match &s.default_url {
         Some(url) => quote!(unwrap_or_else(|| #url.to_owned())),
         None => quote!(unwrap_or_default()),
@@ -93,10 +106,12 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
 
             /// The client.
             pub fn build(self) -> Client {
+                let http = self.http.build_http();
+                #(let #source_fields = self.#source_fields.#source_defaults;)*
                 Client {
-                    http: self.http.build_http(),
-                    #(#source_fields: self.#source_fields.#source_defaults,)*
-                    #(#scheme_fields: self.#scheme_fields,)*
+                    #(#scheme_fields: #scheme_values,)*
+                    http,
+                    #(#source_fields,)*
                 }
             }
         }
@@ -201,14 +216,75 @@ fn scheme_setter(plan: &Plan, s: &SchemePlan) -> TokenStream {
                 self
             }
         },
-        SchemeKind::Bearer => quote! {
-            #docs
-            #[must_use]
-            pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.#setter = ::std::option::Option::Some(::arazzo_runtime::Secret::new(token));
-                self
+        SchemeKind::Bearer => {
+            let source_setter = ident(&format!("{}_source", s.field));
+            let source_docs = doc(&format!(
+                "Sets where the token of the security scheme `{}` comes from: a \
+                 [`TokenSource`](::arazzo_runtime::TokenSource) asked before every request \
+                 (a vault, a token exchange). When a server answers 401 and the source's \
+                 `rejected` returns true, the request is sent once more with a new token.",
+                s.name
+            ));
+            let client_credentials = s.client_credentials.as_ref().map(|flow| {
+                let cc_setter = ident(&format!("{}_client_credentials", s.field));
+                let token_url = &flow.token_url;
+                let scopes = &flow.scopes;
+                let scope_call = (!scopes.is_empty()).then(|| quote!(.scopes([#(#scopes),*])));
+                let scope_text = if scopes.is_empty() {
+                    "no scope".to_owned()
+                } else {
+                    let listed: Vec<String> = scopes.iter().map(|s| format!("`{s}`")).collect();
+                    format!("the scopes the workflows' operations require ({})", listed.join(", "))
+                };
+                let docs = doc(&format!(
+                    "Fetches the tokens of the OAuth 2 scheme `{}` with the client credentials \
+                     flow: from `{token_url}` (a relative URL is relative to the source's base \
+                     URL), authenticating with HTTP Basic, asking for {scope_text}.\n\n\
+                     The token is cached in the client (clones share it) and fetched again \
+                     shortly before its `expires_in` runs out (a quarter of its lifetime \
+                     before, at most 30 seconds); workflows that need one at the same moment \
+                     wait for one request. When an operation answers 401, the token is fetched \
+                     again once and the request sent once more. A token endpoint that refuses \
+                     fails the step with `Error::Token`, which names the scheme and what the \
+                     endpoint said, never the secret.",
+                    s.name
+                ));
+                quote! {
+                    #docs
+                    #[must_use]
+                    pub fn #cc_setter(
+                        mut self,
+                        client_id: impl ::std::convert::Into<::std::string::String>,
+                        client_secret: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.#setter = ::std::option::Option::Some(
+                            ::arazzo_runtime::Bearer::client_credentials(
+                                ::arazzo_runtime::ClientCredentials::new(#token_url, client_id, client_secret)
+                                    #scope_call,
+                            ),
+                        );
+                        self
+                    }
+                }
+            });
+            quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Bearer::fixed(token));
+                    self
+                }
+
+                #source_docs
+                #[must_use]
+                pub fn #source_setter(mut self, source: impl ::arazzo_runtime::TokenSource) -> Self {
+                    self.#setter = ::std::option::Option::Some(::arazzo_runtime::Bearer::source(source));
+                    self
+                }
+
+                #client_credentials
             }
-        },
+        }
         SchemeKind::ApiKey { .. } => quote! {
             #docs
             #[must_use]

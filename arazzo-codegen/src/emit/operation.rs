@@ -156,7 +156,7 @@ impl Cx<'_> {
                 );
                 let send = match &scheme.kind {
                     SchemeKind::Basic => quote!(.basic_auth(#client.#field.as_ref())),
-                    SchemeKind::Bearer => quote!(.bearer_auth(#client.#field.as_ref())),
+                    SchemeKind::Bearer => quote!(.bearer(#name, #client.#field.as_ref())),
                     SchemeKind::ApiKey { location, name } => {
                         let location = ident(match location {
                             ApiKeyLocation::Header => "Header",

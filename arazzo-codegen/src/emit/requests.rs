@@ -133,7 +133,8 @@ impl Cx<'_> {
                 chained.push(call);
             }
         }
-        // `/users/{id}` becomes `format!("/users/{}", path_segment(&param_path_id))`.
+        // `/users/{id}` becomes `format!("/users/{}", path_param(STEP, "id", &param_path_id)?)`:
+        // a dot-segment fails the step.
         let mut format = String::new();
         let mut args = Vec::new();
         for part in &request.path_parts {
@@ -143,8 +144,13 @@ impl Cx<'_> {
                 }
                 PathPart::Param(var) => {
                     format.push_str("{}");
+                    let name = request
+                        .parameters
+                        .iter()
+                        .find(|p| &p.var == var)
+                        .map_or(var.as_str(), |p| p.name.as_str());
                     let var = self.local(var);
-                    args.push(quote!(::arazzo_runtime::path_segment(&#var)));
+                    args.push(quote!(::arazzo_runtime::path_param(STEP, #name, &#var)?));
                 }
             }
         }

@@ -198,6 +198,7 @@ pub(crate) fn resolve(
                 kind: scheme.kind.clone(),
                 description: scheme.description.clone(),
                 implied: scheme.implied,
+                client_credentials: scheme.client_credentials.clone(),
             }
         })
         .collect();

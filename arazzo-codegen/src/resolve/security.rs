@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::arazzo::Step;
 use crate::model::openapi::Operation;
 use crate::node::Node;
-use crate::plan::{ApiKeyLocation, AuthPlan, SchemeKind};
+use crate::plan::{ApiKeyLocation, AuthPlan, ClientCredentialsFlow, SchemeKind};
 
 use super::Resolver;
 
@@ -19,6 +19,9 @@ pub(super) struct SchemeUse {
     pub(super) description: Option<String>,
     /// True while every use comes from the one-scheme-but-no-security rule.
     pub(super) implied: bool,
+    /// An OAuth 2 scheme's `clientCredentials` flow: its `tokenUrl`, and the scopes the
+    /// operations require of the scheme.
+    pub(super) client_credentials: Option<ClientCredentialsFlow>,
 }
 
 /// True for the security schemes the client can hold credentials for.
@@ -35,6 +38,24 @@ fn is_supported_scheme(scheme: &Node) -> bool {
     }
 }
 
+/// The `tokenUrl` of an OAuth 2 scheme's `clientCredentials` flow, if it has one.
+fn client_credentials_token_url(scheme: &Node) -> Option<String> {
+    if scheme.get("type").and_then(Node::as_str) != Some("oauth2") {
+        return None;
+    }
+    let flow = scheme.get("flows")?.get("clientCredentials")?;
+    Some(flow.get("tokenUrl")?.as_str()?.to_owned())
+}
+
+/// The scopes a security requirement lists for one scheme.
+fn requirement_scopes(scopes: &Node) -> Vec<String> {
+    scopes
+        .items()
+        .iter()
+        .filter_map(|scope| scope.as_str().map(str::to_owned))
+        .collect()
+}
+
 impl<'a> Resolver<'a, '_> {
     /// The schemes a step authenticates with: the first requirement of the operation's (or the
     /// document's) `security` whose schemes are all supported (all of them, for a requirement that
@@ -48,7 +69,7 @@ impl<'a> Resolver<'a, '_> {
     ) -> Vec<AuthPlan> {
         let api = &self.apis[source].1;
         let schemes = api.security_schemes();
-        let (requirement, required, implied): (Vec<String>, bool, bool) =
+        let (requirement, required, implied): (Vec<(String, Vec<String>)>, bool, bool) =
             match api.security_of(operation) {
                 Some(security) => {
                     let alternatives = security.items();
@@ -72,17 +93,19 @@ impl<'a> Resolver<'a, '_> {
                         first
                             .entries()
                             .iter()
-                            .map(|(k, _)| k.name.clone())
+                            .map(|(k, scopes)| (k.name.clone(), requirement_scopes(scopes)))
                             .collect(),
                         !optional,
                         false,
                     )
                 }
-                None if schemes.len() == 1 => (vec![schemes[0].0.name.clone()], false, true),
+                None if schemes.len() == 1 => {
+                    (vec![(schemes[0].0.name.clone(), Vec::new())], false, true)
+                }
                 None => return Vec::new(),
             };
         let mut plans = Vec::new();
-        for name in requirement {
+        for (name, scopes) in requirement {
             let Some((_, scheme)) = schemes.iter().find(|(key, _)| key.name == name) else {
                 self.report(Diagnostic::error(
                     step.span,
@@ -101,6 +124,9 @@ impl<'a> Resolver<'a, '_> {
             let index = match found {
                 Some(index) => {
                     self.schemes[index].implied &= implied;
+                    if let Some(flow) = &mut self.schemes[index].client_credentials {
+                        flow.add_scopes(scopes);
+                    }
                     index
                 }
                 None => {
@@ -108,12 +134,22 @@ impl<'a> Resolver<'a, '_> {
                         .get("description")
                         .and_then(Node::as_str)
                         .map(str::to_owned);
+                    let client_credentials =
+                        client_credentials_token_url(scheme).map(|token_url| {
+                            let mut flow = ClientCredentialsFlow {
+                                token_url,
+                                scopes: Vec::new(),
+                            };
+                            flow.add_scopes(scopes);
+                            flow
+                        });
                     self.schemes.push(SchemeUse {
                         source,
                         name,
                         kind,
                         description,
                         implied,
+                        client_credentials,
                     });
                     self.schemes.len() - 1
                 }
