@@ -27,7 +27,7 @@ impl Outcome {
     }
 }
 
-impl Resolver<'_, '_> {
+impl<'a> Resolver<'a, '_> {
     /// The actions that apply after a step's `outcome`: the step's list, then the workflow's.
     pub(super) fn actions(
         &mut self,
@@ -61,51 +61,7 @@ impl Resolver<'_, '_> {
         node: &Node,
         outcome: Outcome,
     ) -> Option<ActionPlan> {
-        // A Reusable Object: `{reference: $components.successActions.<name>}`.
-        let node = match node.get("reference") {
-            Some(reference) => {
-                let text = reference.as_str().unwrap_or_default();
-                let expected = match outcome {
-                    Outcome::Success => ComponentKind::SuccessActions,
-                    Outcome::Failure => ComponentKind::FailureActions,
-                };
-                let name = match expr::parse(text) {
-                    Ok(Expr::Component { kind, name }) if kind == expected => name,
-                    _ => {
-                        self.report(
-                            Diagnostic::error(
-                                reference.span,
-                                format!("`{text}` is not a reusable {}", outcome.field()),
-                            )
-                            .with_help(format!(
-                                "a reference here is `$components.{}.<name>`",
-                                outcome.field()
-                            )),
-                        );
-                        return None;
-                    }
-                };
-                let components = self.components.and_then(|c| c.get(outcome.field()));
-                match components.and_then(|c| c.get(&name)) {
-                    Some(found) => found,
-                    None => {
-                        let known = components.map(Node::entries).unwrap_or_default();
-                        let d = Diagnostic::error(
-                            reference.span,
-                            format!("unknown reusable action `{name}`"),
-                        )
-                        .with_suggestion(
-                            &name,
-                            known.iter().map(|(k, _)| k.name.as_str()),
-                            &format!("did you mean `$components.{}.{{}}`?", outcome.field()),
-                        );
-                        self.report(d);
-                        return None;
-                    }
-                }
-            }
-            None => node,
-        };
+        let node = self.referenced_action(node, outcome)?;
         let name = node
             .get("name")
             .and_then(Node::as_str)
@@ -133,21 +89,7 @@ impl Resolver<'_, '_> {
             ("end", _) => ActionKind::End,
             ("goto", _) => match (text("stepId"), text("workflowId")) {
                 (Some((target, span)), None) => {
-                    match scope.step_order.iter().position(|id| *id == target) {
-                        Some(index) => ActionKind::Goto(index),
-                        None => {
-                            let d = Diagnostic::error(
-                                span,
-                                format!("`goto` names the unknown step `{target}`"),
-                            )
-                            .with_did_you_mean(
-                                &target,
-                                scope.step_order.iter().map(String::as_str),
-                            );
-                            self.report(d);
-                            return None;
-                        }
-                    }
+                    ActionKind::Goto(self.step_target(scope, "goto", &target, span)?)
                 }
                 (None, Some((target, span))) => {
                     ActionKind::GotoWorkflow(self.workflow_target(&target, span)?)
@@ -163,23 +105,9 @@ impl Resolver<'_, '_> {
             ("retry", Outcome::Failure) => {
                 let first = match (text("stepId"), text("workflowId")) {
                     (None, None) => None,
-                    (Some((target, span)), None) => {
-                        match scope.step_order.iter().position(|id| *id == target) {
-                            Some(index) => Some(RetryFirst::Step(index)),
-                            None => {
-                                let d = Diagnostic::error(
-                                    span,
-                                    format!("`retry` names the unknown step `{target}`"),
-                                )
-                                .with_did_you_mean(
-                                    &target,
-                                    scope.step_order.iter().map(String::as_str),
-                                );
-                                self.report(d);
-                                return None;
-                            }
-                        }
-                    }
+                    (Some((target, span)), None) => Some(RetryFirst::Step(
+                        self.step_target(scope, "retry", &target, span)?,
+                    )),
                     (None, Some((target, span))) => {
                         Some(RetryFirst::Workflow(self.workflow_target(&target, span)?))
                     }
@@ -191,38 +119,7 @@ impl Resolver<'_, '_> {
                         return None;
                     }
                 };
-                let after = match node.get("retryAfter").map(|n| (&n.value, n.span)) {
-                    None => 0.0,
-                    Some((Value::Int(i), _)) if *i >= 0 => *i as f64,
-                    Some((Value::Float(f), _)) if f.is_finite() && *f >= 0.0 => *f,
-                    Some((_, span)) => {
-                        self.report(Diagnostic::error(
-                            span,
-                            "`retryAfter` is a number of seconds, zero or more",
-                        ));
-                        return None;
-                    }
-                };
-                let limit = match node.get("retryLimit").map(|n| (&n.value, n.span)) {
-                    None => 1,
-                    Some((Value::Int(i), span)) => match u32::try_from(*i) {
-                        Ok(limit) => limit,
-                        Err(_) => {
-                            self.report(Diagnostic::error(
-                                span,
-                                "`retryLimit` is a whole number, zero or more",
-                            ));
-                            return None;
-                        }
-                    },
-                    Some((_, span)) => {
-                        self.report(Diagnostic::error(
-                            span,
-                            "`retryLimit` is a whole number, zero or more",
-                        ));
-                        return None;
-                    }
-                };
+                let (after, limit) = self.retry_settings(node)?;
                 ActionKind::Retry {
                     after,
                     limit,
@@ -265,6 +162,108 @@ impl Resolver<'_, '_> {
             kind,
             criteria,
         })
+    }
+
+    /// The action itself, or for a Reusable Object (`{reference:
+    /// $components.successActions.<name>}`) the action it names.
+    fn referenced_action<'n>(&mut self, node: &'n Node, outcome: Outcome) -> Option<&'n Node>
+    where
+        'a: 'n,
+    {
+        let Some(reference) = node.get("reference") else {
+            return Some(node);
+        };
+        let text = reference.as_str().unwrap_or_default();
+        let expected = match outcome {
+            Outcome::Success => ComponentKind::SuccessActions,
+            Outcome::Failure => ComponentKind::FailureActions,
+        };
+        let name = match expr::parse(text) {
+            Ok(Expr::Component { kind, name }) if kind == expected => name,
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        reference.span,
+                        format!("`{text}` is not a reusable {}", outcome.field()),
+                    )
+                    .with_help(format!(
+                        "a reference here is `$components.{}.<name>`",
+                        outcome.field()
+                    )),
+                );
+                return None;
+            }
+        };
+        let components = self.components.and_then(|c| c.get(outcome.field()));
+        match components.and_then(|c| c.get(&name)) {
+            Some(found) => Some(found),
+            None => {
+                let known = components.map(Node::entries).unwrap_or_default();
+                let d =
+                    Diagnostic::error(reference.span, format!("unknown reusable action `{name}`"))
+                        .with_suggestion(
+                            &name,
+                            known.iter().map(|(k, _)| k.name.as_str()),
+                            &format!("did you mean `$components.{}.{{}}`?", outcome.field()),
+                        );
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    /// A `retry`'s `retryAfter` (seconds, default 0) and `retryLimit` (default 1).
+    fn retry_settings(&mut self, node: &Node) -> Option<(f64, u32)> {
+        let after = match node.get("retryAfter").map(|n| (&n.value, n.span)) {
+            None => 0.0,
+            Some((Value::Int(i), _)) if *i >= 0 => *i as f64,
+            Some((Value::Float(f), _)) if f.is_finite() && *f >= 0.0 => *f,
+            Some((_, span)) => {
+                self.report(Diagnostic::error(
+                    span,
+                    "`retryAfter` is a number of seconds, zero or more",
+                ));
+                return None;
+            }
+        };
+        let limit = match node.get("retryLimit").map(|n| (&n.value, n.span)) {
+            None => 1,
+            Some((Value::Int(i), span)) => match u32::try_from(*i) {
+                Ok(limit) => limit,
+                Err(_) => {
+                    self.report(Diagnostic::error(
+                        span,
+                        "`retryLimit` is a whole number, zero or more",
+                    ));
+                    return None;
+                }
+            },
+            Some((_, span)) => {
+                self.report(Diagnostic::error(
+                    span,
+                    "`retryLimit` is a whole number, zero or more",
+                ));
+                return None;
+            }
+        };
+        Some((after, limit))
+    }
+
+    /// The index of the step a `goto` or `retry` names.
+    fn step_target(
+        &mut self,
+        scope: &WorkflowScope,
+        verb: &str,
+        target: &str,
+        span: Span,
+    ) -> Option<usize> {
+        let found = scope.step_order.iter().position(|id| id == target);
+        if found.is_none() {
+            let d = Diagnostic::error(span, format!("`{verb}` names the unknown step `{target}`"))
+                .with_did_you_mean(target, scope.step_order.iter().map(String::as_str));
+            self.report(d);
+        }
+        found
     }
 }
 
