@@ -76,6 +76,14 @@ pub fn path_param(
     value: &Value,
 ) -> Result<String, crate::Error> {
     let text = simple(value);
+    if text.is_empty() {
+        return Err(crate::Error::UnsafeParameter {
+            step,
+            location: "path",
+            parameter: parameter.to_owned(),
+            reason: "is empty, which would leave an empty path segment (`//`, which many servers merge)",
+        });
+    }
     if is_dot_segment(&text) {
         return Err(crate::Error::UnsafeParameter {
             step,
@@ -154,6 +162,25 @@ mod tests {
         assert_eq!(path_segment(&json!(42)), "42");
         assert_eq!(path_segment(&json!(["x", "y"])), "x%2Cy");
         assert_eq!(path_segment(&json!("é-_.~")), "%C3%A9-_.~");
+    }
+
+    #[test]
+    fn empty_and_dot_segment_path_values_are_refused() {
+        for value in ["", ".", "..", "%2e", "%2E%2e", "%252e%252e"] {
+            let error = path_param("step", "id", &json!(value)).expect_err(value);
+            assert!(
+                matches!(error, crate::Error::UnsafeParameter { step: "step", .. }),
+                "{value}: {error:?}"
+            );
+        }
+        assert_eq!(
+            path_param("step", "id", &json!("...")).ok().as_deref(),
+            Some("...")
+        );
+        assert_eq!(
+            path_param("step", "id", &json!("a/../b")).ok().as_deref(),
+            Some("a%2F..%2Fb")
+        );
     }
 
     #[test]
