@@ -374,28 +374,14 @@ fn default_answer(
         for output in &step.outputs {
             match &output.source {
                 OutputSource::Body(pointer) => reads.push((pointer, &output.field.ty)),
-                OutputSource::Header(name) => {
-                    if !headers
-                        .iter()
-                        .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
-                    {
-                        headers.push((name.clone(), format!("fake-{}", name.to_ascii_lowercase())));
-                    }
-                }
+                OutputSource::Header(name) => read_header(&mut headers, name),
                 OutputSource::Value(_) => {}
             }
         }
         for r in step.refs() {
             match &r.place {
                 Place::ResponseBody(pointer) => reads.push((pointer, &r.ty)),
-                Place::ResponseHeader(name) => {
-                    if !headers
-                        .iter()
-                        .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
-                    {
-                        headers.push((name.clone(), format!("fake-{}", name.to_ascii_lowercase())));
-                    }
-                }
+                Place::ResponseHeader(name) => read_header(&mut headers, name),
                 _ => {}
             }
         }
@@ -434,6 +420,16 @@ fn default_answer(
         },
         headers: draft.headers,
     })
+}
+
+/// A header the workflows read: the default answer has it.
+fn read_header(headers: &mut Vec<(String, String)>, name: &str) {
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        headers.push((
+            name.to_owned(),
+            format!("fake-{}", name.to_ascii_lowercase()),
+        ));
+    }
 }
 
 /// The example of the JSON response of `status` (else of `2XX`, `default`, the first 2xx), and
