@@ -280,3 +280,70 @@ mod readme {
         assert!(error.is_transport());
     }
 }
+
+/// Defaults that satisfy success criteria (a status, a member's value, a negation, a regex on
+/// the status), and one criterion no default satisfies: a generation-time warning, and a 500
+/// at run time naming the handler to register.
+mod criteria {
+    use arazzo_codegen::{Generator, Settings};
+
+    mod jobs {
+        arazzo_macros::arazzo_workflow!("fixtures/fake/fake.arazzo.yaml", fake = true);
+    }
+
+    #[test]
+    fn a_criterion_no_default_satisfies_is_a_warning() {
+        let generated = Generator::new(
+            Settings::new()
+                .with_base_dir(env!("CARGO_MANIFEST_DIR"))
+                .with_fake(true),
+        )
+        .generate("fixtures/fake/fake.arazzo.yaml")
+        .expect("generates");
+        let warnings: Vec<String> = generated
+            .warnings()
+            .iter()
+            .map(|w| w.message.clone())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "the fake cannot answer step `lucky` (GET /flaky) by itself: no default matches \
+              the regex `^7$` on `$response.body#/value`; register a handler with \
+              `Fake::on_lucky`"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn defaults_satisfy_the_criteria_they_can() {
+        let fake = jobs::fake::Fake::start().await;
+        let outputs = jobs::start_and_finish(&fake.client(), jobs::start_and_finish::Inputs {})
+            .await
+            .expect("the criteria hold");
+        assert_eq!(outputs.id, "fake-id");
+        let requests = fake.requests();
+        assert_eq!(requests[1].path, "/jobs/fake-id");
+        assert_eq!(jobs::fake::FinishResponse::default_body()["status"], "done");
+        assert_eq!(jobs::fake::StartResponse::default_answer().0.status, 202);
+
+        let error = jobs::lucky_number(&fake.client(), jobs::lucky_number::Inputs {})
+            .await
+            .expect_err("no default matches");
+        assert_eq!((error.step(), error.status()), (Some("lucky"), Some(500)));
+        let message = error.body_json().map(|b| b["message"].to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("Fake::on_lucky")),
+            "{message:?}"
+        );
+
+        // With a handler, it succeeds.
+        fake.on_lucky(|_| jobs::fake::LuckyResponse::ok(serde_json::json!({"value": 7})));
+        let outputs = jobs::lucky_number(&fake.client(), jobs::lucky_number::Inputs {})
+            .await
+            .expect("the handler's answer matches");
+        assert_eq!(outputs.value, Some(7));
+    }
+}

@@ -48,14 +48,24 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
             SchemeKind::ApiKey { .. } => quote!(.#setter("fake-key")),
         }
     });
-    let base_urls = plan.sources.iter().enumerate().map(|(i, s)| {
-        let name = &s.name;
-        let i = Literal::usize_unsuffixed(i);
-        quote!(#name => ::std::option::Option::Some(self.server.base_url(#i)),)
-    });
+    // A name two sources share (the same name in an Arazzo source description) is the first's.
+    let mut seen = std::collections::BTreeSet::new();
+    let base_urls: Vec<TokenStream> = plan
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| seen.insert(s.name.as_str()))
+        .map(|(i, s)| {
+            let name = &s.name;
+            let i = Literal::usize_unsuffixed(i);
+            quote!(#name => ::std::option::Option::Some(self.server.base_url(#i)),)
+        })
+        .collect();
+    let mut named = std::collections::BTreeSet::new();
     let source_names: Vec<String> = plan
         .sources
         .iter()
+        .filter(|s| named.insert(s.name.as_str()))
         .map(|s| format!("`{}`", s.name))
         .collect();
     let base_url_doc = doc(&format!(
