@@ -213,7 +213,22 @@ impl Generator {
             let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         }
-        let tokens = emit::emit(&plan);
+        let mut tokens = emit::emit(&plan);
+        if self.settings.fake {
+            // The OpenAPI descriptions, in the order of `plan.sources`: this document's, then
+            // those of its Arazzo sources.
+            let descriptions: Vec<&node::Node> = sources
+                .iter()
+                .chain(nested_sources.iter().flatten())
+                .filter(|s| s.kind == model::arazzo::SourceKind::OpenApi)
+                .filter_map(|s| s.node.as_deref())
+                .collect();
+            let fake = resolve::fake::fake(&plan, &descriptions);
+            for note in &fake.notes {
+                diagnostics.push(Diagnostic::warning(None, note.clone()));
+            }
+            tokens.extend(emit::fake(&plan, &fake));
+        }
         let output_count = plan.workflows.iter().map(|w| w.outputs.len()).sum();
         let untyped_outputs = plan
             .untyped_outputs()

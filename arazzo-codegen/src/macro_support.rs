@@ -26,6 +26,8 @@ pub struct MacroInput {
     pub strict: bool,
     /// `max_steps = 100`.
     pub max_steps: Option<usize>,
+    /// `fake = true`.
+    pub fake: bool,
 }
 
 impl std::fmt::Debug for MacroInput {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for MacroInput {
             .field("sources", &self.sources)
             .field("strict", &self.strict)
             .field("max_steps", &self.max_steps)
+            .field("fake", &self.fake)
             .finish()
     }
 }
@@ -44,6 +47,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
     let mut sources = Vec::new();
     let mut strict = false;
     let mut max_steps = None;
+    let mut fake = false;
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
@@ -78,11 +82,15 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
                 input.parse::<Token![=]>()?;
                 max_steps = Some(input.parse::<syn::LitInt>()?.base10_parse()?);
             }
+            "fake" => {
+                input.parse::<Token![=]>()?;
+                fake = input.parse::<LitBool>()?.value;
+            }
             other => {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true` or `max_steps = N`"
+                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true`, `max_steps = N` or `fake = true`"
                     ),
                 ));
             }
@@ -93,6 +101,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
         sources,
         strict,
         max_steps,
+        fake,
     })
 }
 
@@ -117,7 +126,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
 pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
     let mut settings = Settings::new()
         .with_base_dir(base_dir)
-        .with_strict(input.strict);
+        .with_strict(input.strict)
+        .with_fake(input.fake);
     if let Some(max_steps) = input.max_steps {
         settings = settings.with_max_steps(max_steps);
     }

@@ -48,6 +48,9 @@ struct Input {
     /// The most steps one run of a workflow with `goto` or `retry` may execute.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_steps: usize,
+    /// Also generate `pub mod fake`, a fake server of the workflows' operations for tests.
+    #[arg(long)]
+    fake: bool,
 }
 
 fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
@@ -64,7 +67,8 @@ impl Input {
         let settings = self.sources.iter().fold(
             Settings::new()
                 .with_strict(self.strict)
-                .with_max_steps(self.max_steps),
+                .with_max_steps(self.max_steps)
+                .with_fake(self.fake),
             |settings, (name, path)| settings.with_source(name.clone(), path.clone()),
         );
         Generator::new(settings)

@@ -6,6 +6,8 @@
 
 use crate::condition::{Literal, Op};
 
+pub(crate) mod fake;
+
 /// Where a generated item lives, relative to the root of the generated module: at the root
 /// (`Client`, a workflow's function), in `types` (the structs and enums made from schemas), or
 /// in a workflow's module (its `Inputs`, `Outputs`, step functions and step types). The

@@ -26,6 +26,9 @@ pub struct Settings {
     /// The most steps one run of a workflow with `goto` or `retry` actions may execute before
     /// it fails with `Error::StepLimit`, so that an endless loop ends. Default: 1000.
     pub max_steps: usize,
+    /// Also generate `pub mod fake`: a server on 127.0.0.1 that answers every operation the
+    /// workflows call (it needs `arazzo-runtime`'s feature `fake`).
+    pub fake: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             sources: BTreeMap::new(),
             strict: false,
             max_steps: 1000,
+            fake: false,
         }
     }
 }
@@ -70,6 +74,13 @@ impl Settings {
     #[must_use]
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Also generates `pub mod fake`, a typed fake server of the workflows' operations.
+    #[must_use]
+    pub fn with_fake(mut self, fake: bool) -> Self {
+        self.fake = fake;
         self
     }
 }

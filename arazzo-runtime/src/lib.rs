@@ -22,6 +22,8 @@ mod credentials;
 #[doc(hidden)]
 pub mod criteria;
 mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 mod http;
 mod params;
 mod pointer;

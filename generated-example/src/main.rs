@@ -1,8 +1,9 @@
 //! Runs the Stytch SMS one-time passcode login workflow, generated from
 //! `specs/arazzo/stytch-sms-otp-login-workflow.yml`.
 //!
-//! With no environment it starts a Stytch-like server on 127.0.0.1 in this process and runs the
-//! workflow against it. With `STYTCH_PROJECT_ID` and `STYTCH_SECRET` set it calls Stytch itself:
+//! With no environment it starts the fake generated with the workflow (`fake = true`, with
+//! Stytch's sandbox behaviour: `generated_example::embedded`) on 127.0.0.1 in this process and
+//! runs the workflow against it. With `STYTCH_PROJECT_ID` and `STYTCH_SECRET` set it calls Stytch itself:
 //! `https://test.stytch.com` for `project-test-*` ids, `https://api.stytch.com` for
 //! `project-live-*`.
 //!
@@ -15,8 +16,6 @@
 
 use std::process::ExitCode;
 
-use arazzo_runtime::serde_json;
-use generated_example::stub::StytchStub;
 use generated_example::{via_build, via_macro};
 
 #[derive(Debug)]
@@ -194,35 +193,38 @@ async fn main() -> ExitCode {
             run(&options, base_url, &project_id, &secret).await
         }
         _ => {
-            let stub = StytchStub::start().await;
+            let fake = generated_example::embedded::start().await;
+            let base_url = fake
+                .base_url("stytchConsumerApi")
+                .unwrap_or_else(|| unreachable!("the document's only source"));
             println!(
-                "running sms_otp_login ({module}) against an embedded Stytch-like server at {}",
-                stub.uri()
+                "running sms_otp_login ({module}) against an embedded Stytch-like server (the generated fake) at {base_url}"
             );
             println!("(set STYTCH_PROJECT_ID and STYTCH_SECRET to call Stytch itself)");
             let result = run(
                 &options,
-                &stub.uri(),
+                &base_url,
                 "project-test-example",
                 "secret-test-example",
             )
             .await;
             println!("requests made:");
-            for (i, request) in stub.requests().await.iter().enumerate() {
-                let body = serde_json::from_slice::<serde_json::Value>(&request.body)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&request.body).into_owned());
-                let auth = if request.headers.contains_key("authorization") {
+            for (i, request) in fake.requests().iter().enumerate() {
+                let auth = if request.header("authorization").is_some() {
                     "Basic [redacted]"
                 } else {
                     "none"
                 };
                 println!(
-                    "  {}. {} {}  authorization: {auth}  body: {body}",
+                    "  {}. {} {}  authorization: {auth}  body: {}",
                     i + 1,
                     request.method,
-                    request.url.path()
+                    request.path,
+                    request.raw_body
                 );
+            }
+            for violation in fake.violations() {
+                println!("  the fake rejected: {violation}");
             }
             result
         }

@@ -25,6 +25,16 @@ fn seed() {
     expectorate::assert_contents("snapshots/stytch_sms_otp_login.rs", &code);
 }
 
+/// The seed with `fake = true`: the same code, then `pub mod fake`.
+#[test]
+fn seed_with_fake() {
+    let code = Generator::new(Settings::new().with_base_dir(workspace()).with_fake(true))
+        .generate("specs/arazzo/stytch-sms-otp-login-workflow.yml")
+        .expect("generates")
+        .to_formatted_string();
+    expectorate::assert_contents("snapshots/stytch_sms_otp_login_fake.rs", &code);
+}
+
 #[test]
 fn generation_is_deterministic() {
     let first = generate("specs/arazzo/stytch-sms-otp-login-workflow.yml");

@@ -7,6 +7,7 @@ mod client;
 mod conditions;
 mod data;
 mod docs;
+mod fake;
 mod locals;
 mod looping;
 mod operation;
@@ -22,6 +23,7 @@ use quote::quote;
 use crate::plan::{Plan, TYPES_MODULE};
 
 use docs::doc;
+pub(crate) use fake::fake;
 use locals::Locals;
 use paths::At;
 

@@ -7,6 +7,7 @@ mod bodies;
 mod calls;
 mod context;
 mod criteria;
+pub(crate) mod fake;
 mod inputs;
 mod operations;
 mod parameters;
