@@ -48,6 +48,7 @@ pub(crate) mod plan;
 pub(crate) mod resolve;
 mod settings;
 mod suggest;
+pub(crate) mod uri;
 
 use std::fmt;
 use std::path::Path;
@@ -137,6 +138,7 @@ impl Generator {
             &self.settings,
             None,
             path,
+            document.self_uri.as_ref(),
             &document.sources,
             cache,
             &mut diagnostics,
@@ -155,7 +157,15 @@ impl Generator {
             .iter()
             .map(|(source, nested)| {
                 let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, cache, &mut diagnostics);
+                let loaded = load::sources(
+                    &self.settings,
+                    Some(&source.name),
+                    &path,
+                    nested.self_uri.as_ref(),
+                    &nested.sources,
+                    cache,
+                    &mut diagnostics,
+                );
                 for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
                     diagnostics.push(
                         Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")

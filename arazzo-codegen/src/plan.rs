@@ -719,6 +719,9 @@ pub(crate) struct RequestPlan {
     pub(crate) auth: Vec<AuthPlan>,
     /// Its body, if any.
     pub(crate) body: Option<BodyPlan>,
+    /// The step's `timeout` (Arazzo 1.1), in milliseconds: each try of the step, the body read
+    /// included, is aborted after that long.
+    pub(crate) timeout: Option<u64>,
 }
 
 /// One step: one request, or a call of another workflow.

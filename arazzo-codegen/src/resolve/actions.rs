@@ -4,7 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, ComponentKind, Expr};
 use crate::files::Span;
-use crate::model::arazzo::{Criterion, CriterionKind, Spanned};
+use crate::model::arazzo::{Criterion, CriterionKind, Spanned, Version, criterion_expression_type};
 use crate::node::{Node, Value};
 use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
 
@@ -249,7 +249,7 @@ impl Resolver<'_, '_> {
         };
         let mut criteria = Vec::new();
         for criterion in node.get("criteria").map(Node::items).unwrap_or_default() {
-            let criterion = match read_criterion(criterion) {
+            let criterion = match read_criterion(criterion, self.version) {
                 Ok(criterion) => criterion,
                 Err(diagnostic) => {
                     self.report(diagnostic);
@@ -279,8 +279,18 @@ impl Resolver<'_, '_> {
     }
 }
 
+/// A string field of a mapping, with its place.
+fn text_of(node: &Node, key: &str) -> Option<Spanned<String>> {
+    node.get(key).and_then(|n| {
+        n.as_str().map(|s| Spanned {
+            value: s.to_owned(),
+            span: n.span,
+        })
+    })
+}
+
 /// A criterion of an action, read from its node (step criteria are read by the model).
-fn read_criterion(node: &Node) -> Result<Criterion, Diagnostic> {
+fn read_criterion(node: &Node, document: Version) -> Result<Criterion, Diagnostic> {
     let text = |key: &str| {
         node.get(key).and_then(|n| {
             n.as_str().map(|s| Spanned {
@@ -293,6 +303,16 @@ fn read_criterion(node: &Node) -> Result<Criterion, Diagnostic> {
         .ok_or_else(|| Diagnostic::error(node.span, "a criterion has no `condition`"))?;
     let kind = match node.get("type") {
         None => CriterionKind::Simple,
+        // Arazzo 1.1: an Expression Type Object is checked for its type and version.
+        Some(kind) if document >= Version::V1_1 && kind.as_str().is_none() => {
+            let field = |key: &str| {
+                text_of(kind, key).ok_or_else(|| {
+                    Diagnostic::error(kind.span, format!("an expression type has no `{key}`"))
+                        .with_label(format!("`{key}` is required here"))
+                })
+            };
+            criterion_expression_type(&field("type")?, &field("version")?)?
+        }
         Some(kind) => {
             let (name, version) = match kind.as_str() {
                 Some(name) => (name.to_owned(), None),
