@@ -130,10 +130,12 @@ impl Generator {
                 return Err(Failure { files, diagnostics });
             }
         };
-        let Some(document) = model::arazzo::read(&root, &mut diagnostics) else {
+        let Some(mut document) = model::arazzo::read(&root, &mut diagnostics) else {
             let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         };
+        // Arazzo 1.1: the steps in an order that satisfies their dependencies.
+        resolve::order_steps(&mut document, &mut diagnostics);
         let sources = load::sources(
             &self.settings,
             None,
@@ -150,7 +152,9 @@ impl Generator {
             .filter(|s| s.kind == model::arazzo::SourceKind::Arazzo)
             .filter_map(|s| {
                 let node = s.node.as_deref()?;
-                Some((s, model::arazzo::read(node, &mut diagnostics)?))
+                let mut nested = model::arazzo::read(node, &mut diagnostics)?;
+                resolve::order_steps(&mut nested, &mut diagnostics);
+                Some((s, nested))
             })
             .collect();
         let nested_sources: Vec<Vec<load::LoadedSource>> = nested_documents

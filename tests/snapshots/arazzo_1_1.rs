@@ -457,6 +457,239 @@ pub mod create_the10_way {
     }
 }
 
+/// Steps listed out of order; `dependsOn` and the reads of outputs decide the order.
+///
+/// Arazzo workflow `fetchListedFirst`; its steps, in order:
+///
+/// 1. `create`: `POST /pets` (`createPet`). On its own: [`fetch_listed_first::create`].
+/// 2. `fetch`: `GET /pets/{petId}` (`getPet`). On its own: [`fetch_listed_first::fetch`].
+/// 3. `check`: `GET /pets/{petId}` (`getPet`). On its own: [`fetch_listed_first::check`].
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
+pub async fn fetch_listed_first(
+    client: &Client,
+    inputs: fetch_listed_first::Inputs,
+) -> ::std::result::Result<fetch_listed_first::Outputs, ::arazzo_runtime::Error> {
+    let run = async move {
+        let create = fetch_listed_first::create(
+                client,
+                fetch_listed_first::CreateInputs {
+                    name: inputs.name.clone(),
+                },
+            )
+            .await?;
+        let fetch = fetch_listed_first::fetch(client, &create).await?;
+        let check = fetch_listed_first::check(client).await?;
+        ::std::result::Result::Ok(fetch_listed_first::Outputs {
+            id: create.id,
+            name: fetch.name,
+            checked: check.name,
+        })
+    };
+    ::arazzo_runtime::workflow("fetchListedFirst", run).await
+}
+
+/// The inputs, outputs and steps of the workflow
+/// [`fetch_listed_first`](fn@fetch_listed_first) (`fetchListedFirst`).
+///
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod fetch_listed_first {
+    /// Inputs of the workflow [`fetch_listed_first`](fn@super::fetch_listed_first)
+    /// (`fetchListedFirst`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub name: ::std::string::String,
+    }
+    /// Outputs of the workflow [`fetch_listed_first`](fn@super::fetch_listed_first)
+    /// (`fetchListedFirst`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.create.outputs.id`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `$steps.fetch.outputs.name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `$steps.check.outputs.name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub checked: ::std::option::Option<::std::string::String>,
+    }
+    /// Runs only the step `create` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first): `POST /pets` (`createPet`).
+    pub async fn create(
+        client: &super::Client,
+        inputs: CreateInputs,
+    ) -> ::std::result::Result<CreateOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "create";
+            let body = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "name".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.name)?,
+                    );
+                object
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, "/pets")
+                .operation("createPet")
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 201 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            CreateOutputs {
+                id: response.body_value_opt("/id")?,
+            }
+        })
+    }
+    /// The workflow inputs the step `create` reads, for [`create`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateInputs {
+        pub name: ::std::string::String,
+    }
+    /// Outputs of the step `create` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CreateOutputs {
+        /// `$response.body#/id`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+    }
+    /// Runs only the step `fetch` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first): `GET /pets/{petId}` (`getPet`).
+    ///
+    /// It reads the outputs of the step `create` ([`CreateOutputs`]).
+    pub async fn fetch(
+        client: &super::Client,
+        create: &CreateOutputs,
+    ) -> ::std::result::Result<FetchOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "fetch";
+            let param_path_pet_id = ::arazzo_runtime::to_json(
+                STEP,
+                &::arazzo_runtime::present(
+                    STEP,
+                    "$steps.create.outputs.id",
+                    create.id.as_ref(),
+                )?,
+            )?;
+            let path = ::std::format!(
+                "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
+                param_path_pet_id) ?
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
+                .operation("getPet")
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            FetchOutputs {
+                name: response.body_value_opt("/name")?,
+            }
+        })
+    }
+    /// Outputs of the step `fetch` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct FetchOutputs {
+        /// `$response.body#/name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    /// Runs only the step `check` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first): `GET /pets/{petId}` (`getPet`).
+    pub async fn check(
+        client: &super::Client,
+    ) -> ::std::result::Result<CheckOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "check";
+            let param_path_pet_id = ::arazzo_runtime::serde_json::Value::from("p1");
+            let path = ::std::format!(
+                "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
+                param_path_pet_id) ?
+            );
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
+                .operation("getPet")
+                .send()
+                .await?;
+            if !(200..300).contains(&response.status()) {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            CheckOutputs {
+                name: response.body_value_opt("/name")?,
+            }
+        })
+    }
+    /// Outputs of the step `check` of the workflow
+    /// [`fetch_listed_first`](fn@super::fetch_listed_first).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CheckOutputs {
+        /// `$response.body#/name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+}
+
 /// Runs the workflow `create`.
 ///
 /// Arazzo workflow `create`; its steps, in order:

@@ -226,6 +226,33 @@ async fn a_1_1_document_runs_a_workflow_of_a_1_0_source() {
     assert!(requests.lock().expect("not poisoned")[0].starts_with("POST /pets "));
 }
 
+/// The steps are listed `check`, `fetch`, `create`; `check` waits for `fetch` (`dependsOn`),
+/// `fetch` reads `create`'s outputs: they run `create`, `fetch`, `check`.
+#[tokio::test]
+async fn steps_run_in_an_order_that_satisfies_their_dependencies() {
+    let (base, requests) = server(vec![Answer::Created, Answer::Pet, Answer::Pet]).await;
+    let inputs = v11::fetch_listed_first::Inputs { name: "Rex".into() };
+    let outputs = v11::fetch_listed_first(&client(&base), inputs)
+        .await
+        .expect("succeeds");
+    assert_eq!(outputs.id.as_deref(), Some("p7"));
+    assert_eq!(outputs.name.as_deref(), Some("Rex"));
+    let lines: Vec<String> = requests
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .map(|r| r.lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /pets HTTP/1.1",
+            "GET /pets/p7 HTTP/1.1",
+            "GET /pets/p1 HTTP/1.1"
+        ]
+    );
+}
+
 fn tests_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

@@ -164,6 +164,8 @@ pub(crate) struct Step<'a> {
     pub outputs: Vec<Output>,
     /// `timeout` (Arazzo 1.1): milliseconds, a positive integer.
     pub timeout: Option<Spanned<u64>>,
+    /// `dependsOn` (Arazzo 1.1): the steps that must complete first, as written.
+    pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
     /// The step object itself.
     pub span: Span,
 }
@@ -761,8 +763,11 @@ impl Reader<'_> {
             Version::V1_0 => None,
             Version::V1_1 => self.timeout(node),
         };
+        let depends_on = match self.version {
+            Version::V1_0 => None,
+            Version::V1_1 => self.step_depends_on(node),
+        };
         if self.version == Version::V1_1 {
-            self.not_yet(node, "dependsOn", "step-level `dependsOn` is not supported yet", "steps run in the order the document lists them; drop `dependsOn` and list each step after the steps it needs");
             for field in ["channelPath", "action", "correlationId"] {
                 self.not_yet(node, field, &format!("`{field}` belongs to AsyncAPI steps, which are not supported yet"), "this generator calls OpenAPI operations and workflows: name one with `operationId`, `operationPath` or `workflowId`");
             }
@@ -836,6 +841,7 @@ impl Reader<'_> {
             on_failure: node.get("onFailure"),
             outputs: self.outputs(node),
             timeout,
+            depends_on,
             span: node.span,
         })
     }
@@ -846,6 +852,49 @@ impl Reader<'_> {
             self.diagnostics
                 .push(Diagnostic::error(key.span, message.to_owned()).with_help(help.to_owned()));
         }
+    }
+
+    /// A step's `dependsOn` (Arazzo 1.1): a non-empty list of distinct strings.
+    fn step_depends_on(&mut self, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let list = node.get("dependsOn")?;
+        let items = self.optional_seq(node, "dependsOn");
+        if items.is_empty() && matches!(list.value, Value::Seq(_)) {
+            self.diagnostics.push(
+                Diagnostic::error(list.span, "`dependsOn` is empty")
+                    .with_help("name the steps that must complete first, or leave `dependsOn` out"),
+            );
+        }
+        let mut entries: Vec<Spanned<String>> = Vec::new();
+        for item in items {
+            let Value::Str(text) = &item.value else {
+                self.diagnostics.push(Diagnostic::error(
+                    item.span,
+                    format!(
+                        "a `dependsOn` entry must be a stepId, found {}",
+                        item.kind()
+                    ),
+                ));
+                continue;
+            };
+            if entries.iter().any(|e| e.value == *text) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        item.span,
+                        format!("`{text}` is listed twice in `dependsOn`"),
+                    )
+                    .with_help("the list must not include duplicates: remove this one"),
+                );
+                continue;
+            }
+            entries.push(Spanned {
+                value: text.clone(),
+                span: item.span,
+            });
+        }
+        Some(Spanned {
+            value: entries,
+            span: list.span,
+        })
     }
 
     /// A step's `timeout`: a positive integer of milliseconds.

@@ -9,6 +9,7 @@ mod context;
 mod criteria;
 mod inputs;
 mod operations;
+mod order;
 mod parameters;
 mod security;
 mod steps;
@@ -62,6 +63,8 @@ const RESERVED_MEMBERS: &[&str] = &[
 ];
 
 /// Builds the plan for a document and its loaded sources.
+pub(crate) use order::order_steps;
+
 pub(crate) fn resolve(
     files: &Files,
     document: &Document<'_>,

@@ -904,7 +904,12 @@ impl Resolver<'_, '_> {
             )
         } else if scope.all_step_ids.contains(step) {
             Diagnostic::error(here, format!("step `{step}` has not run yet at this point"))
-                .with_help("a step can only read the outputs of the steps before it")
+                .with_help(match self.version {
+                    Version::V1_0 => "a step can only read the outputs of the steps before it",
+                    // Arazzo 1.1, a workflow without step `dependsOn`: the steps run as listed.
+                    Version::V1_1 => "the steps of a workflow without step `dependsOn` run in the order listed: \
+                                      list this step before the step that reads it, or declare the order with `dependsOn`",
+                })
         } else {
             Diagnostic::error(here, format!("unknown step `{step}`"))
                 .with_did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
