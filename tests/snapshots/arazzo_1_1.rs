@@ -690,6 +690,138 @@ pub mod fetch_listed_first {
     }
 }
 
+/// Fetches a pet; when that fails, a failure action runs `createThe10Way` with its own
+/// parameters.
+///
+/// Arazzo workflow `fetchOrCreate`; its steps, in order:
+///
+/// 1. `fetch`: `GET /pets/{petId}` (`getPet`)
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
+pub async fn fetch_or_create(
+    client: &Client,
+    inputs: fetch_or_create::Inputs,
+) -> ::std::result::Result<fetch_or_create::Outputs, ::arazzo_runtime::Error> {
+    let run = async move {
+        /// The steps, for the loop below.
+        #[derive(::std::clone::Clone, ::std::marker::Copy)]
+        #[allow(dead_code)]
+        enum Step {
+            /// `fetch`
+            Fetch,
+        }
+        let mut next = ::std::option::Option::Some(Step::Fetch);
+        let mut executed = 0_usize;
+        while let ::std::option::Option::Some(step) = next {
+            executed += 1;
+            if executed > 1000usize {
+                return ::std::result::Result::Err(::arazzo_runtime::Error::StepLimit {
+                    workflow: "fetchOrCreate",
+                    limit: 1000usize,
+                });
+            }
+            next = match step {
+                Step::Fetch => {
+                    const STEP: &str = "fetch";
+                    let param_path_pet_id = ::arazzo_runtime::to_json(STEP, &inputs.id)?;
+                    let path = ::std::format!(
+                        "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
+                        param_path_pet_id) ?
+                    );
+                    let response = client
+                        .http
+                        .request(
+                            STEP,
+                            ::arazzo_runtime::Method::GET,
+                            &client.pets,
+                            &path,
+                        )
+                        .operation("getPet")
+                        .send()
+                        .await?;
+                    let success = response.status() == 200;
+                    if success {
+                        let outputs = fetch_or_create::FetchOutputs {};
+                        let next = ::std::option::Option::None;
+                        let _ = outputs;
+                        next
+                    } else {
+                        {
+                            let _ = create_the10_way(
+                                    client,
+                                    ::arazzo_runtime::from_json(
+                                        STEP,
+                                        "createThe10Way",
+                                        ::arazzo_runtime::serde_json::Value::Object({
+                                            let mut object = ::arazzo_runtime::serde_json::Map::new();
+                                            object
+                                                .insert(
+                                                    "name".to_owned(),
+                                                    ::arazzo_runtime::serde_json::Value::String(
+                                                        ::std::format!("{} the second", inputs.name),
+                                                    ),
+                                                );
+                                            object
+                                        }),
+                                    )?,
+                                )
+                                .await?;
+                            ::std::option::Option::None
+                        }
+                    }
+                }
+            };
+        }
+        ::std::result::Result::Ok(fetch_or_create::Outputs {})
+    };
+    ::arazzo_runtime::workflow("fetchOrCreate", run).await
+}
+
+/// The inputs, outputs and steps of the workflow [`fetch_or_create`](fn@fetch_or_create)
+/// (`fetchOrCreate`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod fetch_or_create {
+    /// Inputs of the workflow [`fetch_or_create`](fn@super::fetch_or_create) (`fetchOrCreate`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    /// Outputs of the workflow [`fetch_or_create`](fn@super::fetch_or_create) (`fetchOrCreate`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {}
+    /// Outputs of the step `fetch` of the workflow
+    /// [`fetch_or_create`](fn@super::fetch_or_create).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct FetchOutputs {}
+}
+
 /// Runs the workflow `create`.
 ///
 /// Arazzo workflow `create`; its steps, in order:

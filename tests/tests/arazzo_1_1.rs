@@ -32,6 +32,8 @@ enum Answer {
     Pet,
     /// Answers `200` with `{"id": "p1", "name": "Tom"}` at once.
     OtherPet,
+    /// Answers `404` with `{"error": "no such pet"}` at once.
+    Missing,
     /// Answers `201` with `{"id": "p7"}` at once.
     Created,
 }
@@ -61,9 +63,29 @@ async fn server(answers: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
                         Ok(n) => head.extend_from_slice(&buffer[..n]),
                     }
                 }
+                // The body, as long as `content-length` says.
                 let text = String::from_utf8_lossy(&head).into_owned();
-                // A body (the POST's) follows the head; it is small and not needed.
-                seen.lock().expect("not poisoned").push(text);
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                let body_start = head
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(head.len(), |i| i + 4);
+                while head.len() < body_start + length {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                seen.lock()
+                    .expect("not poisoned")
+                    .push(String::from_utf8_lossy(&head).into_owned());
                 let json = |status: &str, body: &str| {
                     format!(
                         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -90,6 +112,13 @@ async fn server(answers: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
                     Answer::OtherPet => {
                         let _ = socket
                             .write_all(json("200 OK", r#"{"id": "p1", "name": "Tom"}"#).as_bytes())
+                            .await;
+                    }
+                    Answer::Missing => {
+                        let _ = socket
+                            .write_all(
+                                json("404 Not Found", r#"{"error": "no such pet"}"#).as_bytes(),
+                            )
                             .await;
                     }
                     Answer::Created => {
@@ -250,6 +279,29 @@ async fn steps_run_in_an_order_that_satisfies_their_dependencies() {
             "GET /pets/p7 HTTP/1.1",
             "GET /pets/p1 HTTP/1.1"
         ]
+    );
+}
+
+/// A failure action's `goto` to a workflow passes its own `parameters` as that workflow's
+/// inputs (Arazzo 1.1): `createThe10Way` gets `name`, which `fetchOrCreate` does not pass on.
+#[tokio::test]
+async fn a_goto_action_passes_its_parameters_as_the_workflows_inputs() {
+    let (base, requests) = server(vec![Answer::Missing, Answer::Created]).await;
+    let inputs = v11::fetch_or_create::Inputs {
+        id: "p9".into(),
+        name: "Rex".into(),
+    };
+    v11::fetch_or_create(&client(&base), inputs)
+        .await
+        .expect("the failure action creates the pet");
+    let requests = requests.lock().expect("not poisoned");
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(requests[0].starts_with("GET /pets/p9 "), "{}", requests[0]);
+    assert!(requests[1].starts_with("POST /pets "), "{}", requests[1]);
+    assert!(
+        requests[1].ends_with(r#"{"name":"Rex the second"}"#),
+        "{}",
+        requests[1]
     );
 }
 

@@ -8,7 +8,8 @@ use crate::model::arazzo::{Criterion, CriterionKind, Spanned, Version, criterion
 use crate::node::{Node, Value};
 use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
 
-use super::values::StepContext;
+use super::calls::Caller;
+use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
 
 /// Success or failure.
@@ -129,6 +130,30 @@ impl Resolver<'_, '_> {
             node.get(key)
                 .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)))
         };
+        // Arazzo 1.1: the inputs of the workflow a `goto` or `retry` names.
+        let parameters = match self.version {
+            Version::V1_0 => None,
+            Version::V1_1 => node.get("parameters"),
+        };
+        if let Some(parameters) = parameters
+            && text("workflowId").is_none()
+        {
+            let field = node
+                .entries()
+                .iter()
+                .find(|(key, _)| key.name == "parameters")
+                .map_or(parameters.span, |(key, _)| key.span);
+            self.report(
+                Diagnostic::error(
+                    field,
+                    "this action's `parameters` have no workflow to go to",
+                )
+                .with_label(
+                    "an action's parameters are the inputs of the workflow its `workflowId` names",
+                )
+                .with_help("name the workflow with `workflowId`, or remove `parameters`"),
+            );
+        }
         let kind = match (kind_node.as_str().unwrap_or_default(), outcome) {
             ("end", _) => ActionKind::End,
             ("goto", _) => match (text("stepId"), text("workflowId")) {
@@ -149,9 +174,9 @@ impl Resolver<'_, '_> {
                         }
                     }
                 }
-                (None, Some((target, span))) => {
-                    ActionKind::GotoWorkflow(self.workflow_target(&target, span)?)
-                }
+                (None, Some((target, span))) => ActionKind::GotoWorkflow(
+                    self.workflow_target(scope, step, &target, span, parameters)?,
+                ),
                 _ => {
                     self.report(Diagnostic::error(
                         kind_node.span,
@@ -180,9 +205,9 @@ impl Resolver<'_, '_> {
                             }
                         }
                     }
-                    (None, Some((target, span))) => {
-                        Some(RetryFirst::Workflow(self.workflow_target(&target, span)?))
-                    }
+                    (None, Some((target, span))) => Some(RetryFirst::Workflow(
+                        self.workflow_target(scope, step, &target, span, parameters)?,
+                    )),
                     (Some(_), Some((_, span))) => {
                         self.report(Diagnostic::error(
                             span,
@@ -270,11 +295,34 @@ impl Resolver<'_, '_> {
 
 impl Resolver<'_, '_> {
     /// A workflow an action runs: one of this document, resolved before this one.
-    fn workflow_target(&mut self, target: &str, span: Span) -> Option<WorkflowTarget> {
+    /// With the action's `parameters` (Arazzo 1.1), the workflow's inputs are those.
+    fn workflow_target(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &StepContext,
+        target: &str,
+        span: Span,
+        parameters: Option<&Node>,
+    ) -> Option<WorkflowTarget> {
         let signature = self.signature(target, span)?;
+        let inputs = parameters.map(|parameters| {
+            let id = Spanned {
+                value: target.to_owned(),
+                span,
+            };
+            self.workflow_inputs(
+                scope,
+                Ctx::Response(step),
+                Some(parameters),
+                &id,
+                &signature,
+                Caller::Action,
+            )
+        });
         Some(WorkflowTarget {
             workflow: target.to_owned(),
             fn_name: signature.fn_name,
+            inputs,
         })
     }
 }
