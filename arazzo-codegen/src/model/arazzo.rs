@@ -825,6 +825,11 @@ impl Reader<'_> {
                 span: body.span,
             }
         });
+        // "If `successCriteria` is provided, it MUST contain at least one Criterion Object":
+        // enforced for 1.1 documents (1.0 documents read as they always were).
+        if self.version >= Version::V1_1 {
+            self.non_empty(node, "successCriteria");
+        }
         let success_criteria = self
             .optional_seq(node, "successCriteria")
             .iter()
