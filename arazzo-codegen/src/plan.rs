@@ -811,6 +811,8 @@ pub(crate) struct WorkflowCall {
     pub(crate) fn_name: String,
     /// The step's parameters, by the called workflow's input names.
     pub(crate) inputs: Vec<(String, ValuePlan)>,
+    /// The step's `timeout` (Arazzo 1.1), in milliseconds: the bound on the whole call.
+    pub(crate) timeout: Option<u64>,
 }
 
 /// A workflow that runs before this one (`dependsOn`).

@@ -822,6 +822,108 @@ pub mod fetch_or_create {
     pub struct FetchOutputs {}
 }
 
+/// Runs `fetchPetWithRetry` as a step, within a timeout of its own.
+///
+/// Arazzo workflow `fetchViaWorkflow`; its steps, in order:
+///
+/// 1. `viaWorkflow`: runs the workflow `fetchPetWithRetry`
+///    ([`fetch_pet_with_retry`](fn@fetch_pet_with_retry))
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
+pub async fn fetch_via_workflow(
+    client: &Client,
+    inputs: fetch_via_workflow::Inputs,
+) -> ::std::result::Result<fetch_via_workflow::Outputs, ::arazzo_runtime::Error> {
+    let run = async move {
+        let via_workflow = {
+            const STEP: &str = "viaWorkflow";
+            let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object({
+                let mut object = ::arazzo_runtime::serde_json::Map::new();
+                object
+                    .insert(
+                        "id".to_owned(),
+                        ::arazzo_runtime::to_json(STEP, &inputs.id)?,
+                    );
+                object
+            });
+            let called = ::arazzo_runtime::within(
+                    STEP,
+                    500u64,
+                    fetch_pet_with_retry(
+                        client,
+                        ::arazzo_runtime::from_json(
+                            STEP,
+                            "fetchPetWithRetry",
+                            inputs_of_call,
+                        )?,
+                    ),
+                )
+                .await?;
+            fetch_via_workflow::ViaWorkflowOutputs {
+                name: called.name.clone(),
+            }
+        };
+        ::std::result::Result::Ok(fetch_via_workflow::Outputs {
+            name: via_workflow.name,
+        })
+    };
+    ::arazzo_runtime::workflow("fetchViaWorkflow", run).await
+}
+
+/// The inputs, outputs and steps of the workflow
+/// [`fetch_via_workflow`](fn@fetch_via_workflow) (`fetchViaWorkflow`).
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod fetch_via_workflow {
+    /// Inputs of the workflow [`fetch_via_workflow`](fn@super::fetch_via_workflow)
+    /// (`fetchViaWorkflow`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub id: ::std::string::String,
+    }
+    /// Outputs of the workflow [`fetch_via_workflow`](fn@super::fetch_via_workflow)
+    /// (`fetchViaWorkflow`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {
+        /// `$steps.viaWorkflow.outputs.name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    /// Outputs of the step `viaWorkflow` of the workflow
+    /// [`fetch_via_workflow`](fn@super::fetch_via_workflow).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ViaWorkflowOutputs {
+        /// `$outputs.name`
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+}
+
 /// Runs the workflow `create`.
 ///
 /// Arazzo workflow `create`; its steps, in order:

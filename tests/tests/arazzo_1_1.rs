@@ -244,6 +244,33 @@ async fn a_timeout_on_every_try_fails_the_workflow_with_the_timeout() {
     assert_eq!(requests.lock().expect("not poisoned").len(), 2);
 }
 
+/// A step that runs a workflow is bounded as a whole: the called workflow's two tries of 300 ms
+/// each would take 600 ms; the step's 500 ms end it first (the error is the step's, not `fetch`'s).
+#[tokio::test]
+async fn a_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_call() {
+    let (base, _) = server(vec![Answer::StallBeforeHeaders]).await;
+    let started = Instant::now();
+    let inputs = v11::fetch_via_workflow::Inputs { id: "p1".into() };
+    let error = v11::fetch_via_workflow(&client(&base), inputs)
+        .await
+        .expect_err("times out");
+    assert!(
+        matches!(
+            error,
+            arazzo_runtime::Error::Timeout {
+                step: "viaWorkflow",
+                milliseconds: 500
+            }
+        ),
+        "{error:?}"
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_1_1_document_runs_a_workflow_of_a_1_0_source() {
     let (base, requests) = server(vec![Answer::Created]).await;

@@ -101,7 +101,6 @@ impl<'a> Resolver<'a, '_> {
             (step.request_body.as_ref().map(|b| b.span), "a request body"),
             (step.on_success.map(|n| n.span), "`onSuccess`"),
             (step.on_failure.map(|n| n.span), "`onFailure`"),
-            (step.timeout.as_ref().map(|t| t.span), "a `timeout`"),
         ] {
             if let Some(span) = node {
                 self.report(unsupported(
@@ -133,6 +132,7 @@ impl<'a> Resolver<'a, '_> {
                 workflow: id.value.clone(),
                 fn_name: signature.fn_name.clone(),
                 inputs,
+                timeout: step.timeout.as_ref().map(|t| t.value),
             }),
             always_runs: false,
             success: Vec::new(),
