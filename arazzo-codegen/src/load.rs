@@ -307,6 +307,78 @@ pub(crate) fn sources(
 mod tests {
     use super::*;
 
+    fn place(path: &str) -> Place {
+        Place {
+            read: PathBuf::from(path),
+            display: PathBuf::from(path),
+        }
+    }
+
+    fn local(target: AgainstSelf) -> PathBuf {
+        match target {
+            AgainstSelf::Local(place) => place.read,
+            AgainstSelf::Remote(url) => panic!("expected a local file, got {url}"),
+        }
+    }
+
+    fn remote(target: AgainstSelf) -> String {
+        match target {
+            AgainstSelf::Remote(url) => url,
+            AgainstSelf::Local(place) => {
+                panic!("expected a remote URL, got {}", place.read.display())
+            }
+        }
+    }
+
+    /// Where a source `url` leads, against `$self`, for a document read from a local file.
+    #[test]
+    fn urls_against_self() {
+        let doc = place("/work/specs/arazzo/doc.arazzo.yaml");
+        // A relative `$self` is resolved against the file first: still local.
+        assert_eq!(
+            local(against_self(
+                &doc,
+                "workflows/purchase.arazzo.yaml",
+                "../specs/petstore.yaml"
+            )),
+            PathBuf::from("/work/specs/arazzo/specs/petstore.yaml")
+        );
+        assert_eq!(
+            local(against_self(&doc, "", "./petstore.yaml")),
+            PathBuf::from("/work/specs/arazzo/petstore.yaml")
+        );
+        assert_eq!(
+            local(against_self(&doc, "sub/", "petstore.yaml")),
+            PathBuf::from("/work/specs/arazzo/sub/petstore.yaml")
+        );
+        // An absolute `http(s)` `$self`: the url is remote (Appendix B, Base URI Within Content).
+        assert_eq!(
+            remote(against_self(
+                &doc,
+                "https://api.example.com/workflows/purchase.arazzo.yaml",
+                "../specs/petstore.yaml"
+            )),
+            "https://api.example.com/specs/petstore.yaml"
+        );
+        assert_eq!(
+            remote(against_self(
+                &doc,
+                "https://example.com/arazzo/doc.yaml",
+                "./openapi.yaml"
+            )),
+            "https://example.com/arazzo/openapi.yaml"
+        );
+        // A `file:` `$self` names local files.
+        assert_eq!(
+            local(against_self(
+                &doc,
+                "file:///srv/arazzo/doc.yaml",
+                "../openapi/pets.yaml"
+            )),
+            PathBuf::from("/srv/openapi/pets.yaml")
+        );
+    }
+
     #[test]
     fn remote_urls() {
         assert!(is_remote("https://example.com/openapi.yaml"));
