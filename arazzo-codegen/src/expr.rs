@@ -102,6 +102,8 @@ pub enum ComponentKind {
 pub enum Expr {
     /// `$url`
     Url,
+    /// `$self` (Arazzo 1.1): the document's own URI, its `$self` field.
+    SelfUri,
     /// `$method`
     Method,
     /// `$statusCode`
@@ -470,6 +472,7 @@ pub fn parse_prefix(text: &str, mode: Mode) -> Result<(Expr, usize), ParseError>
     let root = c.take_while(|ch| ch.is_ascii_alphanumeric()).to_owned();
     let expr = match root.as_str() {
         "url" => Expr::Url,
+        "self" => Expr::SelfUri,
         "method" => Expr::Method,
         "statusCode" => Expr::StatusCode,
         "request" | "response" => {
@@ -706,6 +709,7 @@ impl fmt::Display for Expr {
         }
         match self {
             Self::Url => f.write_str("$url"),
+            Self::SelfUri => f.write_str("$self"),
             Self::Method => f.write_str("$method"),
             Self::StatusCode => f.write_str("$statusCode"),
             Self::Request(s) => {

@@ -48,6 +48,7 @@ pub(crate) mod plan;
 pub(crate) mod resolve;
 mod settings;
 mod suggest;
+pub(crate) mod uri;
 
 use std::fmt;
 use std::path::Path;
@@ -129,14 +130,17 @@ impl Generator {
                 return Err(Failure { files, diagnostics });
             }
         };
-        let Some(document) = model::arazzo::read(&root, &mut diagnostics) else {
+        let Some(mut document) = model::arazzo::read(&root, &mut diagnostics) else {
             let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
         };
+        // Arazzo 1.1: the steps in an order that satisfies their dependencies.
+        resolve::order_steps(&mut document, &mut diagnostics);
         let sources = load::sources(
             &self.settings,
             None,
             path,
+            document.self_uri.as_ref(),
             &document.sources,
             cache,
             &mut diagnostics,
@@ -148,14 +152,24 @@ impl Generator {
             .filter(|s| s.kind == model::arazzo::SourceKind::Arazzo)
             .filter_map(|s| {
                 let node = s.node.as_deref()?;
-                Some((s, model::arazzo::read(node, &mut diagnostics)?))
+                let mut nested = model::arazzo::read(node, &mut diagnostics)?;
+                resolve::order_steps(&mut nested, &mut diagnostics);
+                Some((s, nested))
             })
             .collect();
         let nested_sources: Vec<Vec<load::LoadedSource>> = nested_documents
             .iter()
             .map(|(source, nested)| {
                 let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(&self.settings, Some(&source.name), &path, &nested.sources, cache, &mut diagnostics);
+                let loaded = load::sources(
+                    &self.settings,
+                    Some(&source.name),
+                    &path,
+                    nested.self_uri.as_ref(),
+                    &nested.sources,
+                    cache,
+                    &mut diagnostics,
+                );
                 for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
                     diagnostics.push(
                         Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::{FileId, Files, Span, clean_path};
-use crate::model::arazzo::{SourceDescription, SourceKind};
+use crate::model::arazzo::{SourceDescription, SourceKind, Spanned};
 use crate::node::{self, Node};
 use crate::settings::Settings;
+use crate::uri;
 
 /// What the generations of one generator share ([`crate::Generator::generate_each`]): every file
 /// read, and the trees parsed from them, so that a description several documents name is read
@@ -164,6 +165,62 @@ pub(crate) fn check_overrides(settings: &Settings, names: &[&str], diagnostics: 
     }
 }
 
+/// How to say that a remote source is read from a local file instead.
+fn override_help(name: &str) -> String {
+    format!(
+        "save the file locally and map the source to it: `sources({name} = \"path/to/file.yaml\")` in the macro, \
+         `--source {name}=path/to/file.yaml` on the command line, or `Settings::with_source` in build.rs"
+    )
+}
+
+/// Where a source's `url` leads when the document has a `$self` (Arazzo 1.1): the base URI is
+/// `$self`, resolved against the document's own place when it is relative (RFC 3986 §5.1).
+/// A local file to read, or the remote URL it names (never fetched).
+enum AgainstSelf {
+    Local(Place),
+    Remote(String),
+}
+
+fn against_self(root: &Place, self_uri: &str, url: &str) -> AgainstSelf {
+    let parts = uri::parts(self_uri);
+    if parts.scheme.is_none() && parts.authority.is_none() {
+        // A relative `$self` is resolved against the document's place, a local file; the
+        // source's `url` then against that.
+        let own = match parts.path {
+            "" => root.clone(),
+            // A directory: only its parent is ever used, so any name in it will do.
+            dir if dir.ends_with('/') => root.sibling(&format!("{dir}self")),
+            path => root.sibling(path),
+        };
+        return match uri::parts(url) {
+            u if u.scheme.is_none() && u.authority.is_none() => {
+                AgainstSelf::Local(own.sibling(u.path))
+            }
+            _ => AgainstSelf::Remote(url.to_owned()),
+        };
+    }
+    let base = if parts.scheme.is_some() {
+        self_uri.to_owned()
+    } else {
+        // `//host/path`: the document's own scheme is `file`.
+        format!("file:{self_uri}")
+    };
+    let target = uri::resolve(&base, url);
+    let t = uri::parts(&target);
+    match t.scheme {
+        Some(scheme)
+            if scheme.eq_ignore_ascii_case("file")
+                && t.authority.is_none_or(|a| a.is_empty() || a == "localhost") =>
+        {
+            AgainstSelf::Local(Place {
+                read: clean_path(Path::new(t.path)),
+                display: clean_path(Path::new(t.path)),
+            })
+        }
+        _ => AgainstSelf::Remote(target),
+    }
+}
+
 /// Reads every source description of the document at `root_path`. `scope` is the name of the
 /// Arazzo source description through which the document was reached, if any: an override named
 /// `<scope>.<name>` then comes before one named `<name>`, so that two documents may each have a
@@ -172,6 +229,7 @@ pub(crate) fn sources(
     settings: &Settings,
     scope: Option<&str>,
     root_path: &Path,
+    self_uri: Option<&Spanned<String>>,
     sources: &[SourceDescription],
     cache: &mut Cache,
     diagnostics: &mut Diagnostics,
@@ -188,6 +246,24 @@ pub(crate) fn sources(
             });
             let place = if let Some(path) = scoped.or_else(|| settings.sources.get(&source.name.value)) {
                 Some(Place::new(settings, path))
+            } else if let Some(self_uri) = self_uri.filter(|_| !is_remote(url) && !url.starts_with("file://")) {
+                match against_self(&root, &self_uri.value, url) {
+                    AgainstSelf::Local(place) => Some(place),
+                    AgainstSelf::Remote(target) => {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                source.url.span,
+                                format!(
+                                    "source `{}`: `{url}` resolves against `$self` to the remote URL `{target}`; it is never fetched",
+                                    source.name.value
+                                ),
+                            )
+                            .with_label(format!("relative to `$self: {}`, not to this file", self_uri.value))
+                            .with_help(override_help(&source.name.value)),
+                        );
+                        None
+                    }
+                }
             } else if let Some(path) = url.strip_prefix("file://") {
                 // `file:///abs/path` and `file://relative/path` name local files.
                 Some(root.sibling(path.split('#').next().unwrap_or(path)))
@@ -197,11 +273,7 @@ pub(crate) fn sources(
                         source.url.span,
                         format!("source `{}` is a remote URL; it is never fetched", source.name.value),
                     )
-                    .with_help(format!(
-                        "save the file locally and map the source to it: `sources({} = \"path/to/file.yaml\")` in the macro, \
-                         `--source {}=path/to/file.yaml` on the command line, or `Settings::with_source` in build.rs",
-                        source.name.value, source.name.value
-                    )),
+                    .with_help(override_help(&source.name.value)),
                 );
                 None
             } else {
@@ -234,6 +306,78 @@ pub(crate) fn sources(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn place(path: &str) -> Place {
+        Place {
+            read: PathBuf::from(path),
+            display: PathBuf::from(path),
+        }
+    }
+
+    fn local(target: AgainstSelf) -> PathBuf {
+        match target {
+            AgainstSelf::Local(place) => place.read,
+            AgainstSelf::Remote(url) => panic!("expected a local file, got {url}"),
+        }
+    }
+
+    fn remote(target: AgainstSelf) -> String {
+        match target {
+            AgainstSelf::Remote(url) => url,
+            AgainstSelf::Local(place) => {
+                panic!("expected a remote URL, got {}", place.read.display())
+            }
+        }
+    }
+
+    /// Where a source `url` leads, against `$self`, for a document read from a local file.
+    #[test]
+    fn urls_against_self() {
+        let doc = place("/work/specs/arazzo/doc.arazzo.yaml");
+        // A relative `$self` is resolved against the file first: still local.
+        assert_eq!(
+            local(against_self(
+                &doc,
+                "workflows/purchase.arazzo.yaml",
+                "../specs/petstore.yaml"
+            )),
+            PathBuf::from("/work/specs/arazzo/specs/petstore.yaml")
+        );
+        assert_eq!(
+            local(against_self(&doc, "", "./petstore.yaml")),
+            PathBuf::from("/work/specs/arazzo/petstore.yaml")
+        );
+        assert_eq!(
+            local(against_self(&doc, "sub/", "petstore.yaml")),
+            PathBuf::from("/work/specs/arazzo/sub/petstore.yaml")
+        );
+        // An absolute `http(s)` `$self`: the url is remote (Appendix B, Base URI Within Content).
+        assert_eq!(
+            remote(against_self(
+                &doc,
+                "https://api.example.com/workflows/purchase.arazzo.yaml",
+                "../specs/petstore.yaml"
+            )),
+            "https://api.example.com/specs/petstore.yaml"
+        );
+        assert_eq!(
+            remote(against_self(
+                &doc,
+                "https://example.com/arazzo/doc.yaml",
+                "./openapi.yaml"
+            )),
+            "https://example.com/arazzo/openapi.yaml"
+        );
+        // A `file:` `$self` names local files.
+        assert_eq!(
+            local(against_self(
+                &doc,
+                "file:///srv/arazzo/doc.yaml",
+                "../openapi/pets.yaml"
+            )),
+            PathBuf::from("/srv/openapi/pets.yaml")
+        );
+    }
 
     #[test]
     fn remote_urls() {

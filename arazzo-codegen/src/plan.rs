@@ -600,16 +600,19 @@ pub(crate) enum ActionKind {
 }
 
 /// A workflow an action runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct WorkflowTarget {
     /// Its `workflowId`.
     pub(crate) workflow: String,
     /// Its function.
     pub(crate) fn_name: String,
+    /// The action's `parameters` (Arazzo 1.1), by the workflow's input names; `None`: the
+    /// running workflow's own inputs are passed, by name.
+    pub(crate) inputs: Option<Vec<(String, ValuePlan)>>,
 }
 
 /// What a `retry` runs before trying the step again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RetryFirst {
     /// A step of the same workflow; after it, the retried step runs again.
     Step(usize),
@@ -721,6 +724,9 @@ pub(crate) struct RequestPlan {
     pub(crate) auth: Vec<AuthPlan>,
     /// Its body, if any.
     pub(crate) body: Option<BodyPlan>,
+    /// The step's `timeout` (Arazzo 1.1), in milliseconds: each try of the step, the body read
+    /// included, is aborted after that long.
+    pub(crate) timeout: Option<u64>,
 }
 
 /// One step: one request, or a call of another workflow.
@@ -807,6 +813,8 @@ pub(crate) struct WorkflowCall {
     pub(crate) fn_name: String,
     /// The step's parameters, by the called workflow's input names.
     pub(crate) inputs: Vec<(String, ValuePlan)>,
+    /// The step's `timeout` (Arazzo 1.1), in milliseconds: the bound on the whole call.
+    pub(crate) timeout: Option<u64>,
 }
 
 /// A workflow that runs before this one (`dependsOn`).
@@ -849,6 +857,18 @@ impl StepPlan {
         for action in step.on_success.iter().chain(&step.on_failure) {
             for condition in &action.criteria {
                 condition_refs(condition, &mut refs);
+            }
+            // Arazzo 1.1: the `parameters` of an action that runs a workflow.
+            let target = match &action.kind {
+                ActionKind::GotoWorkflow(target)
+                | ActionKind::Retry {
+                    first: Some(RetryFirst::Workflow(target)),
+                    ..
+                } => Some(target),
+                _ => None,
+            };
+            for (_, value) in target.and_then(|t| t.inputs.as_ref()).into_iter().flatten() {
+                value_refs(value, &mut refs);
             }
         }
         for output in &step.outputs {

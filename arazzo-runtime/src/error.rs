@@ -121,6 +121,19 @@ pub enum Error {
         message: String,
     },
 
+    /// The step did not complete within its `timeout` (Arazzo 1.1): the request, the response
+    /// and its body, and any token it needed, all within that many milliseconds, counted anew
+    /// for each try. It was aborted; the connection is dropped.
+    #[error(
+        "step `{step}` did not complete within its timeout of {milliseconds} ms and was aborted"
+    )]
+    Timeout {
+        /// The step that was aborted.
+        step: &'static str,
+        /// The step's `timeout`, in milliseconds.
+        milliseconds: u64,
+    },
+
     /// A workflow ran more steps than its bound allows: a `goto` loop that never ends.
     #[error("workflow `{workflow}` ran {limit} steps without finishing; the `goto` actions loop")]
     StepLimit {
@@ -238,7 +251,8 @@ impl Error {
             | Self::ResponseTooLarge { step, .. }
             | Self::UnsafeParameter { step, .. }
             | Self::TooManyRedirects { step, .. }
-            | Self::Token { step, .. } => Some(step),
+            | Self::Token { step, .. }
+            | Self::Timeout { step, .. } => Some(step),
             Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
         }
     }

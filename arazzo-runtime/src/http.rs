@@ -267,6 +267,7 @@ impl HttpClient {
             path: path.to_owned(),
             operation: None,
             attempt: 1,
+            timeout: None,
             builder,
             cookies: Vec::new(),
             bearer: None,
@@ -331,6 +332,8 @@ pub struct Request {
     operation: Option<&'static str>,
     /// Which try of the step this is: 1, then 2 after a `retry`, ….
     attempt: u32,
+    /// The step's `timeout` in milliseconds: the bound on [`Request::send`], body included.
+    timeout: Option<u64>,
     builder: Result<reqwest::RequestBuilder, Error>,
     /// `name=value` pairs for the `Cookie` header, sent together.
     cookies: Vec<String>,
@@ -386,6 +389,14 @@ impl Request {
     /// tracing.
     pub fn attempt(mut self, attempt: u32) -> Self {
         self.attempt = attempt;
+        self
+    }
+
+    /// Bounds this try of the step (Arazzo 1.1 `timeout`): [`Request::send`] gives up after
+    /// `milliseconds`, with [`Error::Timeout`], whether it is waiting for a token, the headers or
+    /// the rest of the body. The client's own timeouts still apply.
+    pub fn timeout(mut self, milliseconds: u64) -> Self {
+        self.timeout = Some(milliseconds);
         self
     }
 
@@ -577,7 +588,7 @@ impl Request {
             );
             async move {
                 let started = std::time::Instant::now();
-                let result = self.send_inner().instrument(span.clone()).await;
+                let result = self.send_bounded().instrument(span.clone()).await;
                 if let Ok(response) = &result {
                     span.record("status", response.status);
                 }
@@ -590,7 +601,22 @@ impl Request {
         }
         #[cfg(not(feature = "tracing"))]
         {
-            self.send_inner()
+            self.send_bounded()
+        }
+    }
+
+    /// [`Request::send_inner`] within the step's `timeout`, if it has one.
+    async fn send_bounded(self) -> Result<Response, Error> {
+        let (step, timeout) = (self.step, self.timeout);
+        match timeout {
+            None => self.send_inner().await,
+            Some(milliseconds) => {
+                let bound = std::time::Duration::from_millis(milliseconds);
+                // Dropping the future on expiry drops the connection with it.
+                tokio::time::timeout(bound, self.send_inner())
+                    .await
+                    .unwrap_or(Err(Error::Timeout { step, milliseconds }))
+            }
         }
     }
 
@@ -803,6 +829,7 @@ async fn read(
         bytes,
         body: std::sync::OnceLock::new(),
         members: std::sync::OnceLock::new(),
+        timed_out: None,
     })
 }
 
@@ -823,6 +850,9 @@ pub struct Response {
     /// The top-level members of a JSON object body, indexed by the first output read, so that
     /// a step's outputs share one pass over the body.
     members: std::sync::OnceLock<Option<crate::stream::Members>>,
+    /// When the step timed out: no response came, and this stands in for one (status 0, no
+    /// headers, an empty body) so that the step's failure actions can run; its `timeout`.
+    timed_out: Option<u64>,
 }
 
 impl fmt::Debug for Response {
@@ -836,6 +866,34 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
+    /// For a step whose failure actions decide what a timeout leads to: an
+    /// [`Error::Timeout`] becomes a stand-in response that [`Response::timed_out`] reports
+    /// (status 0, no headers, an empty body); any other result is returned as it is.
+    ///
+    /// # Errors
+    /// Every error but [`Error::Timeout`].
+    pub fn or_timed_out(result: Result<Self, Error>) -> Result<Self, Error> {
+        match result {
+            Err(Error::Timeout { step, milliseconds }) => Ok(Self {
+                step,
+                status: 0,
+                url: String::new(),
+                headers: reqwest::header::HeaderMap::new(),
+                bytes: Vec::new(),
+                body: std::sync::OnceLock::new(),
+                members: std::sync::OnceLock::new(),
+                timed_out: Some(milliseconds),
+            }),
+            other => other,
+        }
+    }
+
+    /// Whether this stands in for a step that timed out ([`Response::or_timed_out`]): the step
+    /// failed, whatever its success criteria say.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out.is_some()
+    }
+
     /// The HTTP status code (`$statusCode`).
     pub fn status(&self) -> u16 {
         self.status
@@ -894,6 +952,12 @@ impl Response {
 
     /// Turns a response whose success criteria did not hold into the step's error.
     pub fn into_failure(self) -> Error {
+        if let Some(milliseconds) = self.timed_out {
+            return Error::Timeout {
+                step: self.step,
+                milliseconds,
+            };
+        }
         Error::Step(Box::new(StepFailure {
             step: self.step,
             status: self.status,

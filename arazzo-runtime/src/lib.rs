@@ -142,6 +142,25 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Runs a step that runs another workflow within the step's `timeout` (Arazzo 1.1): after
+/// `milliseconds` the called workflow is dropped, wherever it is, and the step fails with
+/// [`Error::Timeout`].
+///
+/// # Errors
+/// [`Error::Timeout`], or the called workflow's error.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
+pub async fn within<T>(
+    step: &'static str,
+    milliseconds: u64,
+    future: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(std::time::Duration::from_millis(milliseconds), future)
+        .await
+        .unwrap_or(Err(Error::Timeout { step, milliseconds }))
+}
+
 /// Waits before a retry: the response's `Retry-After` when it has one (it takes precedence),
 /// else the action's `retryAfter` seconds.
 ///

@@ -103,3 +103,19 @@ fn types_from_schemas() {
     let code = generate("tests/fixtures/types/types.arazzo.yaml");
     expectorate::assert_contents("snapshots/types.rs", &code);
 }
+
+#[test]
+fn arazzo_1_1() {
+    // The relative `url`s resolve against the document's `$self`, to remote URLs: mapped here.
+    let fixtures = workspace().join("tests/fixtures/arazzo-1.1");
+    let code = Generator::new(
+        Settings::new()
+            .with_base_dir(workspace())
+            .with_source("pets", fixtures.join("pets.openapi.yaml"))
+            .with_source("legacy", fixtures.join("legacy.arazzo.yaml")),
+    )
+    .generate("tests/fixtures/arazzo-1.1/v11.arazzo.yaml")
+    .unwrap_or_else(|failure| panic!("generates:\n{failure}"))
+    .to_formatted_string();
+    expectorate::assert_contents("snapshots/arazzo_1_1.rs", &code);
+}

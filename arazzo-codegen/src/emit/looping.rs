@@ -254,13 +254,19 @@ impl Cx<'_> {
         }
     }
 
-    /// Runs a workflow an action names, with this workflow's inputs (by name).
+    /// Runs a workflow an action names, with the action's `parameters` (Arazzo 1.1) or else
+    /// this workflow's inputs (by name).
     pub(super) fn run_workflow(&self, target: &WorkflowTarget) -> TokenStream {
         let function = self.at.root(&target.fn_name);
         let workflow = &target.workflow;
         let (client, inputs_json) = (self.local("client"), self.local("inputs_json"));
+        let inputs = match &target.inputs {
+            // Arazzo 1.1: the action's `parameters` are the workflow's inputs.
+            Some(inputs) => self.json_value(&crate::plan::ValuePlan::Object(inputs.clone())),
+            None => quote!(#inputs_json.clone()),
+        };
         quote! {
-            let _ = #function(#client, ::arazzo_runtime::from_json(STEP, #workflow, #inputs_json.clone())?).await?;
+            let _ = #function(#client, ::arazzo_runtime::from_json(STEP, #workflow, #inputs)?).await?;
         }
     }
 }

@@ -118,24 +118,36 @@ impl Cx<'_> {
             }
             Flow::Straight { .. } => None,
         };
+        let timeout = request.timeout.map(|ms| quote!(.timeout(#ms)));
         let built = quote! {
             #client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::#method, &#client.#base, #path)
                 #operation
                 #attempt
+                #timeout
                 #(#chained)*
                 #(#auth)*
                 #send_body
         };
+        // In a loop, a step that times out fails like any other, and its failure actions
+        // decide: the timeout becomes a stand-in response.
+        let sent = |request: TokenStream| match (flow, request_timeout(step)) {
+            (Flow::Loop { .. }, Some(_)) => quote! {
+                ::arazzo_runtime::Response::or_timed_out(#request.send().await)?
+            },
+            _ => quote!(#request.send().await?),
+        };
         // Parameters that may be absent are added one by one; without them, one chain does it.
         if optional.is_empty() {
-            quote!(let #response = #built.send().await?;)
+            let sent = sent(built);
+            quote!(let #response = #sent;)
         } else {
+            let sent = sent(quote!(#request_var));
             quote! {
                 let #request_var = #built;
                 #(#optional)*
-                let #response = #request_var.send().await?;
+                let #response = #sent;
             }
         }
     }
@@ -254,12 +266,18 @@ impl Cx<'_> {
         build: TokenStream,
         statics: &mut Vec<TokenStream>,
     ) -> TokenStream {
-        let (success, outputs, next) = (
+        let (success, outputs, next, response) = (
             self.local("success"),
             self.local("outputs"),
             self.local("next"),
+            self.local("response"),
         );
         let expression = self.success_expression(step, statics);
+        // A step that timed out failed, whatever its criteria would say of the stand-in.
+        let expression = match request_timeout(step) {
+            Some(_) => quote!(!#response.timed_out() && #expression),
+            None => expression,
+        };
         let chosen = self.success_chain(step, index, variants, resumes, statics);
         let store = if kept.contains(&step.var) {
             let var = ident(&step.var);
@@ -392,4 +410,9 @@ impl Cx<'_> {
         }
         quote!(#(#failure)* #failure_last)
     }
+}
+
+/// An operation step's `timeout`, in milliseconds.
+fn request_timeout(step: &StepPlan) -> Option<u64> {
+    step.request().and_then(|request| request.timeout)
 }

@@ -235,11 +235,17 @@ impl Cx<'_> {
             }
         };
         let workflow = &call.workflow;
+        let run = quote!(#function(#client, ::arazzo_runtime::from_json(STEP, #workflow, #inputs_of_call)?));
+        // Arazzo 1.1 `timeout`: the whole call, every step of the called workflow, within it.
+        let call = match call.timeout {
+            Some(ms) => quote!(::arazzo_runtime::within(STEP, #ms, #run).await?),
+            None => quote!(#run.await?),
+        };
         quote! {{
             const STEP: &str = #step_id;
             #(#rebinds)*
             let #inputs_of_call = #inputs;
-            let #called = #function(#client, ::arazzo_runtime::from_json(STEP, #workflow, #inputs_of_call)?).await?;
+            let #called = #call;
             #tail
         }}
     }

@@ -15,6 +15,7 @@ use super::values::is_copy;
 use super::{Cx, ident};
 use crate::plan::{
     ActionKind, DefaultValue, FieldPlan, Place, Plan, RetryFirst, StepPlan, ValueRef, WorkflowPlan,
+    WorkflowTarget,
 };
 
 /// A workflow: its function at the root, and its module of the same name with its inputs,
@@ -91,14 +92,15 @@ impl Cx<'_> {
                 .iter()
                 .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
         };
-        // Actions that run another workflow give it this workflow's inputs, by name.
+        // Actions that run another workflow without `parameters` give it this workflow's
+        // inputs, by name.
         let runs_workflows = w.steps.iter().any(|s| {
             s.on_success.iter().chain(&s.on_failure).any(|a| {
                 matches!(
-                    a.kind,
-                    ActionKind::GotoWorkflow(_)
+                    &a.kind,
+                    ActionKind::GotoWorkflow(WorkflowTarget { inputs: None, .. })
                         | ActionKind::Retry {
-                            first: Some(RetryFirst::Workflow(_)),
+                            first: Some(RetryFirst::Workflow(WorkflowTarget { inputs: None, .. })),
                             ..
                         }
                 )

@@ -17,13 +17,45 @@ pub(crate) struct Spanned<T> {
     pub span: Span,
 }
 
+/// The feature set a document is read by: the `major.minor` of its `arazzo` field (the patch
+/// version is not considered, as the specification asks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Version {
+    /// Arazzo 1.0.x; also what a document of an unsupported version is read as, after the error.
+    V1_0,
+    /// Arazzo 1.1.x.
+    V1_1,
+}
+
+impl Version {
+    /// The version a document's `arazzo` field names, if this generator reads it.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let patch = |rest: &str| {
+            let number = rest.split_once('-').map_or(rest, |(n, _)| n);
+            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        };
+        // 1.0 documents are read as they always were: any text after `1.0.`.
+        if text.starts_with("1.0.") {
+            Some(Self::V1_0)
+        } else if let Some(rest) = text.strip_prefix("1.1.") {
+            patch(rest).then_some(Self::V1_1)
+        } else {
+            None
+        }
+    }
+}
+
 /// The root of an Arazzo document.
 #[derive(Debug)]
 pub(crate) struct Document<'a> {
     /// The `arazzo` version string.
-    // The model keeps what the document says; nothing reads this yet.
+    // The model keeps what the document says; `version` is what is read of it.
     #[allow(dead_code)]
     pub arazzo: Spanned<String>,
+    /// The rules the document is read by.
+    pub version: Version,
+    /// `$self` (Arazzo 1.1): the document's URI-reference, without a fragment.
+    pub self_uri: Option<Spanned<String>>,
     /// `info`.
     pub info: Info,
     /// `sourceDescriptions`.
@@ -130,6 +162,10 @@ pub(crate) struct Step<'a> {
     pub on_failure: Option<&'a Node>,
     /// `outputs`.
     pub outputs: Vec<Output>,
+    /// `timeout` (Arazzo 1.1): milliseconds, a positive integer.
+    pub timeout: Option<Spanned<u64>>,
+    /// `dependsOn` (Arazzo 1.1): the steps that must complete first, as written.
+    pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
     /// The step object itself.
     pub span: Span,
 }
@@ -160,6 +196,67 @@ pub(crate) enum CriterionKind {
     XPath(Option<String>),
 }
 
+/// The Expression Type Object's types (Arazzo 1.1), each with its versions, the default first.
+pub(crate) const EXPRESSION_TYPES: &[(&str, &[&str])] = &[
+    (
+        "jsonpath",
+        &["rfc9535", "draft-goessner-dispatch-jsonpath-00"],
+    ),
+    ("xpath", &["xpath-31", "xpath-30", "xpath-20", "xpath-10"]),
+    ("jsonpointer", &["rfc6901"]),
+];
+
+/// The kind of a criterion of an Arazzo 1.1 document whose `type` is an Expression Type Object.
+pub(crate) fn criterion_expression_type(
+    ty: &Spanned<String>,
+    version: &Spanned<String>,
+) -> Result<CriterionKind, Diagnostic> {
+    let names = EXPRESSION_TYPES.iter().map(|(name, _)| *name);
+    let Some((name, versions)) = EXPRESSION_TYPES.iter().find(|(name, _)| *name == ty.value) else {
+        return Err(Diagnostic::error(
+            ty.span,
+            format!("unknown expression type `{}`", ty.value),
+        )
+        .with_suggestion_or(
+            &ty.value,
+            names,
+            "did you mean `{}`? An Expression Type Object's `type` is `jsonpath`, `xpath` or `jsonpointer`",
+            "an Expression Type Object's `type` is `jsonpath`, `xpath` or `jsonpointer`",
+        ));
+    };
+    if !versions.contains(&version.value.as_str()) {
+        let list = versions
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let known = format!(
+            "the versions of `{name}` are {list} (the default is `{}`)",
+            versions[0]
+        );
+        return Err(Diagnostic::error(
+            version.span,
+            format!("unknown {name} version `{}`", version.value),
+        )
+        .with_suggestion_or(
+            &version.value,
+            versions.iter().copied(),
+            &format!("did you mean `{{}}`? {known}"),
+            &known,
+        ));
+    }
+    Ok(match (*name, version.value.as_str()) {
+        ("jsonpath", "rfc9535") => CriterionKind::JsonPath(None),
+        ("jsonpath", other) => CriterionKind::JsonPath(Some(other.to_owned())),
+        ("xpath", other) => CriterionKind::XPath(Some(other.to_owned())),
+        _ => {
+            return Err(Diagnostic::error(ty.span, "a criterion cannot be of type `jsonpointer`")
+                .with_label("a JSON pointer selects a value; it does not test one")
+                .with_help("compare the value in a `simple` condition: `$response.body#/status == 'done'`"));
+        }
+    })
+}
+
 /// One success criterion.
 #[derive(Clone, Debug)]
 pub(crate) struct Criterion {
@@ -182,7 +279,10 @@ pub(crate) struct Output {
 
 /// Reads a document. Problems go to `diagnostics`; the result holds whatever could be read.
 pub(crate) fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<Document<'a>> {
-    let mut r = Reader { diagnostics };
+    let mut r = Reader {
+        diagnostics,
+        version: Version::V1_0,
+    };
     if !matches!(root.value, Value::Map(_)) {
         r.diagnostics.push(Diagnostic::error(
             root.span,
@@ -190,27 +290,39 @@ pub(crate) fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<
         ));
         return None;
     }
-    r.known_fields(
-        root,
-        "the Arazzo document",
-        &[
+    let arazzo = r.required_str(root, "arazzo", "the Arazzo document")?;
+    match Version::parse(&arazzo.value) {
+        Some(version) => r.version = version,
+        None => r.diagnostics.push(
+            Diagnostic::error(
+                arazzo.span,
+                format!("unsupported Arazzo version `{}`", arazzo.value),
+            )
+            .with_help("this generator reads Arazzo 1.0.x and 1.1.x documents"),
+        ),
+    }
+    let root_fields: &[&str] = match r.version {
+        Version::V1_0 => &[
             "arazzo",
             "info",
             "sourceDescriptions",
             "workflows",
             "components",
         ],
-    );
-    let arazzo = r.required_str(root, "arazzo", "the Arazzo document")?;
-    if !arazzo.value.starts_with("1.0.") {
-        r.diagnostics.push(
-            Diagnostic::error(
-                arazzo.span,
-                format!("unsupported Arazzo version `{}`", arazzo.value),
-            )
-            .with_help("this generator reads Arazzo 1.0.x documents"),
-        );
-    }
+        Version::V1_1 => &[
+            "arazzo",
+            "$self",
+            "info",
+            "sourceDescriptions",
+            "workflows",
+            "components",
+        ],
+    };
+    r.known_fields(root, "the Arazzo document", root_fields);
+    let self_uri = match r.version {
+        Version::V1_0 => None,
+        Version::V1_1 => r.optional_str(root, "$self").and_then(|s| r.self_uri(s)),
+    };
     let info = match root.get("info") {
         Some(info) => {
             r.known_fields(
@@ -257,6 +369,8 @@ pub(crate) fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<
     }
     Some(Document {
         arazzo,
+        version: r.version,
+        self_uri,
         info,
         sources,
         workflows,
@@ -266,9 +380,31 @@ pub(crate) fn read<'a>(root: &'a Node, diagnostics: &mut Diagnostics) -> Option<
 
 struct Reader<'d> {
     diagnostics: &'d mut Diagnostics,
+    /// The rules the document is read by.
+    version: Version,
 }
 
 impl Reader<'_> {
+    /// `$self`: a URI-reference (RFC 3986 §4.1) without a fragment.
+    fn self_uri(&mut self, uri: Spanned<String>) -> Option<Spanned<String>> {
+        if let Some(at) = uri.value.find('#') {
+            self.diagnostics.push(
+                Diagnostic::error(uri.span, format!("`$self` `{}` has a fragment", uri.value))
+                    .with_label("the `$self` URI must not contain a fragment identifier")
+                    .with_help(format!("write `$self: {}`", &uri.value[..at])),
+            );
+            return None;
+        }
+        if let Err(reason) = crate::uri::check_reference(&uri.value) {
+            self.diagnostics.push(
+                Diagnostic::error(uri.span, format!("`$self` `{}` is not a URI-reference: {reason}", uri.value))
+                    .with_help("`$self` is the document's own URI, e.g. `https://example.com/arazzo/purchase.arazzo.yaml`"),
+            );
+            return None;
+        }
+        Some(uri)
+    }
+
     fn missing(&mut self, node: &Node, key: &str, what: &str) {
         self.diagnostics.push(
             Diagnostic::error(node.span, format!("{what} has no `{key}`"))
@@ -446,6 +582,13 @@ impl Reader<'_> {
             Some(kind) => match kind.value.as_str() {
                 "openapi" => SourceKind::OpenApi,
                 "arazzo" => SourceKind::Arazzo,
+                "asyncapi" if self.version == Version::V1_1 => {
+                    self.diagnostics.push(
+                        Diagnostic::error(kind.span, "AsyncAPI sources are not supported yet")
+                            .with_help("this generator calls the operations of `openapi` sources and the workflows of `arazzo` sources"),
+                    );
+                    return None;
+                }
                 other => {
                     self.diagnostics.push(
                         Diagnostic::error(kind.span, format!("unknown source type `{other}`"))
@@ -580,23 +723,55 @@ impl Reader<'_> {
         if !self.is_map(node, what) {
             return None;
         }
-        self.known_fields(
-            node,
-            what,
-            &[
-                "stepId",
-                "description",
-                "operationId",
-                "operationPath",
-                "workflowId",
-                "parameters",
-                "requestBody",
-                "successCriteria",
-                "onSuccess",
-                "onFailure",
-                "outputs",
-            ],
-        );
+        const STEP_1_0: &[&str] = &[
+            "stepId",
+            "description",
+            "operationId",
+            "operationPath",
+            "workflowId",
+            "parameters",
+            "requestBody",
+            "successCriteria",
+            "onSuccess",
+            "onFailure",
+            "outputs",
+        ];
+        const STEP_1_1: &[&str] = &[
+            "stepId",
+            "description",
+            "operationId",
+            "operationPath",
+            "workflowId",
+            "parameters",
+            "requestBody",
+            "successCriteria",
+            "onSuccess",
+            "onFailure",
+            "outputs",
+            "timeout",
+            "dependsOn",
+            "channelPath",
+            "action",
+            "correlationId",
+        ];
+        let fields = match self.version {
+            Version::V1_0 => STEP_1_0,
+            Version::V1_1 => STEP_1_1,
+        };
+        self.known_fields(node, what, fields);
+        let timeout = match self.version {
+            Version::V1_0 => None,
+            Version::V1_1 => self.timeout(node),
+        };
+        let depends_on = match self.version {
+            Version::V1_0 => None,
+            Version::V1_1 => self.step_depends_on(node),
+        };
+        if self.version == Version::V1_1 {
+            for field in ["channelPath", "action", "correlationId"] {
+                self.not_yet(node, field, &format!("`{field}` belongs to AsyncAPI steps, which are not supported yet"), "this generator calls OpenAPI operations and workflows: name one with `operationId`, `operationPath` or `workflowId`");
+            }
+        }
         let id = self.required_str(node, "stepId", what);
         if let Some(id) = &id {
             self.id_pattern(id, "stepId");
@@ -650,6 +825,11 @@ impl Reader<'_> {
                 span: body.span,
             }
         });
+        // "If `successCriteria` is provided, it MUST contain at least one Criterion Object":
+        // enforced for 1.1 documents (1.0 documents read as they always were).
+        if self.version >= Version::V1_1 {
+            self.non_empty(node, "successCriteria");
+        }
         let success_criteria = self
             .optional_seq(node, "successCriteria")
             .iter()
@@ -665,8 +845,87 @@ impl Reader<'_> {
             on_success: node.get("onSuccess"),
             on_failure: node.get("onFailure"),
             outputs: self.outputs(node),
+            timeout,
+            depends_on,
             span: node.span,
         })
+    }
+
+    /// A field of Arazzo 1.1 that the generator does not implement yet: an error at its key.
+    fn not_yet(&mut self, node: &Node, field: &str, message: &str, help: &str) {
+        if let Some((key, _)) = node.entries().iter().find(|(k, _)| k.name == field) {
+            self.diagnostics
+                .push(Diagnostic::error(key.span, message.to_owned()).with_help(help.to_owned()));
+        }
+    }
+
+    /// A step's `dependsOn` (Arazzo 1.1): a non-empty list of distinct strings.
+    fn step_depends_on(&mut self, node: &Node) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let list = node.get("dependsOn")?;
+        let items = self.optional_seq(node, "dependsOn");
+        if items.is_empty() && matches!(list.value, Value::Seq(_)) {
+            self.diagnostics.push(
+                Diagnostic::error(list.span, "`dependsOn` is empty")
+                    .with_help("name the steps that must complete first, or leave `dependsOn` out"),
+            );
+        }
+        let mut entries: Vec<Spanned<String>> = Vec::new();
+        for item in items {
+            let Value::Str(text) = &item.value else {
+                self.diagnostics.push(Diagnostic::error(
+                    item.span,
+                    format!(
+                        "a `dependsOn` entry must be a stepId, found {}",
+                        item.kind()
+                    ),
+                ));
+                continue;
+            };
+            if entries.iter().any(|e| e.value == *text) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        item.span,
+                        format!("`{text}` is listed twice in `dependsOn`"),
+                    )
+                    .with_help("the list must not include duplicates: remove this one"),
+                );
+                continue;
+            }
+            entries.push(Spanned {
+                value: text.clone(),
+                span: item.span,
+            });
+        }
+        Some(Spanned {
+            value: entries,
+            span: list.span,
+        })
+    }
+
+    /// A step's `timeout`: a positive integer of milliseconds.
+    fn timeout(&mut self, node: &Node) -> Option<Spanned<u64>> {
+        let value = node.get("timeout")?;
+        match value.value {
+            Value::Int(ms) if ms > 0 => Some(Spanned {
+                value: ms.unsigned_abs(),
+                span: value.span,
+            }),
+            _ => {
+                let found = match &value.value {
+                    Value::Int(ms) => format!("`{ms}`"),
+                    Value::Float(ms) => format!("`{ms}`"),
+                    _ => value.kind().to_string(),
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        value.span,
+                        format!("a step's `timeout` must be a positive integer of milliseconds, found {found}"),
+                    )
+                    .with_help("e.g. `timeout: 5000` aborts the step after five seconds; leave `timeout` out for no limit"),
+                );
+                None
+            }
+        }
     }
 
     fn criterion(&mut self, node: &Node) -> Option<Criterion> {
@@ -685,6 +944,27 @@ impl Reader<'_> {
             Some(kind_node) => {
                 let (name, version) = match &kind_node.value {
                     Value::Str(s) => (s.clone(), None),
+                    Value::Map(_) if self.version >= Version::V1_1 => {
+                        self.known_fields(kind_node, "an expression type", &["type", "version"]);
+                        let name = self.required_str(kind_node, "type", "an expression type");
+                        let version = self.required_str(kind_node, "version", "an expression type");
+                        match criterion_expression_type(&name?, &version?) {
+                            Ok(value) => {
+                                return Some(Criterion {
+                                    condition,
+                                    context,
+                                    kind: Spanned {
+                                        value,
+                                        span: kind_node.span,
+                                    },
+                                });
+                            }
+                            Err(d) => {
+                                self.diagnostics.push(d);
+                                return None;
+                            }
+                        }
+                    }
                     Value::Map(_) => {
                         let name =
                             self.required_str(kind_node, "type", "a criterion expression type")?;

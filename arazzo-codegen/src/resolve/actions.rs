@@ -4,11 +4,12 @@
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, ComponentKind, Expr};
 use crate::files::Span;
-use crate::model::arazzo::{Criterion, CriterionKind, Spanned};
+use crate::model::arazzo::{Criterion, CriterionKind, Spanned, Version, criterion_expression_type};
 use crate::node::{Node, Value};
 use crate::plan::{ActionKind, ActionPlan, RetryFirst, WorkflowTarget};
 
-use super::values::StepContext;
+use super::calls::Caller;
+use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
 
 /// Success or failure.
@@ -85,15 +86,39 @@ impl<'a> Resolver<'a, '_> {
             node.get(key)
                 .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)))
         };
+        // Arazzo 1.1: the inputs of the workflow a `goto` or `retry` names.
+        let parameters = match self.version {
+            Version::V1_0 => None,
+            Version::V1_1 => node.get("parameters"),
+        };
+        if let Some(parameters) = parameters
+            && text("workflowId").is_none()
+        {
+            let field = node
+                .entries()
+                .iter()
+                .find(|(key, _)| key.name == "parameters")
+                .map_or(parameters.span, |(key, _)| key.span);
+            self.report(
+                Diagnostic::error(
+                    field,
+                    "this action's `parameters` have no workflow to go to",
+                )
+                .with_label(
+                    "an action's parameters are the inputs of the workflow its `workflowId` names",
+                )
+                .with_help("name the workflow with `workflowId`, or remove `parameters`"),
+            );
+        }
         let kind = match (kind_node.as_str().unwrap_or_default(), outcome) {
             ("end", _) => ActionKind::End,
             ("goto", _) => match (text("stepId"), text("workflowId")) {
                 (Some((target, span)), None) => {
                     ActionKind::Goto(self.step_target(scope, "goto", &target, span)?)
                 }
-                (None, Some((target, span))) => {
-                    ActionKind::GotoWorkflow(self.workflow_target(&target, span)?)
-                }
+                (None, Some((target, span))) => ActionKind::GotoWorkflow(
+                    self.workflow_target(scope, step, &target, span, parameters)?,
+                ),
                 _ => {
                     self.report(Diagnostic::error(
                         kind_node.span,
@@ -108,9 +133,9 @@ impl<'a> Resolver<'a, '_> {
                     (Some((target, span)), None) => Some(RetryFirst::Step(
                         self.step_target(scope, "retry", &target, span)?,
                     )),
-                    (None, Some((target, span))) => {
-                        Some(RetryFirst::Workflow(self.workflow_target(&target, span)?))
-                    }
+                    (None, Some((target, span))) => Some(RetryFirst::Workflow(
+                        self.workflow_target(scope, step, &target, span, parameters)?,
+                    )),
                     (Some(_), Some((_, span))) => {
                         self.report(Diagnostic::error(
                             span,
@@ -146,7 +171,7 @@ impl<'a> Resolver<'a, '_> {
         };
         let mut criteria = Vec::new();
         for criterion in node.get("criteria").map(Node::items).unwrap_or_default() {
-            let criterion = match read_criterion(criterion) {
+            let criterion = match read_criterion(criterion, self.version) {
                 Ok(criterion) => criterion,
                 Err(diagnostic) => {
                     self.report(diagnostic);
@@ -269,17 +294,50 @@ impl<'a> Resolver<'a, '_> {
 
 impl Resolver<'_, '_> {
     /// A workflow an action runs: one of this document, resolved before this one.
-    fn workflow_target(&mut self, target: &str, span: Span) -> Option<WorkflowTarget> {
+    /// With the action's `parameters` (Arazzo 1.1), the workflow's inputs are those.
+    fn workflow_target(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &StepContext,
+        target: &str,
+        span: Span,
+        parameters: Option<&Node>,
+    ) -> Option<WorkflowTarget> {
         let signature = self.signature(target, span)?;
+        let inputs = parameters.map(|parameters| {
+            let id = Spanned {
+                value: target.to_owned(),
+                span,
+            };
+            self.workflow_inputs(
+                scope,
+                Ctx::Response(step),
+                Some(parameters),
+                &id,
+                &signature,
+                Caller::Action,
+            )
+        });
         Some(WorkflowTarget {
             workflow: target.to_owned(),
             fn_name: signature.fn_name,
+            inputs,
         })
     }
 }
 
+/// A string field of a mapping, with its place.
+fn text_of(node: &Node, key: &str) -> Option<Spanned<String>> {
+    node.get(key).and_then(|n| {
+        n.as_str().map(|s| Spanned {
+            value: s.to_owned(),
+            span: n.span,
+        })
+    })
+}
+
 /// A criterion of an action, read from its node (step criteria are read by the model).
-fn read_criterion(node: &Node) -> Result<Criterion, Diagnostic> {
+fn read_criterion(node: &Node, document: Version) -> Result<Criterion, Diagnostic> {
     let text = |key: &str| {
         node.get(key).and_then(|n| {
             n.as_str().map(|s| Spanned {
@@ -292,6 +350,16 @@ fn read_criterion(node: &Node) -> Result<Criterion, Diagnostic> {
         .ok_or_else(|| Diagnostic::error(node.span, "a criterion has no `condition`"))?;
     let kind = match node.get("type") {
         None => CriterionKind::Simple,
+        // Arazzo 1.1: an Expression Type Object is checked for its type and version.
+        Some(kind) if document >= Version::V1_1 && kind.as_str().is_none() => {
+            let field = |key: &str| {
+                text_of(kind, key).ok_or_else(|| {
+                    Diagnostic::error(kind.span, format!("an expression type has no `{key}`"))
+                        .with_label(format!("`{key}` is required here"))
+                })
+            };
+            criterion_expression_type(&field("type")?, &field("version")?)?
+        }
         Some(kind) => {
             let (name, version) = match kind.as_str() {
                 Some(name) => (name.to_owned(), None),

@@ -132,6 +132,7 @@ impl<'a> Resolver<'a, '_> {
                 workflow: id.value.clone(),
                 fn_name: signature.fn_name.clone(),
                 inputs,
+                timeout: step.timeout.as_ref().map(|t| t.value),
             }),
             always_runs: false,
             success: Vec::new(),
@@ -152,8 +153,29 @@ impl<'a> Resolver<'a, '_> {
         id: &Spanned<String>,
         signature: &Signature,
     ) -> Vec<(String, ValuePlan)> {
+        self.workflow_inputs(
+            scope,
+            Ctx::Request(request),
+            step.parameters,
+            id,
+            signature,
+            Caller::Step,
+        )
+    }
+
+    /// The inputs given to a workflow by a step's or an action's `parameters`, by name; each
+    /// input the workflow requires must be given.
+    pub(super) fn workflow_inputs(
+        &mut self,
+        scope: &WorkflowScope,
+        ctx: Ctx<'_>,
+        parameters: Option<&Node>,
+        id: &Spanned<String>,
+        signature: &Signature,
+        caller: Caller,
+    ) -> Vec<(String, ValuePlan)> {
         let mut inputs: Vec<(String, ValuePlan)> = Vec::new();
-        for parameter in step.parameters.map(Node::items).unwrap_or_default() {
+        for parameter in parameters.map(Node::items).unwrap_or_default() {
             let Some(name_node) = parameter.get("name") else {
                 self.report(Diagnostic::error(
                     parameter.span,
@@ -163,10 +185,20 @@ impl<'a> Resolver<'a, '_> {
             };
             let name = name_node.as_str().unwrap_or_default().to_owned();
             if let Some(location) = parameter.get("in") {
-                self.report(
-                    Diagnostic::warning(location.span, "`in` has no meaning for a workflow's inputs; it is ignored")
-                        .with_help("a step that runs a workflow passes its parameters as that workflow's inputs, by name"),
-                );
+                match caller {
+                    Caller::Step => self.report(
+                        Diagnostic::warning(location.span, "`in` has no meaning for a workflow's inputs; it is ignored")
+                            .with_help("a step that runs a workflow passes its parameters as that workflow's inputs, by name"),
+                    ),
+                    // Arazzo 1.1: "The `in` field MUST NOT be used."
+                    Caller::Action => {
+                        self.report(
+                            Diagnostic::error(location.span, "an action's parameters have no `in`")
+                                .with_label("the parameters of an action are the inputs of the workflow it names")
+                                .with_help(format!("remove `in`: `{{name: {name}, value: …}}`")),
+                        );
+                    }
+                }
             }
             if inputs.iter().any(|(given, _)| *given == name) {
                 self.report(Diagnostic::error(
@@ -191,15 +223,19 @@ impl<'a> Resolver<'a, '_> {
                 ));
                 continue;
             };
-            if let Some(value) = self.value_plan(scope, Ctx::Request(request), value) {
+            if let Some(value) = self.value_plan(scope, ctx, value) {
                 inputs.push((name, value));
             }
         }
+        let who = match caller {
+            Caller::Step => "step",
+            Caller::Action => "action",
+        };
         for required in &signature.required {
             if !inputs.iter().any(|(given, _)| given == required) {
                 self.report(
-                    Diagnostic::error(id.span, format!("workflow `{}` requires the input `{required}`, and this step gives none", id.value))
-                        .with_help(format!("add it to the step: `parameters: [{{name: {required}, value: …}}]`")),
+                    Diagnostic::error(id.span, format!("workflow `{}` requires the input `{required}`, and this {who} gives none", id.value))
+                        .with_help(format!("add it to the {who}: `parameters: [{{name: {required}, value: …}}]`")),
                 );
             }
         }
@@ -295,4 +331,13 @@ impl<'a> Resolver<'a, '_> {
         }
         outputs
     }
+}
+
+/// Who passes parameters to a workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Caller {
+    /// A step with a `workflowId`.
+    Step,
+    /// A success or failure action with a `workflowId` (Arazzo 1.1).
+    Action,
 }

@@ -10,6 +10,7 @@ mod criteria;
 pub(crate) mod fake;
 mod inputs;
 mod operations;
+mod order;
 mod parameters;
 mod security;
 mod steps;
@@ -23,7 +24,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::ParseError;
 use crate::files::{Files, Span};
 use crate::load::LoadedSource;
-use crate::model::arazzo::{Document, SourceKind, Spanned, Step, Target};
+use crate::model::arazzo::{Document, SourceKind, Spanned, Step, Target, Version};
 use crate::model::openapi::OpenApi;
 use crate::naming::{self, Scope};
 use crate::node::Node;
@@ -63,6 +64,8 @@ const RESERVED_MEMBERS: &[&str] = &[
 ];
 
 /// Builds the plan for a document and its loaded sources.
+pub(crate) use order::order_steps;
+
 pub(crate) fn resolve(
     files: &Files,
     document: &Document<'_>,
@@ -130,6 +133,8 @@ pub(crate) fn resolve(
             .collect(),
         components: document.components,
         max_steps,
+        version: document.version,
+        self_uri: document.self_uri.as_ref().map(|s| s.value.clone()),
         items: Scope::with_reserved(
             &RESERVED_ITEMS
                 .iter()
@@ -233,6 +238,10 @@ struct Resolver<'a, 'd> {
     components: Option<&'a Node>,
     /// The bound on steps one run of a looping workflow executes.
     max_steps: usize,
+    /// The rules the document is read by.
+    version: Version,
+    /// The document's `$self` (Arazzo 1.1), for `$self` expressions.
+    self_uri: Option<String>,
     /// Names at the root of the generated module: `Client`, `types`, the workflows' functions
     /// and modules.
     items: Scope,

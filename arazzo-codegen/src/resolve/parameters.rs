@@ -4,7 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, ComponentKind, Expr};
 use crate::files::Span;
-use crate::model::arazzo::{Step, Workflow};
+use crate::model::arazzo::{Step, Version, Workflow};
 use crate::model::openapi::Operation;
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
@@ -294,8 +294,14 @@ impl<'a> Resolver<'a, '_> {
             // Without `in`, the operation's own declaration says where it goes.
             None => match declared_in.as_slice() {
                 [one] => {
+                    // A dialect of 1.0 documents; Arazzo 1.1 documents get the rule ("the `in`
+                    // field MUST be specified"), as its schema fixtures do.
+                    let severity = match self.version {
+                        Version::V1_0 => Diagnostic::warning,
+                        Version::V1_1 => Diagnostic::error,
+                    };
                     self.report(
-                        Diagnostic::warning(
+                        severity(
                             written.span,
                             format!(
                                 "parameter `{}` has no `in`; the operation declares it `in: {}`",

@@ -104,6 +104,7 @@ impl<'a> Resolver<'a, '_> {
                 parameters,
                 auth,
                 body,
+                timeout: step.timeout.as_ref().map(|t| t.value),
             }),
             always_runs: false,
             success,

@@ -5,7 +5,7 @@ use crate::condition::Access;
 use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
 use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, WorkflowField};
 use crate::files::Span;
-use crate::model::arazzo::{SourceKind, Spanned};
+use crate::model::arazzo::{SourceKind, Spanned, Version};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, Place, TemplatePart, Type, ValuePlan, ValueRef};
 
@@ -62,6 +62,12 @@ impl Resolver<'_, '_> {
                 self.dialect(node.span, text, expr::parse_template)
                     .ok_or(error)
             }) {
+                // `$self` (Arazzo 1.1) is an expression only in 1.1 documents: in a 1.0 one the
+                // text stays the literal it always was.
+                Ok(Template::Literal(s)) if s == "$self" && self.version >= Version::V1_1 => {
+                    let here = self.inner_span(node.span, text, 0, text.len());
+                    ValuePlan::Ref(self.bind(scope, ctx, &Expr::SelfUri, &[], here)?)
+                }
                 Ok(Template::Literal(s)) => {
                     self.literal_with_expression(node.span, &s);
                     ValuePlan::Str(s)
@@ -248,6 +254,7 @@ impl Resolver<'_, '_> {
             } => return self.bind_workflow(read, workflow, field, name, pointer),
             Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
             Expr::StatusCode | Expr::Url | Expr::Method => self.bind_exchange_fact(read)?,
+            Expr::SelfUri => self.bind_self(read)?,
             Expr::Response(source) => self.bind_response(read, source)?,
             Expr::Request(source) => self.bind_request(read, source)?,
             Expr::SourceDescription { source, reference } => {
@@ -750,6 +757,34 @@ impl Resolver<'_, '_> {
         })
     }
 
+    /// `$self` (Arazzo 1.1): the document's `$self`, a string known at generation time.
+    fn bind_self(&mut self, read: Read<'_>) -> Option<ValueRef> {
+        let here = read.here;
+        if self.version < Version::V1_1 {
+            self.report(
+                Diagnostic::error(here, "`$self` is an Arazzo 1.1 expression")
+                    .with_label("this document is Arazzo 1.0.x, which has no `$self`")
+                    .with_help("write `arazzo: 1.1.0` and give the document a `$self` field, or write the URI itself"),
+            );
+            return None;
+        }
+        let Some(uri) = self.self_uri.clone() else {
+            self.report(
+                Diagnostic::error(here, "`$self` is read, but the document has no `$self` field")
+                    .with_help("give the document its URI at the root: `$self: https://example.com/arazzo/this.arazzo.yaml`"),
+            );
+            return None;
+        };
+        if !self.no_access(read, "a string") {
+            return None;
+        }
+        Some(ValueRef {
+            expression: String::new(),
+            place: Place::Const(uri),
+            ty: Type::String,
+        })
+    }
+
     /// `$components.…`: not a value (components are reused by reference).
     fn bind_component(&mut self, read: Read<'_>, kind: &ComponentKind) -> Option<ValueRef> {
         let Read { expr, here, .. } = read;
@@ -869,7 +904,12 @@ impl Resolver<'_, '_> {
             )
         } else if scope.all_step_ids.contains(step) {
             Diagnostic::error(here, format!("step `{step}` has not run yet at this point"))
-                .with_help("a step can only read the outputs of the steps before it")
+                .with_help(match self.version {
+                    Version::V1_0 => "a step can only read the outputs of the steps before it",
+                    // Arazzo 1.1, a workflow without step `dependsOn`: the steps run as listed.
+                    Version::V1_1 => "the steps of a workflow without step `dependsOn` run in the order listed: \
+                                      list this step before the step that reads it, or declare the order with `dependsOn`",
+                })
         } else {
             Diagnostic::error(here, format!("unknown step `{step}`"))
                 .with_did_you_mean(step, scope.all_step_ids.iter().map(String::as_str))
