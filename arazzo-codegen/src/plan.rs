@@ -417,6 +417,36 @@ pub(crate) struct BodyPlan {
     pub(crate) value: ValuePlan,
     /// `replacements`: JSON pointers into the payload and the values set there.
     pub(crate) replacements: Vec<(String, ValuePlan)>,
+    /// How a JSON body is built: decided once the step's criteria and outputs are known (a
+    /// body that `$request.body` reads must be a value).
+    pub(crate) shape: BodyShape,
+}
+
+/// How a JSON request body is built before it is serialized.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum BodyShape {
+    /// As a `serde_json::Value`: templates, replacements, nested or mixed payloads, non-JSON
+    /// bodies, and bodies that `$request.body` reads.
+    Value,
+    /// Serialized straight from a struct, local to the step, whose fields borrow the values:
+    /// a JSON object of literals and whole values read from the inputs and earlier outputs.
+    Struct {
+        /// The struct's name (an item local to the step's block).
+        type_name: String,
+        /// Its fields, in the payload's order.
+        fields: Vec<BodyField>,
+    },
+}
+
+/// A member of a body serialized from a struct.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct BodyField {
+    /// The member's name in JSON.
+    pub(crate) name: String,
+    /// The Rust field.
+    pub(crate) ident: String,
+    /// A literal (`Null`, `Bool`, `Number`, `Str`) or a whole value (`Ref`), borrowed.
+    pub(crate) value: ValuePlan,
 }
 
 impl BodyPlan {

@@ -257,7 +257,10 @@ impl fmt::Debug for Request {
 }
 
 impl Request {
-    fn map(mut self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
+    pub(crate) fn map(
+        mut self,
+        f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Self {
         self.builder = self.builder.map(f);
         self
     }
@@ -283,7 +286,11 @@ impl Request {
         }
     }
 
-    fn fail(mut self, error: Error) -> Self {
+    pub(crate) fn step(&self) -> &'static str {
+        self.step
+    }
+
+    pub(crate) fn fail(mut self, error: Error) -> Self {
         if self.builder.is_ok() {
             self.builder = Err(error);
         }

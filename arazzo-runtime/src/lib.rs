@@ -25,6 +25,7 @@ mod http;
 mod params;
 mod pointer;
 mod stream;
+mod typed;
 
 pub use body::Body;
 #[doc(hidden)]

@@ -224,15 +224,14 @@ pub mod sms_otp_login {
     ) -> ::std::result::Result<SendSmsOtpOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "sendSmsOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "phone_number".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
-                    );
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                phone_number: &'a str,
+            }
+            let body = RequestBody {
+                phone_number: &inputs.phone_number,
+            };
             let response = client
                 .http
                 .request(
@@ -248,7 +247,7 @@ pub mod sms_otp_login {
                     "basic_auth",
                 )
                 .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 200 {
@@ -306,29 +305,19 @@ pub mod sms_otp_login {
     ) -> ::std::result::Result<AuthenticateOtpOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "authenticateOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "method_id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
-                    );
-                object
-                    .insert(
-                        "code".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.code)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs
-                    .session_duration_minutes
-                {
-                    object
-                        .insert(
-                            "session_duration_minutes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                method_id: &'a str,
+                code: &'a str,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                session_duration_minutes: &'a ::std::option::Option<i64>,
+            }
+            let body = RequestBody {
+                method_id: &send_sms_otp.phone_id,
+                code: &inputs.code,
+                session_duration_minutes: &inputs.session_duration_minutes,
+            };
             let response = client
                 .http
                 .request(
@@ -344,7 +333,7 @@ pub mod sms_otp_login {
                     "basic_auth",
                 )
                 .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 200 {

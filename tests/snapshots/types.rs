@@ -418,55 +418,31 @@ pub mod open_account {
         inputs.marketing.get_or_insert(false);
         ::std::result::Result::Ok({
             const STEP: &str = "create";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "holder".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
-                    );
-                object
-                    .insert(
-                        "plan".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs.tags {
-                    object
-                        .insert(
-                            "tags".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.limit {
-                    object
-                        .insert(
-                            "limit".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.region {
-                    object
-                        .insert(
-                            "region".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.marketing {
-                    object
-                        .insert(
-                            "marketing".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.notes {
-                    object
-                        .insert(
-                            "notes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                holder: &'a super::types::Holder,
+                plan: &'a super::types::OpenAccountPlan,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                tags: &'a ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                limit: &'a ::std::option::Option<i32>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                region: &'a ::std::option::Option<super::types::OpenAccountRegion>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                marketing: &'a ::std::option::Option<bool>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                notes: &'a ::std::option::Option<::std::string::String>,
+            }
+            let body = RequestBody {
+                holder: &inputs.holder,
+                plan: &inputs.plan,
+                tags: &inputs.tags,
+                limit: &inputs.limit,
+                region: &inputs.region,
+                marketing: &inputs.marketing,
+                notes: &inputs.notes,
+            };
             let response = client
                 .http
                 .request(
@@ -476,7 +452,7 @@ pub mod open_account {
                     "/accounts",
                 )
                 .operation("createAccount")
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 201 {
