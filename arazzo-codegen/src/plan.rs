@@ -566,6 +566,40 @@ pub(crate) enum OutputSource {
     Value(ValueRef),
 }
 
+/// How a step's `$response.body#/…` outputs are decoded: in one pass, into a struct local to
+/// the step that holds exactly the members they read (nested structs for `/a/b`), each an
+/// `Option`; everything else in the body is skipped. When the body does not decode so (not
+/// JSON, a value of the wrong type, a member written twice), each output is read on its own,
+/// which says which value is missing or wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodePlan {
+    /// The struct's name (an item local to the step's block).
+    pub(crate) type_name: String,
+    /// Its members.
+    pub(crate) members: Vec<DecodeMember>,
+}
+
+/// A member of a decoded body struct.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodeMember {
+    /// The member's name in JSON.
+    pub(crate) name: String,
+    /// The Rust field.
+    pub(crate) ident: String,
+    /// What it holds.
+    pub(crate) kind: DecodeKind,
+}
+
+/// What a member of a decoded body struct holds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DecodeKind {
+    /// The value of an output (index into [`StepPlan::outputs`]).
+    Output(usize),
+    /// An object on the way to outputs: a nested struct (`null` or absent: all its members
+    /// absent).
+    Object(DecodePlan),
+}
+
 /// One step output.
 #[derive(Debug)]
 pub(crate) struct StepOutputPlan {
@@ -749,6 +783,8 @@ pub(crate) struct StepPlan {
     pub(crate) success: Vec<CondPlan>,
     /// Its outputs.
     pub(crate) outputs: Vec<StepOutputPlan>,
+    /// How its body outputs are decoded in one pass, when it has any that can be.
+    pub(crate) decode: Option<DecodePlan>,
     /// Actions after a success: the step's, then the workflow's; the first that applies wins.
     pub(crate) on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.

@@ -522,6 +522,15 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
+    pub(crate) fn step(&self) -> &'static str {
+        self.step
+    }
+
+    /// The body as received.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The HTTP status code (`$statusCode`).
     pub fn status(&self) -> u16 {
         self.status

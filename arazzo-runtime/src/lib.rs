@@ -39,6 +39,8 @@ pub use http::{HttpClient, HttpSettings};
 pub use http::{ApiKeyIn, Method, Request, Response};
 #[doc(hidden)]
 pub use params::{QueryStyle, path_segment};
+#[doc(hidden)]
+pub use typed::object;
 
 pub use reqwest;
 pub use serde;

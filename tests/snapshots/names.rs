@@ -265,6 +265,12 @@ pub mod a_b {
                     );
                 object_
             });
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+                count: ::std::option::Option<i64>,
+            }
             let response = client
                 .http
                 .request(
@@ -287,9 +293,19 @@ pub mod a_b {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ObjectOutputs {
-                id: response.body_value("/id")?,
-                count: response.body_value("/count")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    ObjectOutputs {
+                        id: response.required(decoded.id, "/id")?,
+                        count: response.required(decoded.count, "/count")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    ObjectOutputs {
+                        id: response.body_value("/id")?,
+                        count: response.body_value("/count")?,
+                    }
+                }
             }
         })
     }
@@ -354,6 +370,11 @@ pub mod a_b {
                     );
                 object_
             });
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                ok: ::std::option::Option<bool>,
+            }
             let response = client
                 .http
                 .request(
@@ -376,8 +397,13 @@ pub mod a_b {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            Part0Outputs {
-                ok: response.body_value_opt("/ok")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => Part0Outputs { ok: decoded.ok },
+                ::std::option::Option::None => {
+                    Part0Outputs {
+                        ok: response.body_value_opt("/ok")?,
+                    }
+                }
             }
         })
     }

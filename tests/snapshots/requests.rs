@@ -304,6 +304,11 @@ pub mod adopt_pet {
                     ::std::format!("pets {}", inputs.user),
                 ),
             )?;
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                access_token: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
@@ -325,8 +330,17 @@ pub mod adopt_pet {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            TokenOutputs {
-                token: response.body_value("/access_token")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    TokenOutputs {
+                        token: response.required(decoded.access_token, "/access_token")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    TokenOutputs {
+                        token: response.body_value("/access_token")?,
+                    }
+                }
             }
         })
     }
@@ -384,6 +398,11 @@ pub mod adopt_pet {
             let path = ::std::format!(
                 "/pets/{}", ::arazzo_runtime::path_segment(& param_path_pet_id)
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                name: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
@@ -403,11 +422,23 @@ pub mod adopt_pet {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            GetPetOutputs {
-                name: response.body_value("/name")?,
-                sent_fields: param_query_fields.clone(),
-                sent_id: param_path_pet_id.clone(),
-                sent_request_id: param_header_x_request_id.clone(),
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    GetPetOutputs {
+                        name: response.required(decoded.name, "/name")?,
+                        sent_fields: param_query_fields.clone(),
+                        sent_id: param_path_pet_id.clone(),
+                        sent_request_id: param_header_x_request_id.clone(),
+                    }
+                }
+                ::std::option::Option::None => {
+                    GetPetOutputs {
+                        name: response.body_value("/name")?,
+                        sent_fields: param_query_fields.clone(),
+                        sent_id: param_path_pet_id.clone(),
+                        sent_request_id: param_header_x_request_id.clone(),
+                    }
+                }
             }
         })
     }

@@ -232,6 +232,12 @@ pub mod sms_otp_login {
             let body = RequestBody {
                 phone_number: &inputs.phone_number,
             };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                user_id: ::std::option::Option<::std::string::String>,
+                phone_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -253,9 +259,19 @@ pub mod sms_otp_login {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            SendSmsOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                phone_id: response.body_value("/phone_id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    SendSmsOtpOutputs {
+                        user_id: response.required(decoded.user_id, "/user_id")?,
+                        phone_id: response.required(decoded.phone_id, "/phone_id")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    SendSmsOtpOutputs {
+                        user_id: response.body_value("/user_id")?,
+                        phone_id: response.body_value("/phone_id")?,
+                    }
+                }
             }
         })
     }
@@ -318,6 +334,13 @@ pub mod sms_otp_login {
                 code: &inputs.code,
                 session_duration_minutes: &inputs.session_duration_minutes,
             };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                user_id: ::std::option::Option<::std::string::String>,
+                session_token: ::std::option::Option<::std::string::String>,
+                session_jwt: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -339,10 +362,23 @@ pub mod sms_otp_login {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            AuthenticateOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                session_token: response.body_value("/session_token")?,
-                session_jwt: response.body_value("/session_jwt")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    AuthenticateOtpOutputs {
+                        user_id: response.required(decoded.user_id, "/user_id")?,
+                        session_token: response
+                            .required(decoded.session_token, "/session_token")?,
+                        session_jwt: response
+                            .required(decoded.session_jwt, "/session_jwt")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    AuthenticateOtpOutputs {
+                        user_id: response.body_value("/user_id")?,
+                        session_token: response.body_value("/session_token")?,
+                        session_jwt: response.body_value("/session_jwt")?,
+                    }
+                }
             }
         })
     }

@@ -443,6 +443,11 @@ pub mod open_account {
                 marketing: &inputs.marketing,
                 notes: &inputs.notes,
             };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                request_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -458,13 +463,28 @@ pub mod open_account {
             if response.status() != 201 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CreateOutputs {
-                account: response.body_value("/account")?,
-                account_id: response.body_value("/account/id")?,
-                request_id: response.body_value("/request_id")?,
-                owner: response.body_value("/account/owner")?,
-                history: response.body_value_opt("/account/history")?,
-                balance: response.body_value_opt("/account/balance")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    CreateOutputs {
+                        account: response.body_value("/account")?,
+                        account_id: response.body_value("/account/id")?,
+                        request_id: response
+                            .required(decoded.request_id, "/request_id")?,
+                        owner: response.body_value("/account/owner")?,
+                        history: response.body_value_opt("/account/history")?,
+                        balance: response.body_value_opt("/account/balance")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    CreateOutputs {
+                        account: response.body_value("/account")?,
+                        account_id: response.body_value("/account/id")?,
+                        request_id: response.body_value("/request_id")?,
+                        owner: response.body_value("/account/owner")?,
+                        history: response.body_value_opt("/account/history")?,
+                        balance: response.body_value_opt("/account/balance")?,
+                    }
+                }
             }
         })
     }
@@ -542,6 +562,15 @@ pub mod open_account {
             let path = ::std::format!(
                 "/accounts/{}/sessions", ::arazzo_runtime::path_segment(& param_path_id)
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                session: ::std::option::Option<super::types::Session>,
+                expires_in: ::std::option::Option<i32>,
+                previous: ::std::option::Option<super::types::Session>,
+                scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
@@ -551,12 +580,26 @@ pub mod open_account {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            SessionOutputs {
-                session: response.body_value("/session")?,
-                expires_in: response.body_value("/expires_in")?,
-                previous: response.body_value_opt("/previous")?,
-                scopes: response.body_value_opt("/scopes")?,
-                extra: response.body_value_opt("/extra")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    SessionOutputs {
+                        session: response.required(decoded.session, "/session")?,
+                        expires_in: response
+                            .required(decoded.expires_in, "/expires_in")?,
+                        previous: decoded.previous,
+                        scopes: decoded.scopes,
+                        extra: decoded.extra,
+                    }
+                }
+                ::std::option::Option::None => {
+                    SessionOutputs {
+                        session: response.body_value("/session")?,
+                        expires_in: response.body_value("/expires_in")?,
+                        previous: response.body_value_opt("/previous")?,
+                        scopes: response.body_value_opt("/scopes")?,
+                        extra: response.body_value_opt("/extra")?,
+                    }
+                }
             }
         })
     }

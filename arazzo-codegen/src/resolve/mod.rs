@@ -7,6 +7,7 @@ mod bodies;
 mod calls;
 mod context;
 mod criteria;
+mod decoding;
 mod inputs;
 mod operations;
 mod parameters;

@@ -108,6 +108,7 @@ impl<'a> Resolver<'a, '_> {
             }),
             always_runs: false,
             success,
+            decode: super::decoding::decode_plan(&outputs),
             outputs,
             on_success,
             on_failure,
