@@ -616,6 +616,9 @@ pub(crate) struct Standalone {
     pub(crate) fn_name: ItemPath,
     /// The struct of the workflow inputs it reads, in the workflow's module.
     pub(crate) inputs_type: ItemPath,
+    /// The inputs (fields) that nothing after this step reads in the workflow's function:
+    /// moved into the step's inputs, not copied.
+    pub(crate) last_reads: std::collections::BTreeSet<String>,
 }
 
 /// What an action does.

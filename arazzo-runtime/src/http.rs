@@ -281,7 +281,14 @@ impl Request {
     /// Authenticates with HTTP Basic credentials when there are any.
     pub fn basic_auth(self, auth: Option<&BasicAuth>) -> Self {
         match auth {
-            Some(auth) => self.map(|b| b.basic_auth(auth.username(), Some(auth.password()))),
+            // Encoded once, when the credentials were made; a clone shares the bytes.
+            Some(auth) => match auth.header() {
+                Some(header) => {
+                    let header = header.clone();
+                    self.map(|b| b.header(reqwest::header::AUTHORIZATION, header))
+                }
+                None => self.map(|b| b.basic_auth(auth.username(), Some(auth.password()))),
+            },
             None => self,
         }
     }

@@ -218,7 +218,7 @@ pub async fn read_job(
         let read = read_job::read(
                 client,
                 read_job::ReadInputs {
-                    id: inputs.id.clone(),
+                    id: inputs.id,
                 },
             )
             .await?;

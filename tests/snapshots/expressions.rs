@@ -118,8 +118,8 @@ pub async fn place_order(
                 place_order::CreateInputs {
                     customer: inputs.customer.clone(),
                     quantity: inputs.quantity,
-                    note: inputs.note.clone(),
-                    tags: inputs.tags.clone(),
+                    note: inputs.note,
+                    tags: inputs.tags,
                     express: inputs.express,
                 },
             )

@@ -148,9 +148,9 @@ pub async fn a_b(
         let object = a_b::object(
                 client,
                 a_b::ObjectInputs {
-                    type_: inputs.type_.clone(),
+                    type_: inputs.type_,
                     user_id: inputs.user_id,
-                    user_id_2: inputs.user_id_2.clone(),
+                    user_id_2: inputs.user_id_2,
                 },
             )
             .await?;

@@ -168,15 +168,15 @@ pub async fn adopt_pet(
                 client,
                 adopt_pet::GetPetInputs {
                     pet_id: inputs.pet_id.clone(),
-                    fields: inputs.fields.clone(),
-                    request_id: inputs.request_id.clone(),
+                    fields: inputs.fields,
+                    request_id: inputs.request_id,
                 },
             )
             .await?;
         let _search = adopt_pet::search(
                 client,
                 adopt_pet::SearchInputs {
-                    tags: inputs.tags.clone(),
+                    tags: inputs.tags,
                     limit: inputs.limit,
                 },
             )
@@ -201,8 +201,8 @@ pub async fn adopt_pet(
         let _audit = adopt_pet::audit(
                 client,
                 adopt_pet::AuditInputs {
-                    pet_id: inputs.pet_id.clone(),
-                    user: inputs.user.clone(),
+                    pet_id: inputs.pet_id,
+                    user: inputs.user,
                 },
                 &get_pet,
             )

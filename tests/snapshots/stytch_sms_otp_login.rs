@@ -133,14 +133,14 @@ pub async fn sms_otp_login(
         let send_sms_otp = sms_otp_login::send_sms_otp(
                 client,
                 sms_otp_login::SendSmsOtpInputs {
-                    phone_number: inputs.phone_number.clone(),
+                    phone_number: inputs.phone_number,
                 },
             )
             .await?;
         let authenticate_otp = sms_otp_login::authenticate_otp(
                 client,
                 sms_otp_login::AuthenticateOtpInputs {
-                    code: inputs.code.clone(),
+                    code: inputs.code,
                     session_duration_minutes: inputs.session_duration_minutes,
                 },
                 &send_sms_otp,

@@ -302,13 +302,13 @@ pub async fn open_account(
         let create = open_account::create(
                 client,
                 open_account::CreateInputs {
-                    holder: inputs.holder.clone(),
+                    holder: inputs.holder,
                     plan: inputs.plan,
-                    tags: inputs.tags.clone(),
+                    tags: inputs.tags,
                     limit: inputs.limit,
                     region: inputs.region,
                     marketing: inputs.marketing,
-                    notes: inputs.notes.clone(),
+                    notes: inputs.notes,
                 },
             )
             .await?;
