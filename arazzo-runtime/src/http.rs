@@ -492,7 +492,8 @@ impl Request {
             status,
             url,
             headers,
-            bytes: Vec::from(bytes),
+            // Kept as received: a copy into a `Vec` cost as much as reading a large body.
+            bytes,
             body: std::sync::OnceLock::new(),
             members: std::sync::OnceLock::new(),
         })
@@ -509,7 +510,7 @@ pub struct Response {
     url: String,
     headers: reqwest::header::HeaderMap,
     /// The body as received.
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     /// The body classified and, when JSON, parsed: only when a criterion, an error or a read
     /// of a whole `serde_json::Value` needs it (outputs are read from `bytes` directly).
     body: std::sync::OnceLock<Body>,
