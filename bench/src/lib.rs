@@ -70,7 +70,7 @@ pub fn authenticate_padded(padding: usize) -> String {
         }
         body.push_str(&format!(
             "{{\"id\":\"unread-{i:08}-0000-4000-8000-000000000000\",\"name\":\"Member \\u00e9 {i}\",\"verified\":{},\"count\":{}}}",
-            i % 2 == 0,
+            i.is_multiple_of(2),
             i * 7919
         ));
         i += 1;
@@ -384,7 +384,10 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
             assert_eq!(value["user"]["user_id"], super::USER_ID);
             let extra = body.len() - super::AUTHENTICATE.len();
-            assert!(extra >= padding && extra < padding + 200, "{padding}: {extra}");
+            assert!(
+                extra >= padding && extra < padding + 200,
+                "{padding}: {extra}"
+            );
         }
     }
 }
