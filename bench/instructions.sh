@@ -5,6 +5,9 @@
 # side runs twice, N and 3N calls, and the difference is divided by 2N, so set-up cancels out.
 #
 #   bash bench/instructions.sh      (from the workspace root; needs valgrind; N=500 by default)
+#   ARAZZO_BENCH_PADDING=102400 N=50 bash bench/instructions.sh
+#                                   (the `user` object of the response padded by ~100 KB of
+#                                   members neither side reads; N a multiple of 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "skipped: valgrind is not installed"; exit 0; }
@@ -31,4 +34,4 @@ for side in generated_sms_otp_login hand_written_reqwest; do
 done
 g=${per[generated_sms_otp_login]}
 h=${per[hand_written_reqwest]}
-echo "instructions per call (client thread, callgrind): generated $g, hand-written $h: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.3fx", g / h }')"
+echo "instructions per call (client thread, callgrind; padding ${ARAZZO_BENCH_PADDING:-0} bytes): generated $g, hand-written $h: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.3fx", g / h }')"

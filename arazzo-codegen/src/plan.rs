@@ -441,6 +441,36 @@ pub(crate) struct BodyPlan {
     pub(crate) value: ValuePlan,
     /// `replacements`: JSON pointers into the payload and the values set there.
     pub(crate) replacements: Vec<(String, ValuePlan)>,
+    /// How a JSON body is built: decided once the step's criteria and outputs are known (a
+    /// body that `$request.body` reads must be a value).
+    pub(crate) shape: BodyShape,
+}
+
+/// How a JSON request body is built before it is serialized.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum BodyShape {
+    /// As a `serde_json::Value`: templates, replacements, nested or mixed payloads, non-JSON
+    /// bodies, and bodies that `$request.body` reads.
+    Value,
+    /// Serialized straight from a struct, local to the step, whose fields borrow the values:
+    /// a JSON object of literals and whole values read from the inputs and earlier outputs.
+    Struct {
+        /// The struct's name (an item local to the step's block).
+        type_name: String,
+        /// Its fields, in the payload's order.
+        fields: Vec<BodyField>,
+    },
+}
+
+/// A member of a body serialized from a struct.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct BodyField {
+    /// The member's name in JSON.
+    pub(crate) name: String,
+    /// The Rust field.
+    pub(crate) ident: String,
+    /// A literal (`Null`, `Bool`, `Number`, `Str`) or a whole value (`Ref`), borrowed.
+    pub(crate) value: ValuePlan,
 }
 
 impl BodyPlan {
@@ -560,6 +590,40 @@ pub(crate) enum OutputSource {
     Value(ValueRef),
 }
 
+/// How a step's `$response.body#/…` outputs are decoded: in one pass, into a struct local to
+/// the step that holds exactly the members they read (nested structs for `/a/b`), each an
+/// `Option`; everything else in the body is skipped. When the body does not decode so (not
+/// JSON, a value of the wrong type, a member written twice), each output is read on its own,
+/// which says which value is missing or wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodePlan {
+    /// The struct's name (an item local to the step's block).
+    pub(crate) type_name: String,
+    /// Its members.
+    pub(crate) members: Vec<DecodeMember>,
+}
+
+/// A member of a decoded body struct.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodeMember {
+    /// The member's name in JSON.
+    pub(crate) name: String,
+    /// The Rust field.
+    pub(crate) ident: String,
+    /// What it holds.
+    pub(crate) kind: DecodeKind,
+}
+
+/// What a member of a decoded body struct holds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DecodeKind {
+    /// The value of an output (index into [`StepPlan::outputs`]).
+    Output(usize),
+    /// An object on the way to outputs: a nested struct (`null` or absent: all its members
+    /// absent).
+    Object(DecodePlan),
+}
+
 /// One step output.
 #[derive(Debug)]
 pub(crate) struct StepOutputPlan {
@@ -576,6 +640,9 @@ pub(crate) struct Standalone {
     pub(crate) fn_name: ItemPath,
     /// The struct of the workflow inputs it reads, in the workflow's module.
     pub(crate) inputs_type: ItemPath,
+    /// The inputs (fields) that nothing after this step reads in the workflow's function:
+    /// moved into the step's inputs, not copied.
+    pub(crate) last_reads: std::collections::BTreeSet<String>,
 }
 
 /// What an action does.
@@ -749,6 +816,8 @@ pub(crate) struct StepPlan {
     pub(crate) success: Vec<CondPlan>,
     /// Its outputs.
     pub(crate) outputs: Vec<StepOutputPlan>,
+    /// How its body outputs are decoded in one pass, when it has any that can be.
+    pub(crate) decode: Option<DecodePlan>,
     /// Actions after a success: the step's, then the workflow's; the first that applies wins.
     pub(crate) on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.

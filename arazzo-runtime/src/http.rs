@@ -374,7 +374,10 @@ impl fmt::Debug for Request {
 }
 
 impl Request {
-    fn map(mut self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
+    pub(crate) fn map(
+        mut self,
+        f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Self {
         self.builder = self.builder.map(f);
         self
     }
@@ -403,12 +406,23 @@ impl Request {
     /// Authenticates with HTTP Basic credentials when there are any.
     pub fn basic_auth(self, auth: Option<&BasicAuth>) -> Self {
         match auth {
-            Some(auth) => self.map(|b| b.basic_auth(auth.username(), Some(auth.password()))),
+            // Encoded once, when the credentials were made; a clone shares the bytes.
+            Some(auth) => match auth.header() {
+                Some(header) => {
+                    let header = header.clone();
+                    self.map(|b| b.header(reqwest::header::AUTHORIZATION, header))
+                }
+                None => self.map(|b| b.basic_auth(auth.username(), Some(auth.password()))),
+            },
             None => self,
         }
     }
 
-    fn fail(mut self, error: Error) -> Self {
+    pub(crate) fn step(&self) -> &'static str {
+        self.step
+    }
+
+    pub(crate) fn fail(mut self, error: Error) -> Self {
         if self.builder.is_ok() {
             self.builder = Err(error);
         }
@@ -812,15 +826,32 @@ async fn read(
     let url = response.url().to_string();
     // Taken, not cloned: reading the body needs no headers.
     let headers = std::mem::take(response.headers_mut());
-    let capacity = declared.unwrap_or(0).min(limit).min(1 << 20);
-    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    // A body that arrives in one chunk (the usual case) is kept as received; only a body in
+    // several chunks is copied together. A copy of a large body cost as much as reading it.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut length: u64 = 0;
     while let Some(chunk) = response.chunk().await.map_err(|e| transport(step, e))? {
-        if (bytes.len() as u64).saturating_add(chunk.len() as u64) > limit {
+        length = length.saturating_add(chunk.len() as u64);
+        if length > limit {
             // Dropping the response closes its connection: the rest is never read.
             return Err(too_large());
         }
-        bytes.extend_from_slice(&chunk);
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            None => joined.extend_from_slice(&chunk),
+            Some(earlier) => {
+                let capacity = declared.unwrap_or(length).min(limit);
+                joined.reserve(usize::try_from(capacity).unwrap_or(0));
+                joined.extend_from_slice(&earlier);
+                joined.extend_from_slice(&chunk);
+            }
+        }
     }
+    let bytes = match first {
+        Some(only) => only,
+        None => bytes::Bytes::from(joined),
+    };
     Ok(Response {
         step,
         status,
@@ -843,7 +874,7 @@ pub struct Response {
     url: String,
     headers: reqwest::header::HeaderMap,
     /// The body as received.
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     /// The body classified and, when JSON, parsed: only when a criterion, an error or a read
     /// of a whole `serde_json::Value` needs it (outputs are read from `bytes` directly).
     body: std::sync::OnceLock<Body>,
@@ -879,7 +910,7 @@ impl Response {
                 status: 0,
                 url: String::new(),
                 headers: reqwest::header::HeaderMap::new(),
-                bytes: Vec::new(),
+                bytes: bytes::Bytes::new(),
                 body: std::sync::OnceLock::new(),
                 members: std::sync::OnceLock::new(),
                 timed_out: Some(milliseconds),
@@ -892,6 +923,15 @@ impl Response {
     /// failed, whatever its success criteria say.
     pub fn timed_out(&self) -> bool {
         self.timed_out.is_some()
+    }
+
+    pub(crate) fn step(&self) -> &'static str {
+        self.step
+    }
+
+    /// The body as received.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The HTTP status code (`$statusCode`).

@@ -28,6 +28,7 @@ mod http;
 mod params;
 mod pointer;
 mod stream;
+mod typed;
 
 pub use auth::{ClientAuth, ClientCredentials, TokenError, TokenFuture, TokenSource};
 pub use body::Body;
@@ -44,6 +45,8 @@ pub use auth::Bearer;
 pub use http::{ApiKeyIn, Method, Request, Response};
 #[doc(hidden)]
 pub use params::{QueryStyle, path_param, path_segment};
+#[doc(hidden)]
+pub use typed::object;
 
 pub use reqwest;
 pub use serde;

@@ -14,12 +14,24 @@
 //! the server excluded) and of wall time. On a busy machine both vary from run to run;
 //! `bench/instructions.sh` counts the client thread's instructions per call instead, which do not.
 
+//! `ARAZZO_BENCH_PADDING=<bytes>` pads the `user` object of the `authenticate` response with
+//! that many bytes of members neither side reads (1024, 102400, 10485760: what it costs to skip
+//! them).
+//!
+//! With `--features count-allocations`, divan's table also gives the heap allocations per call
+//! made on the bench thread (the client side; the server runs on a thread of its own):
+//! `cargo bench -p arazzo-bench --bench workflow --features count-allocations`.
+
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use arazzo_bench::paired;
 use divan::black_box;
 use generated_example::via_macro::{Client, sms_otp_login};
+
+#[cfg(feature = "count-allocations")]
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
 
 const PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-000000000000";
 const SECRET: &str = "secret-test-000000000000000000000000000000000000";
@@ -32,7 +44,11 @@ struct Sides {
 }
 
 static SIDES: LazyLock<Sides> = LazyLock::new(|| {
-    let address = arazzo_bench::start(0, true).expect("a loopback port");
+    let padding = std::env::var("ARAZZO_BENCH_PADDING")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(0);
+    let address = arazzo_bench::start_padded(0, true, padding).expect("a loopback port");
     let base = format!("http://{address}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

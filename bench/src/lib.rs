@@ -46,6 +46,50 @@ pub const AUTHENTICATE: &str = concat!(
 /// # Errors
 /// When the port cannot be bound or the thread's runtime cannot be built.
 pub fn start(port: u16, require_credentials: bool) -> io::Result<SocketAddr> {
+    start_padded(port, require_credentials, 0)
+}
+
+/// [`AUTHENTICATE`] with the `user` object padded by about `padding` bytes of members the
+/// workflow does not read (`"unread": [{"id": …, "name": …, "verified": …, "count": …}, …]`,
+/// strings, booleans and numbers, as a real user object has); as it is when `padding` is 0.
+pub fn authenticate_padded(padding: usize) -> String {
+    let Some(end) = AUTHENTICATE.strip_suffix("}}") else {
+        return AUTHENTICATE.to_owned();
+    };
+    if padding == 0 {
+        return AUTHENTICATE.to_owned();
+    }
+    let mut body = String::with_capacity(AUTHENTICATE.len() + padding + 128);
+    body.push_str(end);
+    body.push_str(",\"unread\":[");
+    let start = body.len();
+    let mut i = 0usize;
+    while body.len() - start < padding {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(
+            "{{\"id\":\"unread-{i:08}-0000-4000-8000-000000000000\",\"name\":\"Member \\u00e9 {i}\",\"verified\":{},\"count\":{}}}",
+            i.is_multiple_of(2),
+            i * 7919
+        ));
+        i += 1;
+    }
+    body.push_str("]}}");
+    body
+}
+
+/// [`start`], answering `authenticate` with [`authenticate_padded`]`(padding)`.
+///
+/// # Errors
+/// As [`start`].
+pub fn start_padded(
+    port: u16,
+    require_credentials: bool,
+    padding: usize,
+) -> io::Result<SocketAddr> {
+    // Built once and kept for the life of the process, as the server is.
+    let authenticate: &'static str = Box::leak(authenticate_padded(padding).into_boxed_str());
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
@@ -54,24 +98,32 @@ pub fn start(port: u16, require_credentials: bool) -> io::Result<SocketAddr> {
         .build()?;
     std::thread::Builder::new()
         .name("stytch-server".into())
-        .spawn(move || runtime.block_on(serve(listener, require_credentials)))?;
+        .spawn(move || runtime.block_on(serve(listener, require_credentials, authenticate)))?;
     Ok(address)
 }
 
-async fn serve(listener: TcpListener, require_credentials: bool) -> io::Result<()> {
+async fn serve(
+    listener: TcpListener,
+    require_credentials: bool,
+    authenticate: &'static str,
+) -> io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
         tokio::spawn(async move {
             // A client that goes away mid-request is no concern of the server's.
-            let _ = connection(stream, require_credentials).await;
+            let _ = connection(stream, require_credentials, authenticate).await;
         });
     }
 }
 
 /// Serves the requests of one connection, one after another, until the client closes it.
-async fn connection(stream: tokio::net::TcpStream, require_credentials: bool) -> io::Result<()> {
+async fn connection(
+    stream: tokio::net::TcpStream,
+    require_credentials: bool,
+    authenticate: &'static str,
+) -> io::Result<()> {
     let mut stream = BufReader::new(stream);
     let mut line = String::new();
     let mut body = Vec::new();
@@ -109,7 +161,7 @@ async fn connection(stream: tokio::net::TcpStream, require_credentials: bool) ->
         }
         body.resize(length, 0);
         stream.read_exact(&mut body).await?;
-        let (status, response) = respond(&method, &path, authorized, &body);
+        let (status, response) = respond(&method, &path, authorized, &body, authenticate);
         let head = format!(
             "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             response.len()
@@ -128,6 +180,7 @@ fn respond(
     path: &str,
     authorized: bool,
     body: &[u8],
+    authenticate: &'static str,
 ) -> (&'static str, &'static str) {
     const UNAUTHORIZED: &str = r#"{"status_code":401,"error_type":"unauthorized_credentials","error_message":"Unauthorized credentials."}"#;
     const NOT_FOUND: &str =
@@ -140,7 +193,7 @@ fn respond(
     match path {
         _ if !authorized => ("401 Unauthorized", UNAUTHORIZED),
         "/v1/otps/sms/login_or_create" if contains("phone_number") => ("200 OK", LOGIN_OR_CREATE),
-        "/v1/otps/authenticate" if contains(PHONE_ID) => ("200 OK", AUTHENTICATE),
+        "/v1/otps/authenticate" if contains(PHONE_ID) => ("200 OK", authenticate),
         "/v1/otps/authenticate" => ("404 Not Found", NO_PHONE),
         _ => ("404 Not Found", NOT_FOUND),
     }
@@ -320,4 +373,21 @@ pub fn parse(files: &[PathBuf]) -> Result<(), String> {
     }
     std::hint::black_box(&kept);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn padded_bodies_are_json_of_about_that_size() {
+        for padding in [0, 1024, 102_400] {
+            let body = super::authenticate_padded(padding);
+            let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(value["user"]["user_id"], super::USER_ID);
+            let extra = body.len() - super::AUTHENTICATE.len();
+            assert!(
+                extra >= padding && extra < padding + 200,
+                "{padding}: {extra}"
+            );
+        }
+    }
 }

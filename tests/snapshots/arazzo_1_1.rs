@@ -107,7 +107,7 @@ pub async fn fetch_pet(
         let fetch = fetch_pet::fetch(
                 client,
                 fetch_pet::FetchInputs {
-                    id: inputs.id.clone(),
+                    id: inputs.id,
                 },
             )
             .await?;
@@ -178,6 +178,11 @@ pub mod fetch_pet {
                 "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
                 param_path_pet_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                name: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
@@ -192,8 +197,15 @@ pub mod fetch_pet {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            FetchOutputs {
-                name: response.body_value_opt("/name")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    FetchOutputs { name: decoded.name }
+                }
+                ::std::option::Option::None => {
+                    FetchOutputs {
+                        name: response.body_value_opt("/name")?,
+                    }
+                }
             }
         })
     }
@@ -267,6 +279,11 @@ pub async fn fetch_pet_with_retry(
                         "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
                         param_path_pet_id) ?
                     );
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        name: ::std::option::Option<::std::string::String>,
+                    }
                     let response = ::arazzo_runtime::Response::or_timed_out(
                         client
                             .http
@@ -284,8 +301,17 @@ pub async fn fetch_pet_with_retry(
                     )?;
                     let success = !response.timed_out() && response.status() == 200;
                     if success {
-                        let outputs = fetch_pet_with_retry::FetchOutputs {
-                            name: response.body_value_opt("/name")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                fetch_pet_with_retry::FetchOutputs {
+                                    name: decoded.name,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                fetch_pet_with_retry::FetchOutputs {
+                                    name: response.body_value_opt("/name")?,
+                                }
+                            }
                         };
                         let next = ::std::option::Option::None;
                         fetch = ::std::option::Option::Some(outputs);
@@ -477,7 +503,7 @@ pub async fn fetch_listed_first(
         let create = fetch_listed_first::create(
                 client,
                 fetch_listed_first::CreateInputs {
-                    name: inputs.name.clone(),
+                    name: inputs.name,
                 },
             )
             .await?;
@@ -545,27 +571,34 @@ pub mod fetch_listed_first {
     ) -> ::std::result::Result<CreateOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "create";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "name".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.name)?,
-                    );
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                name: &'a str,
+            }
+            let body = RequestBody { name: &inputs.name };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.pets, "/pets")
                 .operation("createPet")
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 201 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CreateOutputs {
-                id: response.body_value_opt("/id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => CreateOutputs { id: decoded.id },
+                ::std::option::Option::None => {
+                    CreateOutputs {
+                        id: response.body_value_opt("/id")?,
+                    }
+                }
             }
         })
     }
@@ -618,6 +651,11 @@ pub mod fetch_listed_first {
                 "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
                 param_path_pet_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                name: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
@@ -627,8 +665,15 @@ pub mod fetch_listed_first {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            FetchOutputs {
-                name: response.body_value_opt("/name")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    FetchOutputs { name: decoded.name }
+                }
+                ::std::option::Option::None => {
+                    FetchOutputs {
+                        name: response.body_value_opt("/name")?,
+                    }
+                }
             }
         })
     }
@@ -659,6 +704,11 @@ pub mod fetch_listed_first {
                 "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
                 param_path_pet_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                name: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
@@ -668,8 +718,15 @@ pub mod fetch_listed_first {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CheckOutputs {
-                name: response.body_value_opt("/name")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    CheckOutputs { name: decoded.name }
+                }
+                ::std::option::Option::None => {
+                    CheckOutputs {
+                        name: response.body_value_opt("/name")?,
+                    }
+                }
             }
         })
     }
@@ -942,7 +999,7 @@ pub async fn legacy_create(
         let create = legacy_create::create(
                 client,
                 legacy_create::CreateInputs {
-                    name: inputs.name.clone(),
+                    name: inputs.name,
                 },
             )
             .await?;
@@ -998,15 +1055,17 @@ pub mod legacy_create {
     ) -> ::std::result::Result<CreateOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "create";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "name".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.name)?,
-                    );
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                name: &'a str,
+            }
+            let body = RequestBody { name: &inputs.name };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -1016,14 +1075,19 @@ pub mod legacy_create {
                     "/pets",
                 )
                 .operation("createPet")
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 201 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CreateOutputs {
-                id: response.body_value_opt("/id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => CreateOutputs { id: decoded.id },
+                ::std::option::Option::None => {
+                    CreateOutputs {
+                        id: response.body_value_opt("/id")?,
+                    }
+                }
             }
         })
     }

@@ -156,6 +156,11 @@ pub mod start_job {
     ) -> ::std::result::Result<StartOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "start";
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/jobs")
@@ -165,8 +170,17 @@ pub mod start_job {
             if response.status() != 202 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            StartOutputs {
-                id: response.body_value("/id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    StartOutputs {
+                        id: response.required(decoded.id, "/id")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    StartOutputs {
+                        id: response.body_value("/id")?,
+                    }
+                }
             }
         })
     }
@@ -203,7 +217,7 @@ pub async fn read_job(
         let read = read_job::read(
                 client,
                 read_job::ReadInputs {
-                    id: inputs.id.clone(),
+                    id: inputs.id,
                 },
             )
             .await?;
@@ -261,6 +275,11 @@ pub mod read_job {
             let path = ::std::format!(
                 "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                status: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
@@ -270,8 +289,17 @@ pub mod read_job {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ReadOutputs {
-                status: response.body_value("/status")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    ReadOutputs {
+                        status: response.required(decoded.status, "/status")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    ReadOutputs {
+                        status: response.body_value("/status")?,
+                    }
+                }
             }
         })
     }
@@ -444,6 +472,12 @@ pub async fn report_after_start(
                 STEP,
                 &depends_on_start_job.job_id,
             )?;
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                #[serde(rename = "reportId")]
+                report_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
@@ -454,8 +488,17 @@ pub async fn report_after_start(
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            report_after_start::ReportOutputs {
-                report_id: response.body_value("/reportId")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    report_after_start::ReportOutputs {
+                        report_id: response.required(decoded.report_id, "/reportId")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    report_after_start::ReportOutputs {
+                        report_id: response.body_value("/reportId")?,
+                    }
+                }
             }
         };
         ::std::result::Result::Ok(report_after_start::Outputs {
@@ -847,6 +890,11 @@ pub mod shared_begin {
     ) -> ::std::result::Result<StartOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "start";
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -861,8 +909,17 @@ pub mod shared_begin {
             if response.status() != 202 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            StartOutputs {
-                id: response.body_value("/id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    StartOutputs {
+                        id: response.required(decoded.id, "/id")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    StartOutputs {
+                        id: response.body_value("/id")?,
+                    }
+                }
             }
         })
     }

@@ -110,6 +110,11 @@ pub async fn poll_job(
             next = match step {
                 Step::Start => {
                     const STEP: &str = "start";
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        id: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -123,8 +128,17 @@ pub async fn poll_job(
                         .await?;
                     let success = response.status() == 202;
                     if success {
-                        let outputs = poll_job::StartOutputs {
-                            id: response.body_value("/id")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                poll_job::StartOutputs {
+                                    id: response.required(decoded.id, "/id")?,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                poll_job::StartOutputs {
+                                    id: response.body_value("/id")?,
+                                }
+                            }
                         };
                         let next = ::std::option::Option::Some(Step::Poll);
                         start = ::std::option::Option::Some(outputs);
@@ -145,6 +159,11 @@ pub async fn poll_job(
                         "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
                         param_path_id) ?
                     );
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        result: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -158,8 +177,17 @@ pub async fn poll_job(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = poll_job::PollOutputs {
-                            result: response.body_value_opt("/result")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                poll_job::PollOutputs {
+                                    result: decoded.result,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                poll_job::PollOutputs {
+                                    result: response.body_value_opt("/result")?,
+                                }
+                            }
                         };
                         let next = if ::arazzo_runtime::criteria::compare(
                             &response.body_at("/status").cloned().unwrap_or_default(),
@@ -286,6 +314,11 @@ pub async fn retry_flaky(
             next = match step {
                 Step::Call => {
                     const STEP: &str = "call";
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        value: ::std::option::Option<i64>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -300,8 +333,17 @@ pub async fn retry_flaky(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = retry_flaky::CallOutputs {
-                            value: response.body_value_opt("/value")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                retry_flaky::CallOutputs {
+                                    value: decoded.value,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                retry_flaky::CallOutputs {
+                                    value: response.body_value_opt("/value")?,
+                                }
+                            }
                         };
                         let next = ::std::option::Option::None;
                         call = ::std::option::Option::Some(outputs);
@@ -392,6 +434,11 @@ pub async fn end_early(
             let path = ::std::format!(
                 "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                status: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
@@ -401,8 +448,17 @@ pub async fn end_early(
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            let outputs = end_early::ReadOutputs {
-                status: response.body_value("/status")?,
+            let outputs = match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    end_early::ReadOutputs {
+                        status: response.required(decoded.status, "/status")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    end_early::ReadOutputs {
+                        status: response.body_value("/status")?,
+                    }
+                }
             };
             if ::arazzo_runtime::criteria::compare(
                 &response.body_at("/skip").cloned().unwrap_or_default(),
@@ -476,6 +532,11 @@ pub mod end_early {
             let path = ::std::format!(
                 "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", & param_path_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                status: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.jobs, &path)
@@ -485,8 +546,17 @@ pub mod end_early {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ReadOutputs {
-                status: response.body_value("/status")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    ReadOutputs {
+                        status: response.required(decoded.status, "/status")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    ReadOutputs {
+                        status: response.body_value("/status")?,
+                    }
+                }
             }
         })
     }
@@ -522,6 +592,12 @@ pub mod end_early {
     ) -> ::std::result::Result<ReportOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "report";
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                #[serde(rename = "reportId")]
+                report_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.jobs, "/report")
@@ -531,8 +607,17 @@ pub mod end_early {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ReportOutputs {
-                report_id: response.body_value("/reportId")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    ReportOutputs {
+                        report_id: response.required(decoded.report_id, "/reportId")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    ReportOutputs {
+                        report_id: response.body_value("/reportId")?,
+                    }
+                }
             }
         })
     }
@@ -597,6 +682,11 @@ pub async fn recover(
                         "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
                         param_path_id) ?
                     );
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        status: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -610,8 +700,17 @@ pub async fn recover(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = recover::ReadOutputs {
-                            status: response.body_value("/status")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                recover::ReadOutputs {
+                                    status: response.required(decoded.status, "/status")?,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                recover::ReadOutputs {
+                                    status: response.body_value("/status")?,
+                                }
+                            }
                         };
                         let next = ::std::option::Option::Some(Step::Report);
                         read = ::std::option::Option::Some(outputs);
@@ -624,6 +723,12 @@ pub async fn recover(
                 }
                 Step::Report => {
                     const STEP: &str = "report";
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        #[serde(rename = "reportId")]
+                        report_id: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -637,8 +742,18 @@ pub async fn recover(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = recover::ReportOutputs {
-                            report_id: response.body_value("/reportId")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                recover::ReportOutputs {
+                                    report_id: response
+                                        .required(decoded.report_id, "/reportId")?,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                recover::ReportOutputs {
+                                    report_id: response.body_value("/reportId")?,
+                                }
+                            }
                         };
                         let next = ::std::option::Option::None;
                         report = ::std::option::Option::Some(outputs);
@@ -866,6 +981,11 @@ pub async fn hand_off(
                         "/jobs/{}", ::arazzo_runtime::path_param(STEP, "id", &
                         param_path_id) ?
                     );
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        status: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -879,8 +999,17 @@ pub async fn hand_off(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = hand_off::ReadOutputs {
-                            status: response.body_value("/status")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                hand_off::ReadOutputs {
+                                    status: response.required(decoded.status, "/status")?,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                hand_off::ReadOutputs {
+                                    status: response.body_value("/status")?,
+                                }
+                            }
                         };
                         let next = if ::arazzo_runtime::criteria::compare(
                             &response.body_at("/status").cloned().unwrap_or_default(),
@@ -1006,6 +1135,11 @@ pub async fn refresh_then_retry(
             next = match step {
                 Step::Call => {
                     const STEP: &str = "call";
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        value: ::std::option::Option<i64>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -1020,8 +1154,17 @@ pub async fn refresh_then_retry(
                         .await?;
                     let success = response.status() == 200;
                     if success {
-                        let outputs = refresh_then_retry::CallOutputs {
-                            value: response.body_value_opt("/value")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                refresh_then_retry::CallOutputs {
+                                    value: decoded.value,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                refresh_then_retry::CallOutputs {
+                                    value: response.body_value_opt("/value")?,
+                                }
+                            }
                         };
                         let next = resume
                             .take()
@@ -1039,6 +1182,12 @@ pub async fn refresh_then_retry(
                 }
                 Step::Report => {
                     const STEP: &str = "report";
+                    #[derive(::arazzo_runtime::serde::Deserialize)]
+                    #[serde(crate = "::arazzo_runtime::serde")]
+                    struct ResponseBody {
+                        #[serde(rename = "reportId")]
+                        report_id: ::std::option::Option<::std::string::String>,
+                    }
                     let response = client
                         .http
                         .request(
@@ -1052,8 +1201,18 @@ pub async fn refresh_then_retry(
                         .await?;
                     let success = (200..300).contains(&response.status());
                     if success {
-                        let outputs = refresh_then_retry::ReportOutputs {
-                            report_id: response.body_value("/reportId")?,
+                        let outputs = match response.decode::<ResponseBody>() {
+                            ::std::option::Option::Some(decoded) => {
+                                refresh_then_retry::ReportOutputs {
+                                    report_id: response
+                                        .required(decoded.report_id, "/reportId")?,
+                                }
+                            }
+                            ::std::option::Option::None => {
+                                refresh_then_retry::ReportOutputs {
+                                    report_id: response.body_value("/reportId")?,
+                                }
+                            }
                         };
                         let next = resume.take().or(::std::option::Option::None);
                         report = ::std::option::Option::Some(outputs);

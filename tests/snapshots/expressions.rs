@@ -117,8 +117,8 @@ pub async fn place_order(
                 place_order::CreateInputs {
                     customer: inputs.customer.clone(),
                     quantity: inputs.quantity,
-                    note: inputs.note.clone(),
-                    tags: inputs.tags.clone(),
+                    note: inputs.note,
+                    tags: inputs.tags,
                     express: inputs.express,
                 },
             )
@@ -421,6 +421,20 @@ pub mod place_order {
                     );
                 object
             });
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+                total: ::std::option::Option<f64>,
+                note: ::std::option::Option<::std::string::String>,
+                #[serde(default, deserialize_with = "::arazzo_runtime::object")]
+                meta: ResponseBodyMeta,
+            }
+            #[derive(::std::default::Default, ::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBodyMeta {
+                tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.shop, "/orders")
@@ -456,17 +470,35 @@ pub mod place_order {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CreateOutputs {
-                id: response.body_value("/id")?,
-                total: response.body_value("/total")?,
-                first_sku: response.body_value_opt("/items/0/sku")?,
-                note: response.body_value_opt("/note")?,
-                tags: response.body_value_opt("/meta/tags")?,
-                location: response.header_value("Location")?,
-                status: response.status(),
-                url: response.url().to_owned(),
-                sent_quantity: body.pointer("/quantity").cloned(),
-                content_type: "application/json".to_owned(),
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    CreateOutputs {
+                        id: response.required(decoded.id, "/id")?,
+                        total: response.required(decoded.total, "/total")?,
+                        first_sku: response.body_value_opt("/items/0/sku")?,
+                        note: decoded.note,
+                        tags: decoded.meta.tags,
+                        location: response.header_value("Location")?,
+                        status: response.status(),
+                        url: response.url().to_owned(),
+                        sent_quantity: body.pointer("/quantity").cloned(),
+                        content_type: "application/json".to_owned(),
+                    }
+                }
+                ::std::option::Option::None => {
+                    CreateOutputs {
+                        id: response.body_value("/id")?,
+                        total: response.body_value("/total")?,
+                        first_sku: response.body_value_opt("/items/0/sku")?,
+                        note: response.body_value_opt("/note")?,
+                        tags: response.body_value_opt("/meta/tags")?,
+                        location: response.header_value("Location")?,
+                        status: response.status(),
+                        url: response.url().to_owned(),
+                        sent_quantity: body.pointer("/quantity").cloned(),
+                        content_type: "application/json".to_owned(),
+                    }
+                }
             }
         })
     }
@@ -547,6 +579,12 @@ pub mod place_order {
             > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::criteria::JsonPath::new(
                 "$[?@ == 'CONFIRMED']",
             ));
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                count: ::std::option::Option<i32>,
+                status: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -574,10 +612,21 @@ pub mod place_order {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            LatestOutputs {
-                count: response.body_value("/count")?,
-                status: response.body_value("/status")?,
-                first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    LatestOutputs {
+                        count: response.required(decoded.count, "/count")?,
+                        status: response.required(decoded.status, "/status")?,
+                        first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    LatestOutputs {
+                        count: response.body_value("/count")?,
+                        status: response.body_value("/status")?,
+                        first_tag: ::arazzo_runtime::pointer(STEP, &create.tags, "/0")?,
+                    }
+                }
             }
         })
     }

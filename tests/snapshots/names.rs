@@ -151,9 +151,9 @@ pub async fn a_b(
         let object = a_b::object(
                 client,
                 a_b::ObjectInputs {
-                    type_: inputs.type_.clone(),
+                    type_: inputs.type_,
                     user_id: inputs.user_id,
-                    user_id_2: inputs.user_id_2.clone(),
+                    user_id_2: inputs.user_id_2,
                 },
             )
             .await?;
@@ -268,6 +268,12 @@ pub mod a_b {
                     );
                 object_
             });
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                id: ::std::option::Option<::std::string::String>,
+                count: ::std::option::Option<i64>,
+            }
             let response = client
                 .http
                 .request(
@@ -290,9 +296,19 @@ pub mod a_b {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            ObjectOutputs {
-                id: response.body_value("/id")?,
-                count: response.body_value("/count")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    ObjectOutputs {
+                        id: response.required(decoded.id, "/id")?,
+                        count: response.required(decoded.count, "/count")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    ObjectOutputs {
+                        id: response.body_value("/id")?,
+                        count: response.body_value("/count")?,
+                    }
+                }
             }
         })
     }
@@ -357,6 +373,11 @@ pub mod a_b {
                     );
                 object_
             });
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                ok: ::std::option::Option<bool>,
+            }
             let response = client
                 .http
                 .request(
@@ -379,8 +400,13 @@ pub mod a_b {
             if !success {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            Part0Outputs {
-                ok: response.body_value_opt("/ok")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => Part0Outputs { ok: decoded.ok },
+                ::std::option::Option::None => {
+                    Part0Outputs {
+                        ok: response.body_value_opt("/ok")?,
+                    }
+                }
             }
         })
     }

@@ -182,15 +182,15 @@ pub async fn adopt_pet(
                 client,
                 adopt_pet::GetPetInputs {
                     pet_id: inputs.pet_id.clone(),
-                    fields: inputs.fields.clone(),
-                    request_id: inputs.request_id.clone(),
+                    fields: inputs.fields,
+                    request_id: inputs.request_id,
                 },
             )
             .await?;
         let _search = adopt_pet::search(
                 client,
                 adopt_pet::SearchInputs {
-                    tags: inputs.tags.clone(),
+                    tags: inputs.tags,
                     limit: inputs.limit,
                 },
             )
@@ -215,8 +215,8 @@ pub async fn adopt_pet(
         let _audit = adopt_pet::audit(
                 client,
                 adopt_pet::AuditInputs {
-                    pet_id: inputs.pet_id.clone(),
-                    user: inputs.user.clone(),
+                    pet_id: inputs.pet_id,
+                    user: inputs.user,
                 },
                 &get_pet,
             )
@@ -318,6 +318,11 @@ pub mod adopt_pet {
                     ::std::format!("pets {}", inputs.user),
                 ),
             )?;
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                access_token: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.auth, "/token")
@@ -339,8 +344,17 @@ pub mod adopt_pet {
             if !(200..300).contains(&response.status()) {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            TokenOutputs {
-                token: response.body_value("/access_token")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    TokenOutputs {
+                        token: response.required(decoded.access_token, "/access_token")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    TokenOutputs {
+                        token: response.body_value("/access_token")?,
+                    }
+                }
             }
         })
     }
@@ -399,6 +413,11 @@ pub mod adopt_pet {
                 "/pets/{}", ::arazzo_runtime::path_param(STEP, "petId", &
                 param_path_pet_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                name: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::GET, &client.pets, &path)
@@ -418,11 +437,23 @@ pub mod adopt_pet {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            GetPetOutputs {
-                name: response.body_value("/name")?,
-                sent_fields: param_query_fields.clone(),
-                sent_id: param_path_pet_id.clone(),
-                sent_request_id: param_header_x_request_id.clone(),
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    GetPetOutputs {
+                        name: response.required(decoded.name, "/name")?,
+                        sent_fields: param_query_fields.clone(),
+                        sent_id: param_path_pet_id.clone(),
+                        sent_request_id: param_header_x_request_id.clone(),
+                    }
+                }
+                ::std::option::Option::None => {
+                    GetPetOutputs {
+                        name: response.body_value("/name")?,
+                        sent_fields: param_query_fields.clone(),
+                        sent_id: param_path_pet_id.clone(),
+                        sent_request_id: param_header_x_request_id.clone(),
+                    }
+                }
             }
         })
     }

@@ -135,14 +135,14 @@ pub async fn sms_otp_login(
         let send_sms_otp = sms_otp_login::send_sms_otp(
                 client,
                 sms_otp_login::SendSmsOtpInputs {
-                    phone_number: inputs.phone_number.clone(),
+                    phone_number: inputs.phone_number,
                 },
             )
             .await?;
         let authenticate_otp = sms_otp_login::authenticate_otp(
                 client,
                 sms_otp_login::AuthenticateOtpInputs {
-                    code: inputs.code.clone(),
+                    code: inputs.code,
                     session_duration_minutes: inputs.session_duration_minutes,
                 },
                 &send_sms_otp,
@@ -226,15 +226,20 @@ pub mod sms_otp_login {
     ) -> ::std::result::Result<SendSmsOtpOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "sendSmsOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "phone_number".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.phone_number)?,
-                    );
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                phone_number: &'a str,
+            }
+            let body = RequestBody {
+                phone_number: &inputs.phone_number,
+            };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                user_id: ::std::option::Option<::std::string::String>,
+                phone_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -250,15 +255,25 @@ pub mod sms_otp_login {
                     "basic_auth",
                 )
                 .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            SendSmsOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                phone_id: response.body_value("/phone_id")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    SendSmsOtpOutputs {
+                        user_id: response.required(decoded.user_id, "/user_id")?,
+                        phone_id: response.required(decoded.phone_id, "/phone_id")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    SendSmsOtpOutputs {
+                        user_id: response.body_value("/user_id")?,
+                        phone_id: response.body_value("/phone_id")?,
+                    }
+                }
             }
         })
     }
@@ -308,29 +323,26 @@ pub mod sms_otp_login {
     ) -> ::std::result::Result<AuthenticateOtpOutputs, ::arazzo_runtime::Error> {
         ::std::result::Result::Ok({
             const STEP: &str = "authenticateOtp";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "method_id".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &send_sms_otp.phone_id)?,
-                    );
-                object
-                    .insert(
-                        "code".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.code)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs
-                    .session_duration_minutes
-                {
-                    object
-                        .insert(
-                            "session_duration_minutes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                method_id: &'a str,
+                code: &'a str,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                session_duration_minutes: &'a ::std::option::Option<i64>,
+            }
+            let body = RequestBody {
+                method_id: &send_sms_otp.phone_id,
+                code: &inputs.code,
+                session_duration_minutes: &inputs.session_duration_minutes,
+            };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                user_id: ::std::option::Option<::std::string::String>,
+                session_token: ::std::option::Option<::std::string::String>,
+                session_jwt: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -346,16 +358,29 @@ pub mod sms_otp_login {
                     "basic_auth",
                 )
                 .basic_auth(client.basic_auth.as_ref())
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            AuthenticateOtpOutputs {
-                user_id: response.body_value("/user_id")?,
-                session_token: response.body_value("/session_token")?,
-                session_jwt: response.body_value("/session_jwt")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    AuthenticateOtpOutputs {
+                        user_id: response.required(decoded.user_id, "/user_id")?,
+                        session_token: response
+                            .required(decoded.session_token, "/session_token")?,
+                        session_jwt: response
+                            .required(decoded.session_jwt, "/session_jwt")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    AuthenticateOtpOutputs {
+                        user_id: response.body_value("/user_id")?,
+                        session_token: response.body_value("/session_token")?,
+                        session_jwt: response.body_value("/session_jwt")?,
+                    }
+                }
             }
         })
     }

@@ -301,13 +301,13 @@ pub async fn open_account(
         let create = open_account::create(
                 client,
                 open_account::CreateInputs {
-                    holder: inputs.holder.clone(),
+                    holder: inputs.holder,
                     plan: inputs.plan,
-                    tags: inputs.tags.clone(),
+                    tags: inputs.tags,
                     limit: inputs.limit,
                     region: inputs.region,
                     marketing: inputs.marketing,
-                    notes: inputs.notes.clone(),
+                    notes: inputs.notes,
                 },
             )
             .await?;
@@ -417,55 +417,36 @@ pub mod open_account {
         inputs.marketing.get_or_insert(false);
         ::std::result::Result::Ok({
             const STEP: &str = "create";
-            let body = ::arazzo_runtime::serde_json::Value::Object({
-                let mut object = ::arazzo_runtime::serde_json::Map::new();
-                object
-                    .insert(
-                        "holder".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.holder)?,
-                    );
-                object
-                    .insert(
-                        "plan".to_owned(),
-                        ::arazzo_runtime::to_json(STEP, &inputs.plan)?,
-                    );
-                if let ::std::option::Option::Some(value) = &inputs.tags {
-                    object
-                        .insert(
-                            "tags".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.limit {
-                    object
-                        .insert(
-                            "limit".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.region {
-                    object
-                        .insert(
-                            "region".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.marketing {
-                    object
-                        .insert(
-                            "marketing".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                if let ::std::option::Option::Some(value) = &inputs.notes {
-                    object
-                        .insert(
-                            "notes".to_owned(),
-                            ::arazzo_runtime::to_json(STEP, value)?,
-                        );
-                }
-                object
-            });
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                holder: &'a super::types::Holder,
+                plan: &'a super::types::OpenAccountPlan,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                tags: &'a ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                limit: &'a ::std::option::Option<i32>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                region: &'a ::std::option::Option<super::types::OpenAccountRegion>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                marketing: &'a ::std::option::Option<bool>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                notes: &'a ::std::option::Option<::std::string::String>,
+            }
+            let body = RequestBody {
+                holder: &inputs.holder,
+                plan: &inputs.plan,
+                tags: &inputs.tags,
+                limit: &inputs.limit,
+                region: &inputs.region,
+                marketing: &inputs.marketing,
+                notes: &inputs.notes,
+            };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                request_id: ::std::option::Option<::std::string::String>,
+            }
             let response = client
                 .http
                 .request(
@@ -475,19 +456,34 @@ pub mod open_account {
                     "/accounts",
                 )
                 .operation("createAccount")
-                .json(&body)
+                .json_body("application/json", &body)
                 .send()
                 .await?;
             if response.status() != 201 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            CreateOutputs {
-                account: response.body_value("/account")?,
-                account_id: response.body_value("/account/id")?,
-                request_id: response.body_value("/request_id")?,
-                owner: response.body_value("/account/owner")?,
-                history: response.body_value_opt("/account/history")?,
-                balance: response.body_value_opt("/account/balance")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    CreateOutputs {
+                        account: response.body_value("/account")?,
+                        account_id: response.body_value("/account/id")?,
+                        request_id: response
+                            .required(decoded.request_id, "/request_id")?,
+                        owner: response.body_value("/account/owner")?,
+                        history: response.body_value_opt("/account/history")?,
+                        balance: response.body_value_opt("/account/balance")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    CreateOutputs {
+                        account: response.body_value("/account")?,
+                        account_id: response.body_value("/account/id")?,
+                        request_id: response.body_value("/request_id")?,
+                        owner: response.body_value("/account/owner")?,
+                        history: response.body_value_opt("/account/history")?,
+                        balance: response.body_value_opt("/account/balance")?,
+                    }
+                }
             }
         })
     }
@@ -566,6 +562,15 @@ pub mod open_account {
                 "/accounts/{}/sessions", ::arazzo_runtime::path_param(STEP, "id", &
                 param_path_id) ?
             );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                session: ::std::option::Option<super::types::Session>,
+                expires_in: ::std::option::Option<i32>,
+                previous: ::std::option::Option<super::types::Session>,
+                scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+            }
             let response = client
                 .http
                 .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
@@ -575,12 +580,26 @@ pub mod open_account {
             if response.status() != 200 {
                 return ::std::result::Result::Err(response.into_failure());
             }
-            SessionOutputs {
-                session: response.body_value("/session")?,
-                expires_in: response.body_value("/expires_in")?,
-                previous: response.body_value_opt("/previous")?,
-                scopes: response.body_value_opt("/scopes")?,
-                extra: response.body_value_opt("/extra")?,
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    SessionOutputs {
+                        session: response.required(decoded.session, "/session")?,
+                        expires_in: response
+                            .required(decoded.expires_in, "/expires_in")?,
+                        previous: decoded.previous,
+                        scopes: decoded.scopes,
+                        extra: decoded.extra,
+                    }
+                }
+                ::std::option::Option::None => {
+                    SessionOutputs {
+                        session: response.body_value("/session")?,
+                        expires_in: response.body_value("/expires_in")?,
+                        previous: response.body_value_opt("/previous")?,
+                        scopes: response.body_value_opt("/scopes")?,
+                        extra: response.body_value_opt("/extra")?,
+                    }
+                }
             }
         })
     }

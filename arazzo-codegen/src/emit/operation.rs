@@ -4,13 +4,37 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+use std::collections::BTreeMap;
+
 use super::looping::{Flow, failure_actions};
 use super::values::is_copy;
-use super::{Cx, ident};
+use super::{Cx, data, ident};
 use crate::plan::{
-    ActionKind, ApiKeyLocation, CondPlan, OutputSource, Place, RequestPlan, RetryFirst, SchemeKind,
-    StepPlan,
+    ActionKind, ApiKeyLocation, CondPlan, DecodeKind, DecodePlan, OutputSource, Place, RequestPlan,
+    RetryFirst, SchemeKind, StepOutputPlan, StepPlan, Type,
 };
+
+/// Where each output the decoded body holds is: `decoded.user.id`, by output index.
+fn decoded_paths(plan: &DecodePlan, at: &TokenStream, paths: &mut BTreeMap<usize, TokenStream>) {
+    for member in &plan.members {
+        let field = ident(&member.ident);
+        let access = quote!(#at.#field);
+        match &member.kind {
+            DecodeKind::Output(i) => {
+                paths.insert(*i, access);
+            }
+            DecodeKind::Object(inner) => decoded_paths(inner, &access, paths),
+        }
+    }
+}
+
+/// The JSON pointer of a body output, for the error that says it is missing.
+fn output_pointer(output: &StepOutputPlan) -> &str {
+    match &output.source {
+        OutputSource::Body(pointer) => pointer,
+        _ => "",
+    }
+}
 
 impl Cx<'_> {
     /// The block of an operation step.
@@ -32,7 +56,7 @@ impl Cx<'_> {
             Flow::Straight { statics, .. } => statics.clone(),
             Flow::Loop { .. } => Vec::new(),
         };
-        let build = self.step_outputs(step);
+        let (decoded_types, build) = self.step_outputs(step);
         let mut rebinds = Vec::new();
         let tail = match flow {
             Flow::Straight { ends, .. } => {
@@ -77,6 +101,7 @@ impl Cx<'_> {
             #(#rebinds)*
             #(#params)*
             #body
+            #decoded_types
             #send
             #tail
         }}
@@ -216,40 +241,128 @@ impl Cx<'_> {
         }
     }
 
-    /// The step's outputs struct, read from the response and the values it names.
-    fn step_outputs(&self, step: &StepPlan) -> TokenStream {
-        let response = self.local("response");
+    /// The step's outputs struct, read from the response and the values it names; with the
+    /// struct its body outputs are decoded into, when there is one.
+    fn step_outputs(&self, step: &StepPlan) -> (Option<TokenStream>, TokenStream) {
         let outputs_type = self.at.path(&step.outputs_type);
-        let outputs = step.outputs.iter().map(|output| {
-            let name = ident(&output.field.ident);
-            let value = match &output.source {
-                OutputSource::Body(pointer) if output.field.ty.is_option() => {
-                    quote!(#response.body_value_opt(#pointer)?)
+        let Some(decode) = &step.decode else {
+            let outputs = step
+                .outputs
+                .iter()
+                .map(|output| self.output_read(output, None));
+            return (None, quote!(#outputs_type { #(#outputs,)* }));
+        };
+        let (response, decoded) = (self.local("response"), self.local("decoded"));
+        let mut paths = BTreeMap::new();
+        decoded_paths(decode, &quote!(#decoded), &mut paths);
+        let fast = step.outputs.iter().enumerate().map(|(i, output)| {
+            let access = paths.get(&i).map(|access| (access, output_pointer(output)));
+            self.output_read(output, access)
+        });
+        let slow = step
+            .outputs
+            .iter()
+            .map(|output| self.output_read(output, None));
+        let name = ident(&decode.type_name);
+        let build = quote! {
+            match #response.decode::<#name>() {
+                ::std::option::Option::Some(#decoded) => #outputs_type { #(#fast,)* },
+                ::std::option::Option::None => #outputs_type { #(#slow,)* },
+            }
+        };
+        let mut types = Vec::new();
+        self.decoded_types(step, decode, false, &mut types);
+        (Some(quote!(#(#types)*)), build)
+    }
+
+    /// `field: value` of one output in its outputs struct: from the decoded body when
+    /// `decoded` gives where it is there (and its pointer), else read on its own.
+    fn output_read(
+        &self,
+        output: &StepOutputPlan,
+        decoded: Option<(&TokenStream, &str)>,
+    ) -> TokenStream {
+        let response = self.local("response");
+        let name = ident(&output.field.ident);
+        let value = match (&output.source, decoded) {
+            (OutputSource::Body(_), Some((access, _))) if output.field.ty.is_option() => {
+                quote!(#access)
+            }
+            (OutputSource::Body(_), Some((access, pointer))) => {
+                quote!(#response.required(#access, #pointer)?)
+            }
+            (OutputSource::Body(pointer), None) if output.field.ty.is_option() => {
+                quote!(#response.body_value_opt(#pointer)?)
+            }
+            (OutputSource::Body(pointer), None) => quote!(#response.body_value(#pointer)?),
+            (OutputSource::Header(name), _) => quote!(#response.header_value(#name)?),
+            (OutputSource::Value(r), _) => {
+                let value = self.value(&r.place, &quote!(STEP));
+                // Earlier steps' outputs are still needed by later steps: copy them.
+                match &r.place {
+                    Place::Input { pointer: None, .. }
+                    | Place::StepOutput { pointer: None, .. }
+                    | Place::Dependency { .. }
+                        if !is_copy(&r.ty) =>
+                    {
+                        quote!(#value.clone())
+                    }
+                    _ => value,
                 }
-                OutputSource::Body(pointer) => quote!(#response.body_value(#pointer)?),
-                OutputSource::Header(name) => quote!(#response.header_value(#name)?),
-                OutputSource::Value(r) => {
-                    let value = self.value(&r.place, &quote!(STEP));
-                    // Earlier steps' outputs are still needed by later steps: copy them.
-                    match &r.place {
-                        Place::Input { pointer: None, .. }
-                        | Place::StepOutput { pointer: None, .. }
-                        | Place::Dependency { .. }
-                            if !is_copy(&r.ty) =>
-                        {
-                            quote!(#value.clone())
+            }
+        };
+        quote!(#name: #value)
+    }
+
+    /// The structs a step's body outputs are decoded into: each member an `Option` of its
+    /// output's type, or a nested struct (`Default`: a `null` or absent object holds nothing).
+    fn decoded_types(
+        &self,
+        step: &StepPlan,
+        plan: &DecodePlan,
+        nested: bool,
+        types: &mut Vec<TokenStream>,
+    ) {
+        let name = ident(&plan.type_name);
+        let default = nested.then(|| quote!(::std::default::Default,));
+        let fields: Vec<TokenStream> = plan
+            .members
+            .iter()
+            .map(|member| {
+                let field = ident(&member.ident);
+                let json_name = &member.name;
+                let rename = (member.ident != member.name).then(|| quote!(rename = #json_name,));
+                match &member.kind {
+                    DecodeKind::Output(i) => {
+                        let ty = &step.outputs[*i].field.ty;
+                        let ty = match ty {
+                            Type::Option(_) => data::ty(ty, self.at),
+                            _ => data::ty(&ty.clone().optional(), self.at),
+                        };
+                        let attr = rename.map(|rename| quote!(#[serde(#rename)]));
+                        quote!(#attr #field: #ty)
+                    }
+                    DecodeKind::Object(inner) => {
+                        self.decoded_types(step, inner, true, types);
+                        let ty = ident(&inner.type_name);
+                        quote! {
+                            #[serde(#rename default, deserialize_with = "::arazzo_runtime::object")]
+                            #field: #ty
                         }
-                        _ => value,
                     }
                 }
-            };
-            quote!(#name: #value)
-        });
-        if step.outputs.is_empty() {
-            quote!(#outputs_type {})
-        } else {
-            quote!(#outputs_type { #(#outputs,)* })
-        }
+            })
+            .collect();
+        types.insert(
+            0,
+            quote! {
+                #[derive(#default ::arazzo_runtime::serde::Deserialize)]
+                #[serde(crate = "::arazzo_runtime::serde")]
+                struct #name {
+                    #(#fields,)*
+                }
+            },
+        );
     }
 
     /// In a loop, the end of a step's block: on success its outputs are kept and the first

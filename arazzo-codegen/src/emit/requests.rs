@@ -3,10 +3,36 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::data::ty as ty_tokens;
 use super::{Cx, ident};
 use crate::plan::{
-    BodyKind, BodyPlan, ParamLocation, ParamPlan, ParamStyle, PathPart, RequestPlan, ValuePlan,
+    BodyField, BodyKind, BodyPlan, BodyShape, ParamLocation, ParamPlan, ParamStyle, PathPart,
+    RequestPlan, Type, ValuePlan,
 };
+
+/// The Rust type of a number literal of a payload: `i64`, else `u64`, else `f64`.
+fn number_type(n: &str) -> TokenStream {
+    if n.parse::<i64>().is_ok() {
+        quote!(i64)
+    } else if n.parse::<u64>().is_ok() {
+        quote!(u64)
+    } else {
+        quote!(f64)
+    }
+}
+
+/// A number literal of a payload, of the type [`number_type`] gives it.
+fn number_literal(n: &str) -> TokenStream {
+    use proc_macro2::Literal;
+    let literal = match (n.parse::<i64>(), n.parse::<u64>(), n.parse::<f64>()) {
+        (Ok(i), _, _) => Literal::i64_unsuffixed(i),
+        (_, Ok(u), _) => Literal::u64_unsuffixed(u),
+        (_, _, Ok(f)) => Literal::f64_unsuffixed(f),
+        // The resolver sends only numbers that parse this way.
+        _ => Literal::i64_unsuffixed(0),
+    };
+    quote!(#literal)
+}
 
 pub(super) fn style(param: &ParamPlan) -> proc_macro2::Ident {
     ident(match param.style {
@@ -26,6 +52,13 @@ impl Cx<'_> {
     ) -> (Option<TokenStream>, Option<TokenStream>) {
         let body_var = self.local("body");
         let content_type = &body.content_type;
+        if let BodyShape::Struct { type_name, fields } = &body.shape {
+            let build = self.body_struct(type_name, fields);
+            return (
+                Some(build),
+                Some(quote!(.json_body(#content_type, &#body_var))),
+            );
+        }
         let escape = match body.kind {
             BodyKind::JsonText => Some("json_part"),
             BodyKind::FormText => Some("form_part"),
@@ -81,6 +114,73 @@ impl Cx<'_> {
             BodyKind::Text | BodyKind::FormText => quote!(.raw(#content_type, #body_var)),
         };
         (Some(build), Some(send))
+    }
+
+    /// A JSON body serialized from a struct local to the step, whose fields borrow the values
+    /// (strings as `&str`, optional values as `&Option<T>`, left out when `None`) or hold
+    /// the payload's literals.
+    fn body_struct(&self, type_name: &str, fields: &[BodyField]) -> TokenStream {
+        let body_var = self.local("body");
+        let name = ident(type_name);
+        let borrows = fields.iter().any(|f| matches!(f.value, ValuePlan::Ref(_)));
+        let lifetime = borrows.then(|| quote!(<'a>));
+        let decls = fields.iter().map(|field| {
+            let ident = ident(&field.ident);
+            let rename = (field.ident != field.name).then(|| {
+                let name = &field.name;
+                quote!(#[serde(rename = #name)])
+            });
+            let (skip, ty) = match &field.value {
+                ValuePlan::Ref(r) => match &r.ty {
+                    Type::String => (None, quote!(&'a str)),
+                    ty @ Type::Option(_) => (
+                        Some(quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])),
+                        {
+                            let ty = ty_tokens(ty, self.at);
+                            quote!(&'a #ty)
+                        },
+                    ),
+                    ty => {
+                        let ty = ty_tokens(ty, self.at);
+                        (None, quote!(&'a #ty))
+                    }
+                },
+                ValuePlan::Null => (None, quote!(())),
+                ValuePlan::Bool(_) => (None, quote!(bool)),
+                ValuePlan::Number(n) => (None, number_type(n)),
+                _ => (None, quote!(&'static str)),
+            };
+            quote! {
+                #rename
+                #skip
+                #ident: #ty
+            }
+        });
+        let values = fields.iter().map(|field| {
+            let ident = ident(&field.ident);
+            let value = match &field.value {
+                ValuePlan::Ref(r) => {
+                    let value = self.value(&r.place, &quote!(STEP));
+                    quote!(&#value)
+                }
+                ValuePlan::Null => quote!(()),
+                ValuePlan::Bool(b) => quote!(#b),
+                ValuePlan::Number(n) => number_literal(n),
+                ValuePlan::Str(s) => quote!(#s),
+                _ => quote!(::std::unreachable!()),
+            };
+            quote!(#ident: #value)
+        });
+        quote! {
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct #name #lifetime {
+                #(#decls,)*
+            }
+            let #body_var = #name {
+                #(#values,)*
+            };
+        }
     }
 
     /// A step's parameters: the statements that compute their values, the path expression, the

@@ -43,8 +43,9 @@ pub(super) fn step_reads<'w>(
 }
 
 impl Cx<'_> {
-    /// A call of a step's own function, in the workflow's function: the inputs it reads, copied
-    /// out of the workflow's inputs, and the earlier steps' outputs, borrowed.
+    /// A call of a step's own function, in the workflow's function: the inputs it reads, moved
+    /// out of the workflow's inputs where nothing later reads them, else copied, and the earlier
+    /// steps' outputs, borrowed.
     pub(super) fn call_standalone(
         &self,
         w: &WorkflowPlan,
@@ -58,7 +59,7 @@ impl Cx<'_> {
             let inputs_type = self.at.path(&standalone.inputs_type);
             let fields = inputs.iter().map(|input| {
                 let field = ident(&input.ident);
-                if is_copy(&input.ty) {
+                if is_copy(&input.ty) || standalone.last_reads.contains(&input.ident) {
                     quote!(#field: #inputs_var.#field)
                 } else {
                     quote!(#field: #inputs_var.#field.clone())

@@ -4,8 +4,10 @@ use crate::diagnostic::Diagnostic;
 use crate::model::arazzo::Step;
 use crate::model::openapi::{self, OpenApi, Operation};
 use crate::node::Node;
-use crate::plan::TemplatePart;
-use crate::plan::{BodyKind, BodyPlan, Type, ValuePlan};
+use std::collections::BTreeSet;
+
+use crate::naming::{self, Scope};
+use crate::plan::{BodyField, BodyKind, BodyPlan, BodyShape, Place, TemplatePart, Type, ValuePlan};
 
 use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
@@ -156,6 +158,55 @@ impl<'a> Resolver<'a, '_> {
             content_type,
             value,
             replacements,
+            shape: BodyShape::Value,
         })
+    }
+}
+
+/// How a step's JSON body is built: straight from a struct when it is an object of literals and
+/// whole values of the inputs and earlier outputs, with no replacements, under a JSON media
+/// type, and nothing reads it back (`$request.body#/…` needs it as a value); else as a value.
+pub(super) fn body_shape(body: &BodyPlan, read_back: bool) -> BodyShape {
+    let ValuePlan::Object(entries) = &body.value else {
+        return BodyShape::Value;
+    };
+    if body.kind != BodyKind::Json || !body.replacements.is_empty() || read_back {
+        return BodyShape::Value;
+    }
+    let mut names = BTreeSet::new();
+    let mut idents = Scope::default();
+    let mut fields = Vec::new();
+    for (name, value) in entries {
+        let borrowable = match value {
+            ValuePlan::Null | ValuePlan::Bool(_) | ValuePlan::Str(_) => true,
+            ValuePlan::Number(n) => {
+                n.parse::<i64>().is_ok()
+                    || n.parse::<u64>().is_ok()
+                    || n.parse::<f64>().is_ok_and(f64::is_finite)
+            }
+            ValuePlan::Ref(r) => matches!(
+                r.place,
+                Place::Input { pointer: None, .. }
+                    | Place::StepOutput { pointer: None, .. }
+                    | Place::Dependency { .. }
+            ),
+            _ => false,
+        };
+        // A member written twice is one member in a value: leave that to the value.
+        if !borrowable || !names.insert(name.as_str()) {
+            return BodyShape::Value;
+        }
+        fields.push(BodyField {
+            name: name.clone(),
+            ident: idents.unique(naming::snake(name)),
+            value: value.clone(),
+        });
+    }
+    if fields.is_empty() {
+        return BodyShape::Value;
+    }
+    BodyShape::Struct {
+        type_name: "RequestBody".to_owned(),
+        fields,
     }
 }

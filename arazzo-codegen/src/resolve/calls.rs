@@ -137,6 +137,7 @@ impl<'a> Resolver<'a, '_> {
             always_runs: false,
             success: Vec::new(),
             outputs,
+            decode: None,
             on_success: Vec::new(),
             on_failure: Vec::new(),
             standalone: None,

@@ -7,6 +7,7 @@ mod bodies;
 mod calls;
 mod context;
 mod criteria;
+mod decoding;
 pub(crate) mod fake;
 mod inputs;
 mod operations;

@@ -6,7 +6,8 @@ use crate::model::openapi::OpenApi;
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::{
-    BodyPlan, FieldPlan, OutputSource, ParamLocation, StepOutputPlan, StepPlan, Type, ValuePlan,
+    BodyPlan, FieldPlan, OutputSource, ParamLocation, Place, StepOutputPlan, StepPlan, Type,
+    ValuePlan,
 };
 use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind};
 
@@ -85,7 +86,7 @@ impl<'a> Resolver<'a, '_> {
         let schema = api.success_schema(operation, expected_status);
         let outputs = self.operation_outputs(scope, &context, step, api, schema);
 
-        Some(StepPlan {
+        let mut plan = StepPlan {
             id,
             var,
             outputs_type,
@@ -108,11 +109,24 @@ impl<'a> Resolver<'a, '_> {
             }),
             always_runs: false,
             success,
+            decode: super::decoding::decode_plan(&outputs),
             outputs,
             on_success,
             on_failure,
             standalone: None,
-        })
+        };
+        // Where `$request.body#/…` is read, the body is built as a value to read it from.
+        let read_back = plan
+            .refs()
+            .iter()
+            .any(|r| matches!(r.place, Place::RequestBody(_)));
+        if let StepKind::Operation(RequestPlan {
+            body: Some(body), ..
+        }) = &mut plan.kind
+        {
+            body.shape = super::bodies::body_shape(body, read_back);
+        }
+        Some(plan)
     }
 
     /// The outputs of an operation step: a pointer into the response body is typed by the

@@ -212,6 +212,7 @@ impl<'a> Resolver<'a, '_> {
         }
         let skippable = mark_always_runs(&mut steps);
         let outputs = self.workflow_outputs(&mut scope, workflow, &skippable);
+        mark_last_reads(&mut steps, &outputs);
 
         self.signatures.insert(
             id.clone(),
@@ -394,8 +395,30 @@ fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Sc
                     fn_name,
                     module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
                 ),
+                last_reads: BTreeSet::new(),
             });
         }
+    }
+}
+
+/// Notes, for each step the workflow's function calls as a function of its own, the inputs that
+/// no later step and no workflow output reads: the call moves them instead of copying them.
+fn mark_last_reads(steps: &mut [StepPlan], outputs: &[(FieldPlan, ValueRef)]) {
+    let inputs_of = |refs: Vec<&ValueRef>| -> BTreeSet<String> {
+        refs.into_iter()
+            .filter_map(|r| match &r.place {
+                Place::Input { field, .. } => Some(field.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut read_later = inputs_of(outputs.iter().map(|(_, r)| r).collect());
+    for step in steps.iter_mut().rev() {
+        let reads = inputs_of(step.refs());
+        if let Some(standalone) = &mut step.standalone {
+            standalone.last_reads = reads.difference(&read_later).cloned().collect();
+        }
+        read_later.extend(reads);
     }
 }
 
