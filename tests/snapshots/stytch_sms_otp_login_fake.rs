@@ -435,13 +435,14 @@ pub mod sms_otp_login {
 /// 127.0.0.1 that answers each operation with a response built from its description (its
 /// example, else a value made from its schema, with every member the workflows read and the
 /// status their success criteria ask for), so that every workflow succeeds against
-/// [`Fake::client`] with no handler registered.
+/// [`Fake::client`](fake::Fake::client) with no handler registered.
 ///
 /// Handlers, one per operation step: `on_send_sms_otp` (POST /v1/otps/sms/login_or_create),
 /// `on_authenticate_otp` (POST /v1/otps/authenticate). Every request is checked against the
 /// description (required parameters and body members, their JSON types, the content type,
 /// credentials); a request that breaks it is answered `400` naming the step and recorded in
-/// [`Fake::violations`]. [`Fake::requests`] lists every request received.
+/// [`Fake::violations`](fake::Fake::violations). [`Fake::requests`](fake::Fake::requests)
+/// lists every request received.
 ///
 /// Needs the `fake` feature of `arazzo-runtime` (a dev-dependency).
 pub mod fake {

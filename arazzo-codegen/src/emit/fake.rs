@@ -108,11 +108,11 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
          127.0.0.1 that answers each operation with a response built from its description \
          (its example, else a value made from its schema, with every member the workflows read \
          and the status their success criteria ask for), so that every workflow succeeds \
-         against [`Fake::client`] with no handler registered.\n\n\
+         against [`Fake::client`](fake::Fake::client) with no handler registered.\n\n\
          Handlers, one per operation step: {}. Every request is checked against the \
          description (required parameters and body members, their JSON types, the content \
          type, credentials); a request that breaks it is answered `400` naming the step and \
-         recorded in [`Fake::violations`]. [`Fake::requests`] lists every request received.\n\n\
+         recorded in [`Fake::violations`](fake::Fake::violations). [`Fake::requests`](fake::Fake::requests) lists every request received.\n\n\
          Needs the `fake` feature of `arazzo-runtime` (a dev-dependency).",
         steps.join(", ")
     ));
