@@ -841,7 +841,8 @@ async fn read(
             None if joined.is_empty() => first = Some(chunk),
             None => joined.extend_from_slice(&chunk),
             Some(earlier) => {
-                let capacity = declared.unwrap_or(length).min(limit);
+                // As much as the server declared, up to 1 MiB: the rest grows as it comes.
+                let capacity = declared.unwrap_or(length).min(limit).min(1 << 20);
                 joined.reserve(usize::try_from(capacity).unwrap_or(0));
                 joined.extend_from_slice(&earlier);
                 joined.extend_from_slice(&chunk);

@@ -186,6 +186,16 @@ pub(crate) fn is_json(media_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
 }
 
+/// The names an object schema lists as `required` (none when it lists none or is not an object).
+pub(crate) fn schema_required(schema: &Node) -> impl Iterator<Item = &str> {
+    schema
+        .get("required")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+}
+
 /// The `type` of a schema: the string, or the one non-null entry of a 3.1 type array, and
 /// whether `null` is allowed (3.0 `nullable: true` or 3.1 `type: [T, "null"]`).
 pub(crate) fn schema_type(schema: &Node) -> (Option<&str>, bool) {

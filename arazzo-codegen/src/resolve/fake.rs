@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::condition::{Literal, Op};
 use crate::diagnostic::Diagnostics;
-use crate::model::openapi::{OpenApi, Operation, is_json, schema_type};
+use crate::model::openapi::{OpenApi, Operation, is_json, schema_required, schema_type};
 use crate::naming;
 use crate::node::{Node, Value};
 use crate::plan::fake::{
@@ -228,13 +228,7 @@ fn collect_members(api: &OpenApi<'_>, schema: &Node, members: &mut Vec<FakeMembe
     if depth > 4 {
         return;
     }
-    let required: Vec<&str> = schema
-        .get("required")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Node::as_str)
-        .collect();
+    let required: Vec<&str> = schema_required(schema).collect();
     for (name, property) in schema
         .get("properties")
         .map(Node::entries)

@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::arazzo::{Document, Workflow};
-use crate::model::openapi::schema_type;
+use crate::model::openapi::{schema_required, schema_type};
 use crate::naming::{self, Scope};
-use crate::node::Node;
 use crate::plan::{DefaultValue, DependencyPlan, FieldPlan, Type};
 
 use super::types::{self, Direction, Hint, Refs};
@@ -82,13 +81,7 @@ impl<'a> Resolver<'a, '_> {
                 return None;
             }
         }
-        let required: BTreeSet<&str> = schema
-            .get("required")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::as_str)
-            .collect();
+        let required: BTreeSet<&str> = schema_required(schema).collect();
         let mut fields = Scope::default();
         let Some(properties) = schema.get("properties") else {
             return Some(Default::default());

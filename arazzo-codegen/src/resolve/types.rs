@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::Diagnostic;
 use crate::expr::Pointer;
 use crate::files::Span;
-use crate::model::openapi::{OpenApi, schema_type};
+use crate::model::openapi::{OpenApi, schema_required, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
 use crate::plan::{DefaultValue, FieldPlan, ItemPath, TYPES_MODULE, Type, TypeDef, TypeDefKind};
@@ -403,14 +403,7 @@ fn collect_properties<'n>(
     if let Some(own) = node.get("properties") {
         properties.extend(own.entries().iter().map(|(key, value)| (&key.name, value)));
     }
-    required.extend(
-        node.get("required")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::as_str)
-            .map(str::to_owned),
-    );
+    required.extend(schema_required(node).map(str::to_owned));
     for member in node.get("allOf").map(Node::items).unwrap_or_default() {
         collect_properties(refs, member, properties, required, budget);
     }
