@@ -42,6 +42,7 @@ pub(crate) mod load;
 pub mod macro_support;
 pub(crate) mod model;
 pub(crate) mod naming;
+pub(crate) mod nested;
 #[doc(hidden)]
 pub mod node;
 pub(crate) mod plan;
@@ -136,8 +137,10 @@ impl Generator {
         };
         // Arazzo 1.1: the steps in an order that satisfies their dependencies.
         resolve::order_steps(&mut document, &mut diagnostics);
+        resolve::imply_dependencies(cache.files(), &mut document, &mut diagnostics);
         let sources = load::sources(
             &self.settings,
+            None,
             None,
             path,
             document.self_uri.as_ref(),
@@ -145,68 +148,80 @@ impl Generator {
             cache,
             &mut diagnostics,
         );
-        // The workflows of Arazzo source descriptions: each document, its own sources, and its
-        // plan, resolved first so that this document's steps and actions can call them.
-        let nested_documents: Vec<(&load::LoadedSource, model::arazzo::Document<'_>)> = sources
+        // The Arazzo documents of Arazzo source descriptions, at any depth: each with its own
+        // sources, and its plan, resolved before the document naming it so that that document's
+        // steps and actions can call its workflows.
+        let root_urls = document
+            .sources
             .iter()
-            .filter(|s| s.kind == model::arazzo::SourceKind::Arazzo)
-            .filter_map(|s| {
-                let node = s.node.as_deref()?;
-                let mut nested = model::arazzo::read(node, &mut diagnostics)?;
-                resolve::order_steps(&mut nested, &mut diagnostics);
-                Some((s, nested))
-            })
+            .map(|s| (s.name.value.clone(), s.url.value.clone()))
             .collect();
-        let nested_sources: Vec<Vec<load::LoadedSource>> = nested_documents
+        let nested = nested::load(
+            &self.settings,
+            path,
+            &sources,
+            &root_urls,
+            cache,
+            &mut diagnostics,
+        );
+        let nested_documents: Vec<Option<model::arazzo::Document<'_>>> = nested
             .iter()
-            .map(|(source, nested)| {
-                let path = source.path.clone().unwrap_or_default();
-                let loaded = load::sources(
-                    &self.settings,
-                    Some(&source.name),
-                    &path,
-                    nested.self_uri.as_ref(),
-                    &nested.sources,
-                    cache,
-                    &mut diagnostics,
-                );
-                for inner in loaded.iter().filter(|s| s.kind == model::arazzo::SourceKind::Arazzo) {
-                    diagnostics.push(
-                        Diagnostic::error(inner.url_span, "an Arazzo source of an Arazzo source is not supported")
-                            .with_help("workflows of documents named by the document itself can be called; one level deep"),
-                    );
-                }
-                loaded
+            .map(|n| {
+                // Read once before, with its problems reported then.
+                let mut nested = model::arazzo::read(&n.node, &mut Diagnostics::default())?;
+                resolve::order_steps(&mut nested, &mut diagnostics);
+                resolve::imply_dependencies(cache.files(), &mut nested, &mut diagnostics);
+                Some(nested)
             })
             .collect();
         let names: Vec<String> = document
             .sources
             .iter()
             .map(|s| s.name.value.clone())
-            .chain(nested_documents.iter().flat_map(|(outer, nested)| {
-                nested.sources.iter().flat_map(move |s| {
-                    [
-                        s.name.value.clone(),
-                        format!("{}.{}", outer.name, s.name.value),
-                    ]
-                })
+            .chain(nested.iter().flat_map(|n| {
+                n.sources
+                    .iter()
+                    .flat_map(move |s| [s.name.clone(), format!("{}.{}", n.scope, s.name)])
             }))
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         load::check_overrides(&self.settings, &names, &mut diagnostics);
-        let mut context = resolve::Context::default();
-        let mut nested_plans = Vec::new();
-        for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
+        // Deepest first: each nested document within the names taken so far, calling the
+        // workflows of its own Arazzo sources.
+        let mut taken = resolve::Context::default();
+        let mut nested_plans: Vec<Option<plan::Plan>> = nested.iter().map(|_| None).collect();
+        let children = |parent: Option<usize>| {
+            nested
+                .iter()
+                .enumerate()
+                .filter(move |(_, n)| n.parent == parent)
+                .map(|(i, _)| i)
+        };
+        for (i, document) in nested_documents.iter().enumerate().rev() {
+            let Some(document) = document else { continue };
+            let mut context = taken.for_source(&nested[i].scope.replace('.', "-"));
+            for child in children(Some(i)) {
+                if let Some(plan) = &nested_plans[child] {
+                    context.add_source(&nested[child].name, plan);
+                }
+            }
             let plan = resolve::resolve(
                 cache.files(),
-                nested,
-                loaded,
+                document,
+                &nested[i].sources,
                 self.settings.max_steps,
-                &context.for_source(&source.name),
+                &context,
                 &mut diagnostics,
             );
-            context.add_source(&source.name, &plan);
-            nested_plans.push(plan);
+            taken.add_source(&nested[i].name, &plan);
+            nested_plans[i] = Some(plan);
+        }
+        let mut context = taken.for_source("");
+        context.prefix = None;
+        for child in children(None) {
+            if let Some(plan) = &nested_plans[child] {
+                context.add_source(&nested[child].name, plan);
+            }
         }
         let mut plan = resolve::resolve(
             cache.files(),
@@ -216,7 +231,7 @@ impl Generator {
             &context,
             &mut diagnostics,
         );
-        for nested in nested_plans {
+        for nested in nested_plans.into_iter().flatten() {
             plan.merge(nested);
         }
         let failed = diagnostics.has_errors() || (self.settings.strict && !diagnostics.is_empty());
@@ -233,7 +248,7 @@ impl Generator {
             // those of its Arazzo sources.
             let descriptions: Vec<&node::Node> = sources
                 .iter()
-                .chain(nested_sources.iter().flatten())
+                .chain(nested.iter().flat_map(|n| &n.sources))
                 .filter(|s| s.kind == model::arazzo::SourceKind::OpenApi)
                 .filter_map(|s| s.node.as_deref())
                 .collect();

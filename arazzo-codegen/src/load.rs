@@ -2,6 +2,7 @@
 //! the local files that settings map them to). Each file is read and parsed once, also across
 //! the generations that share one [`Cache`]. Nothing is ever fetched from the network.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -221,13 +222,17 @@ fn against_self(root: &Place, self_uri: &str, url: &str) -> AgainstSelf {
     }
 }
 
-/// Reads every source description of the document at `root_path`. `scope` is the name of the
-/// Arazzo source description through which the document was reached, if any: an override named
-/// `<scope>.<name>` then comes before one named `<name>`, so that two documents may each have a
-/// source of the same name.
+/// Reads every source description of the document at `root_path`. `scope` is the chain of
+/// Arazzo source names through which the document was reached (`a`, `a.b`), if any: an override
+/// named `<scope>.<name>` then comes before one named `<name>`, so that two documents may each
+/// have a source of the same name; and a plain `<name>` override applies to it only when the
+/// root document has no source `<name>` or one with the same `url` (`root_urls`: the root's
+/// sources, name to url).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sources(
     settings: &Settings,
     scope: Option<&str>,
+    root_urls: Option<&BTreeMap<String, String>>,
     root_path: &Path,
     self_uri: Option<&Spanned<String>>,
     sources: &[SourceDescription],
@@ -244,7 +249,13 @@ pub(crate) fn sources(
                     .sources
                     .get(&format!("{scope}.{}", source.name.value))
             });
-            let place = if let Some(path) = scoped.or_else(|| settings.sources.get(&source.name.value)) {
+            let plain = settings.sources.get(&source.name.value);
+            // A plain override names the root's source; a nested document's source of the same
+            // name is that source only when it has the same `url`.
+            let root_url = root_urls.and_then(|urls| urls.get(&source.name.value));
+            let plain_applies = scope.is_none() || root_url.is_none_or(|root| root == url);
+            let skipped = plain.filter(|_| scoped.is_none() && !plain_applies).and(root_url);
+            let place = if let Some(path) = scoped.or(plain.filter(|_| plain_applies)) {
                 Some(Place::new(settings, path))
             } else if let Some(self_uri) = self_uri.filter(|_| !is_remote(url) && !url.starts_with("file://")) {
                 match against_self(&root, &self_uri.value, url) {
@@ -268,13 +279,23 @@ pub(crate) fn sources(
                 // `file:///abs/path` and `file://relative/path` name local files.
                 Some(root.sibling(path.split('#').next().unwrap_or(path)))
             } else if is_remote(url) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        source.url.span,
-                        format!("source `{}` is a remote URL; it is never fetched", source.name.value),
-                    )
-                    .with_help(override_help(&source.name.value)),
+                let name = &source.name.value;
+                let d = Diagnostic::error(
+                    source.url.span,
+                    format!("source `{name}` is a remote URL; it is never fetched"),
                 );
+                let d = match (skipped, scope) {
+                    (Some(root_url), Some(scope)) => d
+                        .with_label(format!(
+                            "the override `{name}` maps the root document's source `{name}` (`{root_url}`), not this one"
+                        ))
+                        .with_help(override_help(&format!("{scope}.{name}"))),
+                    _ => d.with_help(override_help(&match scope {
+                        Some(scope) => format!("{scope}.{name}"),
+                        None => name.clone(),
+                    })),
+                };
+                diagnostics.push(d);
                 None
             } else {
                 Some(root.sibling(url.split('#').next().unwrap_or(url)))

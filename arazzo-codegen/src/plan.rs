@@ -352,14 +352,23 @@ pub(crate) enum Place {
     /// A value known when the code is generated (`$method`, a source's `type`, a request header
     /// the step sets itself).
     Const(String),
-    /// An output of the workflow the current step called (`$outputs.<name>` in its `outputs`).
-    Called(String),
-    /// An output of a workflow this one depends on (`$workflows.<id>.outputs.<name>`).
+    /// An output of the workflow the current step called (`$outputs.<name>` in its `outputs`),
+    /// or (with a pointer) a part of it.
+    Called {
+        /// The field of the called workflow's outputs.
+        field: String,
+        /// A JSON pointer into the field's value.
+        pointer: Option<String>,
+    },
+    /// An output of a workflow this one depends on (`$workflows.<id>.outputs.<name>`), or (with
+    /// a pointer) a part of it.
     Dependency {
         /// The variable holding the dependency's outputs.
         var: String,
         /// The field.
         field: String,
+        /// A JSON pointer into the field's value.
+        pointer: Option<String>,
     },
     /// A parameter the current step sends (`$request.query.<name>`, …): the step's variable
     /// holding its JSON value (an `Option` when the value may be absent).

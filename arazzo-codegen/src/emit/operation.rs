@@ -302,7 +302,7 @@ impl Cx<'_> {
                 match &r.place {
                     Place::Input { pointer: None, .. }
                     | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { .. }
+                    | Place::Dependency { pointer: None, .. }
                         if !is_copy(&r.ty) =>
                     {
                         quote!(#value.clone())

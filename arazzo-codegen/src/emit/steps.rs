@@ -199,10 +199,10 @@ impl Cx<'_> {
             let value = self.value(&r.place, &quote!(STEP));
             let whole = matches!(
                 &r.place,
-                Place::Called(_)
+                Place::Called { pointer: None, .. }
                     | Place::Input { pointer: None, .. }
                     | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { .. }
+                    | Place::Dependency { pointer: None, .. }
             );
             if whole && !is_copy(&r.ty) {
                 quote!(#name: #value.clone())

@@ -103,13 +103,27 @@ impl Cx<'_> {
                 let var = self.local(var);
                 quote!(#var.clone())
             }
-            Place::Called(field) => {
+            Place::Called { field, pointer } => {
                 let field = ident(field);
-                quote!(#called.#field)
+                match pointer {
+                    None => quote!(#called.#field),
+                    Some(pointer) => {
+                        quote!(::arazzo_runtime::pointer(#step, &#called.#field, #pointer)?)
+                    }
+                }
             }
-            Place::Dependency { var, field } => {
+            Place::Dependency {
+                var,
+                field,
+                pointer,
+            } => {
                 let (var, field) = (ident(var), ident(field));
-                quote!(#var.#field)
+                match pointer {
+                    None => quote!(#var.#field),
+                    Some(pointer) => {
+                        quote!(::arazzo_runtime::pointer(#step, &#var.#field, #pointer)?)
+                    }
+                }
             }
         }
     }
@@ -127,6 +141,12 @@ impl Cx<'_> {
                 pointer: Some(_), ..
             }
             | Place::StepOutput {
+                pointer: Some(_), ..
+            }
+            | Place::Called {
+                pointer: Some(_), ..
+            }
+            | Place::Dependency {
                 pointer: Some(_), ..
             } => {
                 let value = self.value(&r.place, &quote!(STEP));
@@ -158,7 +178,7 @@ impl Cx<'_> {
                     quote!(#var.clone())
                 }
             }
-            Place::Called(_) | Place::Dependency { .. } => {
+            Place::Called { pointer: None, .. } | Place::Dependency { pointer: None, .. } => {
                 let value = self.value(&r.place, &quote!(STEP));
                 quote!(::arazzo_runtime::to_json(STEP, &#value)?)
             }

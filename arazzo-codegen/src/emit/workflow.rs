@@ -226,7 +226,7 @@ impl Cx<'_> {
         let base = |place: &Place| match place {
             Place::Input { field, .. } => Some((String::new(), field.clone())),
             Place::StepOutput { step, field, .. } => Some((step.clone(), field.clone())),
-            Place::Dependency { var, field } => Some((var.clone(), field.clone())),
+            Place::Dependency { var, field, .. } => Some((var.clone(), field.clone())),
             _ => None,
         };
         let mut last_read: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -287,7 +287,7 @@ impl Cx<'_> {
                 &place,
                 Place::Input { pointer: None, .. }
                     | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { .. }
+                    | Place::Dependency { pointer: None, .. }
             );
             let moved = available != Availability::Maybe
                 && base(&value.place).is_some_and(|key| last_read.get(&key) == Some(&i));

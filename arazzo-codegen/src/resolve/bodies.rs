@@ -188,7 +188,7 @@ pub(super) fn body_shape(body: &BodyPlan, read_back: bool) -> BodyShape {
                 r.place,
                 Place::Input { pointer: None, .. }
                     | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { .. }
+                    | Place::Dependency { pointer: None, .. }
             ),
             _ => false,
         };

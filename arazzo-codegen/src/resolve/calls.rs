@@ -2,7 +2,6 @@
 //! and the outputs they keep.
 
 use crate::diagnostic::Diagnostic;
-use crate::expr::{self, Expr};
 use crate::files::Span;
 use crate::model::arazzo::{SourceKind, Spanned, Step};
 use crate::naming::{self, Scope};
@@ -12,6 +11,7 @@ use crate::plan::{
 };
 use crate::plan::{ItemPath, StepKind};
 
+use super::implied;
 use super::values::{Ctx, StepContext};
 use super::{Resolver, Signature, WorkflowScope, unsupported};
 
@@ -259,31 +259,11 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|output| {
                 let text = &output.expression.value;
-                let value = match expr::parse(text) {
-                    Ok(Expr::Outputs {
-                        name,
-                        pointer: None,
-                    }) => match signature.outputs.get(&name) {
-                        Some((field, ty)) => ValueRef {
-                            expression: text.clone(),
-                            place: Place::Called(field.clone()),
-                            ty: ty.clone(),
-                        },
-                        None => {
-                            let d = Diagnostic::error(
-                                output.expression.span,
-                                format!("workflow `{}` has no output `{name}`", id.value),
-                            )
-                            .with_suggestion(
-                                &name,
-                                signature.outputs.keys().map(String::as_str),
-                                "did you mean `$outputs.{}`?",
-                            );
-                            self.report(d);
-                            return None;
-                        }
-                    },
-                    _ => self.value_expression(scope, Ctx::Request(request), &output.expression)?,
+                let value = match self.called_output(&output.expression, &id.value, signature) {
+                    Some(value) => value?,
+                    None => {
+                        self.value_expression(scope, Ctx::Request(request), &output.expression)?
+                    }
                 };
                 Some(StepOutputPlan {
                     field: FieldPlan {
@@ -299,16 +279,26 @@ impl<'a> Resolver<'a, '_> {
         // Outputs of the called workflow that this workflow reads later as
         // `$workflows.<id>.outputs.<name>` and the step does not declare: kept as step outputs
         // named after them (when that name is free).
-        for (workflow, name) in &scope.workflow_reads {
-            if *workflow != id.value || scope.dependencies.contains_key(workflow) {
+        let called = implied::canonical_workflow(&id.value);
+        for (workflow, written) in &scope.workflow_reads {
+            if *workflow != called || scope.dependencies.contains_key(workflow) {
                 continue;
             }
-            let Some((field, ty)) = signature.outputs.get(name) else {
+            // The name as written may go on with a dot path into the output.
+            let Some((name, (field, ty))) = std::iter::once(written.as_str())
+                .chain(
+                    written
+                        .match_indices('.')
+                        .rev()
+                        .map(|(at, _)| &written[..at]),
+                )
+                .find_map(|name| Some((name, signature.outputs.get(name)?)))
+            else {
                 continue;
             };
             let declared = outputs.iter().any(|o| {
                 o.field.name == *name
-                    || matches!(&o.source, OutputSource::Value(v) if v.place == Place::Called(field.clone()))
+                    || matches!(&o.source, OutputSource::Value(v) if v.place == Place::Called { field: field.clone(), pointer: None })
             });
             if declared {
                 continue;
@@ -316,16 +306,24 @@ impl<'a> Resolver<'a, '_> {
             let expression = format!("$outputs.{name}");
             outputs.push(StepOutputPlan {
                 field: FieldPlan {
-                    name: name.clone(),
+                    name: name.to_owned(),
                     ident: fields.unique(naming::snake(name)),
                     ty: ty.clone(),
                     doc: Some(format!(
-                        "`{expression}`, read as `$workflows.{workflow}.outputs.{name}`"
+                        "`{expression}`, read as `{}.outputs.{name}`",
+                        if workflow.starts_with('$') {
+                            workflow.clone()
+                        } else {
+                            format!("$workflows.{workflow}")
+                        }
                     )),
                 },
                 source: OutputSource::Value(ValueRef {
                     expression,
-                    place: Place::Called(field.clone()),
+                    place: Place::Called {
+                        field: field.clone(),
+                        pointer: None,
+                    },
                     ty: ty.clone(),
                 }),
             });

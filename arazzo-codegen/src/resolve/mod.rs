@@ -9,6 +9,7 @@ mod context;
 mod criteria;
 mod decoding;
 pub(crate) mod fake;
+mod implied;
 mod inputs;
 mod operations;
 mod order;
@@ -17,6 +18,7 @@ mod security;
 mod steps;
 mod types;
 mod values;
+mod workflow_values;
 mod workflows;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +67,7 @@ const RESERVED_MEMBERS: &[&str] = &[
 ];
 
 /// Builds the plan for a document and its loaded sources.
+pub(crate) use implied::imply_dependencies;
 pub(crate) use order::order_steps;
 
 pub(crate) fn resolve(
@@ -295,11 +298,19 @@ struct WorkflowScope {
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).
     dependencies: BTreeMap<String, (String, Fields)>,
+    /// For those: id to the field of this workflow's inputs that holds their inputs.
+    dependency_inputs: BTreeMap<String, String>,
+    /// Every step that runs a workflow: step id to the workflow (legacy forms read as current).
+    calls_planned: BTreeMap<String, String>,
+    /// Steps resolved so far that run a workflow: step id to the inputs they gave it.
+    call_inputs: BTreeMap<String, Vec<(String, crate::plan::ValuePlan)>>,
     /// The `(workflowId, output)` pairs this workflow reads as `$workflows.<id>.outputs.<name>`.
     workflow_reads: BTreeSet<(String, String)>,
-    /// Steps resolved so far that run a workflow of this document: step id to workflow id.
+    /// Steps resolved so far that run a workflow: step id to the workflow (legacy forms read
+    /// as current).
     calls: BTreeMap<String, String>,
-    /// For those steps: (step id, the called workflow's output) to the step output holding it.
+    /// For those steps: (step id, the called workflow's output field) to the step output
+    /// holding it whole.
     called_outputs: BTreeMap<(String, String), String>,
 }
 
@@ -353,19 +364,7 @@ impl<'a> Resolver<'a, '_> {
     /// verbatim (a plain or simply quoted scalar on one line); elsewhere (escapes, folded blocks)
     /// the span is the whole value.
     fn inner_span(&self, span: Span, decoded: &str, offset: usize, len: usize) -> Span {
-        let text = &self.files.get(span.file).text;
-        let raw = &text[span.start..];
-        let quoted = raw.starts_with(['"', '\'']);
-        let content = span.start + usize::from(quoted);
-        let line_end = text[content..]
-            .find('\n')
-            .map_or(text.len(), |i| content + i);
-        if text[content..line_end].starts_with(decoded) {
-            let start = content + offset;
-            return self.files.span(span.file, start, start + len.max(1));
-        }
-        self.files
-            .span(span.file, span.start, line_end.max(span.start + 1))
+        implied::inner_span(self.files, span, decoded, offset, len)
     }
 
     fn parse_error(&self, span: Span, text: &str, error: ParseError, what: &str) -> Diagnostic {

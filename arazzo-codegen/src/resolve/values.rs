@@ -3,7 +3,7 @@
 
 use crate::condition::Access;
 use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
-use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template, WorkflowField};
+use crate::expr::{self, ComponentKind, Expr, Pointer, Source, Template};
 use crate::files::Span;
 use crate::model::arazzo::{SourceKind, Spanned, Version};
 use crate::node::{Node, Value};
@@ -251,7 +251,7 @@ impl Resolver<'_, '_> {
                 field,
                 name,
                 pointer,
-            } => return self.bind_workflow(read, workflow, field, name, pointer),
+            } => self.bind_workflow(read, workflow, *field, name, pointer)?,
             Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
             Expr::StatusCode | Expr::Url | Expr::Method => self.bind_exchange_fact(read)?,
             Expr::SelfUri => self.bind_self(read)?,
@@ -385,104 +385,6 @@ impl Resolver<'_, '_> {
                 ty,
             }
         })
-    }
-
-    /// `$workflows.<id>.inputs|outputs.<name>`: this workflow's inputs, or the outputs of a workflow it depends on or an earlier step ran.
-    fn bind_workflow(
-        &mut self,
-        read: Read<'_>,
-        workflow: &str,
-        field: &WorkflowField,
-        name: &str,
-        pointer: &Option<Pointer>,
-    ) -> Option<ValueRef> {
-        let Read {
-            scope,
-            ctx,
-            expr,
-            access,
-            here,
-            ..
-        } = read;
-        if *workflow == scope.workflow_id && *field == WorkflowField::Inputs {
-            let inputs = Expr::Inputs {
-                name: name.to_owned(),
-                pointer: pointer.clone(),
-            };
-            return self.bind(scope, ctx, &inputs, access, here);
-        }
-        if !scope.workflow_ids.contains(workflow) {
-            let d = Diagnostic::error(here, format!("unknown workflow `{workflow}`"))
-                .with_did_you_mean(workflow, scope.workflow_ids.iter().map(String::as_str));
-            self.report(d);
-            return None;
-        }
-        if *field == WorkflowField::Outputs
-            && let Some((var, outputs)) = scope.dependencies.get(workflow)
-        {
-            let Some((ident, ty)) = outputs.get(name) else {
-                let d = Diagnostic::error(
-                    here,
-                    format!("workflow `{workflow}` has no output `{name}`"),
-                )
-                .with_did_you_mean(name, outputs.keys().map(String::as_str));
-                self.report(d);
-                return None;
-            };
-            if pointer.is_some() || !access.is_empty() {
-                self.report(unsupported(
-                    here,
-                    "a JSON pointer into another workflow's output",
-                ));
-                return None;
-            }
-            return Some(ValueRef {
-                expression: expr.to_string(),
-                place: Place::Dependency {
-                    var: var.clone(),
-                    field: ident.clone(),
-                },
-                ty: ty.clone(),
-            });
-        }
-        // The outputs of a workflow that an earlier step ran: the latest such step's.
-        if *field == WorkflowField::Outputs {
-            let before = scope
-                .current_step
-                .as_ref()
-                .and_then(|current| scope.step_order.iter().position(|s| s == current))
-                .unwrap_or(scope.step_order.len());
-            let ran = scope.step_order[..before]
-                .iter()
-                .rev()
-                .find(|step| scope.calls.get(*step).is_some_and(|w| w == workflow));
-            if let Some(step) = ran {
-                let Some(output) = scope.called_outputs.get(&(step.clone(), name.to_owned()))
-                else {
-                    self.report(
-                                Diagnostic::error(
-                                    here,
-                                    format!("workflow `{workflow}` has no output `{name}` that step `{step}` keeps"),
-                                )
-                                .with_help(format!("the step that ran it keeps its outputs by their names; declare it there as `{name}: $outputs.{name}`")),
-                            );
-                    return None;
-                };
-                let read = Expr::StepOutput {
-                    step: step.clone(),
-                    name: output.clone(),
-                    pointer: pointer.clone(),
-                };
-                let mut value = self.bind(scope, ctx, &read, access, here)?;
-                value.expression = expr.to_string();
-                return Some(value);
-            }
-        }
-        self.report(
-                    unsupported(here, "reading another workflow's inputs or outputs")
-                                                .with_help("another workflow's outputs are there when this one names it in `dependsOn`, or when an earlier step of this one ran it"),
-                );
-        None
     }
 
     /// `$outputs.<name>`: an earlier output of this workflow, in its `outputs`.
@@ -707,6 +609,9 @@ impl Resolver<'_, '_> {
         let Read {
             scope, expr, here, ..
         } = read;
+        if let Some(value) = self.source_workflow_value(read, source, reference) {
+            return value;
+        }
         Some({
             let Some((field, kind)) = scope.sources.get(source) else {
                 let d = Diagnostic::error(here, format!("unknown source description `{source}`"))
@@ -973,12 +878,12 @@ mod tests {
 /// One expression being bound: what it is, where it is read, and the `.name` / `[index]`
 /// accesses a condition wrote after it.
 #[derive(Clone, Copy)]
-struct Read<'r> {
-    scope: &'r WorkflowScope,
-    ctx: Ctx<'r>,
-    expr: &'r Expr,
-    access: &'r [Access],
-    here: Span,
+pub(super) struct Read<'r> {
+    pub(super) scope: &'r WorkflowScope,
+    pub(super) ctx: Ctx<'r>,
+    pub(super) expr: &'r Expr,
+    pub(super) access: &'r [Access],
+    pub(super) here: Span,
 }
 
 impl Read<'_> {
@@ -991,7 +896,7 @@ impl Read<'_> {
     }
 
     /// `pointer` extended by the accesses: `.name` and `[index]` need a value that has parts.
-    fn extend(&self, pointer: Option<&Pointer>) -> Pointer {
+    pub(super) fn extend(&self, pointer: Option<&Pointer>) -> Pointer {
         let mut tokens = pointer.map(|p| p.0.clone()).unwrap_or_default();
         tokens.extend(self.access.iter().map(|a| match a {
             Access::Field(name) => name.clone(),
@@ -1003,7 +908,7 @@ impl Read<'_> {
 
 /// A pointer into an input or an output reads `serde_json::Value`; no pointer reads the field
 /// itself, with its type.
-fn part_of(p: Pointer, ty: &Type) -> (Option<String>, Type) {
+pub(super) fn part_of(p: Pointer, ty: &Type) -> (Option<String>, Type) {
     let pointer = (!p.is_root()).then(|| p.to_string());
     let ty = if pointer.is_some() {
         Type::Json.optional()
@@ -1016,7 +921,7 @@ fn part_of(p: Pointer, ty: &Type) -> (Option<String>, Type) {
 /// `$inputs.env.TOKEN`, `$steps.x.outputs.a.b`: the grammar lets a name hold dots, and documents
 /// use them to read a property of an object value. The longest declared name before a dot, its
 /// name, and a pointer of the rest (then `pointer`).
-fn dotted<'f, 'n>(
+pub(super) fn dotted<'f, 'n>(
     fields: &'f Fields,
     name: &'n str,
     pointer: Option<&Pointer>,

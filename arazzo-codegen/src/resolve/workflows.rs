@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
-use crate::expr::{self, Expr};
 use crate::files::Span;
 use crate::model::arazzo::{Document, Target, Workflow};
 use crate::naming::{self, Scope};
@@ -15,62 +14,25 @@ use crate::plan::{
     WorkflowPlan,
 };
 
+use super::implied;
 use super::values::Ctx;
 use super::{Fields, RESERVED_IN_WORKFLOW, Resolver, Signature, WorkflowScope};
 
-/// The `(workflowId, output)` pairs a workflow's texts name as `$workflows.<id>.outputs.<name>`,
-/// found by a scan of its steps' parameters, bodies, criteria and outputs and of its own outputs,
-/// so that the steps that run those workflows keep the outputs read later.
+/// The `(workflow, output)` pairs a workflow's texts name as `$workflows.<id>.outputs.<name>`
+/// (or `$sourceDescriptions.<source>.<workflowId>.outputs.<name>`), found by a scan of its steps'
+/// parameters, bodies, criteria and outputs and of its own outputs, so that the steps that run
+/// those workflows keep the outputs read later. The name keeps any dot path written after it.
 fn workflow_reads(workflow: &Workflow<'_>) -> BTreeSet<(String, String)> {
-    pub(super) fn strings<'n>(node: &'n Node, out: &mut Vec<&'n str>) {
-        if let Some(s) = node.as_str() {
-            out.push(s);
-        }
-        for item in node.items() {
-            strings(item, out);
-        }
-        for (_, value) in node.entries() {
-            strings(value, out);
-        }
-    }
-    let mut texts: Vec<&str> = Vec::new();
-    for step in &workflow.steps {
-        if let Some(node) = step.parameters {
-            strings(node, &mut texts);
-        }
-        if let Some(body) = &step.request_body {
-            for node in [body.payload, body.replacements].into_iter().flatten() {
-                strings(node, &mut texts);
-            }
-        }
-        for criterion in &step.success_criteria {
-            texts.push(&criterion.condition.value);
-            if let Some(context) = &criterion.context {
-                texts.push(&context.value);
-            }
-        }
-        texts.extend(step.outputs.iter().map(|o| o.expression.value.as_str()));
-    }
-    texts.extend(workflow.outputs.iter().map(|o| o.expression.value.as_str()));
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut reads = BTreeSet::new();
-    for text in texts {
-        for (at, _) in text.match_indices("$workflows.") {
-            let rest = &text[at + "$workflows.".len()..];
-            let id_end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
-            let Some(after) = rest[id_end..].strip_prefix(".outputs.") else {
-                continue;
-            };
-            let name_end = after
-                .find(|c: char| !(is_name(c) || c == '.'))
-                .unwrap_or(after.len());
-            let name = after[..name_end].trim_end_matches('.');
-            if id_end > 0 && !name.is_empty() {
-                reads.insert((rest[..id_end].to_owned(), name.to_owned()));
-            }
-        }
-    }
-    reads
+    implied::expression_texts(workflow)
+        .into_iter()
+        .flat_map(|(text, _)| {
+            implied::workflow_reads(text)
+                .into_iter()
+                .filter(|read| read.outputs)
+                .map(|read| (read.workflow, read.name.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 impl<'a> Resolver<'a, '_> {
@@ -191,8 +153,27 @@ impl<'a> Resolver<'a, '_> {
             steps: BTreeMap::new(),
             all_step_ids: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
             step_order: workflow.steps.iter().map(|s| s.id.value.clone()).collect(),
+            dependency_inputs: dependency_outputs
+                .iter()
+                .filter_map(|(id, (var, _))| {
+                    let plan = depends_on.iter().find(|d| d.var == *var)?;
+                    Some((id.clone(), plan.input_field.clone()))
+                })
+                .collect(),
             dependencies: dependency_outputs,
             workflow_reads: workflow_reads(workflow),
+            calls_planned: workflow
+                .steps
+                .iter()
+                .filter_map(|step| match &step.target {
+                    Some(Target::WorkflowId(id)) => Some((
+                        step.id.value.clone(),
+                        implied::canonical_workflow(&id.value),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+            call_inputs: BTreeMap::new(),
             calls: BTreeMap::new(),
             called_outputs: BTreeMap::new(),
         };
@@ -326,18 +307,22 @@ impl<'a> Resolver<'a, '_> {
 /// workflow, also which of that workflow's outputs it keeps, under which names.
 fn record_step(scope: &mut WorkflowScope, plan: &StepPlan) {
     if let Some(call) = plan.call() {
-        scope.calls.insert(plan.id.clone(), call.workflow.clone());
+        scope
+            .calls
+            .insert(plan.id.clone(), implied::canonical_workflow(&call.workflow));
+        scope
+            .call_inputs
+            .insert(plan.id.clone(), call.inputs.clone());
         for output in &plan.outputs {
             if let OutputSource::Value(value) = &output.source
-                && matches!(value.place, Place::Called(_))
-                && let Ok(Expr::Outputs {
-                    name,
+                && let Place::Called {
+                    field,
                     pointer: None,
-                }) = expr::parse(&value.expression)
+                } = &value.place
             {
                 scope
                     .called_outputs
-                    .entry((plan.id.clone(), name))
+                    .entry((plan.id.clone(), field.clone()))
                     .or_insert_with(|| output.field.name.clone());
             }
         }
@@ -387,7 +372,7 @@ fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Sc
             && plan
                 .refs()
                 .iter()
-                .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called(_)))
+                .all(|r| !matches!(r.place, Place::Dependency { .. } | Place::Called { .. }))
         {
             plan.standalone = Some(Standalone {
                 fn_name: ItemPath::inside(fn_name, module_items.unique(naming::snake(&plan.id))),
