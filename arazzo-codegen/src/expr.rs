@@ -259,6 +259,8 @@ pub enum Dialect {
     StepWithoutOutputs,
     /// `$sourceDescriptions.<name>.workflows.<id>` for `$sourceDescriptions.<name>.<id>`.
     LegacyWorkflows,
+    /// `$steps.<id>.outputs.a.b[0]` (and `$workflows.…`, `$outputs.…`) for `…outputs.a#/b/0`.
+    OutputIndexPath,
 }
 
 impl Dialect {
@@ -271,6 +273,7 @@ impl Dialect {
             Dialect::LegacyWorkflows => {
                 "`$sourceDescriptions.<name>.workflows.<id>` is an old form of `$sourceDescriptions.<name>.<id>`"
             }
+            Dialect::OutputIndexPath => "an index path into an output is not a runtime expression",
         }
     }
 }
@@ -306,6 +309,9 @@ pub fn rewrite_dialects(text: &str) -> Option<(String, Vec<Dialect>)> {
 }
 
 fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
+    if let Some(fixed) = output_index_path(token) {
+        return Some((fixed, Dialect::OutputIndexPath));
+    }
     for root in ["$response.", "$request."] {
         let Some(after) = token.strip_prefix(root) else {
             continue;
@@ -355,6 +361,41 @@ fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
         ));
     }
     None
+}
+
+/// `$steps.<id>.outputs.a.b[0]`, `$workflows.<id>.outputs.a[0]`, `$outputs.a[0].b`: an output
+/// name, then a path with an index, as `…outputs.a#/b/0` (the name is the part before the first
+/// `.` or `[`).
+fn output_index_path(token: &str) -> Option<String> {
+    if !token.contains('[') || token.contains('#') {
+        return None;
+    }
+    let at = if let Some(after) = token.strip_prefix("$outputs.") {
+        token.len() - after.len()
+    } else {
+        let rest = token
+            .strip_prefix("$steps.")
+            .or_else(|| token.strip_prefix("$workflows."))?;
+        let (id, _) = rest.split_once(".outputs.")?;
+        token.len() - rest.len() + id.len() + ".outputs.".len()
+    };
+    let (head, path) = token.split_at(at);
+    let name_len = path.find(['.', '['])?;
+    let (name, path) = path.split_at(name_len);
+    if name.is_empty() || !name.chars().all(is_identifier_strict) {
+        return None;
+    }
+    let mut pointer = String::new();
+    for segment in path.split(['.', '[']).filter(|s| !s.is_empty()) {
+        let segment = segment.strip_suffix(']').unwrap_or(segment);
+        let segment = segment.trim_matches(|c| c == '\'' || c == '"');
+        if segment.is_empty() || segment.contains(']') {
+            return None;
+        }
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    }
+    Some(format!("{head}{name}#{pointer}"))
 }
 
 /// Parses a whole-value expression: all of `text` must be one expression.

@@ -39,13 +39,6 @@ const REJECTED_CONFORMANT: &[(&str, &str)] = &[
         "set-to-retry-a-workflow-before-current-step.json",
         "unknown input `user`",
     ),
-    (
-        "between-arazzo-documents.json",
-        // `$sourceDescriptions.<name>.<reference>` names a workflow or an operation; the
-        // document reads `….LoginUser-apiKey.outputs.AccessToken` through it, which the
-        // specification does not define.
-        "is not a value",
-    ),
     ("internal-workflow.json", "unknown input `put`"),
 ];
 
@@ -60,10 +53,12 @@ fn generated_corpus_documents_compile_together_and_rejections_say_why() {
     let mut modules = String::new();
     let mut unexpected = Vec::new();
     let mut generated = 0;
+    let mut conformant_generated = 0;
     for (i, document) in corpus::documents(&dir).iter().enumerate() {
         match corpus::generate(&dir, &document.path) {
             Outcome::Generated { code, .. } => {
                 generated += 1;
+                conformant_generated += usize::from(document.conformant());
                 modules.push_str(&format!(
                     "/// `{}`\npub mod document_{i} {{\n{code}\n}}\n\n",
                     document.path
@@ -111,7 +106,12 @@ fn generated_corpus_documents_compile_together_and_rejections_say_why() {
         }
     }
     assert!(unexpected.is_empty(), "{unexpected:#?}");
-    assert!(generated >= 30, "{generated} documents generate");
+    // The counts of `docs/corpus-status.md`: they may grow, never shrink.
+    assert!(generated >= 50, "{generated} documents generate");
+    assert!(
+        conformant_generated >= 37,
+        "{conformant_generated} conformant documents generate"
+    );
 
     let crate_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus_generated.rs");
     let source = format!(

@@ -194,11 +194,9 @@ impl<'a> Resolver<'a, '_> {
                         (OutputSource::Header(name.clone()), Type::String)
                     }
                     _ => {
-                        let value = self.value_expression(
-                            scope,
-                            Ctx::Response(context),
-                            &output.expression,
-                        )?;
+                        // Bound as parsed: a dialect is reported once.
+                        let here = self.inner_span(output.expression.span, text, 0, text.len());
+                        let value = self.bind(scope, Ctx::Response(context), &parsed, &[], here)?;
                         let ty = value.ty.clone();
                         (OutputSource::Value(value), ty)
                     }

@@ -376,7 +376,15 @@ impl Resolver<'_, '_> {
         id: &str,
         signature: &Signature,
     ) -> Option<Option<ValueRef>> {
-        let (name, pointer, written) = match expr::parse(&text.value).ok()? {
+        // Written in a dialect (`$outputs.a[0]`): the warning is given once the form is known.
+        let (parsed, dialect) = match expr::parse(&text.value) {
+            Ok(parsed) => (parsed, false),
+            Err(_) => {
+                let (fixed, _) = expr::rewrite_dialects(&text.value)?;
+                (expr::parse(&fixed).ok()?, true)
+            }
+        };
+        let (name, pointer, written) = match parsed {
             Expr::Outputs { name, pointer } => (name, pointer, "$outputs".to_owned()),
             Expr::Workflow {
                 workflow,
@@ -388,6 +396,9 @@ impl Resolver<'_, '_> {
             }
             _ => return None,
         };
+        if dialect {
+            self.dialect(text.span, &text.value, expr::parse);
+        }
         let here = self.inner_span(text.span, &text.value, 0, text.value.len());
         let key = canonical_workflow(id);
         let Some(found) = self.output_named(
