@@ -89,6 +89,26 @@ async fn a_workflow_read_without_depends_on_runs_first() {
 }
 
 #[tokio::test]
+async fn a_dependency_s_inputs_are_read_where_its_outputs_are() {
+    let server = server().await;
+    let inputs = cross::read_implied::Inputs {
+        note: None,
+        read_job: cross::read_job::Inputs {
+            id: "j9".to_owned(),
+        },
+    };
+    let outputs = cross::read_implied(&client(&server), inputs)
+        .await
+        .expect("succeeds");
+    assert_eq!(outputs.status, "queued");
+    assert_eq!(outputs.id, Some(json!("j9")));
+    assert_eq!(
+        calls(&server).await,
+        ["GET /jobs/j9", "POST /report?job=j9"]
+    );
+}
+
+#[tokio::test]
 async fn the_step_that_ran_a_workflow_keeps_part_of_its_output_and_its_inputs_are_read() {
     let server = server().await;
     let outputs = cross::start_and_read(&client(&server), cross::start_and_read::Inputs {})

@@ -126,10 +126,19 @@ impl Cx<'_> {
             let read = all_refs
                 .iter()
                 .any(|r| matches!(&r.place, Place::Dependency { var, .. } if *var == d.var));
-            if read {
-                quote!(let #var = #function(#client, #inputs.#field).await?;)
+            // `$workflows.<id>.inputs.<name>` reads the dependency's inputs after it ran.
+            let inputs_read = all_refs
+                .iter()
+                .any(|r| matches!(&r.place, Place::Input { field, .. } if *field == d.input_field));
+            let given = if inputs_read {
+                quote!(#inputs.#field.clone())
             } else {
-                quote!(#function(#client, #inputs.#field).await?;)
+                quote!(#inputs.#field)
+            };
+            if read {
+                quote!(let #var = #function(#client, #given).await?;)
+            } else {
+                quote!(#function(#client, #given).await?;)
             }
         });
 
