@@ -309,7 +309,8 @@ pub fn rewrite_dialects(text: &str) -> Option<(String, Vec<Dialect>)> {
 }
 
 fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
-    if let Some(fixed) = output_index_path(token) {
+    // `$outputs.a[0]` is left to the places where `$outputs` is readable, which read it so.
+    if let Some(fixed) = output_index_path(token).filter(|_| !token.starts_with("$outputs.")) {
         return Some((fixed, Dialect::OutputIndexPath));
     }
     for root in ["$response.", "$request."] {
@@ -366,7 +367,7 @@ fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
 /// `$steps.<id>.outputs.a.b[0]`, `$workflows.<id>.outputs.a[0]`, `$outputs.a[0].b`: an output
 /// name, then a path with an index, as `…outputs.a#/b/0` (the name is the part before the first
 /// `.` or `[`).
-fn output_index_path(token: &str) -> Option<String> {
+pub fn output_index_path(token: &str) -> Option<String> {
     if !token.contains('[') || token.contains('#') {
         return None;
     }

@@ -380,7 +380,10 @@ impl Resolver<'_, '_> {
         let (parsed, dialect) = match expr::parse(&text.value) {
             Ok(parsed) => (parsed, false),
             Err(_) => {
-                let (fixed, _) = expr::rewrite_dialects(&text.value)?;
+                let fixed = match expr::output_index_path(&text.value) {
+                    Some(fixed) => fixed,
+                    None => expr::rewrite_dialects(&text.value)?.0,
+                };
                 (expr::parse(&fixed).ok()?, true)
             }
         };
@@ -397,7 +400,25 @@ impl Resolver<'_, '_> {
             _ => return None,
         };
         if dialect {
-            self.dialect(text.span, &text.value, expr::parse);
+            let fixed = format!(
+                "{written}.{name}{}",
+                pointer
+                    .as_ref()
+                    .map(|p| format!("#{p}"))
+                    .unwrap_or_default()
+            );
+            self.report(
+                Diagnostic::dialect(
+                    self.inner_span(text.span, &text.value, 0, text.value.len()),
+                    format!(
+                        "`{}` is not Arazzo 1.0.1: {}",
+                        text.value,
+                        expr::Dialect::OutputIndexPath.describe()
+                    ),
+                    READ_CONFORMANT,
+                )
+                .write_instead(fixed),
+            );
         }
         let here = self.inner_span(text.span, &text.value, 0, text.value.len());
         let key = canonical_workflow(id);
