@@ -218,48 +218,35 @@ impl Resolver<'_, '_> {
             self.not_run(scope, key, here);
             return None;
         };
+        self.input_given(scope, step, key, &input, within, here)
+    }
+
+    /// The input `input` that step `step` gave the workflow `key` it ran, with the pointer
+    /// `within` into it.
+    fn input_given(
+        &mut self,
+        scope: &WorkflowScope,
+        step: &str,
+        key: &str,
+        input: &str,
+        within: Pointer,
+        here: Span,
+    ) -> Option<ValueRef> {
         let given = scope
             .call_inputs
             .get(step)
-            .and_then(|inputs| inputs.iter().find(|(n, _)| *n == input))
+            .and_then(|inputs| inputs.iter().find(|(n, _)| n == input))
             .map(|(_, value)| value);
         match given {
             Some(ValuePlan::Ref(value)) if within.is_root() => Some(value.clone()),
             Some(ValuePlan::Ref(value)) => {
                 let (pointer, ty) = part_of(within, &value.ty);
-                let place = match &value.place {
-                    Place::Input {
-                        field,
-                        pointer: None,
-                    } => Place::Input {
-                        field: field.clone(),
-                        pointer,
-                    },
-                    Place::StepOutput {
-                        step,
-                        field,
-                        pointer: None,
-                    } => Place::StepOutput {
-                        step: step.clone(),
-                        field: field.clone(),
-                        pointer,
-                    },
-                    Place::Dependency {
-                        var,
-                        field,
-                        pointer: None,
-                    } => Place::Dependency {
-                        var: var.clone(),
-                        field: field.clone(),
-                        pointer,
-                    },
-                    _ => {
-                        self.report(unsupported(
-                            here,
-                            "a JSON pointer into an input given as a part of a value",
-                        ));
-                        return None;
-                    }
+                let Some(place) = with_pointer(&value.place, pointer) else {
+                    self.report(unsupported(
+                        here,
+                        "a JSON pointer into an input given as a part of a value",
+                    ));
+                    return None;
                 };
                 Some(ValueRef {
                     expression: String::new(),
@@ -511,4 +498,37 @@ fn ran_before<'s>(scope: &'s WorkflowScope, key: &str) -> Option<&'s String> {
         .iter()
         .rev()
         .find(|step| scope.calls.get(*step).is_some_and(|w| w == key))
+}
+
+/// A place read whole, with a pointer into it; `None` for a place that is itself a part of a
+/// value, or has no pointer form.
+fn with_pointer(place: &Place, pointer: Option<String>) -> Option<Place> {
+    Some(match place {
+        Place::Input {
+            field,
+            pointer: None,
+        } => Place::Input {
+            field: field.clone(),
+            pointer,
+        },
+        Place::StepOutput {
+            step,
+            field,
+            pointer: None,
+        } => Place::StepOutput {
+            step: step.clone(),
+            field: field.clone(),
+            pointer,
+        },
+        Place::Dependency {
+            var,
+            field,
+            pointer: None,
+        } => Place::Dependency {
+            var: var.clone(),
+            field: field.clone(),
+            pointer,
+        },
+        _ => return None,
+    })
 }
