@@ -122,10 +122,7 @@ impl<'a> Resolver<'a, '_> {
             match next {
                 Some(next) => node = next,
                 None => {
-                    self.report(Diagnostic::warning(
-                        span,
-                        format!("the response schema does not describe `{pointer}`; its type is `serde_json::Value`"),
-                    ));
+                    self.report(undescribed(refs, resolved, pointer, token, span));
                     return Type::Json.optional();
                 }
             }
@@ -407,6 +404,62 @@ fn collect_properties<'n>(
     for member in node.get("allOf").map(Node::items).unwrap_or_default() {
         collect_properties(refs, member, properties, required, budget);
     }
+}
+
+/// A pointer into a response body at `token`, which the schema `object` does not describe: an
+/// error where the schema is closed (`additionalProperties: false`), since no response can hold
+/// it; else a warning (the value is `serde_json::Value`). Both suggest a close property name.
+fn undescribed(
+    refs: Refs<'_>,
+    object: &Node,
+    pointer: &Pointer,
+    token: &str,
+    span: Span,
+) -> Diagnostic {
+    let mut properties = Vec::new();
+    collect_properties(
+        refs,
+        object,
+        &mut properties,
+        &mut BTreeSet::new(),
+        &mut 256,
+    );
+    let names: Vec<&str> = properties.iter().map(|(k, _)| k.as_str()).collect();
+    let closed = ["additionalProperties", "unevaluatedProperties"]
+        .iter()
+        .any(|key| matches!(object.get(key).map(|n| &n.value), Some(Value::Bool(false))));
+    let d = if closed {
+        Diagnostic::error(
+            span,
+            format!(
+                "the response schema does not describe `{pointer}`, and allows no other property"
+            ),
+        )
+        .with_label(format!(
+            "no property `{token}`: the schema has `additionalProperties: false`"
+        ))
+    } else {
+        Diagnostic::warning(
+            span,
+            format!(
+                "the response schema does not describe `{pointer}`; its type is `serde_json::Value`"
+            ),
+        )
+    };
+    let d = d.with_suggestion(token, names.iter().copied(), "did you mean `{}`?");
+    match (&d.help, closed, names.is_empty()) {
+        (None, true, false) => d.with_help(format!("the schema's properties: {}", quoted(&names))),
+        _ => d,
+    }
+}
+
+/// `a`, `b`, `c`.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A property of an object schema (looking through `allOf`), and whether it is required.
