@@ -9,11 +9,14 @@ use crate::files::Span;
 
 use super::parameters::Written;
 
+/// A header parameter as written: where, and its name.
+type Spelling = (Span, String);
+
 /// The header parameters of one list (the workflow's or the step's) given more than once in
 /// different cases, by list and lowercased name: the earlier spellings, then the last.
 #[derive(Default)]
 pub(super) struct HeaderCases {
-    given: BTreeMap<(bool, String), (Vec<(Span, String)>, (Span, String))>,
+    given: BTreeMap<(bool, String), (Vec<Spelling>, Spelling)>,
 }
 
 impl HeaderCases {
