@@ -31,6 +31,8 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// How to fix it, where there is a fix to suggest.
     pub help: Option<String>,
+    /// Other places the problem involves, each with its own note (shown with `-` under it).
+    pub related: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -42,6 +44,7 @@ impl Diagnostic {
             span: span.into(),
             label: None,
             help: None,
+            related: Vec::new(),
         }
     }
 
@@ -75,6 +78,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
+        self
+    }
+
+    /// Adds another place the problem involves, with a note under it.
+    #[must_use]
+    pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Self {
+        self.related.push((span, note.into()));
         self
     }
 
@@ -141,22 +151,36 @@ impl Diagnostic {
             let file = files.get(span.file);
             // A span never runs past the end of its first line: a problem at the end of a line
             // (a condition cut short) gets its caret there, not a bracket down to the next line.
-            let start = span.start.min(file.text.len());
-            let end = span.end.max(start).min(file.text.len());
-            let end = file
-                .text
-                .get(start..end)
-                .and_then(|covered| covered.find(['\n', '\r']))
-                .map_or(end, |newline| start + newline);
+            let (start, end) = one_line(&file.text, span);
             let mut annotation = AnnotationKind::Primary.span(start..end);
             if let Some(label) = &self.label {
                 annotation = annotation.label(label.as_str());
             }
-            group = group.element(
-                Snippet::source(file.text.as_str())
-                    .path(file.display.as_str())
-                    .annotation(annotation),
-            );
+            let mut snippet = Snippet::source(file.text.as_str())
+                .path(file.display.as_str())
+                .annotation(annotation);
+            for (related, note) in self.related.iter().filter(|(s, _)| s.file == span.file) {
+                let (start, end) = one_line(&file.text, *related);
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(start..end)
+                        .label(note.as_str()),
+                );
+            }
+            group = group.element(snippet);
+            for (related, note) in self.related.iter().filter(|(s, _)| s.file != span.file) {
+                let other = files.get(related.file);
+                let (start, end) = one_line(&other.text, *related);
+                group = group.element(
+                    Snippet::source(other.text.as_str())
+                        .path(other.display.as_str())
+                        .annotation(
+                            AnnotationKind::Context
+                                .span(start..end)
+                                .label(note.as_str()),
+                        ),
+                );
+            }
         } else if let Some(label) = &self.label {
             group = group.element(Level::NOTE.message(label.as_str()));
         }
@@ -169,6 +193,17 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The byte range of `span` in `text`, cut at the end of its first line.
+fn one_line(text: &str, span: Span) -> (usize, usize) {
+    let start = span.start.min(text.len());
+    let end = span.end.max(start).min(text.len());
+    let end = text
+        .get(start..end)
+        .and_then(|covered| covered.find(['\n', '\r']))
+        .map_or(end, |newline| start + newline);
+    (start, end)
 }
 
 /// The problems found by one generation, in the order they were found.

@@ -493,15 +493,24 @@ impl Cursor<'_> {
             return Ok(None);
         }
         let start = self.pos;
+        let whole = self.text;
         let text = match self.mode {
             Mode::Value => self.take_while(|c| c != '{' && c != '}'),
             Mode::Condition => {
                 self.take_while(|c| !c.is_whitespace() && !"(){}[]=!<>&|".contains(c))
             }
         };
-        Pointer::parse(text)
-            .map(Some)
-            .map_err(|message| ParseError::new(start, message))
+        Pointer::parse(text).map(Some).map_err(|message| {
+            let error = ParseError::new(start, message);
+            // `$response.body#id`: the `/` left out, a common slip.
+            match text.chars().next() {
+                Some(first) if first != '/' => error.help(format!(
+                    "a JSON pointer starts with `/`: write `{}/{text}`",
+                    &whole[..start]
+                )),
+                _ => error,
+            }
+        })
     }
 }
 

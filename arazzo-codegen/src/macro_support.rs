@@ -152,9 +152,11 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
     match result {
         Ok(generated) => {
             let tokens = generated.tokens();
+            let warnings = warnings(&generated, input.path.span());
             quote! {
                 #tokens
                 #tracking
+                #warnings
             }
         }
         Err(failure) => {
@@ -166,6 +168,28 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
             }
         }
     }
+}
+
+/// Each generator warning as a warning of the compiler, on stable Rust, which has no API for a
+/// proc macro to warn: a use of a `#[deprecated]` constant whose note is the warning (file, line
+/// and column in the document, the line, the caret and the help), at the path literal, as the
+/// `proc-macro-warning` crate does (written out here: it is a dozen tokens). The lint is
+/// `deprecated`: `#![deny(warnings)]` makes it an error, and `#[allow(deprecated)]` on a module
+/// around the macro silences it (`strict = true` makes every warning a generation error instead).
+fn warnings(generated: &crate::Generated, span: proc_macro2::Span) -> TokenStream {
+    let notes = generated.warnings().iter().map(|warning| {
+        let rendered = warning.render_unprefixed(generated.files());
+        let note = rendered.strip_prefix("warning: ").unwrap_or(&rendered);
+        let note = syn::LitStr::new(note, span);
+        quote::quote_spanned! {span=>
+            const _: () = {
+                #[deprecated(note = #note)]
+                const ARAZZO_WARNING: () = ();
+                ARAZZO_WARNING
+            };
+        }
+    });
+    quote! { #(#notes)* }
 }
 
 /// Parses macro input (for tests).

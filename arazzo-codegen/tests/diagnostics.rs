@@ -27,6 +27,8 @@ workflows:
 - workflowId: login
   inputs:
     type: object
+    # Closed, so that `$inputs.<unknown>` is an error (an open schema makes it a warning).
+    additionalProperties: false
     properties:
       phone:
         type: string

@@ -14,7 +14,9 @@
 //! `sources(name = "path", …)` reads a source description from a local file instead of its
 //! `url` (remote URLs are never fetched), and `strict = true` turns warnings into errors.
 //! Every problem in the documents is a compile error on the path literal, with the file, line
-//! and column of the problem. Every file read is tracked, so editing any of them rebuilds.
+//! and column of the problem; every warning is a compiler warning there (a use of a
+//! `#[deprecated]` constant whose note is the warning, so lint `deprecated`: `#![deny(warnings)]`
+//! makes it an error, `#[allow(deprecated)]` on a module around the macro accepts it). Every file read is tracked, so editing any of them rebuilds.
 //!
 //! The generated code depends on the `arazzo-runtime` crate, which the calling crate must list
 //! among its dependencies.

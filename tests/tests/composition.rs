@@ -6,6 +6,8 @@ use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// The document's warnings (dialects it exercises) are `deprecated` warnings here.
+#[allow(deprecated)]
 mod composition {
     arazzo_macros::arazzo_workflow!("fixtures/composition/composition.arazzo.yaml");
 }

@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+// The document's warnings (dialects it exercises) are `deprecated` warnings here.
+#[allow(deprecated)]
 mod requests {
     arazzo_macros::arazzo_workflow!("fixtures/requests/requests.arazzo.yaml");
 }

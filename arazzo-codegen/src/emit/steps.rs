@@ -242,11 +242,20 @@ impl Cx<'_> {
             Some(ms) => quote!(::arazzo_runtime::within(STEP, #ms, #run).await?),
             None => quote!(#run.await?),
         };
+        // A step that keeps none of the called workflow's outputs only runs it.
+        let keeps = step.outputs.iter().any(
+            |o| matches!(&o.source, OutputSource::Value(r) if matches!(r.place, Place::Called { .. })),
+        );
+        let bind = if keeps {
+            quote!(let #called = #call;)
+        } else {
+            quote!(let _ = #call;)
+        };
         quote! {{
             const STEP: &str = #step_id;
             #(#rebinds)*
             let #inputs_of_call = #inputs;
-            let #called = #call;
+            #bind
             #tail
         }}
     }

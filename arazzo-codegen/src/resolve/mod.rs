@@ -5,10 +5,12 @@
 mod actions;
 mod bodies;
 mod calls;
+mod cascade;
 mod context;
 mod criteria;
 mod decoding;
 pub(crate) mod fake;
+mod header_cases;
 mod implied;
 mod inputs;
 mod operations;
@@ -17,6 +19,7 @@ mod parameters;
 mod security;
 mod steps;
 mod types;
+mod undeclared;
 mod values;
 mod workflow_values;
 mod workflows;
@@ -158,6 +161,7 @@ pub(crate) fn resolve(
         names: BTreeMap::new(),
         signatures: BTreeMap::new(),
         types: Types::default(),
+        undeclared: Default::default(),
     };
     r.check_unique(
         document.sources.iter().map(|s| &s.name),
@@ -261,6 +265,8 @@ struct Resolver<'a, 'd> {
     schemes: Vec<SchemeUse>,
     /// The types generated from schemas so far.
     types: Types,
+    /// The undeclared inputs of the workflow being resolved.
+    undeclared: undeclared::Undeclared,
 }
 
 /// The fields of a workflow's inputs struct, and the defaults the function fills in.
@@ -292,8 +298,10 @@ struct WorkflowScope {
     /// Steps that could not be resolved: reading them is not reported again.
     failed_steps: BTreeSet<String>,
     /// Steps resolved with errors (an output in error, say): an output of theirs that is not
-    /// known is not reported again.
+    /// known is not reported again, when they declare it.
     incomplete_steps: BTreeSet<String>,
+    /// The output names each step declares, as written (resolved or not).
+    declared_outputs: BTreeMap<String, Vec<String>>,
     /// Workflow outputs resolved so far.
     outputs: BTreeMap<String, ValueRef>,
     /// Workflows this one depends on: id to (variable, outputs).

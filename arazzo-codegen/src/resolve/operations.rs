@@ -158,10 +158,9 @@ impl<'a> Resolver<'a, '_> {
             let head = head.trim_start_matches('{').trim_end_matches('}');
             let head = head.strip_prefix("$sourceDescriptions.").unwrap_or(head);
             let name = head.strip_suffix(".url").unwrap_or(head);
-            self.apis
-                .iter()
-                .any(|(n, _)| n == name)
-                .then_some((name, pointer))
+            // (An OpenAPI source that could not be read counts: its error is reported.)
+            let kind = self.source_fields.get(name).map(|(_, kind)| *kind);
+            (kind == Some(SourceKind::OpenApi)).then_some((name, pointer))
         };
         let found = match conformant {
             Some(found) => Some(found),
@@ -195,6 +194,10 @@ impl<'a> Resolver<'a, '_> {
         };
         let apis = self.apis;
         let Some(index) = apis.iter().position(|(name, _)| name == source) else {
+            if self.source_fields.get(source).map(|(_, kind)| *kind) == Some(SourceKind::OpenApi) {
+                // An OpenAPI source that could not be read: that is reported where it is named.
+                return None;
+            }
             let d = Diagnostic::error(
                 path.span,
                 format!("unknown source `{source}` in operationPath"),

@@ -10,15 +10,16 @@ use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, ParamPlan, ParamStyle, PathPart};
 
+use super::header_cases::HeaderCases;
 use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
 
 /// A parameter as written, its reference (if any) already followed.
-struct Written<'n> {
-    name: String,
+pub(super) struct Written<'n> {
+    pub(super) name: String,
     location: Option<(String, Span)>,
     value: Option<&'n Node>,
-    span: Span,
+    pub(super) span: Span,
 }
 
 impl ParamLocation {
@@ -204,6 +205,7 @@ impl<'a> Resolver<'a, '_> {
         // (parameter, location, written at the workflow level)
         let mut merged: Vec<(Written<'n>, ParamLocation, bool)> = Vec::new();
         let mut unreadable = false;
+        let mut header_cases = HeaderCases::default();
         let lists = [(workflow.parameters, true), (step.parameters, false)];
         for (list, from_workflow) in lists {
             let Some(list) = list else { continue };
@@ -224,9 +226,14 @@ impl<'a> Resolver<'a, '_> {
                     unreadable |= written.location.is_some();
                     continue;
                 };
-                if merged.iter().any(|(w, l, origin)| {
+                let earlier = merged.iter().find(|(w, l, origin)| {
                     *origin == from_workflow && same(&w.name, *l, &written.name, location)
-                }) {
+                });
+                if let Some((earlier, ..)) = earlier
+                    && earlier.name != written.name
+                {
+                    header_cases.given(from_workflow, earlier, &written);
+                } else if earlier.is_some() {
                     self.report(Diagnostic::error(
                         written.span,
                         format!(
@@ -260,7 +267,9 @@ impl<'a> Resolver<'a, '_> {
                 merged.push((written, location, from_workflow));
             }
         }
-
+        for d in header_cases.diagnostics() {
+            self.report(d);
+        }
         (merged, unreadable)
     }
 

@@ -84,7 +84,8 @@ impl<'a> Resolver<'a, '_> {
         );
 
         let schema = api.success_schema(operation, expected_status);
-        let outputs = self.operation_outputs(scope, &context, step, api, schema);
+        let sole = super::types::success_schemas(api, operation) == 1;
+        let outputs = self.operation_outputs(scope, &context, step, api, schema, sole);
 
         let mut plan = StepPlan {
             id,
@@ -138,6 +139,7 @@ impl<'a> Resolver<'a, '_> {
         step: &Step<'_>,
         api: &'a OpenApi<'a>,
         schema: Option<&'a Node>,
+        sole: bool,
     ) -> Vec<StepOutputPlan> {
         let mut fields = Scope::default();
         step.outputs
@@ -184,6 +186,7 @@ impl<'a> Resolver<'a, '_> {
                                     &pointer,
                                     &hint,
                                     output.expression.span,
+                                    sole,
                                 )
                             }
                             None => Type::Json.optional(),

@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::Diagnostic;
 use crate::expr::Pointer;
 use crate::files::Span;
-use crate::model::openapi::{OpenApi, schema_required, schema_type};
+use crate::model::openapi::{OpenApi, Operation, schema_required, schema_type};
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
 use crate::plan::{DefaultValue, FieldPlan, ItemPath, TYPES_MODULE, Type, TypeDef, TypeDefKind};
@@ -95,6 +95,8 @@ impl<'a> Resolver<'a, '_> {
     /// The Rust type of the value at `pointer` in a response body of schema `schema`:
     /// `Option` where the description lets it be absent or null, `serde_json::Value` where it
     /// says nothing.
+    /// A pointer the schema does not describe is an error where the schema is closed and `sole`
+    /// (no other success response of the operation may hold it), else a warning.
     pub(super) fn schema_type_at(
         &mut self,
         api: &'a OpenApi<'a>,
@@ -102,6 +104,7 @@ impl<'a> Resolver<'a, '_> {
         pointer: &Pointer,
         hint: &Hint,
         span: Span,
+        sole: bool,
     ) -> Type {
         let refs = Refs::OpenApi(api.root);
         let mut node = schema;
@@ -122,10 +125,7 @@ impl<'a> Resolver<'a, '_> {
             match next {
                 Some(next) => node = next,
                 None => {
-                    self.report(Diagnostic::warning(
-                        span,
-                        format!("the response schema does not describe `{pointer}`; its type is `serde_json::Value`"),
-                    ));
+                    self.report(undescribed(refs, resolved, pointer, token, span, sole));
                     return Type::Json.optional();
                 }
             }
@@ -407,6 +407,88 @@ fn collect_properties<'n>(
     for member in node.get("allOf").map(Node::items).unwrap_or_default() {
         collect_properties(refs, member, properties, required, budget);
     }
+}
+
+/// A pointer into a response body at `token`, which the schema `object` does not describe: an
+/// error where the schema is closed (`additionalProperties: false`) and is the operation's only
+/// success schema (`sole`), since no response can hold it; else a warning (the value is
+/// `serde_json::Value`). Both suggest a close property name.
+fn undescribed(
+    refs: Refs<'_>,
+    object: &Node,
+    pointer: &Pointer,
+    token: &str,
+    span: Span,
+    sole: bool,
+) -> Diagnostic {
+    let mut properties = Vec::new();
+    collect_properties(
+        refs,
+        object,
+        &mut properties,
+        &mut BTreeSet::new(),
+        &mut 256,
+    );
+    let names: Vec<&str> = properties.iter().map(|(k, _)| k.as_str()).collect();
+    let closed = sole
+        && ["additionalProperties", "unevaluatedProperties"]
+            .iter()
+            .any(|key| matches!(object.get(key).map(|n| &n.value), Some(Value::Bool(false))));
+    let d = if closed {
+        Diagnostic::error(
+            span,
+            format!(
+                "the response schema does not describe `{pointer}`, and allows no other property"
+            ),
+        )
+        .with_label(format!(
+            "no property `{token}`: the schema has `additionalProperties: false`"
+        ))
+    } else {
+        Diagnostic::warning(
+            span,
+            format!(
+                "the response schema does not describe `{pointer}`; its type is `serde_json::Value`"
+            ),
+        )
+    };
+    let d = d.with_suggestion(token, names.iter().copied(), "did you mean `{}`?");
+    match (&d.help, closed, names.is_empty()) {
+        (None, true, false) => d.with_help(format!("the schema's properties: {}", quoted(&names))),
+        _ => d,
+    }
+}
+
+/// How many success (2xx) responses of `operation` have a JSON schema.
+pub(super) fn success_schemas(api: &OpenApi<'_>, operation: &Operation<'_>) -> usize {
+    let responses = operation
+        .node
+        .get("responses")
+        .map(Node::entries)
+        .unwrap_or_default();
+    responses
+        .iter()
+        .filter(|(code, _)| code.name.starts_with('2'))
+        .filter(|(_, response)| {
+            let content = api.resolve(response).get("content");
+            content
+                .map(Node::entries)
+                .unwrap_or_default()
+                .iter()
+                .any(|(media, m)| {
+                    crate::model::openapi::is_json(&media.name) && m.get("schema").is_some()
+                })
+        })
+        .count()
+}
+
+/// `a`, `b`, `c`.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A property of an object schema (looking through `allOf`), and whether it is required.

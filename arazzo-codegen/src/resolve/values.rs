@@ -302,10 +302,12 @@ impl Resolver<'_, '_> {
                     None => (None, None),
                 },
             };
+            let found = match found {
+                Some(found) => Some(found.clone()),
+                None if scope.inputs_unreadable => return None,
+                None => self.undeclared_input(name, here),
+            };
             let Some((field, ty)) = found else {
-                if scope.inputs_unreadable {
-                    return None;
-                }
                 let d = Diagnostic::error(here, format!("unknown input `{name}`"))
                     .with_label("not a property of this workflow's `inputs` schema")
                     .with_suggestion(
@@ -316,13 +318,10 @@ impl Resolver<'_, '_> {
                 self.report(d);
                 return None;
             };
-            let (pointer, ty) = part_of(read.extend(pointer.as_ref()), ty);
+            let (pointer, ty) = part_of(read.extend(pointer.as_ref()), &ty);
             ValueRef {
                 expression: String::new(),
-                place: Place::Input {
-                    field: field.clone(),
-                    pointer,
-                },
+                place: Place::Input { field, pointer },
                 ty,
             }
         })
@@ -337,6 +336,10 @@ impl Resolver<'_, '_> {
         pointer: &Option<Pointer>,
     ) -> Option<ValueRef> {
         let Read { scope, here, .. } = read;
+        if scope.failed_steps.contains(step) {
+            self.read_of_failed_step(scope, step, name, here);
+            return None;
+        }
         Some({
             let (var, outputs) = self.step_outputs(scope, step, here)?;
             // `$steps.x.outputs.a.b`: a dot path into the output `a` (a dialect; an
@@ -360,8 +363,10 @@ impl Resolver<'_, '_> {
                 (None, None) => (None, pointer),
             };
             let Some((field, ty)) = found else {
-                if scope.incomplete_steps.contains(step) {
-                    // Most likely the output in error; that error is reported already.
+                if scope.incomplete_steps.contains(step)
+                    && super::cascade::declares(scope, step, name)
+                {
+                    // The output in error; that error is reported already.
                     return None;
                 }
                 let d = Diagnostic::error(here, format!("step `{step}` has no output `{name}`"))
@@ -644,6 +649,8 @@ impl Resolver<'_, '_> {
                         ty: Type::String,
                     }
                 }
+                // An OpenAPI source that could not be read (reported where it is named).
+                ("url", None) if *kind == SourceKind::OpenApi => return None,
                 ("url", None) => {
                     self.report(unsupported(
                         here,

@@ -139,6 +139,7 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         let (depends_on, dependency_outputs) =
             self.dependencies(workflow, &schema_inputs, &mut inputs);
+        self.begin_undeclared(document, workflow, &inputs, schema_inputs.keys().cloned());
         let mut scope = WorkflowScope {
             workflow_id: id.clone(),
             workflow_ids: self.workflow_ids.clone(),
@@ -146,6 +147,14 @@ impl<'a> Resolver<'a, '_> {
             current_step: None,
             failed_steps: BTreeSet::new(),
             incomplete_steps: BTreeSet::new(),
+            declared_outputs: workflow
+                .steps
+                .iter()
+                .map(|s| {
+                    let names = s.outputs.iter().map(|o| o.name.value.clone()).collect();
+                    (s.id.value.clone(), names)
+                })
+                .collect(),
             outputs: BTreeMap::new(),
             input_names: schema_inputs.keys().cloned().collect(),
             inputs_unreadable,
@@ -194,13 +203,17 @@ impl<'a> Resolver<'a, '_> {
         let skippable = mark_always_runs(&mut steps);
         let outputs = self.workflow_outputs(&mut scope, workflow, &skippable);
         mark_last_reads(&mut steps, &outputs);
+        let undeclared = self.finish_undeclared(id);
+        let mut signature_inputs: Vec<String> = schema_inputs.keys().cloned().collect();
+        signature_inputs.extend(undeclared.iter().map(|f| f.name.clone()));
+        inputs.extend(undeclared);
 
         self.signatures.insert(
             id.clone(),
             Signature {
                 fn_name: fn_name.clone(),
                 inputs_type: inputs_type.clone(),
-                inputs: schema_inputs.keys().cloned().collect(),
+                inputs: signature_inputs,
                 required: required_inputs,
                 outputs: outputs
                     .iter()
