@@ -242,11 +242,20 @@ impl Cx<'_> {
             Some(ms) => quote!(::arazzo_runtime::within(STEP, #ms, #run).await?),
             None => quote!(#run.await?),
         };
+        // The called workflow's outputs are kept when the step's outputs read them.
+        let reads_called = step.outputs.iter().any(|output| {
+            matches!(&output.source, OutputSource::Value(r) if matches!(r.place, Place::Called(_)))
+        });
+        let bind = if reads_called {
+            quote!(let #called = #call;)
+        } else {
+            quote!(#call;)
+        };
         quote! {{
             const STEP: &str = #step_id;
             #(#rebinds)*
             let #inputs_of_call = #inputs;
-            let #called = #call;
+            #bind
             #tail
         }}
     }
