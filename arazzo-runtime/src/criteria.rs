@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::Error;
 
-pub use checked::{FailedCriterion, Why, compare_checked, is_true_checked};
+pub use checked::{FailedCriterion, Why, compare_checked, failed, is_true_checked};
 
 /// A comparison operator of a `simple` condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

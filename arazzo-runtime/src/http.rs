@@ -1012,7 +1012,8 @@ impl Response {
 
     /// Turns a response whose success criterion `criterion` did not hold into the step's error
     /// (Arazzo 1.1 documents: the error names the criterion and its evaluation error).
-    pub fn into_failure_with(self, criterion: Option<crate::FailedCriterion>) -> Error {
+    pub fn into_failure_with(self, criterion: impl Into<Option<crate::FailedCriterion>>) -> Error {
+        let criterion = criterion.into();
         if let Some(milliseconds) = self.timed_out {
             return Error::Timeout {
                 step: self.step,

@@ -82,40 +82,68 @@ impl Cx<'_> {
         Some(quote!(#(#criteria)&&*))
     }
 
-    /// Arazzo 1.1: the first success criterion that does not hold, with its evaluation error
-    /// (`Option<arazzo_runtime::FailedCriterion>`), each criterion evaluated in turn.
-    pub(super) fn first_failed(
+    /// Arazzo 1.1: each success criterion with what its failure is
+    /// (`arazzo_runtime::FailedCriterion`): `(condition, failed)`. The `why` local, when one
+    /// criterion can meet an evaluation error, is declared by the statement returned first.
+    pub(super) fn checked_criteria(
         &self,
         step: &StepPlan,
         written: &[String],
         statics: &mut Vec<TokenStream>,
-    ) -> TokenStream {
+    ) -> (Option<TokenStream>, Vec<(TokenStream, TokenStream)>) {
         let why = self.local("why");
+        let mut uses_why = false;
         let checks = step
             .success
             .iter()
             .zip(written)
             .enumerate()
             .map(|(i, (c, text))| {
-                let c = self.condition_with(c, statics, Some(&why));
-                // A criterion that cannot meet an evaluation error (integers compared) needs no check.
-                let why_set = c
-                    .to_string()
-                    .contains(&why.to_string())
-                    .then(|| quote!(|| #why.is_set()));
-                quote! {
-                    if !(#c) #why_set {
-                        break 'criteria ::std::option::Option::Some(#why.failed(#i, #text));
+                let i = Lit::usize_unsuffixed(i);
+                let negated = match c {
+                    // `status != 200` rather than `!(status == 200)`.
+                    CondPlan::Compare(l, op, r) if self.native(l, r).is_some() => self.condition(
+                        &CondPlan::Compare(l.clone(), op.negate(), r.clone()),
+                        statics,
+                    ),
+                    _ => {
+                        let c = self.condition_with(c, statics, Some(&why));
+                        // Only a criterion that can meet an evaluation error reads `why`.
+                        if c.to_string().contains(&why.to_string()) {
+                            uses_why = true;
+                            let failed = quote!(!(#c) || #why.is_set());
+                            return (failed, quote!(#why.failed(#i, #text)));
+                        }
+                        quote!(!(#c))
                     }
-                }
-            });
-        quote!({
-            let mut #why = ::arazzo_runtime::criteria::Why::default();
-            'criteria: {
-                #(#checks)*
-                ::std::option::Option::None
-            }
-        })
+                };
+                (
+                    negated,
+                    quote!(::arazzo_runtime::criteria::failed(#i, #text)),
+                )
+            })
+            .collect();
+        let declare =
+            uses_why.then(|| quote!(let mut #why = ::arazzo_runtime::criteria::Why::default();));
+        (declare, checks)
+    }
+
+    /// Arazzo 1.1: the first success criterion that does not hold, with its evaluation error
+    /// (`Option<arazzo_runtime::FailedCriterion>`), after the statement that declares `why`.
+    pub(super) fn first_failed(
+        &self,
+        step: &StepPlan,
+        written: &[String],
+        statics: &mut Vec<TokenStream>,
+    ) -> (Option<TokenStream>, TokenStream) {
+        let (declare, checks) = self.checked_criteria(step, written, statics);
+        let branches = checks
+            .into_iter()
+            .map(|(failed, which)| quote!(if #failed { ::std::option::Option::Some(#which) } else));
+        (
+            declare,
+            quote!(#(#branches)* { ::std::option::Option::None }),
+        )
     }
 
     /// Both sides of a comparison as plain Rust integers, when they are: a status code or an

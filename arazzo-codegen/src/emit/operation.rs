@@ -216,13 +216,17 @@ impl Cx<'_> {
         if let Some(written) = &step.criteria_1_1
             && !step.success.is_empty()
         {
-            let failed = self.local("failed");
-            let first = self.first_failed(step, written, statics);
-            return quote! {
-                let #failed = #first;
-                if #failed.is_some() {
-                    return ::std::result::Result::Err(#response.into_failure_with(#failed));
+            let (declare, checks) = self.checked_criteria(step, written, statics);
+            let checks = checks.into_iter().map(|(failed, which)| {
+                quote! {
+                    if #failed {
+                        return ::std::result::Result::Err(#response.into_failure_with(#which));
+                    }
                 }
+            });
+            return quote! {
+                #declare
+                #(#checks)*
             };
         }
         match step.success.as_slice() {
@@ -402,11 +406,12 @@ impl Cx<'_> {
         // Arazzo 1.1: the first criterion that failed, kept for the error.
         let (first, expression) = match &step.criteria_1_1 {
             Some(written) if !step.success.is_empty() => {
-                let first = self.first_failed(step, written, statics);
-                (
-                    Some(quote!(let #failed = #first;)),
-                    quote!(#failed.is_none()),
-                )
+                let (declare, first) = self.first_failed(step, written, statics);
+                let first = quote! {
+                    #declare
+                    let #failed = #first;
+                };
+                (Some(first), quote!(#failed.is_none()))
             }
             _ => (None, self.success_expression(step, statics)),
         };

@@ -395,7 +395,13 @@ impl<'a> Resolver<'a, '_> {
                 *unreadable = true;
                 continue;
             }
-            if declaration.is_none() && !from_workflow {
+            // Beside a `querystring` parameter, a query one is an error of its own
+            // (`resolve::querystring`).
+            let beside_query_string = *location == ParamLocation::Query
+                && declared
+                    .iter()
+                    .any(|p| p.get("in").and_then(Node::as_str) == Some("querystring"));
+            if declaration.is_none() && !from_workflow && !beside_query_string {
                 let names: Vec<&str> = declared
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Node::as_str))

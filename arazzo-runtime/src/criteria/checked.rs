@@ -36,6 +36,15 @@ impl std::fmt::Display for FailedCriterion {
     }
 }
 
+/// The criterion `index` (`condition` as written) was evaluated, and does not hold.
+pub fn failed(index: usize, condition: &'static str) -> FailedCriterion {
+    FailedCriterion {
+        index,
+        condition,
+        evaluation_error: None,
+    }
+}
+
 /// The evaluation error of the criterion being evaluated, if it met one: the first is kept.
 #[derive(Debug, Default)]
 pub struct Why(Option<String>);
