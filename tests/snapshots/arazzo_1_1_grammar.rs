@@ -942,12 +942,12 @@ pub async fn mismatch_in_an_action(
                         };
                         let next = if {
                             let mut why = ::arazzo_runtime::criteria::Why::default();
-                            ((::arazzo_runtime::criteria::compare_checked(
+                            ::arazzo_runtime::criteria::compare_checked(
                                 &response.body_at("/name").cloned().unwrap_or_default(),
                                 ::arazzo_runtime::criteria::Op::Gt,
                                 &::arazzo_runtime::serde_json::Value::from(3i64),
                                 &mut why,
-                            )) && !why.is_set())
+                            ) && !why.is_set()
                         } {
                             ::std::option::Option::Some(Step::Text)
                         } else {

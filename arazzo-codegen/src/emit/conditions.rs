@@ -64,14 +64,12 @@ impl Cx<'_> {
             let criteria: Vec<TokenStream> = action
                 .criteria
                 .iter()
-                .map(|c| {
-                    let c = self.condition_with(c, statics, Some(&why));
-                    quote!(((#c) && !#why.is_set()))
-                })
+                .map(|c| self.condition_with(c, statics, Some(&why)))
                 .collect();
+            // An evaluation error in any of them, and the action does not apply.
             return Some(quote!({
                 let mut #why = ::arazzo_runtime::criteria::Why::default();
-                #(#criteria)&&*
+                #(#criteria)&&* && !#why.is_set()
             }));
         }
         let criteria: Vec<TokenStream> = action

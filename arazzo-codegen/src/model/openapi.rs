@@ -43,8 +43,9 @@ impl<'a> OpenApi<'a> {
             Some(version) if version.as_str().is_some_and(|v| v.starts_with("3.")) => {}
             Some(version) => {
                 diagnostics.push(
-                    Diagnostic::error(version.span, "unsupported OpenAPI version")
-                        .with_help("this generator reads OpenAPI 3.0.x, 3.1.x and 3.2.x descriptions"),
+                    Diagnostic::error(version.span, "unsupported OpenAPI version").with_help(
+                        "this generator reads OpenAPI 3.0.x, 3.1.x and 3.2.x descriptions",
+                    ),
                 );
                 return None;
             }
