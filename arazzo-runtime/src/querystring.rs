@@ -88,10 +88,10 @@ mod tests {
 
     #[test]
     fn the_query_string_comes_before_pairs_already_there() {
-        let mut url = reqwest::Url::parse("http://127.0.0.1/items?api_key=k").unwrap();
+        let mut url = reqwest::Url::parse("http://127.0.0.1/items?api_key=k").expect("a URL");
         set(&mut url, "a=1&b=2");
         assert_eq!(url.query(), Some("a=1&b=2&api_key=k"));
-        let mut url = reqwest::Url::parse("http://127.0.0.1/items").unwrap();
+        let mut url = reqwest::Url::parse("http://127.0.0.1/items").expect("a URL");
         set(&mut url, "");
         assert_eq!(url.as_str(), "http://127.0.0.1/items");
     }

@@ -197,7 +197,14 @@ impl<'a> Resolver<'a, '_> {
         if !unreadable {
             self.missing_parameters(step, operation, &declared, &merged);
         }
-        let query_string = self.query_string(scope, request, &declared, query_strings, &merged);
+        let query_string = self.query_string(
+            scope,
+            request,
+            &declared,
+            query_strings,
+            &merged,
+            super::target_span(step),
+        );
         (plans, query_string)
     }
 

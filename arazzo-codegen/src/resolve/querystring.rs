@@ -3,9 +3,10 @@
 //! cannot coexist with `in: query` parameters.
 
 use crate::diagnostic::Diagnostic;
+use crate::files::Span;
 use crate::model::arazzo::Version;
 use crate::model::openapi::is_json;
-use crate::node::Node;
+use crate::node::{Node, Value};
 use crate::plan::{ParamLocation, QueryEncoding, QueryStringPlan, Type, ValuePlan};
 
 use super::parameters::Written;
@@ -25,6 +26,7 @@ impl Resolver<'_, '_> {
         declared: &[&Node],
         written: Vec<(Written<'_>, bool)>,
         merged: &[(Written<'_>, ParamLocation, bool)],
+        target: Span,
     ) -> Option<QueryStringPlan> {
         let declaration = declared
             .iter()
@@ -33,7 +35,10 @@ impl Resolver<'_, '_> {
         if let Some(declaration) = declaration {
             self.declared_query_alongside(declaration, declared);
         }
-        let written = self.one_query_string(written)?;
+        let Some(written) = self.one_query_string(written) else {
+            self.required_query_string(declaration, target);
+            return None;
+        };
         if self.version < Version::V1_1 {
             let span = written.location.as_ref().map_or(written.span, |(_, s)| *s);
             self.report(
@@ -91,6 +96,32 @@ impl Resolver<'_, '_> {
             value,
             encoding,
         })
+    }
+
+    /// An operation whose `querystring` parameter is `required`, called without one.
+    fn required_query_string(&mut self, declaration: Option<&Node>, target: Span) {
+        let Some(declaration) = declaration else {
+            return;
+        };
+        let required = matches!(
+            declaration.get("required").map(|r| &r.value),
+            Some(Value::Bool(true))
+        );
+        if required {
+            let name = declaration
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or_default();
+            self.report(
+                Diagnostic::error(
+                    target,
+                    format!("the operation requires its query string `{name}`, and this step gives none"),
+                )
+                .with_help(format!(
+                    "add it to the step: `parameters: [{{name: {name}, in: querystring, value: \"key=value&…\"}}]`"
+                )),
+            );
+        }
     }
 
     /// The `in: querystring` parameter that applies: the step's over the workflow's; two written
