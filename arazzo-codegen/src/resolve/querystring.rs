@@ -35,7 +35,14 @@ impl Resolver<'_, '_> {
         if let Some(declaration) = declaration {
             self.declared_query_alongside(declaration, declared);
         }
-        let Some(written) = self.one_query_string(written) else {
+        let written = self.one_query_string(written);
+        // `in: query` parameters cannot be sent beside the whole query string.
+        if let Some(declaration) = declaration
+            && self.query_beside(declaration, written.as_ref(), merged)
+        {
+            return None;
+        }
+        let Some(written) = written else {
             self.required_query_string(declaration, target);
             return None;
         };
@@ -63,24 +70,6 @@ impl Resolver<'_, '_> {
             self.report(d);
             return None;
         };
-        // `in: query` parameters cannot be sent with it.
-        if let Some((query, _, _)) = merged.iter().find(|(_, l, _)| *l == ParamLocation::Query) {
-            self.report(
-                Diagnostic::error(
-                    query.span,
-                    format!(
-                        "the query parameter `{}` cannot be sent with the query string `{}`",
-                        query.name, written.name
-                    ),
-                )
-                .with_label("the operation's `in: querystring` parameter is the whole query")
-                .with_help(format!(
-                    "write the pair into the querystring value instead: `{}={{…}}&…`",
-                    query.name
-                )),
-            );
-            return None;
-        }
         let encoding = self.query_encoding(declaration);
         let Some(node) = written.value else {
             self.report(Diagnostic::error(
@@ -96,6 +85,44 @@ impl Resolver<'_, '_> {
             value,
             encoding,
         })
+    }
+
+    /// An `in: query` parameter written for an operation whose query string is one
+    /// `querystring` parameter: reported (at the query parameter), true.
+    fn query_beside(
+        &mut self,
+        declaration: &Node,
+        written: Option<&Written<'_>>,
+        merged: &[(Written<'_>, ParamLocation, bool)],
+    ) -> bool {
+        let Some((query, _, _)) = merged.iter().find(|(_, l, _)| *l == ParamLocation::Query) else {
+            return false;
+        };
+        let name = written.map_or_else(
+            || {
+                declaration
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            |w| w.name.clone(),
+        );
+        self.report(
+            Diagnostic::error(
+                query.span,
+                format!(
+                    "the query parameter `{}` cannot be sent with the query string `{name}`",
+                    query.name
+                ),
+            )
+            .with_label("the operation's `in: querystring` parameter is the whole query")
+            .with_help(format!(
+                "write the pair into the querystring value instead: `{}={{…}}&…`",
+                query.name
+            )),
+        );
+        true
     }
 
     /// An operation whose `querystring` parameter is `required`, called without one.
