@@ -7,6 +7,9 @@
 use crate::condition::{Literal, Op};
 
 pub(crate) mod fake;
+mod querystring;
+
+pub(crate) use querystring::{QueryEncoding, QueryStringPlan};
 
 /// Where a generated item lives, relative to the root of the generated module: at the root
 /// (`Client`, a workflow's function), in `types` (the structs and enums made from schemas), or
@@ -796,6 +799,8 @@ pub(crate) struct RequestPlan {
     pub(crate) path_parts: Vec<PathPart>,
     /// Its parameters.
     pub(crate) parameters: Vec<ParamPlan>,
+    /// Its whole query string (OpenAPI 3.2 `in: querystring`), if it has one.
+    pub(crate) query_string: Option<QueryStringPlan>,
     /// Its authentication: every scheme of the requirement chosen.
     pub(crate) auth: Vec<AuthPlan>,
     /// Its body, if any.
@@ -823,6 +828,11 @@ pub(crate) struct StepPlan {
     pub(crate) always_runs: bool,
     /// Its success criteria, all of which must hold; empty means "a 2xx status".
     pub(crate) success: Vec<CondPlan>,
+    /// Arazzo 1.1 condition evaluation (a 1.1 document): each success criterion's `condition`
+    /// as written, in the order of `success`. An evaluation error then fails the criterion it
+    /// happens in (and an action's criterion), and the step's error names the criterion. `None`
+    /// for a 1.0 document, whose criteria evaluate as before.
+    pub(crate) criteria_1_1: Option<Vec<String>>,
     /// Its outputs.
     pub(crate) outputs: Vec<StepOutputPlan>,
     /// How its body outputs are decoded in one pass, when it has any that can be.
@@ -915,6 +925,9 @@ impl StepPlan {
             StepKind::Operation(request) => {
                 for param in &request.parameters {
                     value_refs(&param.value, &mut refs);
+                }
+                if let Some(query) = &request.query_string {
+                    value_refs(&query.value, &mut refs);
                 }
                 if let Some(body) = &request.body {
                     value_refs(&body.value, &mut refs);

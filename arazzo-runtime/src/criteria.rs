@@ -7,11 +7,15 @@
 //!
 //! Called by generated code; not part of the public API.
 
+mod checked;
+
 use std::cmp::Ordering;
 
 use serde_json::Value;
 
 use crate::Error;
+
+pub use checked::{FailedCriterion, Why, compare_checked, failed, is_true_checked};
 
 /// A comparison operator of a `simple` condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

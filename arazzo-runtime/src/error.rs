@@ -218,6 +218,10 @@ pub struct StepFailure {
     pub status: u16,
     /// The whole response body, parsed as JSON where it is JSON.
     pub body: Body,
+    /// The success criterion that did not hold, and why when it could not be evaluated (Arazzo
+    /// 1.1 documents); `None` for a 1.0 document, and for a step without criteria (any 2xx
+    /// status succeeds).
+    pub criterion: Option<crate::FailedCriterion>,
 }
 
 impl std::fmt::Display for StepFailure {
@@ -228,9 +232,13 @@ impl std::fmt::Display for StepFailure {
             .unwrap_or("");
         write!(
             f,
-            "step `{}` failed: HTTP {} {}: {}",
-            self.step, self.status, reason, self.body
-        )
+            "step `{}` failed: HTTP {} {}",
+            self.step, self.status, reason
+        )?;
+        if let Some(criterion) = &self.criterion {
+            write!(f, " ({criterion})")?;
+        }
+        write!(f, ": {}", self.body)
     }
 }
 

@@ -270,6 +270,7 @@ impl HttpClient {
             timeout: None,
             builder,
             cookies: Vec::new(),
+            query_string: None,
             bearer: None,
             credential_headers: Vec::new(),
             max_response_bytes: self.max_response_bytes,
@@ -337,6 +338,8 @@ pub struct Request {
     builder: Result<reqwest::RequestBuilder, Error>,
     /// `name=value` pairs for the `Cookie` header, sent together.
     cookies: Vec<String>,
+    /// The whole query string (OpenAPI 3.2 `in: querystring`), already encoded.
+    query_string: Option<String>,
     /// The scheme name and the token credentials, resolved when the request is sent.
     bearer: Option<(&'static str, Bearer)>,
     /// Headers that carry credentials (API keys), taken off when redirected to another origin.
@@ -400,6 +403,14 @@ impl Request {
     /// the rest of the body. The client's own timeouts still apply.
     pub fn timeout(mut self, milliseconds: u64) -> Self {
         self.timeout = Some(milliseconds);
+        self
+    }
+
+    /// Sends `query` (already encoded, see [`form_query`](crate::form_query) and
+    /// [`component_query`](crate::component_query)) as the whole query string of the URL
+    /// (OpenAPI 3.2 `in: querystring`); an API key in the query follows it.
+    pub fn query_string(mut self, query: String) -> Self {
+        self.query_string = Some(query);
         self
     }
 
@@ -639,6 +650,9 @@ impl Request {
         let builder = self.builder?;
         let (client, request) = builder.build_split();
         let mut request = request.map_err(|source| transport(step, source))?;
+        if let Some(query) = &self.query_string {
+            crate::querystring::set(request.url_mut(), query);
+        }
         let headers = request.headers_mut();
         if !self.cookies.is_empty()
             && let Ok(mut cookies) =
@@ -993,6 +1007,13 @@ impl Response {
 
     /// Turns a response whose success criteria did not hold into the step's error.
     pub fn into_failure(self) -> Error {
+        self.into_failure_with(None)
+    }
+
+    /// Turns a response whose success criterion `criterion` did not hold into the step's error
+    /// (Arazzo 1.1 documents: the error names the criterion and its evaluation error).
+    pub fn into_failure_with(self, criterion: impl Into<Option<crate::FailedCriterion>>) -> Error {
+        let criterion = criterion.into();
         if let Some(milliseconds) = self.timed_out {
             return Error::Timeout {
                 step: self.step,
@@ -1006,6 +1027,7 @@ impl Response {
                 Some(body) => body,
                 None => Body::from_bytes(&self.bytes),
             },
+            criterion,
         }))
     }
 

@@ -27,6 +27,7 @@ pub mod fake;
 mod http;
 mod params;
 mod pointer;
+mod querystring;
 mod stream;
 mod typed;
 
@@ -35,6 +36,7 @@ pub use body::Body;
 #[doc(hidden)]
 pub use builder::ClientSettings;
 pub use credentials::{BasicAuth, Redacted, Secret};
+pub use criteria::FailedCriterion;
 pub use error::{Error, StepFailure, TransportCause};
 pub use http::{HttpClient, HttpSettings};
 
@@ -45,6 +47,8 @@ pub use auth::Bearer;
 pub use http::{ApiKeyIn, Method, Request, Response};
 #[doc(hidden)]
 pub use params::{QueryStyle, path_param, path_segment};
+#[doc(hidden)]
+pub use querystring::{component_query, form_query};
 #[doc(hidden)]
 pub use typed::object;
 

@@ -191,11 +191,20 @@ pub mod fetch_pet {
                 .header("X-Workflow", &param_header_x_workflow)
                 .send()
                 .await?;
-            let success = response.status() == 200
-                && CRITERION_0
-                    .matches(STEP, &response.body_at("").cloned().unwrap_or_default())?;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
+            let mut why = ::arazzo_runtime::criteria::Why::default();
+            if response.status() != 200 {
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        ),
+                );
+            }
+            if !(CRITERION_0.matches_body(response.body(), "", &mut why)) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response.into_failure_with(why.failed(1, "$[?@ == 'Rex']")),
+                );
             }
             match response.decode::<ResponseBody>() {
                 ::std::option::Option::Some(decoded) => {
@@ -299,7 +308,14 @@ pub async fn fetch_pet_with_retry(
                             .send()
                             .await,
                     )?;
-                    let success = !response.timed_out() && response.status() == 200;
+                    let failed = if response.status() != 200 {
+                        ::std::option::Option::Some(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        )
+                    } else {
+                        ::std::option::Option::None
+                    };
+                    let success = !response.timed_out() && failed.is_none();
                     if success {
                         let outputs = match response.decode::<ResponseBody>() {
                             ::std::option::Option::Some(decoded) => {
@@ -321,7 +337,9 @@ pub async fn fetch_pet_with_retry(
                         ::arazzo_runtime::wait_to_retry(&response, 0f64).await;
                         ::std::option::Option::Some(Step::Fetch)
                     } else {
-                        return ::std::result::Result::Err(response.into_failure());
+                        return ::std::result::Result::Err(
+                            response.into_failure_with(failed),
+                        );
                     }
                 }
             };
@@ -590,7 +608,12 @@ pub mod fetch_listed_first {
                 .send()
                 .await?;
             if response.status() != 201 {
-                return ::std::result::Result::Err(response.into_failure());
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 201"),
+                        ),
+                );
             }
             match response.decode::<ResponseBody>() {
                 ::std::option::Option::Some(decoded) => CreateOutputs { id: decoded.id },
@@ -799,7 +822,14 @@ pub async fn fetch_or_create(
                         .operation("getPet")
                         .send()
                         .await?;
-                    let success = response.status() == 200;
+                    let failed = if response.status() != 200 {
+                        ::std::option::Option::Some(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        )
+                    } else {
+                        ::std::option::Option::None
+                    };
+                    let success = failed.is_none();
                     if success {
                         let outputs = fetch_or_create::FetchOutputs {};
                         let next = ::std::option::Option::None;

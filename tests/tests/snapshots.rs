@@ -119,3 +119,14 @@ fn arazzo_1_1() {
     .to_formatted_string();
     expectorate::assert_contents("snapshots/arazzo_1_1.rs", &code);
 }
+
+#[test]
+fn arazzo_1_1_grammar() {
+    // `in: querystring` (a form and a JSON one), values embedded by the 1.1 rules, and criteria
+    // evaluated as 1.1 defines it (the error names the criterion and its evaluation error).
+    let code = Generator::new(Settings::new().with_base_dir(workspace()))
+        .generate("tests/fixtures/arazzo-1.1/grammar.arazzo.yaml")
+        .unwrap_or_else(|failure| panic!("generates:\n{failure}"))
+        .to_formatted_string();
+    expectorate::assert_contents("snapshots/arazzo_1_1_grammar.rs", &code);
+}

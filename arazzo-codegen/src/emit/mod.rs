@@ -12,6 +12,7 @@ mod locals;
 mod looping;
 mod operation;
 mod paths;
+mod querystring;
 mod requests;
 mod steps;
 mod values;

@@ -212,6 +212,23 @@ impl Cx<'_> {
     fn straight_check(&self, step: &StepPlan, statics: &mut Vec<TokenStream>) -> TokenStream {
         let (response, success) = (self.local("response"), self.local("success"));
         let fail = quote!(return ::std::result::Result::Err(#response.into_failure()););
+        // Arazzo 1.1: the error names the criterion that failed, and why.
+        if let Some(written) = &step.criteria_1_1
+            && !step.success.is_empty()
+        {
+            let (declare, checks) = self.checked_criteria(step, written, statics);
+            let checks = checks.into_iter().map(|(failed, which)| {
+                quote! {
+                    if #failed {
+                        return ::std::result::Result::Err(#response.into_failure_with(#which));
+                    }
+                }
+            });
+            return quote! {
+                #declare
+                #(#checks)*
+            };
+        }
         match step.success.as_slice() {
             [CondPlan::Compare(l, op, r)] if self.native(l, r).is_some() => {
                 let failed = self.condition(
@@ -385,7 +402,19 @@ impl Cx<'_> {
             self.local("next"),
             self.local("response"),
         );
-        let expression = self.success_expression(step, statics);
+        let failed = self.local("failed");
+        // Arazzo 1.1: the first criterion that failed, kept for the error.
+        let (first, expression) = match &step.criteria_1_1 {
+            Some(written) if !step.success.is_empty() => {
+                let (declare, first) = self.first_failed(step, written, statics);
+                let first = quote! {
+                    #declare
+                    let #failed = #first;
+                };
+                (Some(first), quote!(#failed.is_none()))
+            }
+            _ => (None, self.success_expression(step, statics)),
+        };
         // A step that timed out failed, whatever its criteria would say of the stand-in.
         let expression = match request_timeout(step) {
             Some(_) => quote!(!#response.timed_out() && #expression),
@@ -398,8 +427,9 @@ impl Cx<'_> {
         } else {
             quote!(let _ = #outputs;)
         };
-        let failure = self.failure_chain(step, index, variants, statics);
+        let failure = self.failure_chain(step, index, variants, statics, first.is_some());
         quote! {
+            #first
             let #success = #expression;
             if #success {
                 let #outputs = #build;
@@ -442,7 +472,7 @@ impl Cx<'_> {
         let mut last = self.next_step(variants, index, resumes);
         for action in &step.on_success {
             let to = self.jump(&action.kind, variants);
-            match self.action_applies(action, statics) {
+            match self.action_applies(step, action, statics) {
                 Some(applies) => chain.push(quote!(if #applies { #to } else)),
                 None => {
                     last = to;
@@ -465,14 +495,20 @@ impl Cx<'_> {
         index: usize,
         variants: &[Ident],
         statics: &mut Vec<TokenStream>,
+        named_failure: bool,
     ) -> TokenStream {
         let (response, resume) = (self.local("response"), self.local("resume"));
-        let fail = quote!(return ::std::result::Result::Err(#response.into_failure()););
+        let fail = if named_failure {
+            let failed = self.local("failed");
+            quote!(return ::std::result::Result::Err(#response.into_failure_with(#failed));)
+        } else {
+            quote!(return ::std::result::Result::Err(#response.into_failure());)
+        };
         let current = &variants[index];
         let mut failure = Vec::new();
         let mut failure_last = quote!({ #fail });
         for (i, action) in failure_actions(step) {
-            let applies = self.action_applies(action, statics);
+            let applies = self.action_applies(step, action, statics);
             let (guard, then) = match &action.kind {
                 ActionKind::Retry {
                     after,

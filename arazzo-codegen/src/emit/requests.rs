@@ -233,6 +233,11 @@ impl Cx<'_> {
                 chained.push(call);
             }
         }
+        if let Some(query_string) = &request.query_string {
+            let (value, call) = self.query_string(query_string);
+            values.push(value);
+            chained.push(call);
+        }
         // `/users/{id}` becomes `format!("/users/{}", path_param(STEP, "id", &param_path_id)?)`:
         // a dot-segment fails the step.
         let mut format = String::new();

@@ -360,7 +360,7 @@ impl Cx<'_> {
                 .iter()
                 .filter(|a| a.kind == ActionKind::End)
                 .map(|action| {
-                    let applies = self.action_applies(action, &mut statics);
+                    let applies = self.action_applies(step, action, &mut statics);
                     let outputs = self.workflow_outputs(w, |var| match position.get(var) {
                         Some(&i) if i < k => Availability::Ran,
                         Some(&i) if i == k => Availability::Here,

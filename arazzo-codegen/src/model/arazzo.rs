@@ -424,6 +424,19 @@ impl Reader<'_> {
             .chars()
             .map(|c| if ok(c) { c } else { '-' })
             .collect();
+        // Arazzo 1.1's expression grammar reads these ids as `identifier-strict`: a dot would
+        // end the id inside `$steps.<id>.outputs…`, so no expression could name it.
+        if self.version >= Version::V1_1 && id.value.contains('.') {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    id.span,
+                    format!("{what} `{}` contains a dot", id.value),
+                )
+                .with_label("Arazzo 1.1 runtime expressions read ids as `[A-Za-z0-9_-]+`, so none could name this one")
+                .with_help(format!("write it without dots, e.g. `{fixed}`")),
+            );
+            return;
+        }
         self.diagnostics.push(
             Diagnostic::warning(
                 id.span,

@@ -1,4 +1,4 @@
-//! The parts of an OpenAPI 3.0 / 3.1 description that workflows need: operations (by id and by
+//! The parts of an OpenAPI 3.0 / 3.1 / 3.2 description that workflows need: operations (by id and by
 //! path), servers, security, and schemas reached through local `$ref`s.
 //!
 //! The description stays a [`Node`] tree; only the operation index is built up front, and only
@@ -43,8 +43,9 @@ impl<'a> OpenApi<'a> {
             Some(version) if version.as_str().is_some_and(|v| v.starts_with("3.")) => {}
             Some(version) => {
                 diagnostics.push(
-                    Diagnostic::error(version.span, "unsupported OpenAPI version")
-                        .with_help("this generator reads OpenAPI 3.0.x and 3.1.x descriptions"),
+                    Diagnostic::error(version.span, "unsupported OpenAPI version").with_help(
+                        "this generator reads OpenAPI 3.0.x, 3.1.x and 3.2.x descriptions",
+                    ),
                 );
                 return None;
             }

@@ -136,6 +136,7 @@ impl<'a> Resolver<'a, '_> {
             }),
             always_runs: false,
             success: Vec::new(),
+            criteria_1_1: None,
             outputs,
             decode: None,
             on_success: Vec::new(),
@@ -177,14 +178,12 @@ impl<'a> Resolver<'a, '_> {
     ) -> Vec<(String, ValuePlan)> {
         let mut inputs: Vec<(String, ValuePlan)> = Vec::new();
         for parameter in parameters.map(Node::items).unwrap_or_default() {
-            let Some(name_node) = parameter.get("name") else {
-                self.report(Diagnostic::error(
-                    parameter.span,
-                    "a parameter has no `name`",
-                ));
+            // A Parameter Object, or a reusable one (`reference: $components.parameters.<name>`).
+            let Some(written) = self.written(parameter) else {
                 continue;
             };
-            let name = name_node.as_str().unwrap_or_default().to_owned();
+            let name_span = parameter.get("name").map_or(parameter.span, |n| n.span);
+            let name = written.name;
             if let Some(location) = parameter.get("in") {
                 match caller {
                     Caller::Step => self.report(
@@ -203,21 +202,21 @@ impl<'a> Resolver<'a, '_> {
             }
             if inputs.iter().any(|(given, _)| *given == name) {
                 self.report(Diagnostic::error(
-                    name_node.span,
+                    name_span,
                     format!("input `{name}` is given twice"),
                 ));
                 continue;
             }
             if !signature.inputs.contains(&name) {
                 let d = Diagnostic::error(
-                    name_node.span,
+                    name_span,
                     format!("workflow `{}` has no input `{name}`", id.value),
                 )
                 .with_did_you_mean(&name, signature.inputs.iter().map(String::as_str));
                 self.report(d);
                 continue;
             }
-            let Some(value) = parameter.get("value") else {
+            let Some(value) = written.value else {
                 self.report(Diagnostic::error(
                     parameter.span,
                     format!("parameter `{name}` has no `value`"),

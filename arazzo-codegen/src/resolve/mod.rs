@@ -16,6 +16,7 @@ mod inputs;
 mod operations;
 mod order;
 mod parameters;
+mod querystring;
 mod security;
 mod steps;
 mod types;

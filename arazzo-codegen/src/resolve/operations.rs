@@ -47,7 +47,9 @@ impl<'a> Resolver<'a, '_> {
             return None;
         }
         if let Some(source) = source {
-            let Some(index) = apis.iter().position(|(name, _)| name == source) else {
+            let exact = apis.iter().position(|(name, _)| name == source);
+            let index = exact.or_else(|| self.source_by_other_case(id, source, op_id));
+            let Some(index) = index else {
                 let d = Diagnostic::error(
                     id.span,
                     format!("unknown source `{source}` in `{}`", id.value),
@@ -342,5 +344,55 @@ impl<'a> Resolver<'a, '_> {
                     .with_help("its request goes to its source's base URL, set with the client builder"),
             );
         }
+    }
+}
+
+impl Resolver<'_, '_> {
+    /// `$sourceDescriptions.userAPI.x` for a source named `UserAPI`: names are case-sensitive,
+    /// but when exactly one source differs only in case the meaning is clear (the
+    /// specification's own schema fixtures write it so). Read as that source, with a warning.
+    fn source_by_other_case(
+        &mut self,
+        id: &Spanned<String>,
+        source: &str,
+        op_id: &str,
+    ) -> Option<usize> {
+        let mut matching = self
+            .apis
+            .iter()
+            .enumerate()
+            .filter(|(_, (name, _))| name.eq_ignore_ascii_case(source));
+        let (index, (name, _)) = matching.next()?;
+        if matching.next().is_some() {
+            return None;
+        }
+        self.report(
+            Diagnostic::dialect(
+                id.span,
+                format!("there is no source `{source}`: source names are case-sensitive"),
+                format!("read as the source `{name}`"),
+            )
+            .write_instead(format!("$sourceDescriptions.{name}.{op_id}")),
+        );
+        Some(index)
+    }
+
+    /// Arazzo 1.1 resolves `$sourceDescriptions.<name>.<reference>` first to an operationId of
+    /// that source, then to a field of the Source Description Object (`url`, `type`). When an
+    /// operation is so named, the expression names it, and an operation is no value: reported,
+    /// true.
+    pub(super) fn names_operation(&mut self, source: &str, reference: &str, here: Span) -> bool {
+        let Some((_, api)) = self.apis.iter().find(|(name, _)| name == source) else {
+            return false;
+        };
+        if api.operation_by_id(reference).is_none() {
+            return false;
+        }
+        self.report(
+            Diagnostic::error(here, format!("`$sourceDescriptions.{source}.{reference}` names the operation `{reference}`, not a value"))
+                .with_label("in Arazzo 1.1 an operationId of the source comes before the source's fields")
+                .with_help("an operation is named in a step's `operationId`; the source's own fields are only reachable when no operation has their name"),
+        );
+        true
     }
 }

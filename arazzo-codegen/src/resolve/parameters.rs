@@ -8,7 +8,7 @@ use crate::model::arazzo::{Step, Version, Workflow};
 use crate::model::openapi::Operation;
 use crate::naming::{self, Scope};
 use crate::node::{Node, Value};
-use crate::plan::{ParamLocation, ParamPlan, ParamStyle, PathPart};
+use crate::plan::{ParamLocation, ParamPlan, ParamStyle, PathPart, QueryStringPlan};
 
 use super::header_cases::HeaderCases;
 use super::values::{Ctx, StepContext};
@@ -17,9 +17,18 @@ use super::{Resolver, WorkflowScope};
 /// A parameter as written, its reference (if any) already followed.
 pub(super) struct Written<'n> {
     pub(super) name: String,
-    location: Option<(String, Span)>,
-    value: Option<&'n Node>,
+    pub(super) location: Option<(String, Span)>,
+    pub(super) value: Option<&'n Node>,
     pub(super) span: Span,
+}
+
+impl Written<'_> {
+    /// True for `in: querystring` (OpenAPI 3.2, Arazzo 1.1), which `resolve::querystring` reads.
+    pub(super) fn is_query_string(&self) -> bool {
+        self.location
+            .as_ref()
+            .is_some_and(|(text, _)| text == "querystring")
+    }
 }
 
 impl ParamLocation {
@@ -94,7 +103,7 @@ fn same(a: &str, a_in: ParamLocation, b: &str, b_in: ParamLocation) -> bool {
 impl<'a> Resolver<'a, '_> {
     /// One written parameter: a Parameter Object, or a Reusable Object naming
     /// `$components.parameters.<name>` (whose `value`, if given, replaces the component's).
-    fn written<'n>(&mut self, node: &'n Node) -> Option<Written<'n>>
+    pub(super) fn written<'n>(&mut self, node: &'n Node) -> Option<Written<'n>>
     where
         'a: 'n,
     {
@@ -156,7 +165,8 @@ impl<'a> Resolver<'a, '_> {
     }
 
     /// The parameters of a step that calls an operation: the workflow's, then the step's (which
-    /// win for the same name and location), each bound and checked.
+    /// win for the same name and location), each bound and checked; and its whole query string
+    /// (`in: querystring`), if it has one.
     pub(super) fn parameters(
         &mut self,
         scope: &WorkflowScope,
@@ -165,7 +175,7 @@ impl<'a> Resolver<'a, '_> {
         source: usize,
         operation: &Operation<'_>,
         request: &StepContext,
-    ) -> Vec<ParamPlan> {
+    ) -> (Vec<ParamPlan>, Option<QueryStringPlan>) {
         let api = &self.apis[source].1;
         let declared: Vec<&Node> = [operation.path_item, operation.node]
             .into_iter()
@@ -175,7 +185,8 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         // Set when a parameter could not be read at all: what the operation requires is then
         // not checked, since the missing one is most likely the unreadable one.
-        let (merged, mut unreadable) = self.written_parameters(workflow, step, &declared);
+        let (merged, query_strings, mut unreadable) =
+            self.written_parameters(workflow, step, &declared);
         let plans = self.parameter_plans(
             scope,
             operation,
@@ -187,23 +198,38 @@ impl<'a> Resolver<'a, '_> {
         if !unreadable {
             self.missing_parameters(step, operation, &declared, &merged);
         }
-        plans
+        let query_string = self.query_string(
+            scope,
+            request,
+            &declared,
+            query_strings,
+            &merged,
+            super::target_span(step),
+        );
+        (plans, query_string)
     }
 
     /// The parameters written for a step, the workflow's then the step's (the step's win for
     /// the same name and location), each with where it goes and whether the workflow wrote it;
-    /// and whether one could not be read at all.
+    /// and whether one could not be read at all. The `in: querystring` ones are set apart, each
+    /// with whether the workflow wrote it.
+    #[allow(clippy::type_complexity)]
     fn written_parameters<'n>(
         &mut self,
         workflow: &Workflow<'n>,
         step: &Step<'n>,
         declared: &[&Node],
-    ) -> (Vec<(Written<'n>, ParamLocation, bool)>, bool)
+    ) -> (
+        Vec<(Written<'n>, ParamLocation, bool)>,
+        Vec<(Written<'n>, bool)>,
+        bool,
+    )
     where
         'a: 'n,
     {
         // (parameter, location, written at the workflow level)
         let mut merged: Vec<(Written<'n>, ParamLocation, bool)> = Vec::new();
+        let mut query_strings = Vec::new();
         let mut unreadable = false;
         let mut header_cases = HeaderCases::default();
         let lists = [(workflow.parameters, true), (step.parameters, false)];
@@ -222,6 +248,10 @@ impl<'a> Resolver<'a, '_> {
                     unreadable = true;
                     continue;
                 };
+                if written.is_query_string() {
+                    query_strings.push((written, from_workflow));
+                    continue;
+                }
                 let Some(location) = self.parameter_location(&written, declared) else {
                     unreadable |= written.location.is_some();
                     continue;
@@ -270,7 +300,7 @@ impl<'a> Resolver<'a, '_> {
         for d in header_cases.diagnostics() {
             self.report(d);
         }
-        (merged, unreadable)
+        (merged, query_strings, unreadable)
     }
 
     /// Where a written parameter goes: its `in`, or without one, where the operation declares
@@ -295,7 +325,9 @@ impl<'a> Resolver<'a, '_> {
                 None => {
                     self.report(
                         Diagnostic::error(*span, format!("unknown parameter location `{text}`"))
-                            .with_help("`in` is `path`, `query`, `header` or `cookie`"),
+                            .with_help(
+                                "`in` is `path`, `query`, `querystring`, `header` or `cookie`",
+                            ),
                     );
                     None
                 }
@@ -379,7 +411,13 @@ impl<'a> Resolver<'a, '_> {
                 *unreadable = true;
                 continue;
             }
-            if declaration.is_none() && !from_workflow {
+            // Beside a `querystring` parameter, a query one is an error of its own
+            // (`resolve::querystring`).
+            let beside_query_string = *location == ParamLocation::Query
+                && declared
+                    .iter()
+                    .any(|p| p.get("in").and_then(Node::as_str) == Some("querystring"));
+            if declaration.is_none() && !from_workflow && !beside_query_string {
                 let names: Vec<&str> = declared
                     .iter()
                     .filter_map(|p| p.get("name").and_then(Node::as_str))

@@ -1,7 +1,7 @@
 //! A step that calls an operation: its request, criteria, actions and outputs.
 
 use crate::expr::{self, Expr, Pointer, Source};
-use crate::model::arazzo::{Step, Target, Workflow};
+use crate::model::arazzo::{Step, Target, Version, Workflow};
 use crate::model::openapi::OpenApi;
 use crate::naming::{self, Scope};
 use crate::node::Node;
@@ -46,7 +46,8 @@ impl<'a> Resolver<'a, '_> {
             structured_body: false,
             params: Vec::new(),
         };
-        let parameters = self.parameters(scope, workflow, step, source, operation, &request);
+        let (parameters, query_string) =
+            self.parameters(scope, workflow, step, source, operation, &request);
         let body = self.body(scope, &request, step, api, operation);
         request.body_type = body.as_ref().map(|b| b.content_type.clone());
         request.structured_body = body.as_ref().is_some_and(BodyPlan::is_structured);
@@ -63,12 +64,15 @@ impl<'a> Resolver<'a, '_> {
 
         let mut expected_status = None;
         let mut success = Vec::new();
+        let mut written = Vec::new();
         for criterion in &step.success_criteria {
             if let Some((plan, expected)) = self.criterion(scope, &context, criterion) {
                 expected_status = expected_status.or(expected);
                 success.push(plan);
+                written.push(criterion.condition.value.clone());
             }
         }
+        let criteria_1_1 = (self.version >= Version::V1_1).then_some(written);
 
         let on_success = self.actions(
             scope,
@@ -104,12 +108,14 @@ impl<'a> Resolver<'a, '_> {
                 path: operation.path.to_owned(),
                 path_parts: parameters::path_parts(operation.path, &parameters),
                 parameters,
+                query_string,
                 auth,
                 body,
                 timeout: step.timeout.as_ref().map(|t| t.value),
             }),
             always_runs: false,
             success,
+            criteria_1_1,
             decode: super::decoding::decode_plan(&outputs),
             outputs,
             on_success,

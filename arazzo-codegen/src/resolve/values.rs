@@ -627,6 +627,10 @@ impl Resolver<'_, '_> {
             if !self.no_access(read, "a string") {
                 return None;
             }
+            // Arazzo 1.1: `<reference>` is an operationId (or workflowId) before it is a field.
+            if self.version >= Version::V1_1 && self.names_operation(source, reference, here) {
+                return None;
+            }
             match (reference, field) {
                 ("url", Some(field)) => ValueRef {
                     expression: String::new(),
