@@ -194,7 +194,10 @@ impl Generator {
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         load::check_overrides(&self.settings, &names, &mut diagnostics);
-        let mut context = resolve::Context::default();
+        let mut context = resolve::Context {
+            fake: self.settings.fake,
+            ..resolve::Context::default()
+        };
         let mut nested_plans = Vec::new();
         for ((source, nested), loaded) in nested_documents.iter().zip(&nested_sources) {
             let plan = resolve::resolve(
