@@ -256,7 +256,7 @@ mod readme {
     #[allow(clippy::unwrap_used)]
     #[tokio::test]
     async fn the_readme_example() {
-        use super::stytch::fake::{AuthenticateOtpResponse, Fake, Fault};
+        use super::stytch::fake::{AuthenticateOtpResponse, Fake, Fault, SendSmsOtpResponse};
         use arazzo_runtime::serde_json::json;
 
         let fake = Fake::start().await;
@@ -272,21 +272,33 @@ mod readme {
         assert_eq!(requests[1].body["code"], "000000");
         assert!(fake.violations().is_empty());
 
-        // A typed handler: a wrong code is a 404, as Stytch answers it.
+        // Typed handlers: the request's body and the responses are the schemas' types.
+        fake.on_send_sms_otp(|request| {
+            let mut body = SendSmsOtpResponse::default_ok();
+            body.phone_id = format!("phone-of-{}", request.body.phone_number);
+            SendSmsOtpResponse::ok(body)
+        });
         fake.on_authenticate_otp(|request| {
             if request.body.code == "000000" {
-                AuthenticateOtpResponse::default_answer()
+                let mut body = AuthenticateOtpResponse::default_ok();
+                body.session_token = format!("token-for-{}", request.body.method_id);
+                AuthenticateOtpResponse::ok(body)
             } else {
-                AuthenticateOtpResponse::not_found(stytch::types::ErrorResponse {
+                // A wrong code is a 404, as Stytch answers it.
+                AuthenticateOtpResponse::not_found(super::stytch::types::ErrorResponse {
                     status_code: 404,
                     request_id: "request-1".into(),
                     error_type: "otp_code_not_found".into(),
-                    error_message: "The code is wrong.".into(),
+                    error_message: "The passcode is wrong.".into(),
                     error_url: None,
                     error_details: None,
                 })
             }
         });
+        let token = login(&fake.client(), "+10000000000", "000000")
+            .await
+            .unwrap();
+        assert_eq!(token, "token-for-phone-of-+10000000000");
         let error = login(&fake.client(), "+10000000000", "123456")
             .await
             .unwrap_err();
@@ -529,5 +541,49 @@ mod typed {
                 json!({"id": 5, "name": "name+price", "tags": ["name", "price"]})
             );
         }
+    }
+}
+
+/// `fake` is the fake's module: a workflow that would take the name is generated as
+/// `fake_workflow`, with or without `fake = true` (so its names never depend on the setting),
+/// and said so (`tests/bad-input/dialects/workflow-named-fake.arazzo.yaml` shows the warning).
+mod reserved {
+    use arazzo_codegen::{Generator, Settings};
+
+    mod named_fake {
+        arazzo_macros::arazzo_workflow!(
+            "bad-input/dialects/workflow-named-fake.arazzo.yaml",
+            fake = true,
+        );
+    }
+
+    #[test]
+    fn a_workflow_named_fake_is_generated_as_fake_workflow() {
+        for fake in [false, true] {
+            let generated = Generator::new(
+                Settings::new()
+                    .with_base_dir(env!("CARGO_MANIFEST_DIR"))
+                    .with_fake(fake),
+            )
+            .generate("bad-input/dialects/workflow-named-fake.arazzo.yaml")
+            .expect("generates");
+            let code = generated.to_formatted_string();
+            assert!(
+                code.contains("pub async fn fake_workflow("),
+                "fake = {fake}"
+            );
+            assert_eq!(code.contains("pub mod fake {"), fake);
+            let warnings: Vec<&str> = generated
+                .warnings()
+                .iter()
+                .map(|w| w.message.as_str())
+                .collect();
+            assert_eq!(
+                warnings,
+                ["the workflow `fake` is generated as `fake_workflow`"]
+            );
+        }
+        // Both modules are there and work.
+        let _: fn() -> named_fake::fake_workflow::Inputs = named_fake::fake::inputs::fake_workflow;
     }
 }

@@ -140,7 +140,8 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
          request is checked against the description (required parameters and body members, \
          their JSON types, the content type, credentials; with a handler, that the request \
          reads as its typed request); a request that breaks it is answered `400` naming the \
-         step and recorded in [`Fake::violations`](fake::Fake::violations). [`Fake::requests`](fake::Fake::requests) lists every request received.\n\n\
+         step and recorded in [`Fake::violations`](fake::Fake::violations) \
+         ([`Fake::on_raw`](fake::Fake::on_raw) answers any request as received). [`Fake::requests`](fake::Fake::requests) lists every request received.\n\n\
          Needs the `fake` feature of `arazzo-runtime` (a dev-dependency).",
         steps.join(", ")
     ));

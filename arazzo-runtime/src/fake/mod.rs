@@ -6,8 +6,10 @@
 //! `fake::Fake` wraps a [`Server`] with one typed handler setter per operation step. Every
 //! request is recorded ([`Request`]), checked against the OpenAPI description (required
 //! parameters and body members, their JSON types, the content type, credentials) and, when a
-//! check fails, answered `400` and recorded as a [`Violation`]. Faults ([`Fault`]) can be queued
-//! for the next calls of an operation.
+//! check fails, answered `400` and recorded as a [`Violation`]. A typed handler reads the
+//! request with [`Request::decode_param`] and [`Request::decode_body`]; a request it cannot
+//! read is a violation too, and the handler is not called. Faults ([`Fault`]) can be queued for
+//! the next calls of an operation.
 
 mod checks;
 mod server;
