@@ -120,7 +120,7 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
     let on_raw_doc = doc(&format!(
         "Answers the operation of the step `step` ({}) with `handler` from now on, given the \
          request as received: for a test that sends what the typed request cannot hold.\n\n\
-         # Panics\n\
+         # Panics\n\n\
          When `step` is not one of those.",
         step_names.join(", ")
     ));
