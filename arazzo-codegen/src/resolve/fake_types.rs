@@ -3,7 +3,7 @@
 //! same conversion as the workflows' types, so that one schema is one type in `types` however
 //! many steps, responses and outputs use it.
 
-use crate::model::openapi::{Operation, is_json, schema_type};
+use crate::model::openapi::{OpenApi, Operation, is_json, schema_type};
 use crate::naming;
 use crate::node::Node;
 use crate::plan::fake::OperationTypes;
@@ -25,7 +25,8 @@ impl<'a> Resolver<'a, '_> {
                 (t.source, t.method, t.path.as_str())
                     == (request.source, request.method, request.path.as_str())
             });
-            let Some((_, api)) = self.apis.get(request.source) else {
+            let apis: &'a [(String, OpenApi<'a>)] = self.apis;
+            let Some((_, api)) = apis.get(request.source) else {
                 continue;
             };
             let operation = api.operations.iter().find(|op| {
@@ -34,14 +35,13 @@ impl<'a> Resolver<'a, '_> {
             let Some(operation) = operation.filter(|_| !known) else {
                 continue;
             };
-            let refs = Refs::OpenApi(api.root);
             let types = OperationTypes {
                 source: request.source,
                 method: request.method,
                 path: request.path.clone(),
-                params: self.param_types(refs, operation),
-                body: self.body_type(refs, operation, step),
-                statuses: self.status_types(refs, operation, step),
+                params: self.param_types(api, operation),
+                body: self.body_type(api, operation, step),
+                statuses: self.status_types(api, operation, step),
             };
             out.push(types);
         }
@@ -52,12 +52,9 @@ impl<'a> Resolver<'a, '_> {
     /// scalars, else `String` (the text as sent).
     fn param_types(
         &mut self,
-        refs: Refs<'a>,
+        api: &'a OpenApi<'a>,
         operation: &Operation<'a>,
     ) -> Vec<(String, ParamLocation, Type)> {
-        let Refs::OpenApi(root) = refs else {
-            return Vec::new();
-        };
         let own = operation.node.get("parameters").map(Node::items);
         let shared = operation.path_item.get("parameters").map(Node::items);
         let mut out = Vec::new();
@@ -66,7 +63,7 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .chain(shared.unwrap_or_default())
         {
-            let param = follow(root, param);
+            let param = api.resolve(param);
             let (Some(name), Some(location)) = (
                 param.get("name").and_then(Node::as_str),
                 param.get("in").and_then(Node::as_str),
@@ -85,7 +82,8 @@ impl<'a> Resolver<'a, '_> {
                 origin: format!("the parameter `{name}`"),
             };
             let ty = match param.get("schema") {
-                Some(schema) if scalar_or_list(root, schema) => {
+                Some(schema) if scalar_or_list(api, schema) => {
+                    let refs = Refs::OpenApi(api.root);
                     match self.schema_type(refs, schema, Direction::Output, &hint, 0) {
                         Type::Option(inner) => *inner,
                         other => other,
@@ -101,14 +99,11 @@ impl<'a> Resolver<'a, '_> {
     /// The type of the operation's JSON request body.
     fn body_type(
         &mut self,
-        refs: Refs<'a>,
+        api: &'a OpenApi<'a>,
         operation: &Operation<'a>,
         step: &StepPlan,
     ) -> Option<Type> {
-        let Refs::OpenApi(root) = refs else {
-            return None;
-        };
-        let body = follow(root, operation.node.get("requestBody")?);
+        let body = api.resolve(operation.node.get("requestBody")?);
         let (media, content) = body.get("content")?.entries().first()?;
         if !is_json(&media.name) {
             return None;
@@ -122,6 +117,7 @@ impl<'a> Resolver<'a, '_> {
                 operation.path
             ),
         };
+        let refs = Refs::OpenApi(api.root);
         Some(
             match self.schema_type(refs, schema, Direction::Output, &hint, 0) {
                 Type::Option(inner) => *inner,
@@ -133,13 +129,10 @@ impl<'a> Resolver<'a, '_> {
     /// Per declared status with a JSON body, the type of that body.
     fn status_types(
         &mut self,
-        refs: Refs<'a>,
+        api: &'a OpenApi<'a>,
         operation: &Operation<'a>,
         step: &StepPlan,
     ) -> Vec<(u16, Type)> {
-        let Refs::OpenApi(root) = refs else {
-            return Vec::new();
-        };
         let responses = operation
             .node
             .get("responses")
@@ -155,7 +148,7 @@ impl<'a> Resolver<'a, '_> {
             else {
                 continue;
             };
-            let response = follow(root, response);
+            let response = api.resolve(response);
             let schema = response
                 .get("content")
                 .map(Node::entries)
@@ -176,38 +169,22 @@ impl<'a> Resolver<'a, '_> {
                     operation.path
                 ),
             };
-            let ty = self.schema_type(refs, schema, Direction::Output, &hint, 0);
+            let ty = self.schema_type(Refs::OpenApi(api.root), schema, Direction::Output, &hint, 0);
             out.push((code, ty));
         }
         out
     }
 }
 
-/// Follows local `$ref`s.
-fn follow<'n>(root: &'n Node, mut node: &'n Node) -> &'n Node {
-    for _ in 0..32 {
-        let next = node
-            .get("$ref")
-            .and_then(Node::as_str)
-            .and_then(|target| target.strip_prefix('#'))
-            .and_then(|pointer| root.pointer(pointer));
-        match next {
-            Some(next) => node = next,
-            None => break,
-        }
-    }
-    node
-}
-
 /// Whether a parameter's schema is a scalar or an array of scalars (what a parameter's text
 /// can be read as).
-fn scalar_or_list(root: &Node, schema: &Node) -> bool {
-    let schema = follow(root, schema);
+fn scalar_or_list(api: &OpenApi<'_>, schema: &Node) -> bool {
+    let schema = api.resolve(schema);
     let scalar = |ty: Option<&str>| matches!(ty, Some("string" | "integer" | "number" | "boolean"));
     match schema_type(schema).0 {
         Some("array") => schema
             .get("items")
-            .is_some_and(|items| scalar(schema_type(follow(root, items)).0)),
+            .is_some_and(|items| scalar(schema_type(api.resolve(items)).0)),
         ty => scalar(ty),
     }
 }
