@@ -1,5 +1,6 @@
 //! The fake generated with `fake = true`, for the seed: the opt-in itself, a real server on
-//! 127.0.0.1 whose default answers make the workflow succeed with no handler, typed handlers,
+//! 127.0.0.1 whose default answers make the workflow succeed with no handler, typed handlers
+//! (typed parameters and bodies in, a typed body per declared status out, typed defaults),
 //! recorded requests, a violation (a hand-built request without a required body member), and
 //! each fault kind ending in the right typed error on the client side.
 
