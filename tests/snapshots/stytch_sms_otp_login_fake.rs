@@ -180,11 +180,11 @@ pub mod types {
     #[serde(crate = "::arazzo_runtime::serde")]
     pub struct ApiOtpV1OtpSmsLoginOrCreateResponse {
         /// A unique identifier for this request, useful for debugging (for example
-        /// request-id-test-<uuid>).
+        /// request-id-test-\<uuid>).
         pub request_id: ::std::string::String,
-        /// The unique ID of the user (user-test-<uuid> or user-live-<uuid>).
+        /// The unique ID of the user (user-test-\<uuid> or user-live-\<uuid>).
         pub user_id: ::std::string::String,
-        /// The ID of the user's phone number (phone-number-test-<uuid>). Pass it as method_id to the
+        /// The ID of the user's phone number (phone-number-test-\<uuid>). Pass it as method_id to the
         /// authenticate operation.
         pub phone_id: ::std::string::String,
         /// True if this call created the user.

@@ -70,7 +70,7 @@ fn every_stytch_workflow_succeeds_against_its_own_fake() {
             .unwrap_or_default();
         for default in typed_defaults(&code) {
             // Every typed default body reads as its type (it panics otherwise).
-            write!(runs, "    let _ = document_{i}::fake::{default}();\n").expect("written");
+            writeln!(runs, "    let _ = document_{i}::fake::{default}();").expect("written");
         }
         for function in workflow_functions(&code) {
             workflows += 1;
