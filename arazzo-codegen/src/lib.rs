@@ -188,7 +188,10 @@ impl Generator {
         load::check_overrides(&self.settings, &names, &mut diagnostics);
         // Deepest first: each nested document within the names taken so far, calling the
         // workflows of its own Arazzo sources.
-        let mut taken = resolve::Context::default();
+        let mut taken = resolve::Context {
+            fake: self.settings.fake,
+            ..resolve::Context::default()
+        };
         let mut nested_plans: Vec<Option<plan::Plan>> = nested.iter().map(|_| None).collect();
         let children = |parent: Option<usize>| {
             nested

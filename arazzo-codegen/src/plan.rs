@@ -118,6 +118,8 @@ pub(crate) struct Plan {
     /// The structs and enums generated from JSON Schemas: nested input objects, string enums of
     /// inputs, and the objects outputs read from responses.
     pub(crate) types: Vec<TypeDef>,
+    /// With `Settings::fake`: the types of every operation the steps call, for the fake.
+    pub(crate) fake_types: Vec<fake::OperationTypes>,
 }
 
 impl Plan {
@@ -144,6 +146,11 @@ impl Plan {
                 workflow
             }));
         self.types.extend(other.types);
+        self.fake_types
+            .extend(other.fake_types.into_iter().map(|mut types| {
+                types.source += sources;
+                types
+            }));
     }
 
     /// Every workflow output whose type is (or holds) `serde_json::Value` because no schema

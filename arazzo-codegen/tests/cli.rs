@@ -37,6 +37,24 @@ fn generate_prints_the_snapshot() {
 }
 
 #[test]
+fn generate_with_dash_dash_fake_prints_the_fake_snapshot() {
+    let output = run(&["generate", SEED, "--fake"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let code = stdout(&output);
+    assert!(
+        code.contains("pub mod fake {"),
+        "the fake module is generated"
+    );
+    let snapshot =
+        std::fs::read_to_string(workspace().join("tests/snapshots/stytch_sms_otp_login_fake.rs"))
+            .expect("the snapshot exists");
+    assert_eq!(code, snapshot);
+    assert_eq!(stderr(&output), "", "no warnings on the seed");
+    // Without `--fake`, none.
+    assert!(!stdout(&run(&["generate", SEED])).contains("pub mod fake"));
+}
+
+#[test]
 fn generate_writes_a_file_with_dash_o() {
     let dir = std::env::temp_dir().join(format!("arazzo-codegen-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -1,6 +1,7 @@
 //! The build.rs output of this crate (generated with its fake) is the reviewed snapshot, which
-//! is the seed's code without the fake followed by `pub mod fake`, and the macro-generated and
-//! build.rs-generated modules are the same API.
+//! is the seed's code without the fake, with `pub mod types` (the fake's request and response
+//! bodies) and followed by `pub mod fake`, and the macro-generated and build.rs-generated
+//! modules are the same API.
 
 #[test]
 fn build_rs_output_is_the_snapshot() {
@@ -21,8 +22,19 @@ fn build_rs_output_is_the_snapshot() {
     let (code, fake) = body(snapshot)
         .split_once("/// A fake server of every operation")
         .expect("the fake's module");
-    assert_eq!(code.trim_end(), body(without_fake).trim_end());
     assert!(fake.contains("pub mod fake {"));
+    // The seed has no `types` without the fake; with it, `types` holds the fake's bodies.
+    let (before, types) = code
+        .split_once("/// The structs and enums made from the JSON Schemas")
+        .expect("the types module");
+    let (types, after) = types
+        .split_once("\n}\n")
+        .expect("the end of the types module");
+    assert!(types.contains("pub mod types {"));
+    assert_eq!(
+        format!("{}{}", before, after.trim_start_matches('\n')).trim_end(),
+        body(without_fake).trim_end()
+    );
 }
 
 #[test]

@@ -108,6 +108,700 @@ impl ClientBuilder {
     }
 }
 
+/// The structs and enums made from the JSON Schemas of *Stytch SMS One-Time Passcode Login*:
+/// objects and string enums of the workflows' inputs, and the objects their outputs read from
+/// responses. With the fake, also the request and response bodies of every operation the
+/// workflows call, which its handlers get and answer (one type per schema).
+pub mod types {
+    /// Information about the end user's request, used for fraud detection and for the
+    /// ip_match_required and user_agent_match_required options.
+    ///
+    /// From the schema `Attributes`. Fields the schema does not list are ignored; fields it does
+    /// not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Attributes {
+        /// The IP address of the end user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_address: ::std::option::Option<::std::string::String>,
+        /// The user agent of the end user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_agent: ::std::option::Option<::std::string::String>,
+    }
+    /// Request body for sending an SMS passcode, creating the user if needed.
+    ///
+    /// From the schema `api_otp_v1_otp_sms_LoginOrCreateRequest`. Fields the schema does not list
+    /// are ignored; fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ApiOtpV1OtpSmsLoginOrCreateRequest {
+        /// The phone number to send the passcode to, in E.164 format (+1XXXXXXXXXX). In the Test
+        /// environment the sandbox number +10000000000 sends nothing.
+        pub phone_number: ::std::string::String,
+        /// How many minutes the passcode stays valid. Between 1 and 10; the server uses 2 if omitted.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiration_minutes: ::std::option::Option<i32>,
+        /// Information about the end user's request, used for fraud detection and for the
+        /// ip_match_required and user_agent_match_required options.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<Attributes>,
+        /// If true, a user created by this call has status pending until they authenticate for the
+        /// first time. The server uses false if omitted.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_user_as_pending: ::std::option::Option<bool>,
+        /// The language of the SMS message. This is an open set that grows over time; known values
+        /// include en, es, pt-br, fr, it, de-DE, zh-Hans, ca-ES, ja, ru, nl, pl, tr, fa, vi and cs.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
+    }
+    /// Response body of a successful SMS passcode send.
+    ///
+    /// From the schema `api_otp_v1_otp_sms_LoginOrCreateResponse`. Fields the schema does not
+    /// list are ignored; fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ApiOtpV1OtpSmsLoginOrCreateResponse {
+        /// A unique identifier for this request, useful for debugging (for example
+        /// request-id-test-\<uuid>).
+        pub request_id: ::std::string::String,
+        /// The unique ID of the user (user-test-\<uuid> or user-live-\<uuid>).
+        pub user_id: ::std::string::String,
+        /// The ID of the user's phone number (phone-number-test-\<uuid>). Pass it as method_id to the
+        /// authenticate operation.
+        pub phone_id: ::std::string::String,
+        /// True if this call created the user.
+        pub user_created: bool,
+        /// The HTTP status code of the response, repeated in the body.
+        pub status_code: i32,
+    }
+    /// The JSON body of every 4xx and 5xx response. Match on error_type, not on error_message.
+    ///
+    /// From the schema `ErrorResponse`. Fields the schema does not list are ignored; fields it
+    /// does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ErrorResponse {
+        /// The HTTP status code of the response, repeated in the body.
+        pub status_code: i32,
+        /// A unique identifier for this request, useful for debugging.
+        pub request_id: ::std::string::String,
+        /// A machine-readable error code, for example invalid_phone_number, unauthorized_credentials,
+        /// otp_code_not_found or too_many_requests. An open set.
+        pub error_type: ::std::string::String,
+        /// A human-readable description of the error.
+        pub error_message: ::std::string::String,
+        /// A link to documentation about the error. Treat it as an opaque string.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_url: ::std::option::Option<::std::string::String>,
+        /// Optional free-form extra details about the error.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_details: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    }
+    /// Extra checks applied when authenticating. Both fields are required when options is sent.
+    ///
+    /// From the schema `Options`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Options {
+        /// If true, the IP address in attributes must match the one recorded when the passcode was
+        /// sent.
+        pub ip_match_required: bool,
+        /// If true, the user agent in attributes must match the one recorded when the passcode was
+        /// sent.
+        pub user_agent_match_required: bool,
+    }
+    /// Request body for authenticating a one-time passcode.
+    ///
+    /// From the schema `api_otp_v1_AuthenticateRequest`. Fields the schema does not list are
+    /// ignored; fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ApiOtpV1AuthenticateRequest {
+        /// The ID of the method the passcode was sent to: the phone_id (or email_id) returned when
+        /// the passcode was sent.
+        pub method_id: ::std::string::String,
+        /// The one-time passcode the user entered. In the Test environment the sandbox code is
+        /// 000000.
+        pub code: ::std::string::String,
+        /// Information about the end user's request, used for fraud detection and for the
+        /// ip_match_required and user_agent_match_required options.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<Attributes>,
+        /// Extra checks applied when authenticating. Both fields are required when options is sent.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub options: ::std::option::Option<Options>,
+        /// An existing session token to extend with this authentication.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_token: ::std::option::Option<::std::string::String>,
+        /// Lifetime of the session to create, in minutes, between 5 and 527040 (366 days). If
+        /// omitted, no session is created.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_duration_minutes: ::std::option::Option<i32>,
+        /// An existing session JWT to extend with this authentication.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_jwt: ::std::option::Option<::std::string::String>,
+        /// Custom claims to add to the session. Only used when a session is created. Reserved JWT
+        /// claims are ignored, the total size must be at most 4 KB, and a null value deletes a key.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_custom_claims: ::std::option::Option<
+            ::arazzo_runtime::serde_json::Value,
+        >,
+        /// A Device Fingerprinting telemetry ID. When given, the response includes user_device.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub telemetry_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for ApiOtpV1AuthenticateRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ApiOtpV1AuthenticateRequest")
+                .field("method_id", &self.method_id)
+                .field("code", &self.code)
+                .field("attributes", &self.attributes)
+                .field("options", &self.options)
+                .field("session_token", &::arazzo_runtime::Redacted)
+                .field("session_duration_minutes", &self.session_duration_minutes)
+                .field("session_jwt", &::arazzo_runtime::Redacted)
+                .field("session_custom_claims", &self.session_custom_claims)
+                .field("telemetry_id", &self.telemetry_id)
+                .finish()
+        }
+    }
+    /// An email address attached to a user.
+    ///
+    /// From the schema `Email`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Email {
+        /// The unique ID of the email address.
+        pub email_id: ::std::string::String,
+        /// The email address.
+        pub email: ::std::string::String,
+        /// Whether the email address has been verified.
+        pub verified: bool,
+    }
+    /// A phone number attached to a user.
+    ///
+    /// From the schema `PhoneNumber`. Fields the schema does not list are ignored; fields it does
+    /// not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PhoneNumber {
+        /// The unique ID of the phone number.
+        pub phone_id: ::std::string::String,
+        /// The phone number in E.164 format.
+        pub phone_number: ::std::string::String,
+        /// Whether the phone number has been verified.
+        pub verified: bool,
+    }
+    /// A WebAuthn (passkey or security key) registration of a user.
+    ///
+    /// From the schema `WebAuthnRegistration`. Fields the schema does not list are ignored;
+    /// fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct WebAuthnRegistration {
+        /// The unique ID of the WebAuthn registration.
+        pub webauthn_registration_id: ::std::string::String,
+        /// The domain the registration was created for.
+        pub domain: ::std::string::String,
+        /// The user agent used when the registration was created.
+        pub user_agent: ::std::string::String,
+        /// Whether the registration has been verified.
+        pub verified: bool,
+        /// The type of authenticator used.
+        pub authenticator_type: ::std::string::String,
+        /// A display name for the registration.
+        pub name: ::std::string::String,
+    }
+    /// An OAuth provider the user has signed in with.
+    ///
+    /// From the schema `OAuthProvider`. Fields the schema does not list are ignored; fields it
+    /// does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct OAuthProvider {
+        /// The type of OAuth provider.
+        pub provider_type: ::std::string::String,
+        /// The user's subject identifier at the provider.
+        pub provider_subject: ::std::string::String,
+        /// The URL of the user's profile picture at the provider.
+        pub profile_picture_url: ::std::string::String,
+        /// The user's locale as reported by the provider.
+        pub locale: ::std::string::String,
+        /// The unique ID of the OAuth registration.
+        pub oauth_user_registration_id: ::std::string::String,
+    }
+    /// A time-based one-time passcode (TOTP) registration of a user.
+    ///
+    /// From the schema `TOTP`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Totp {
+        /// The unique ID of the TOTP registration.
+        pub totp_id: ::std::string::String,
+        /// Whether the TOTP registration has been verified.
+        pub verified: bool,
+    }
+    /// A crypto wallet attached to a user.
+    ///
+    /// From the schema `CryptoWallet`. Fields the schema does not list are ignored; fields it
+    /// does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct CryptoWallet {
+        /// The unique ID of the crypto wallet.
+        pub crypto_wallet_id: ::std::string::String,
+        /// The address of the crypto wallet.
+        pub crypto_wallet_address: ::std::string::String,
+        /// The type of the crypto wallet.
+        pub crypto_wallet_type: ::std::string::String,
+        /// Whether the crypto wallet has been verified.
+        pub verified: bool,
+    }
+    /// A biometric registration of a user.
+    ///
+    /// From the schema `BiometricRegistration`. Fields the schema does not list are ignored;
+    /// fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct BiometricRegistration {
+        /// The unique ID of the biometric registration.
+        pub biometric_registration_id: ::std::string::String,
+        /// Whether the biometric registration has been verified.
+        pub verified: bool,
+    }
+    /// The name of a user.
+    ///
+    /// From the schema `Name`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Name {
+        /// The user's first name.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The user's middle name.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        /// The user's last name.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_name: ::std::option::Option<::std::string::String>,
+    }
+    /// The password registration of a user.
+    ///
+    /// From the schema `Password`. Fields the schema does not list are ignored; fields it does
+    /// not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Password {
+        /// The unique ID of the password.
+        pub password_id: ::std::string::String,
+        /// Whether the password must be reset before it can be used again.
+        pub requires_reset: bool,
+    }
+    impl ::std::fmt::Debug for Password {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Password")
+                .field("password_id", &::arazzo_runtime::Redacted)
+                .field("requires_reset", &self.requires_reset)
+                .finish()
+        }
+    }
+    /// A Stytch consumer user.
+    ///
+    /// From the schema `User`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct User {
+        /// The unique ID of the user.
+        pub user_id: ::std::string::String,
+        /// The email addresses of the user.
+        pub emails: ::std::vec::Vec<Email>,
+        /// The status of the user. An open set; known values include active and pending.
+        pub status: ::std::string::String,
+        /// The phone numbers of the user.
+        pub phone_numbers: ::std::vec::Vec<PhoneNumber>,
+        /// The WebAuthn registrations of the user.
+        pub webauthn_registrations: ::std::vec::Vec<WebAuthnRegistration>,
+        /// The OAuth providers the user has signed in with.
+        pub providers: ::std::vec::Vec<OAuthProvider>,
+        /// The TOTP registrations of the user.
+        pub totps: ::std::vec::Vec<Totp>,
+        /// The crypto wallets of the user.
+        pub crypto_wallets: ::std::vec::Vec<CryptoWallet>,
+        /// The biometric registrations of the user.
+        pub biometric_registrations: ::std::vec::Vec<BiometricRegistration>,
+        /// Whether the user is locked out after too many failed authentication attempts.
+        pub is_locked: bool,
+        /// The roles assigned to the user.
+        pub roles: ::std::vec::Vec<::std::string::String>,
+        /// The name of a user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<Name>,
+        /// When the user was created (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        /// The password registration of a user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub password: ::std::option::Option<Password>,
+        /// Free-form trusted metadata attached to the user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub trusted_metadata: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+        /// Free-form untrusted metadata attached to the user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub untrusted_metadata: ::std::option::Option<
+            ::arazzo_runtime::serde_json::Value,
+        >,
+        /// An external identifier for the user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /// When the user's current lock was created (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub lock_created_at: ::std::option::Option<::std::string::String>,
+        /// When the user's current lock expires (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub lock_expires_at: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for User {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("User")
+                .field("user_id", &self.user_id)
+                .field("emails", &self.emails)
+                .field("status", &self.status)
+                .field("phone_numbers", &self.phone_numbers)
+                .field("webauthn_registrations", &self.webauthn_registrations)
+                .field("providers", &self.providers)
+                .field("totps", &self.totps)
+                .field("crypto_wallets", &self.crypto_wallets)
+                .field("biometric_registrations", &self.biometric_registrations)
+                .field("is_locked", &self.is_locked)
+                .field("roles", &self.roles)
+                .field("name", &self.name)
+                .field("created_at", &self.created_at)
+                .field("password", &::arazzo_runtime::Redacted)
+                .field("trusted_metadata", &self.trusted_metadata)
+                .field("untrusted_metadata", &self.untrusted_metadata)
+                .field("external_id", &self.external_id)
+                .field("lock_created_at", &self.lock_created_at)
+                .field("lock_expires_at", &self.lock_expires_at)
+                .finish()
+        }
+    }
+    /// Details of a phone-number factor (SMS or WhatsApp).
+    ///
+    /// From the schema `PhoneNumberFactor`. Fields the schema does not list are ignored; fields
+    /// it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct PhoneNumberFactor {
+        /// The unique ID of the phone number.
+        pub phone_id: ::std::string::String,
+        /// The phone number in E.164 format.
+        pub phone_number: ::std::string::String,
+    }
+    /// Details of an email factor.
+    ///
+    /// From the schema `EmailFactor`. Fields the schema does not list are ignored; fields it does
+    /// not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct EmailFactor {
+        /// The unique ID of the email address.
+        pub email_id: ::std::string::String,
+        /// The email address.
+        pub email_address: ::std::string::String,
+    }
+    /// One authentication factor used in a session.
+    ///
+    /// From the schema `AuthenticationFactor`. Fields the schema does not list are ignored;
+    /// fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct AuthenticationFactor {
+        /// The kind of factor. An open set; known values include otp (used for SMS, WhatsApp and
+        /// email passcodes).
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        /// How the factor was delivered. An open set; known values include sms, whatsapp and email.
+        pub delivery_method: ::std::string::String,
+        /// When the factor was last authenticated (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_authenticated_at: ::std::option::Option<::std::string::String>,
+        /// When the factor was created (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        /// When the factor was last updated (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+        /// Details of a phone-number factor (SMS or WhatsApp).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone_number_factor: ::std::option::Option<PhoneNumberFactor>,
+        /// Details of an email factor.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub email_factor: ::std::option::Option<EmailFactor>,
+    }
+    /// A user session.
+    ///
+    /// From the schema `Session`. Fields the schema does not list are ignored; fields it does not
+    /// require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Session {
+        /// The unique ID of the session.
+        pub session_id: ::std::string::String,
+        /// The unique ID of the user the session belongs to.
+        pub user_id: ::std::string::String,
+        /// The authentication factors used in this session.
+        pub authentication_factors: ::std::vec::Vec<AuthenticationFactor>,
+        /// The roles assigned to the session.
+        pub roles: ::std::vec::Vec<::std::string::String>,
+        /// When the session started (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<::std::string::String>,
+        /// When the session was last accessed (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_accessed_at: ::std::option::Option<::std::string::String>,
+        /// When the session expires (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::std::string::String>,
+        /// Information about the end user's request, used for fraud detection and for the
+        /// ip_match_required and user_agent_match_required options.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<Attributes>,
+        /// Free-form custom claims attached to the session.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_claims: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+    }
+    /// Details about a device fingerprinting visitor ID.
+    ///
+    /// From the schema `VisitorIdDetails`. Fields the schema does not list are ignored; fields it
+    /// does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct VisitorIdDetails {
+        /// Whether this visitor ID has not been seen before.
+        pub is_new: bool,
+        /// When the visitor ID was first seen (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_seen_at: ::std::option::Option<::std::string::String>,
+        /// When the visitor ID was last seen (RFC 3339).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_seen_at: ::std::option::Option<::std::string::String>,
+    }
+    /// Device Fingerprinting information about the end user's device. Present only when
+    /// telemetry_id was sent.
+    ///
+    /// From the schema `DeviceInfo`. Fields the schema does not list are ignored; fields it does
+    /// not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct DeviceInfo {
+        /// The device fingerprinting visitor ID.
+        pub visitor_id: ::std::string::String,
+        /// Details about a device fingerprinting visitor ID.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub visitor_id_details: ::std::option::Option<VisitorIdDetails>,
+        /// The IP address of the device.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_address: ::std::option::Option<::std::string::String>,
+        /// The city the IP address is located in.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_geo_city: ::std::option::Option<::std::string::String>,
+        /// The region the IP address is located in.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_geo_region: ::std::option::Option<::std::string::String>,
+        /// The country the IP address is located in.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_geo_country: ::std::option::Option<::std::string::String>,
+    }
+    /// Response body of a successful passcode authentication.
+    ///
+    /// From the schema `api_otp_v1_AuthenticateResponse`. Fields the schema does not list are
+    /// ignored; fields it does not require are `Option`s.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ApiOtpV1AuthenticateResponse {
+        /// A unique identifier for this request, useful for debugging.
+        pub request_id: ::std::string::String,
+        /// The unique ID of the authenticated user.
+        pub user_id: ::std::string::String,
+        /// The ID of the method (phone_id or email_id) that was authenticated.
+        pub method_id: ::std::string::String,
+        /// The session token. An empty string when no session was created (session_duration_minutes
+        /// omitted).
+        pub session_token: ::std::string::String,
+        /// The session JWT. An empty string when no session was created (session_duration_minutes
+        /// omitted).
+        pub session_jwt: ::std::string::String,
+        /// A Stytch consumer user.
+        pub user: User,
+        /// Whether the user's other sessions need to be reset.
+        pub reset_sessions: bool,
+        /// The HTTP status code of the response, repeated in the body.
+        pub status_code: i32,
+        /// A user session.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub session: ::std::option::Option<Session>,
+        /// Device Fingerprinting information about the end user's device. Present only when
+        /// telemetry_id was sent.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_device: ::std::option::Option<DeviceInfo>,
+    }
+    impl ::std::fmt::Debug for ApiOtpV1AuthenticateResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ApiOtpV1AuthenticateResponse")
+                .field("request_id", &self.request_id)
+                .field("user_id", &self.user_id)
+                .field("method_id", &self.method_id)
+                .field("session_token", &::arazzo_runtime::Redacted)
+                .field("session_jwt", &::arazzo_runtime::Redacted)
+                .field("user", &self.user)
+                .field("reset_sessions", &self.reset_sessions)
+                .field("status_code", &self.status_code)
+                .field("session", &self.session)
+                .field("user_device", &self.user_device)
+                .finish()
+        }
+    }
+}
+
 /// Send an SMS OTP and authenticate the code to obtain a session.
 ///
 /// Dispatches a one-time passcode by SMS to the supplied phone number and exchanges the
@@ -438,11 +1132,14 @@ pub mod sms_otp_login {
 /// [`Fake::client`](fake::Fake::client) with no handler registered.
 ///
 /// Handlers, one per operation step: `on_send_sms_otp` (POST /v1/otps/sms/login_or_create),
-/// `on_authenticate_otp` (POST /v1/otps/authenticate). Every request is checked against the
-/// description (required parameters and body members, their JSON types, the content type,
-/// credentials); a request that breaks it is answered `400` naming the step and recorded in
-/// [`Fake::violations`](fake::Fake::violations). [`Fake::requests`](fake::Fake::requests)
-/// lists every request received.
+/// `on_authenticate_otp` (POST /v1/otps/authenticate). Each gets the request typed
+/// (parameters and body as their schemas describe them, in `types`) and answers a typed
+/// response. Every request is checked against the description (required parameters and body
+/// members, their JSON types, the content type, credentials; with a handler, that the request
+/// reads as its typed request); a request that breaks it is answered `400` naming the step
+/// and recorded in [`Fake::violations`](fake::Fake::violations)
+/// ([`Fake::on_raw`](fake::Fake::on_raw) answers any request as received).
+/// [`Fake::requests`](fake::Fake::requests) lists every request received.
 ///
 /// Needs the `fake` feature of `arazzo-runtime` (a dev-dependency).
 pub mod fake {
@@ -635,7 +1332,8 @@ pub mod fake {
                 .set_handler(
                     0,
                     ::std::sync::Arc::new(move |raw: &RecordedRequest| {
-                        handler(SendSmsOtpRequest::from_raw(raw)).0
+                        SendSmsOtpRequest::from_raw(raw)
+                            .map(|request| handler(request).0)
                     }),
                 );
             self
@@ -659,7 +1357,8 @@ pub mod fake {
                 .set_handler(
                     1,
                     ::std::sync::Arc::new(move |raw: &RecordedRequest| {
-                        handler(AuthenticateOtpRequest::from_raw(raw)).0
+                        AuthenticateOtpRequest::from_raw(raw)
+                            .map(|request| handler(request).0)
                     }),
                 );
             self
@@ -670,57 +1369,88 @@ pub mod fake {
             self.server.fault(1, fault, times);
             self
         }
+        /// Answers the operation of the step `step` (`sendSmsOtp`, `authenticateOtp`) with `handler`
+        /// from now on, given the request as received: for a test that sends what the typed request
+        /// cannot hold.
+        ///
+        /// # Panics
+        ///
+        /// When `step` is not one of those.
+        pub fn on_raw(
+            &self,
+            step: &str,
+            handler: impl ::std::ops::Fn(
+                &RecordedRequest,
+            ) -> RawResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) -> &Self {
+            let operation = match step {
+                "sendSmsOtp" => 0,
+                "authenticateOtp" => 1,
+                _ => ::std::panic!("no operation step of the workflows is `{step}`"),
+            };
+            self.server
+                .set_handler(
+                    operation,
+                    ::std::sync::Arc::new(move |raw: &RecordedRequest| ::std::result::Result::Ok(
+                        handler(raw),
+                    )),
+                );
+            self
+        }
     }
     /// A request to `POST /v1/otps/sms/login_or_create` (step `sendSmsOtp`), as a handler gets
-    /// it.
+    /// it: each parameter and the body read as their schemas describe them. A request that does
+    /// not read so is answered `400` and recorded in [`Fake::violations`], without calling the
+    /// handler.
     #[derive(::std::clone::Clone, ::std::fmt::Debug)]
     pub struct SendSmsOtpRequest {
-        /// The body, decoded (JSON as sent; `Null` when there was none).
-        pub body: ::arazzo_runtime::serde_json::Value,
-        /// The whole request.
+        /// The body, as its schema describes it.
+        pub body: super::types::ApiOtpV1OtpSmsLoginOrCreateRequest,
+        /// The whole request, as received.
         pub raw: RecordedRequest,
     }
     impl SendSmsOtpRequest {
-        fn from_raw(raw: &RecordedRequest) -> Self {
-            Self {
-                body: raw.body.clone(),
+        fn from_raw(
+            raw: &RecordedRequest,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            ::std::result::Result::Ok(Self {
+                body: raw.decode_body()?,
                 raw: raw.clone(),
-            }
+            })
         }
     }
     /// What a handler of `POST /v1/otps/sms/login_or_create` answers: one constructor per
-    /// declared status ([200, 400, 401, 404, 429, 500]), any status with
-    /// [`SendSmsOtpResponse::with_status`], any body with [`SendSmsOtpResponse::raw`].
+    /// declared status ([200, 400, 401, 404, 429, 500]), each taking the body its schema
+    /// describes; any status and JSON with [`SendSmsOtpResponse::with_status`], any body with
+    /// [`SendSmsOtpResponse::raw`].
     #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq)]
     pub struct SendSmsOtpResponse(pub RawResponse);
     impl SendSmsOtpResponse {
         /// `200`: The passcode was sent.
-        pub fn ok(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn ok(body: super::types::ApiOtpV1OtpSmsLoginOrCreateResponse) -> Self {
             Self(RawResponse::json(200, &body))
         }
         /// `400`: Bad request, for example an invalid phone number (invalid_phone_number) or an
         /// unsupported or disabled country code (invalid_phone_number_country_code).
-        pub fn bad_request(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn bad_request(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(400, &body))
         }
         /// `401`: Unauthorized, for example wrong project_id or secret, or test credentials sent to
         /// the live host (unauthorized_credentials).
-        pub fn unauthorized(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn unauthorized(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(401, &body))
         }
         /// `404`: Not found, for example phone_number_not_found.
-        pub fn not_found(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn not_found(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(404, &body))
         }
         /// `429`: Too many requests (too_many_requests). SMS sends are rate limited per phone number
         /// and per phone-number prefix.
-        pub fn too_many_requests(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn too_many_requests(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(429, &body))
         }
         /// `500`: Internal server error (internal_server_error).
-        pub fn internal_server_error(
-            body: impl ::arazzo_runtime::serde::Serialize,
-        ) -> Self {
+        pub fn internal_server_error(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(500, &body))
         }
         /// Any status, with a JSON body.
@@ -742,63 +1472,72 @@ pub mod fake {
         pub fn default_answer() -> Self {
             Self(::arazzo_runtime::fake::default_response(&OPERATIONS[0]))
         }
+        /// The body the fake answers without a handler, typed: change a member and answer it with
+        /// [`SendSmsOtpResponse::ok`].
+        pub fn default_ok() -> super::types::ApiOtpV1OtpSmsLoginOrCreateResponse {
+            ::arazzo_runtime::fake::default_body(&OPERATIONS[0])
+        }
         /// The body the fake answers without a handler, as JSON (`Null` when it has none):
-        /// change a member and answer it with a constructor.
+        /// change a member and answer it with [`Self::with_status`].
         pub fn default_body() -> ::arazzo_runtime::serde_json::Value {
             Self::default_answer().0.body_json().unwrap_or_default()
         }
     }
-    /// A request to `POST /v1/otps/authenticate` (step `authenticateOtp`), as a handler gets it.
+    /// A request to `POST /v1/otps/authenticate` (step `authenticateOtp`), as a handler gets it:
+    /// each parameter and the body read as their schemas describe them. A request that does not
+    /// read so is answered `400` and recorded in [`Fake::violations`], without calling the
+    /// handler.
     #[derive(::std::clone::Clone, ::std::fmt::Debug)]
     pub struct AuthenticateOtpRequest {
-        /// The body, decoded (JSON as sent; `Null` when there was none).
-        pub body: ::arazzo_runtime::serde_json::Value,
-        /// The whole request.
+        /// The body, as its schema describes it.
+        pub body: super::types::ApiOtpV1AuthenticateRequest,
+        /// The whole request, as received.
         pub raw: RecordedRequest,
     }
     impl AuthenticateOtpRequest {
-        fn from_raw(raw: &RecordedRequest) -> Self {
-            Self {
-                body: raw.body.clone(),
+        fn from_raw(
+            raw: &RecordedRequest,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            ::std::result::Result::Ok(Self {
+                body: raw.decode_body()?,
                 raw: raw.clone(),
-            }
+            })
         }
     }
     /// What a handler of `POST /v1/otps/authenticate` answers: one constructor per declared
-    /// status ([200, 400, 401, 404, 429, 500]), any status with
-    /// [`AuthenticateOtpResponse::with_status`], any body with [`AuthenticateOtpResponse::raw`].
+    /// status ([200, 400, 401, 404, 429, 500]), each taking the body its schema describes; any
+    /// status and JSON with [`AuthenticateOtpResponse::with_status`], any body with
+    /// [`AuthenticateOtpResponse::raw`].
     #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq)]
     pub struct AuthenticateOtpResponse(pub RawResponse);
     impl AuthenticateOtpResponse {
         /// `200`: The passcode was authenticated.
-        pub fn ok(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn ok(body: super::types::ApiOtpV1AuthenticateResponse) -> Self {
             Self(RawResponse::json(200, &body))
         }
         /// `400`: Bad request, for example a malformed method_id (invalid_method_id), a malformed
         /// code (invalid_code) or an out-of-range session_duration_minutes
         /// (invalid_session_duration_minutes).
-        pub fn bad_request(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn bad_request(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(400, &body))
         }
         /// `401`: Unauthorized, for example wrong project_id or secret (unauthorized_credentials), a
         /// passcode that was already used or has expired (unable_to_auth_otp_code), or request
         /// attributes that do not match the stored ones (attribute_mismatch).
-        pub fn unauthorized(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn unauthorized(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(401, &body))
         }
         /// `404`: Not found, for example an incorrect passcode (otp_code_not_found).
-        pub fn not_found(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn not_found(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(404, &body))
         }
         /// `429`: Too many requests (too_many_requests), or the user is locked out after too many
         /// failed attempts (user_lock_limit_reached).
-        pub fn too_many_requests(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
+        pub fn too_many_requests(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(429, &body))
         }
         /// `500`: Internal server error (internal_server_error).
-        pub fn internal_server_error(
-            body: impl ::arazzo_runtime::serde::Serialize,
-        ) -> Self {
+        pub fn internal_server_error(body: super::types::ErrorResponse) -> Self {
             Self(RawResponse::json(500, &body))
         }
         /// Any status, with a JSON body.
@@ -820,8 +1559,13 @@ pub mod fake {
         pub fn default_answer() -> Self {
             Self(::arazzo_runtime::fake::default_response(&OPERATIONS[1]))
         }
+        /// The body the fake answers without a handler, typed: change a member and answer it with
+        /// [`AuthenticateOtpResponse::ok`].
+        pub fn default_ok() -> super::types::ApiOtpV1AuthenticateResponse {
+            ::arazzo_runtime::fake::default_body(&OPERATIONS[1])
+        }
         /// The body the fake answers without a handler, as JSON (`Null` when it has none):
-        /// change a member and answer it with a constructor.
+        /// change a member and answer it with [`Self::with_status`].
         pub fn default_body() -> ::arazzo_runtime::serde_json::Value {
             Self::default_answer().0.body_json().unwrap_or_default()
         }

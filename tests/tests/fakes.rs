@@ -2,8 +2,9 @@
 //! generates runs to success against its own generated fake, with no handler registered and
 //! the inputs `fake::inputs` makes up, and none of its requests breaks the description (the
 //! fake's checks: required parameters and body members, their types, the content type,
-//! credentials). The documents are generated with `fake = true`, compiled together in one
-//! crate, and run (trybuild runs a `pass` case's `main`); the counts are printed.
+//! credentials). Every typed default body (`default_<status>()`) reads as its type. The
+//! documents are generated with `fake = true`, compiled together in one crate, and run
+//! (trybuild runs a `pass` case's `main`); the counts are printed.
 //!
 //! The same for the corpus (`../shared/corpus`): every workflow of every document that generates
 //! runs against its own fake; how many succeed, and why the others fail, is printed
@@ -21,6 +22,27 @@ fn workflow_functions(code: &str) -> Vec<String> {
         .filter_map(|rest| rest.split('(').next())
         .map(str::to_owned)
         .collect()
+}
+
+/// The typed default bodies of a generated fake, as `Response::default_<status>` paths.
+fn typed_defaults(code: &str) -> Vec<String> {
+    let mut response = "";
+    let mut found = Vec::new();
+    for line in code.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("impl ")
+            && let Some(name) = rest.strip_suffix(" {")
+            && name.ends_with("Response")
+        {
+            response = name;
+        }
+        if let Some(rest) = line.strip_prefix("pub fn default_")
+            && let Some(name) = rest.split('(').next()
+            && !["answer", "body"].contains(&name)
+        {
+            found.push(format!("{response}::default_{name}"));
+        }
+    }
+    found
 }
 
 #[test]
@@ -46,6 +68,10 @@ fn every_stytch_workflow_succeeds_against_its_own_fake() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        for default in typed_defaults(&code) {
+            // Every typed default body reads as its type (it panics otherwise).
+            writeln!(runs, "    let _ = document_{i}::fake::{default}();").expect("written");
+        }
         for function in workflow_functions(&code) {
             workflows += 1;
             write!(

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::docs::{doc, opt_doc};
+use super::docs::schema_doc;
 use super::ident;
 use super::paths::At;
 use crate::naming;
@@ -84,7 +84,7 @@ pub(super) fn data_struct(
         }
     });
     let fields = fields.iter().map(|field| {
-        let docs = opt_doc(field.doc.as_deref());
+        let docs = schema_doc(field.doc.as_deref());
         let field_ident = ident(&field.ident);
         let field_ty = ty(&field.ty, at);
         let rename = (field.ident != field.name).then(|| {
@@ -113,7 +113,7 @@ pub(super) fn data_struct(
 
 /// A struct or an enum generated from a JSON Schema.
 pub(super) fn type_def(def: &TypeDef) -> TokenStream {
-    let docs = doc(&def.doc);
+    let docs = schema_doc(Some(&def.doc));
     match &def.kind {
         TypeDefKind::Struct(fields) => {
             let fields: Vec<&FieldPlan> = fields.iter().collect();

@@ -43,8 +43,31 @@ pub(super) fn doc_lines(lines: &[String]) -> TokenStream {
         .collect()
 }
 
-pub(super) fn opt_doc(text: Option<&str>) -> TokenStream {
-    text.map(doc).unwrap_or_default()
+/// Doc attributes for a schema's text, where `<uuid>` means a placeholder, not HTML: outside
+/// code spans, a `<` that would open a tag is escaped (`\<`), so that rustdoc shows it as
+/// written instead of warning about an unclosed tag.
+pub(super) fn schema_doc(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else {
+        return TokenStream::new();
+    };
+    let mut escaped = String::with_capacity(text.len());
+    let mut in_code = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => in_code = !in_code,
+            '<' if !in_code
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/') =>
+            {
+                escaped.push('\\');
+            }
+            _ => {}
+        }
+        escaped.push(c);
+    }
+    doc(&escaped)
 }
 
 pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {

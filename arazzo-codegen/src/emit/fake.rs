@@ -7,9 +7,19 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::plan::fake::{FakeAnswer, FakeOperation, FakePlan};
-use crate::plan::{ItemPath, ParamLocation, Plan, SchemeKind};
+use crate::plan::{ItemPath, ParamLocation, Plan, SchemeKind, Type};
 
+use super::data;
+use super::paths::At;
 use super::{doc, ident};
+
+/// The module's name, which `resolve` reserves.
+const FAKE: &str = "fake";
+
+/// A type written from inside `fake` (`super::types::User`).
+fn ty(t: &Type) -> TokenStream {
+    data::ty(t, At::module(FAKE))
+}
 
 fn location(location: ParamLocation) -> TokenStream {
     match location {
@@ -98,6 +108,22 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
             }
         }
     });
+    let step_indices = fake.operations.iter().enumerate().flat_map(|(i, op)| {
+        let i = Literal::usize_unsuffixed(i);
+        op.steps.iter().map(move |step| quote!(#step => #i,))
+    });
+    let step_names: Vec<String> = fake
+        .operations
+        .iter()
+        .flat_map(|op| op.steps.iter().map(|s| format!("`{s}`")))
+        .collect();
+    let on_raw_doc = doc(&format!(
+        "Answers the operation of the step `step` ({}) with `handler` from now on, given the \
+         request as received: for a test that sends what the typed request cannot hold.\n\n\
+         # Panics\n\n\
+         When `step` is not one of those.",
+        step_names.join(", ")
+    ));
     let steps: Vec<String> = fake
         .operations
         .iter()
@@ -109,10 +135,13 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
          (its example, else a value made from its schema, with every member the workflows read \
          and the status their success criteria ask for), so that every workflow succeeds \
          against [`Fake::client`](fake::Fake::client) with no handler registered.\n\n\
-         Handlers, one per operation step: {}. Every request is checked against the \
-         description (required parameters and body members, their JSON types, the content \
-         type, credentials); a request that breaks it is answered `400` naming the step and \
-         recorded in [`Fake::violations`](fake::Fake::violations). [`Fake::requests`](fake::Fake::requests) lists every request received.\n\n\
+         Handlers, one per operation step: {}. Each gets the request typed (parameters and body \
+         as their schemas describe them, in `types`) and answers a typed response. Every \
+         request is checked against the description (required parameters and body members, \
+         their JSON types, the content type, credentials; with a handler, that the request \
+         reads as its typed request); a request that breaks it is answered `400` naming the \
+         step and recorded in [`Fake::violations`](fake::Fake::violations) \
+         ([`Fake::on_raw`](fake::Fake::on_raw) answers any request as received). [`Fake::requests`](fake::Fake::requests) lists every request received.\n\n\
          Needs the `fake` feature of `arazzo-runtime` (a dev-dependency).",
         steps.join(", ")
     ));
@@ -170,6 +199,23 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
                 }
 
                 #(#setters)*
+
+                #on_raw_doc
+                pub fn on_raw(
+                    &self,
+                    step: &str,
+                    handler: impl ::std::ops::Fn(&RecordedRequest) -> RawResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+                ) -> &Self {
+                    let operation = match step {
+                        #(#step_indices)*
+                        _ => ::std::panic!("no operation step of the workflows is `{step}`"),
+                    };
+                    self.server.set_handler(
+                        operation,
+                        ::std::sync::Arc::new(move |raw: &RecordedRequest| ::std::result::Result::Ok(handler(raw))),
+                    );
+                    self
+                }
             }
 
             #(#types)*
@@ -293,7 +339,7 @@ fn setters(index: usize, op: &FakeOperation) -> TokenStream {
             ) -> &Self {
                 self.server.set_handler(
                     #index,
-                    ::std::sync::Arc::new(move |raw: &RecordedRequest| handler(#request::from_raw(raw)).0),
+                    ::std::sync::Arc::new(move |raw: &RecordedRequest| #request::from_raw(raw).map(|request| handler(request).0)),
                 );
                 self
             }
@@ -319,30 +365,59 @@ fn operation_types(index: usize, op: &FakeOperation) -> TokenStream {
     let request = format_ident!("{}Request", op.type_prefix);
     let response = format_ident!("{}Response", op.type_prefix);
     let request_doc = doc(&format!(
-        "A request to `{} {}` (step `{}`), as a handler gets it.",
+        "A request to `{} {}` (step `{}`), as a handler gets it: each parameter and the body \
+         read as their schemas describe them. A request that does not read so is answered `400` \
+         and recorded in [`Fake::violations`], without calling the handler.",
         op.method.as_str(),
         op.path,
         op.steps.join("`, `")
     ));
     let fields = op.params.iter().map(|p| {
         let field = ident(&p.ident);
-        let docs = doc(&format!("The parameter `{}`.", p.name));
-        if p.required {
-            quote!(#docs pub #field: ::std::string::String,)
+        let place = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        };
+        let docs = doc(&format!("The {place} parameter `{}`.", p.name));
+        let t = if p.required {
+            ty(&p.ty)
         } else {
-            quote!(#docs pub #field: ::std::option::Option<::std::string::String>,)
-        }
+            ty(&p.ty.clone().optional())
+        };
+        quote!(#docs pub #field: #t,)
     });
     let reads = op.params.iter().map(|p| {
         let field = ident(&p.ident);
         let name = &p.name;
         let location = location(p.location);
         if p.required {
-            quote!(#field: raw.param(#name, #location).unwrap_or_default().to_owned(),)
+            quote!(#field: raw.decode_required_param(#name, #location)?,)
         } else {
-            quote!(#field: raw.param(#name, #location).map(::std::borrow::ToOwned::to_owned),)
+            quote!(#field: raw.decode_param(#name, #location)?,)
         }
     });
+    let (body_field, body_read) = match &op.body {
+        Some(body) => {
+            let t = if body.required || body.ty == Type::Json {
+                ty(&body.ty)
+            } else {
+                ty(&body.ty.clone().optional())
+            };
+            let docs = doc(if body.ty == Type::Json {
+                "The body: JSON as sent, a form as an object of strings, anything else as a \
+                 string; `Null` when there was none."
+            } else {
+                "The body, as its schema describes it."
+            });
+            (
+                quote!(#docs pub body: #t,),
+                quote!(body: raw.decode_body()?,),
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let constructors = op.statuses.iter().map(|status| {
         let name = format_ident!("{}", status.constructor);
         let code = Literal::u16_unsuffixed(status.code);
@@ -355,7 +430,14 @@ fn operation_types(index: usize, op: &FakeOperation) -> TokenStream {
                 .map(|d| format!(": {}", d.lines().next().unwrap_or("")))
                 .unwrap_or_default()
         ));
-        if status.json {
+        if !status.json {
+            quote! {
+                #docs
+                pub fn #name() -> Self {
+                    Self(RawResponse::raw(#code, "text/plain", ""))
+                }
+            }
+        } else if status.ty == Type::Json {
             quote! {
                 #docs
                 pub fn #name(body: impl ::arazzo_runtime::serde::Serialize) -> Self {
@@ -363,19 +445,35 @@ fn operation_types(index: usize, op: &FakeOperation) -> TokenStream {
                 }
             }
         } else {
+            let t = ty(&status.ty);
             quote! {
                 #docs
-                pub fn #name() -> Self {
-                    Self(RawResponse::raw(#code, "text/plain", ""))
+                pub fn #name(body: #t) -> Self {
+                    Self(RawResponse::json(#code, &body))
                 }
             }
         }
     });
     let status_codes: Vec<u16> = op.statuses.iter().map(|s| s.code).collect();
     let index = Literal::usize_unsuffixed(index);
+    let typed_default = op.typed_default.as_ref().map(|(constructor, t)| {
+        let name = format_ident!("default_{}", constructor);
+        let docs = doc(&format!(
+            "The body the fake answers without a handler, typed: change a member and answer it \
+             with [`{response}::{constructor}`]."
+        ));
+        let t = ty(t);
+        quote! {
+            #docs
+            pub fn #name() -> #t {
+                ::arazzo_runtime::fake::default_body(&OPERATIONS[#index])
+            }
+        }
+    });
     let response_doc = doc(&format!(
-        "What a handler of `{} {}` answers: one constructor per declared status ({:?}), any \
-         status with [`{response}::with_status`], any body with [`{response}::raw`].",
+        "What a handler of `{} {}` answers: one constructor per declared status ({:?}), each \
+         taking the body its schema describes; any status and JSON with \
+         [`{response}::with_status`], any body with [`{response}::raw`].",
         op.method.as_str(),
         op.path,
         status_codes
@@ -385,19 +483,18 @@ fn operation_types(index: usize, op: &FakeOperation) -> TokenStream {
         #[derive(::std::clone::Clone, ::std::fmt::Debug)]
         pub struct #request {
             #(#fields)*
-            /// The body, decoded (JSON as sent; `Null` when there was none).
-            pub body: ::arazzo_runtime::serde_json::Value,
-            /// The whole request.
+            #body_field
+            /// The whole request, as received.
             pub raw: RecordedRequest,
         }
 
         impl #request {
-            fn from_raw(raw: &RecordedRequest) -> Self {
-                Self {
+            fn from_raw(raw: &RecordedRequest) -> ::std::result::Result<Self, ::std::string::String> {
+                ::std::result::Result::Ok(Self {
                     #(#reads)*
-                    body: raw.body.clone(),
+                    #body_read
                     raw: raw.clone(),
-                }
+                })
             }
         }
 
@@ -423,8 +520,10 @@ fn operation_types(index: usize, op: &FakeOperation) -> TokenStream {
                 Self(::arazzo_runtime::fake::default_response(&OPERATIONS[#index]))
             }
 
+            #typed_default
+
             /// The body the fake answers without a handler, as JSON (`Null` when it has none):
-            /// change a member and answer it with a constructor.
+            /// change a member and answer it with [`Self::with_status`].
             pub fn default_body() -> ::arazzo_runtime::serde_json::Value {
                 Self::default_answer().0.body_json().unwrap_or_default()
             }

@@ -62,9 +62,16 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
     let client = client::client(plan);
     let workflows = plan.workflows.iter().map(|w| workflow::workflow(plan, w));
     let types = (!plan.types.is_empty()).then(|| {
+        let fake = if plan.fake_types.is_empty() {
+            ""
+        } else {
+            " With the fake, also the request and response bodies of every operation the \
+             workflows call, which its handlers get and answer (one type per schema)."
+        };
         let docs = doc(&format!(
             "The structs and enums made from the JSON Schemas of *{}*: objects and string \
-             enums of the workflows' inputs, and the objects their outputs read from responses.",
+             enums of the workflows' inputs, and the objects their outputs read from \
+             responses.{fake}",
             plan.title
         ));
         let module = ident(TYPES_MODULE);

@@ -1,7 +1,7 @@
 //! The plan of `pub mod fake` (generated with `Settings::fake`): every operation the workflows
 //! call, what the fake checks of its requests, and what it answers without a handler.
 
-use super::{HttpMethod, ItemPath, ParamLocation, SchemeKind};
+use super::{HttpMethod, ItemPath, ParamLocation, SchemeKind, Type};
 
 /// The whole fake.
 #[derive(Debug, Default)]
@@ -44,6 +44,9 @@ pub(crate) struct FakeOperation {
     pub(crate) statuses: Vec<FakeStatus>,
     /// The answer without a handler.
     pub(crate) default: FakeAnswer,
+    /// The constructor of the default answer's status and the type of its body, when that
+    /// body is a value of the type: `default_<constructor>()` returns it typed.
+    pub(crate) typed_default: Option<(String, Type)>,
 }
 
 /// A parameter of an operation.
@@ -57,6 +60,9 @@ pub(crate) struct FakeParam {
     pub(crate) location: ParamLocation,
     /// Whether requests must have it.
     pub(crate) required: bool,
+    /// Its type in the request struct (without the `Option` of an optional one): from its
+    /// schema when that is a scalar or an array of scalars, else `String`.
+    pub(crate) ty: Type,
 }
 
 /// A request body.
@@ -68,6 +74,9 @@ pub(crate) struct FakeBody {
     pub(crate) content_type: String,
     /// Top-level members of a JSON object body.
     pub(crate) members: Vec<FakeMember>,
+    /// Its type in the request struct (without the `Option` of an optional body), from its
+    /// schema; `serde_json::Value` for a body no JSON schema describes.
+    pub(crate) ty: Type,
 }
 
 /// A top-level body member.
@@ -93,6 +102,9 @@ pub(crate) struct FakeStatus {
     pub(crate) constructor: String,
     /// Whether the response has a JSON body.
     pub(crate) json: bool,
+    /// The type of its JSON body, from its schema; `serde_json::Value` when no schema
+    /// describes it (the constructor then takes anything `Serialize`).
+    pub(crate) ty: Type,
     /// Its description.
     pub(crate) description: Option<String>,
 }
@@ -111,4 +123,23 @@ pub(crate) enum FakeAnswer {
     },
     /// No default satisfies the criteria: a 500 with this message.
     Unsatisfiable(String),
+}
+
+/// The Rust types of an operation's request and responses, made from its schemas while the
+/// document is resolved (so that they share the generated `types` with the workflows').
+#[derive(Debug)]
+pub(crate) struct OperationTypes {
+    /// Index into `Plan::sources`.
+    pub(crate) source: usize,
+    /// The method.
+    pub(crate) method: HttpMethod,
+    /// The path template.
+    pub(crate) path: String,
+    /// Each declared parameter: its name, where it goes, its type (`String` unless its schema
+    /// is a scalar or an array of scalars).
+    pub(crate) params: Vec<(String, ParamLocation, Type)>,
+    /// The type of a JSON request body.
+    pub(crate) body: Option<Type>,
+    /// Per declared status with a JSON body, the type of that body.
+    pub(crate) statuses: Vec<(u16, Type)>,
 }

@@ -22,6 +22,9 @@ pub(crate) struct Context {
     pub reserved_members: Vec<String>,
     /// Workflows of Arazzo source descriptions, by (source name, workflowId).
     pub external: BTreeMap<(String, String), Signature>,
+    /// Whether the fake is generated too (`Settings::fake`): the types of every operation the
+    /// steps call are made then.
+    pub fake: bool,
 }
 
 impl Context {
@@ -34,6 +37,7 @@ impl Context {
             reserved_types: self.reserved_types.clone(),
             reserved_members: self.reserved_members.clone(),
             external: BTreeMap::new(),
+            fake: self.fake,
         }
     }
 

@@ -15,6 +15,7 @@ use crate::naming;
 use crate::node::{Node, Value};
 use crate::plan::fake::{
     FakeAnswer, FakeBody, FakeMember, FakeOperation, FakeParam, FakePlan, FakeStatus,
+    OperationTypes,
 };
 use crate::plan::{
     CondPlan, ItemPath, OperandPlan, OutputSource, ParamLocation, Place, Plan, StepPlan,
@@ -75,6 +76,10 @@ pub(crate) fn fake(plan: &Plan, sources: &[&Node]) -> FakePlan {
                         && op.method.eq_ignore_ascii_case(request.method.as_str())
                 })
             });
+            let types = plan.fake_types.iter().find(|t| {
+                (t.source, t.method, t.path.as_str())
+                    == (request.source, request.method, request.path.as_str())
+            });
             let auth = request
                 .auth
                 .iter()
@@ -92,15 +97,18 @@ pub(crate) fn fake(plan: &Plan, sources: &[&Node]) -> FakePlan {
                 operation_id: request.operation_id.clone(),
                 params: api
                     .zip(operation)
-                    .map(|(api, op)| params(api, op))
+                    .map(|(api, op)| params(api, op, types))
                     .unwrap_or_default(),
-                body: api.zip(operation).and_then(|(api, op)| body(api, op)),
+                body: api
+                    .zip(operation)
+                    .and_then(|(api, op)| body(api, op, types)),
                 auth,
                 statuses: api
                     .zip(operation)
-                    .map(|(api, op)| statuses(api, op))
+                    .map(|(api, op)| statuses(api, op, types))
                     .unwrap_or_default(),
                 default: FakeAnswer::Unsatisfiable(String::new()),
+                typed_default: None,
             });
             callers.push(vec![step]);
         }
@@ -113,7 +121,10 @@ pub(crate) fn fake(plan: &Plan, sources: &[&Node]) -> FakePlan {
                 .find(|o| o.path == op.path && o.method.eq_ignore_ascii_case(op.method.as_str()))
         });
         op.default = match default_answer(plan, api, operation, &callers[index]) {
-            Ok(answer) => answer,
+            Ok(answer) => {
+                op.typed_default = typed_default(plan, &answer, &op.statuses);
+                answer
+            }
             Err(reason) => {
                 let handler = format!("on_{}", op.name);
                 let message = format!(
@@ -149,7 +160,7 @@ pub(crate) fn fake(plan: &Plan, sources: &[&Node]) -> FakePlan {
 
 /// The parameters of an operation (its own, then its path item's), without the headers
 /// OpenAPI ignores.
-fn params(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeParam> {
+fn params(api: &OpenApi<'_>, op: &Operation<'_>, types: Option<&OperationTypes>) -> Vec<FakeParam> {
     let mut out: Vec<FakeParam> = Vec::new();
     let mut idents = naming::Scope::with_reserved(&["body", "raw"]);
     let declared = op
@@ -193,7 +204,15 @@ fn params(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeParam> {
                 param.get("required").map(|r| &r.value),
                 Some(Value::Bool(true))
             );
+        let ty = types
+            .and_then(|t| {
+                t.params
+                    .iter()
+                    .find(|(n, l, _)| n == name && *l == location)
+            })
+            .map_or(Type::String, |(_, _, ty)| ty.clone());
         out.push(FakeParam {
+            ty,
             name: name.to_owned(),
             ident: idents.unique(naming::snake(name)),
             location,
@@ -204,7 +223,7 @@ fn params(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeParam> {
 }
 
 /// The request body of an operation.
-fn body(api: &OpenApi<'_>, op: &Operation<'_>) -> Option<FakeBody> {
+fn body(api: &OpenApi<'_>, op: &Operation<'_>, types: Option<&OperationTypes>) -> Option<FakeBody> {
     let body = api.resolve(op.node.get("requestBody")?);
     let required = matches!(
         body.get("required").map(|r| &r.value),
@@ -218,6 +237,7 @@ fn body(api: &OpenApi<'_>, op: &Operation<'_>) -> Option<FakeBody> {
         collect_members(api, api.resolve(schema), &mut members, 0);
     }
     Some(FakeBody {
+        ty: types.and_then(|t| t.body.clone()).unwrap_or(Type::Json),
         required,
         content_type: media.name.clone(),
         members,
@@ -262,7 +282,11 @@ fn collect_members(api: &OpenApi<'_>, schema: &Node, members: &mut Vec<FakeMembe
 }
 
 /// The declared statuses, each with a constructor name.
-fn statuses(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeStatus> {
+fn statuses(
+    api: &OpenApi<'_>,
+    op: &Operation<'_>,
+    types: Option<&OperationTypes>,
+) -> Vec<FakeStatus> {
     let Some(responses) = op.node.get("responses") else {
         return Vec::new();
     };
@@ -275,7 +299,11 @@ fn statuses(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeStatus> {
             let json = response
                 .get("content")
                 .is_some_and(|c| c.entries().iter().any(|(m, _)| is_json(&m.name)));
+            let ty = types
+                .and_then(|t| t.statuses.iter().find(|(c, _)| *c == code))
+                .map_or(Type::Json, |(_, ty)| ty.clone());
             Some(FakeStatus {
+                ty,
                 code,
                 constructor: constructor(code),
                 json,
@@ -288,7 +316,7 @@ fn statuses(api: &OpenApi<'_>, op: &Operation<'_>) -> Vec<FakeStatus> {
         .collect()
 }
 
-fn constructor(code: u16) -> String {
+pub(super) fn constructor(code: u16) -> String {
     match code {
         200 => "ok",
         201 => "created",
@@ -313,6 +341,24 @@ fn constructor(code: u16) -> String {
         _ => return format!("status_{code}"),
     }
     .to_owned()
+}
+
+/// The constructor and type of a default answer whose body is a value of its status's type
+/// (so that `default_<constructor>()` can return it typed).
+fn typed_default(
+    plan: &Plan,
+    answer: &FakeAnswer,
+    statuses: &[FakeStatus],
+) -> Option<(String, Type)> {
+    let FakeAnswer::Json { status, body, .. } = answer else {
+        return None;
+    };
+    let declared = statuses.iter().find(|s| s.code == *status && s.json)?;
+    if declared.ty == Type::Json {
+        return None;
+    }
+    let value: Json = serde_json::from_str(body).ok()?;
+    fits(plan, &value, &declared.ty, 0).then(|| (declared.constructor.clone(), declared.ty.clone()))
 }
 
 /// What an answer is made of while it is built.

@@ -10,6 +10,7 @@ mod context;
 mod criteria;
 mod decoding;
 pub(crate) mod fake;
+mod fake_types;
 mod header_cases;
 mod implied;
 mod inputs;
@@ -45,8 +46,12 @@ use security::SchemeUse;
 
 use types::Types;
 
-/// Names the root of the generated module always defines.
-const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder", TYPES_MODULE];
+/// Names the root of the generated module always defines (`fake` with `Settings::fake`; it is
+/// reserved either way, so that a workflow's names never depend on the setting).
+const RESERVED_ITEMS: &[&str] = &["Client", "ClientBuilder", TYPES_MODULE, FAKE_MODULE];
+
+/// The module of the fake server (`Settings::fake`).
+const FAKE_MODULE: &str = "fake";
 
 /// Names every workflow's module defines.
 const RESERVED_IN_WORKFLOW: &[&str] = &["Inputs", "Outputs"];
@@ -173,7 +178,16 @@ pub(crate) fn resolve(
     // Names first, in document order; then each workflow after those it calls or depends on.
     for workflow in &document.workflows {
         let id = &workflow.id.value;
-        let name = r.items.unique(naming::snake(&context.prefixed(id)));
+        let mut wanted = naming::snake(&context.prefixed(id));
+        if wanted == FAKE_MODULE {
+            wanted = format!("{FAKE_MODULE}_workflow");
+            r.report(
+                Diagnostic::warning(workflow.id.span, format!("the workflow `{id}` is generated as `{wanted}`"))
+                    .with_label("`fake` is the module of the fake server (`fake = true`)")
+                    .with_help("the name is reserved whether or not the fake is generated; give the workflow another `workflowId` to choose its name"),
+            );
+        }
+        let name = r.items.unique(wanted);
         r.names.entry(id.clone()).or_insert(name);
     }
     let order = r.workflow_order(&document.workflows);
@@ -182,7 +196,12 @@ pub(crate) fn resolve(
         .map(|index| (index, r.workflow(document, &document.workflows[index])))
         .collect();
     plans.sort_by_key(|(index, _)| *index);
-    let workflows = plans.into_iter().map(|(_, plan)| plan).collect();
+    let workflows: Vec<WorkflowPlan> = plans.into_iter().map(|(_, plan)| plan).collect();
+    let fake_types = if context.fake {
+        r.fake_types(&workflows)
+    } else {
+        Vec::new()
+    };
 
     // A scheme's setter is named after the scheme; when several sources define a scheme of the
     // same name, each gets its own setter, prefixed by its source, so that credentials meant for
@@ -225,6 +244,7 @@ pub(crate) fn resolve(
         schemes,
         workflows,
         types: r.types.defs,
+        fake_types,
     }
 }
 

@@ -6,8 +6,10 @@
 //! `fake::Fake` wraps a [`Server`] with one typed handler setter per operation step. Every
 //! request is recorded ([`Request`]), checked against the OpenAPI description (required
 //! parameters and body members, their JSON types, the content type, credentials) and, when a
-//! check fails, answered `400` and recorded as a [`Violation`]. Faults ([`Fault`]) can be queued
-//! for the next calls of an operation.
+//! check fails, answered `400` and recorded as a [`Violation`]. A typed handler reads the
+//! request with [`Request::decode_param`] and [`Request::decode_body`]; a request it cannot
+//! read is a violation too, and the handler is not called. Faults ([`Fault`]) can be queued for
+//! the next calls of an operation.
 
 mod checks;
 mod server;
@@ -15,7 +17,7 @@ mod server;
 use std::fmt;
 use std::time::Duration;
 
-pub use server::{Handler, Server, default_response};
+pub use server::{Handler, Server, default_body, default_response};
 
 /// Where a parameter goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,6 +244,95 @@ impl Request {
             ParamIn::Cookie => self.cookie(name),
         }
     }
+
+    /// A parameter read as `T` (what a typed request's field is): its text as a string, else
+    /// as a JSON scalar (`60`, `true`), else, for a list, each query value of that name or each
+    /// comma-separated item. `None` when the request does not have it.
+    ///
+    /// # Errors
+    /// A message naming the parameter when its text is not a `T`.
+    pub fn decode_param<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        location: ParamIn,
+    ) -> Result<Option<T>, String> {
+        let Some(first) = self.param(name, location) else {
+            return Ok(None);
+        };
+        let scalar = |text: &str| match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => value,
+            _ => serde_json::Value::String(text.to_owned()),
+        };
+        let items: Vec<&str> = match location {
+            ParamIn::Query => self
+                .query
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            _ => vec![first],
+        };
+        let items: Vec<&str> = match items.as_slice() {
+            [one] => one.split(',').collect(),
+            _ => items,
+        };
+        let candidates = [
+            serde_json::Value::String(first.to_owned()),
+            scalar(first),
+            serde_json::Value::Array(items.into_iter().map(scalar).collect()),
+        ];
+        candidates
+            .into_iter()
+            .find_map(|value| serde_json::from_value(value).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "the parameter `{name}` is `{first}`, not a value of type `{}`",
+                    short_type_name::<T>()
+                )
+            })
+    }
+
+    /// A required parameter read as `T` ([`Request::decode_param`]).
+    ///
+    /// # Errors
+    /// A message naming the parameter when it is missing or its text is not a `T`.
+    pub fn decode_required_param<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        location: ParamIn,
+    ) -> Result<T, String> {
+        self.decode_param(name, location)?
+            .ok_or_else(|| format!("the required parameter `{name}` is missing"))
+    }
+
+    /// The body read as `T` (the type its schema describes; `Null` when there was none, which
+    /// an `Option` reads as `None`).
+    ///
+    /// # Errors
+    /// A message saying where the body differs from `T` (serde's, with the member's path).
+    pub fn decode_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        T::deserialize(&self.body)
+            .map_err(|error| format!("the body does not match its schema: {error}"))
+    }
+}
+
+/// `i64` for `i64`, `Vec<String>` for `alloc::vec::Vec<alloc::string::String>`.
+fn short_type_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(""));
+    out
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {

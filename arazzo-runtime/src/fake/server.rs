@@ -13,8 +13,10 @@ use hyper_util::rt::TokioIo;
 use super::checks;
 use super::{Answer, Fault, Operation, Request, Response, Violation};
 
-/// A handler: what an operation answers instead of its default.
-pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
+/// A handler: what an operation answers instead of its default; `Err` when the request cannot
+/// be read as the handler's typed request (a parameter or body that does not match its
+/// schema), which the fake records as a [`Violation`] and answers `400`.
+pub type Handler = Arc<dyn Fn(&Request) -> Result<Response, String> + Send + Sync>;
 
 /// The fake server: one per `Fake`, stopped when dropped.
 pub struct Server {
@@ -153,6 +155,24 @@ impl Server {
             .get(operation)
             .map_or_else(|| Response::raw(404, "text/plain", ""), default_response)
     }
+}
+
+/// The body of an operation's default answer, as `T` (the type of its status's schema, which
+/// the generator checked it is).
+///
+/// # Panics
+/// When the body does not read as `T`, which the generator rules out.
+pub fn default_body<T: serde::de::DeserializeOwned>(operation: &Operation) -> T {
+    let body = match operation.default {
+        Answer::Json { body, .. } => body,
+        Answer::Unsatisfiable(_) => "null",
+    };
+    serde_json::from_str(body).unwrap_or_else(|error| {
+        panic!(
+            "the default body of step `{}` reads as its type: {error}",
+            operation.step
+        )
+    })
 }
 
 /// The default answer of an operation (an unsatisfiable one is a `500` saying so).
@@ -303,12 +323,17 @@ async fn handle(
         Some(Fault::Truncate) | None => {}
     }
 
-    let problems = checks::check(operation, &recorded);
-    let response = if problems.is_empty() {
-        match handler {
-            Some(handler) => handler(&recorded),
-            None => default_response(operation),
+    let mut problems = checks::check(operation, &recorded);
+    let mut answer = None;
+    if problems.is_empty() {
+        match handler.map(|handler| handler(&recorded)) {
+            Some(Ok(response)) => answer = Some(response),
+            Some(Err(problem)) => problems.push(problem),
+            None => answer = Some(default_response(operation)),
         }
+    }
+    let response = if let Some(response) = answer {
+        response
     } else {
         let message = format!("step `{}`: {}", operation.step, problems.join("; "));
         shared
