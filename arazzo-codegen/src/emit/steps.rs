@@ -10,8 +10,8 @@ use super::looping::Flow;
 use super::values::is_copy;
 use super::{Cx, ident};
 use crate::plan::{
-    FieldPlan, OutputSource, Place, Standalone, StepKind, StepPlan, ValuePlan, WorkflowCall,
-    WorkflowPlan,
+    FieldPlan, KeptOutputs, OutputSource, Place, Standalone, StepKind, StepPlan, ValuePlan,
+    WorkflowCall, WorkflowPlan,
 };
 
 /// What a step reads of its workflow: the inputs (fields of the inputs struct), and the earlier
@@ -125,6 +125,7 @@ impl Cx<'_> {
             Flow::Straight {
                 ends: Vec::new(),
                 statics: Vec::new(),
+                standalone: true,
             },
         );
         let client_type = self.at.root("Client");
@@ -190,29 +191,13 @@ impl Cx<'_> {
         let step_id = &step.id;
         let function = self.at.root(&call.fn_name);
         let inputs = self.json_value(&ValuePlan::Object(call.inputs.clone()));
-        let outputs_type = self.at.path(&step.outputs_type);
-        let fields = step.outputs.iter().map(|output| {
-            let name = ident(&output.field.ident);
-            let OutputSource::Value(r) = &output.source else {
-                return quote!(#name: ::std::default::Default::default());
-            };
-            let value = self.value(&r.place, &quote!(STEP));
-            let whole = matches!(
-                &r.place,
-                Place::Called(_)
-                    | Place::Input { pointer: None, .. }
-                    | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { .. }
-            );
-            if whole && !is_copy(&r.ty) {
-                quote!(#name: #value.clone())
-            } else {
-                quote!(#name: #value)
-            }
-        });
-        let build = quote!(#outputs_type { #(#fields,)* });
+        let kept = flow.kept(step);
+        // Nothing of the step is kept: the call is a statement.
+        let keeps_nothing = kept.is_some_and(|kept| kept.type_name.is_none());
+        let build = self.call_outputs(step, kept);
         let mut rebinds = Vec::new();
         let tail = match flow {
+            Flow::Straight { .. } if keeps_nothing => quote!(),
             Flow::Straight { .. } => build,
             Flow::Loop {
                 index,
@@ -223,7 +208,9 @@ impl Cx<'_> {
             } => {
                 rebinds = self.read_earlier_steps(reads);
                 let next = self.next_step(variants, index, resumes);
-                let store = if kept.contains(&step.var) {
+                let store = if keeps_nothing {
+                    quote!()
+                } else if kept.contains(&step.var) {
                     let var = ident(&step.var);
                     quote!(#var = ::std::option::Option::Some(#build);)
                 } else {
@@ -242,12 +229,52 @@ impl Cx<'_> {
             Some(ms) => quote!(::arazzo_runtime::within(STEP, #ms, #run).await?),
             None => quote!(#run.await?),
         };
+        let run = if keeps_nothing {
+            quote!(#call;)
+        } else {
+            quote!(let #called = #call;)
+        };
         quote! {{
             const STEP: &str = #step_id;
             #(#rebinds)*
             let #inputs_of_call = #inputs;
-            let #called = #call;
+            #run
             #tail
         }}
+    }
+
+    /// The outputs struct of a step that runs a workflow (or, with `kept`, the struct of the
+    /// outputs the workflow keeps), from the called workflow's outputs.
+    fn call_outputs(&self, step: &StepPlan, kept: Option<&KeptOutputs>) -> TokenStream {
+        let outputs_type = match kept {
+            Some(_) => self.kept_type(step),
+            None => self.at.path(&step.outputs_type),
+        };
+        let read = |i: &usize| kept.is_none_or(|kept| kept.read.contains(i));
+        let fields = step
+            .outputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| read(i))
+            .map(|(_, output)| {
+                let name = ident(&output.field.ident);
+                let OutputSource::Value(r) = &output.source else {
+                    return quote!(#name: ::std::default::Default::default());
+                };
+                let value = self.value(&r.place, &quote!(STEP));
+                let whole = matches!(
+                    &r.place,
+                    Place::Called(_)
+                        | Place::Input { pointer: None, .. }
+                        | Place::StepOutput { pointer: None, .. }
+                        | Place::Dependency { .. }
+                );
+                if whole && !is_copy(&r.ty) {
+                    quote!(#name: #value.clone())
+                } else {
+                    quote!(#name: #value)
+                }
+            });
+        quote!(#outputs_type { #(#fields,)* })
     }
 }

@@ -138,6 +138,7 @@ impl<'a> Resolver<'a, '_> {
             success: Vec::new(),
             outputs,
             decode: None,
+            kept: None,
             on_success: Vec::new(),
             on_failure: Vec::new(),
             standalone: None,

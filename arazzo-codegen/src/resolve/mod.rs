@@ -13,6 +13,7 @@ mod inputs;
 mod operations;
 mod order;
 mod parameters;
+mod reads;
 mod security;
 mod steps;
 mod types;

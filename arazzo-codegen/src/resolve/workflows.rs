@@ -213,6 +213,7 @@ impl<'a> Resolver<'a, '_> {
         let skippable = mark_always_runs(&mut steps);
         let outputs = self.workflow_outputs(&mut scope, workflow, &skippable);
         mark_last_reads(&mut steps, &outputs);
+        super::reads::mark_kept(&mut steps, &outputs);
 
         self.signatures.insert(
             id.clone(),
@@ -396,6 +397,7 @@ fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Sc
                     module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
                 ),
                 last_reads: BTreeSet::new(),
+                called: false,
             });
         }
     }
