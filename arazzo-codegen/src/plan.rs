@@ -643,6 +643,22 @@ pub(crate) enum DecodeKind {
     Object(DecodePlan),
 }
 
+/// What the workflow's function keeps of a step whose outputs it does not all read: only the
+/// outputs that a later step, a criterion, an action or a workflow output reads are read from
+/// the response (decoded, for body outputs), into a struct local to the workflow's function.
+/// The others are not read at all, so that a response without them does not fail the workflow;
+/// the step's own function still returns every output.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KeptOutputs {
+    /// The outputs read (indices into [`StepPlan::outputs`]), in order.
+    pub(crate) read: Vec<usize>,
+    /// The struct that holds them, an item local to the workflow's function; `None` when none
+    /// is read (the step's block then evaluates to nothing).
+    pub(crate) type_name: Option<String>,
+    /// How the body outputs among them are decoded in one pass, when any can be.
+    pub(crate) decode: Option<DecodePlan>,
+}
+
 /// One step output.
 #[derive(Debug)]
 pub(crate) struct StepOutputPlan {
@@ -662,6 +678,11 @@ pub(crate) struct Standalone {
     /// The inputs (fields) that nothing after this step reads in the workflow's function:
     /// moved into the step's inputs, not copied.
     pub(crate) last_reads: std::collections::BTreeSet<String>,
+    /// True when the workflow's function runs the step by calling this function: it keeps every
+    /// output of the step, has no `end` action, and the earlier steps it reads keep all of
+    /// theirs (the function takes their outputs structs). Else the workflow's function writes
+    /// the step's block itself.
+    pub(crate) called: bool,
 }
 
 /// What an action does.
@@ -844,6 +865,9 @@ pub(crate) struct StepPlan {
     pub(crate) outputs: Vec<StepOutputPlan>,
     /// How its body outputs are decoded in one pass, when it has any that can be.
     pub(crate) decode: Option<DecodePlan>,
+    /// What the workflow's function keeps of its outputs, when it does not read them all;
+    /// `None`: it keeps the whole outputs struct.
+    pub(crate) kept: Option<KeptOutputs>,
     /// Actions after a success: the step's, then the workflow's; the first that applies wins.
     pub(crate) on_success: Vec<ActionPlan>,
     /// Actions after a failure: the step's, then the workflow's; the first that applies wins.

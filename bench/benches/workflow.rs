@@ -18,6 +18,10 @@
 //! that many bytes of members neither side reads (1024, 102400, 10485760: what it costs to skip
 //! them).
 //!
+//! `ARAZZO_BENCH_ROUNDS` and `ARAZZO_BENCH_PER_ROUND` set the paired run's rounds (61) and calls
+//! per round (200); `ARAZZO_BENCH_PAIRED_ONLY=1` skips divan's table (`bench/zero-overhead.sh`
+//! uses both for the padded bodies).
+//!
 //! With `--features count-allocations`, divan's table also gives the heap allocations per call
 //! made on the bench thread (the client side; the server runs on a thread of its own):
 //! `cargo bench -p arazzo-bench --bench workflow --features count-allocations`.
@@ -188,13 +192,29 @@ fn main() {
     // `bench/instructions.sh` runs one side under callgrind, without the paired run.
     let quick = std::env::args().any(|a| a == "--test" || a == "--list")
         || std::env::var_os("ARAZZO_BENCH_NO_PAIRED").is_some();
-    divan::main();
+    // `bench/zero-overhead.sh` runs only the paired run for the padded bodies, with fewer rounds.
+    if std::env::var_os("ARAZZO_BENCH_PAIRED_ONLY").is_none() {
+        divan::main();
+    }
     if quick {
         return;
     }
+    let setting = |name: &str, default: u32| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default)
+    };
+    let (rounds, per_round) = (
+        setting("ARAZZO_BENCH_ROUNDS", 61),
+        setting("ARAZZO_BENCH_PER_ROUND", 200),
+    );
     println!();
-    println!("paired run (61 alternating rounds of 200 calls each; medians):");
-    let run = paired(61, 200, run_generated, run_hand_written);
+    println!(
+        "paired run ({rounds} alternating rounds of {per_round} calls each; padding {} bytes; medians):",
+        std::env::var("ARAZZO_BENCH_PADDING").unwrap_or_else(|_| "0".to_owned())
+    );
+    let run = paired(rounds as usize, per_round, run_generated, run_hand_written);
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
         "  client CPU time: generated {:.1} µs, hand-written {:.1} µs per call: {:.3}x",

@@ -826,22 +826,121 @@ pub async fn sms_otp_login(
     inputs: sms_otp_login::Inputs,
 ) -> ::std::result::Result<sms_otp_login::Outputs, ::arazzo_runtime::Error> {
     let run = async move {
-        let send_sms_otp = sms_otp_login::send_sms_otp(
-                client,
-                sms_otp_login::SendSmsOtpInputs {
-                    phone_number: inputs.phone_number,
-                },
-            )
-            .await?;
-        let authenticate_otp = sms_otp_login::authenticate_otp(
-                client,
-                sms_otp_login::AuthenticateOtpInputs {
-                    code: inputs.code,
-                    session_duration_minutes: inputs.session_duration_minutes,
-                },
-                &send_sms_otp,
-            )
-            .await?;
+        /// The outputs of the step `sendSmsOtp` that the workflow reads (`userId` is not read).
+        struct SendSmsOtpRead {
+            phone_id: ::std::string::String,
+        }
+        let send_sms_otp = {
+            const STEP: &str = "sendSmsOtp";
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                phone_number: &'a str,
+            }
+            let body = RequestBody {
+                phone_number: &inputs.phone_number,
+            };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                phone_id: ::std::option::Option<::std::string::String>,
+            }
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/sms/login_or_create",
+                )
+                .operation("api_otp_v1_otp_sms_LoginOrCreate")
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json_body("application/json", &body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    SendSmsOtpRead {
+                        phone_id: response.required(decoded.phone_id, "/phone_id")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    SendSmsOtpRead {
+                        phone_id: response.body_value("/phone_id")?,
+                    }
+                }
+            }
+        };
+        let authenticate_otp = {
+            const STEP: &str = "authenticateOtp";
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                method_id: &'a str,
+                code: &'a str,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                session_duration_minutes: &'a ::std::option::Option<i64>,
+            }
+            let body = RequestBody {
+                method_id: &send_sms_otp.phone_id,
+                code: &inputs.code,
+                session_duration_minutes: &inputs.session_duration_minutes,
+            };
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                user_id: ::std::option::Option<::std::string::String>,
+                session_token: ::std::option::Option<::std::string::String>,
+                session_jwt: ::std::option::Option<::std::string::String>,
+            }
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.stytch_consumer_api,
+                    "/v1/otps/authenticate",
+                )
+                .operation("api_otp_v1_Authenticate")
+                .require_credentials(
+                    client.basic_auth.is_some(),
+                    "basicAuth",
+                    "basic_auth",
+                )
+                .basic_auth(client.basic_auth.as_ref())
+                .json_body("application/json", &body)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    sms_otp_login::AuthenticateOtpOutputs {
+                        user_id: response.required(decoded.user_id, "/user_id")?,
+                        session_token: response
+                            .required(decoded.session_token, "/session_token")?,
+                        session_jwt: response
+                            .required(decoded.session_jwt, "/session_jwt")?,
+                    }
+                }
+                ::std::option::Option::None => {
+                    sms_otp_login::AuthenticateOtpOutputs {
+                        user_id: response.body_value("/user_id")?,
+                        session_token: response.body_value("/session_token")?,
+                        session_jwt: response.body_value("/session_jwt")?,
+                    }
+                }
+            }
+        };
         ::std::result::Result::Ok(sms_otp_login::Outputs {
             user_id: authenticate_otp.user_id,
             session_token: authenticate_otp.session_token,

@@ -298,20 +298,111 @@ pub async fn open_account(
     inputs.region.get_or_insert(types::OpenAccountRegion::EuWest);
     inputs.marketing.get_or_insert(false);
     let run = async move {
-        let create = open_account::create(
-                client,
-                open_account::CreateInputs {
-                    holder: inputs.holder,
-                    plan: inputs.plan,
-                    tags: inputs.tags,
-                    limit: inputs.limit,
-                    region: inputs.region,
-                    marketing: inputs.marketing,
-                    notes: inputs.notes,
-                },
-            )
-            .await?;
-        let session = open_account::session(client, &create).await?;
+        /// The outputs of the step `create` that the workflow reads (`requestId` is not read).
+        struct CreateRead {
+            account: types::Account,
+            account_id: ::std::string::String,
+            owner: types::Person,
+            history: ::std::option::Option<::std::vec::Vec<types::AccountHistoryItem>>,
+            balance: ::std::option::Option<f64>,
+        }
+        let create = {
+            const STEP: &str = "create";
+            #[derive(::arazzo_runtime::serde::Serialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct RequestBody<'a> {
+                holder: &'a types::Holder,
+                plan: &'a types::OpenAccountPlan,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                tags: &'a ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                limit: &'a ::std::option::Option<i32>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                region: &'a ::std::option::Option<types::OpenAccountRegion>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                marketing: &'a ::std::option::Option<bool>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                notes: &'a ::std::option::Option<::std::string::String>,
+            }
+            let body = RequestBody {
+                holder: &inputs.holder,
+                plan: &inputs.plan,
+                tags: &inputs.tags,
+                limit: &inputs.limit,
+                region: &inputs.region,
+                marketing: &inputs.marketing,
+                notes: &inputs.notes,
+            };
+            let response = client
+                .http
+                .request(
+                    STEP,
+                    ::arazzo_runtime::Method::POST,
+                    &client.accounts,
+                    "/accounts",
+                )
+                .operation("createAccount")
+                .json_body("application/json", &body)
+                .send()
+                .await?;
+            if response.status() != 201 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            CreateRead {
+                account: response.body_value("/account")?,
+                account_id: response.body_value("/account/id")?,
+                owner: response.body_value("/account/owner")?,
+                history: response.body_value_opt("/account/history")?,
+                balance: response.body_value_opt("/account/balance")?,
+            }
+        };
+        let session = {
+            const STEP: &str = "session";
+            let param_path_id = ::arazzo_runtime::to_json(STEP, &create.account_id)?;
+            let path = ::std::format!(
+                "/accounts/{}/sessions", ::arazzo_runtime::path_param(STEP, "id", &
+                param_path_id) ?
+            );
+            #[derive(::arazzo_runtime::serde::Deserialize)]
+            #[serde(crate = "::arazzo_runtime::serde")]
+            struct ResponseBody {
+                session: ::std::option::Option<types::Session>,
+                expires_in: ::std::option::Option<i32>,
+                previous: ::std::option::Option<types::Session>,
+                scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                extra: ::std::option::Option<::arazzo_runtime::serde_json::Value>,
+            }
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::POST, &client.accounts, &path)
+                .operation("openSession")
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(response.into_failure());
+            }
+            match response.decode::<ResponseBody>() {
+                ::std::option::Option::Some(decoded) => {
+                    open_account::SessionOutputs {
+                        session: response.required(decoded.session, "/session")?,
+                        expires_in: response
+                            .required(decoded.expires_in, "/expires_in")?,
+                        previous: decoded.previous,
+                        scopes: decoded.scopes,
+                        extra: decoded.extra,
+                    }
+                }
+                ::std::option::Option::None => {
+                    open_account::SessionOutputs {
+                        session: response.body_value("/session")?,
+                        expires_in: response.body_value("/expires_in")?,
+                        previous: response.body_value_opt("/previous")?,
+                        scopes: response.body_value_opt("/scopes")?,
+                        extra: response.body_value_opt("/extra")?,
+                    }
+                }
+            }
+        };
         ::std::result::Result::Ok(open_account::Outputs {
             account: create.account,
             owner: create.owner,

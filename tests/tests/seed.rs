@@ -304,6 +304,67 @@ async fn a_non_json_success_body_is_an_error() {
     );
 }
 
+/// The first step's `userId` output is read by nothing in the workflow: the workflow does not
+/// read it from the response at all (issue 16, item 4), so a response without it, or with a
+/// value of another type, does not fail a login. The step's own function still returns it,
+/// and so still fails without it.
+#[tokio::test]
+async fn an_output_the_workflow_does_not_read_is_not_read() {
+    for user_id in [None, Some(json!(42))] {
+        let mut body = json!({
+            "status_code": 200,
+            "request_id": "request-id-test-1",
+            "phone_id": PHONE_ID,
+        });
+        if let Some(user_id) = &user_id {
+            body["user_id"] = user_id.clone();
+        }
+        let server = server(
+            ResponseTemplate::new(200).set_body_json(&body),
+            ResponseTemplate::new(200).set_body_json(authenticate_ok()),
+        )
+        .await;
+        let outputs = sms_otp_login(&client(&server), inputs(Some(60)))
+            .await
+            .expect("the login succeeds without the unread `user_id` of the first step");
+        assert_eq!(outputs.user_id, USER_ID);
+        assert_eq!(requests(&server).await.len(), 2);
+
+        let error = sms_otp_login::send_sms_otp(
+            &client(&server),
+            sms_otp_login::SendSmsOtpInputs {
+                phone_number: "+10000000000".to_owned(),
+            },
+        )
+        .await
+        .expect_err("the step on its own returns `userId`, so it must be there");
+        match user_id {
+            None => assert!(
+                matches!(
+                    error,
+                    Error::MissingValue {
+                        step: "sendSmsOtp",
+                        status: 200,
+                        location: "/user_id"
+                    }
+                ),
+                "{error:?}"
+            ),
+            Some(_) => assert!(
+                matches!(
+                    error,
+                    Error::WrongType {
+                        step: "sendSmsOtp",
+                        location: "/user_id",
+                        ..
+                    }
+                ),
+                "{error:?}"
+            ),
+        }
+    }
+}
+
 #[tokio::test]
 async fn connection_refused_is_a_transport_error() {
     // Bind a port, then free it: nothing listens there any more.

@@ -104,6 +104,14 @@ fn types_from_schemas() {
     expectorate::assert_contents("snapshots/types.rs", &code);
 }
 
+/// Outputs nothing in their workflow reads: the workflow's function reads only what it keeps
+/// (issue 16, item 4), straight-line, in a loop, and from called workflows.
+#[test]
+fn unread_outputs() {
+    let code = generate("tests/fixtures/reads/reads.arazzo.yaml");
+    expectorate::assert_contents("snapshots/reads.rs", &code);
+}
+
 #[test]
 fn arazzo_1_1() {
     // The relative `url`s resolve against the document's `$self`, to remote URLs: mapped here.

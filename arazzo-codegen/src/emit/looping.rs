@@ -9,7 +9,7 @@ use quote::quote;
 use super::workflow::Availability;
 use super::{Cx, ident};
 use crate::plan::{
-    ActionKind, ActionPlan, Place, RetryFirst, StepPlan, WorkflowPlan, WorkflowTarget,
+    ActionKind, ActionPlan, KeptOutputs, Place, RetryFirst, StepPlan, WorkflowPlan, WorkflowTarget,
 };
 
 /// The failure actions that take part in the generated chain, with their indices: a retry
@@ -40,6 +40,9 @@ pub(super) enum Flow<'p> {
         ends: Vec<(Option<TokenStream>, TokenStream)>,
         /// The patterns and queries those conditions use.
         statics: Vec<TokenStream>,
+        /// True in the step's own function, which returns every output; else the block is
+        /// the workflow's and reads only the outputs it keeps.
+        standalone: bool,
     },
     /// A loop over the steps: the block evaluates to the next step.
     Loop {
@@ -54,6 +57,18 @@ pub(super) enum Flow<'p> {
         /// Whether a `retry` can run another step first, after which the retried step resumes.
         resumes: bool,
     },
+}
+
+impl Flow<'_> {
+    /// What the block keeps of the step's outputs, when not all of them (see [`KeptOutputs`]).
+    pub(super) fn kept<'s>(&self, step: &'s StepPlan) -> Option<&'s KeptOutputs> {
+        match self {
+            Flow::Straight {
+                standalone: true, ..
+            } => None,
+            _ => step.kept.as_ref(),
+        }
+    }
 }
 
 impl Cx<'_> {
@@ -96,7 +111,7 @@ impl Cx<'_> {
         let arms = self.loop_arms(w, &variants, &kept, resumes);
         let declarations = w.steps.iter().filter(|s| kept.contains(&s.var)).map(|s| {
             let var = ident(&s.var);
-            let ty = self.at.path(&s.outputs_type);
+            let ty = self.kept_type(s);
             quote!(let mut #var: ::std::option::Option<#ty> = ::std::option::Option::None;)
         });
         let counters = w.steps.iter().enumerate().flat_map(|(index, step)| {

@@ -8,6 +8,7 @@ mod conditions;
 mod data;
 mod docs;
 mod fake;
+mod kept;
 mod locals;
 mod looping;
 mod operation;

@@ -10,8 +10,8 @@ use super::looping::{Flow, failure_actions};
 use super::values::is_copy;
 use super::{Cx, data, ident};
 use crate::plan::{
-    ActionKind, ApiKeyLocation, CondPlan, DecodeKind, DecodePlan, OutputSource, Place, RequestPlan,
-    RetryFirst, SchemeKind, StepOutputPlan, StepPlan, Type,
+    ActionKind, ApiKeyLocation, CondPlan, DecodeKind, DecodePlan, KeptOutputs, OutputSource, Place,
+    RequestPlan, RetryFirst, SchemeKind, StepOutputPlan, StepPlan, Type,
 };
 
 /// Where each output the decoded body holds is: `decoded.user.id`, by output index.
@@ -56,32 +56,15 @@ impl Cx<'_> {
             Flow::Straight { statics, .. } => statics.clone(),
             Flow::Loop { .. } => Vec::new(),
         };
-        let (decoded_types, build) = self.step_outputs(step);
+        let (decoded_types, build) = self.step_outputs(step, flow.kept(step));
         let mut rebinds = Vec::new();
         let tail = match flow {
             Flow::Straight { ends, .. } => {
                 let check = self.straight_check(step, &mut statics);
-                let outputs = self.local("outputs");
-                if ends.is_empty() {
-                    quote! {
-                        #check
-                        #build
-                    }
-                } else {
-                    let returns = ends.into_iter().map(|(applies, returned)| match applies {
-                        Some(applies) => quote! {
-                            if #applies {
-                                return ::std::result::Result::Ok(#returned);
-                            }
-                        },
-                        None => quote!(return ::std::result::Result::Ok(#returned);),
-                    });
-                    quote! {
-                        #check
-                        let #outputs = #build;
-                        #(#returns)*
-                        #outputs
-                    }
+                let outputs = self.straight_tail(ends, build);
+                quote! {
+                    #check
+                    #outputs
                 }
             }
             Flow::Loop {
@@ -105,6 +88,36 @@ impl Cx<'_> {
             #send
             #tail
         }}
+    }
+
+    /// In straight-line code, after the check: the step's outputs, returned early with the
+    /// workflow's outputs where an `end` action applies. With nothing kept, the `end` actions
+    /// read earlier steps only.
+    fn straight_tail(
+        &self,
+        ends: Vec<(Option<TokenStream>, TokenStream)>,
+        build: Option<TokenStream>,
+    ) -> Option<TokenStream> {
+        if ends.is_empty() {
+            return build;
+        }
+        let returns = ends.into_iter().map(|(applies, returned)| match applies {
+            Some(applies) => quote! {
+                if #applies {
+                    return ::std::result::Result::Ok(#returned);
+                }
+            },
+            None => quote!(return ::std::result::Result::Ok(#returned);),
+        });
+        let Some(build) = build else {
+            return Some(quote!(#(#returns)*));
+        };
+        let outputs = self.local("outputs");
+        Some(quote! {
+            let #outputs = #build;
+            #(#returns)*
+            #outputs
+        })
     }
 
     /// The request, built and sent: `let response = client.http.request(..)….send().await?;`.
@@ -258,28 +271,47 @@ impl Cx<'_> {
         }
     }
 
-    /// The step's outputs struct, read from the response and the values it names; with the
-    /// struct its body outputs are decoded into, when there is one.
-    fn step_outputs(&self, step: &StepPlan) -> (Option<TokenStream>, TokenStream) {
-        let outputs_type = self.at.path(&step.outputs_type);
-        let Some(decode) = &step.decode else {
-            let outputs = step
-                .outputs
+    /// The step's outputs struct (or, with `kept`, the struct of the outputs the workflow
+    /// keeps), read from the response and the values it names; with the struct its body
+    /// outputs are decoded into, when there is one. No struct when nothing is kept.
+    fn step_outputs(
+        &self,
+        step: &StepPlan,
+        kept: Option<&KeptOutputs>,
+    ) -> (Option<TokenStream>, Option<TokenStream>) {
+        let (outputs_type, read, decode) = match kept {
+            None => (
+                self.at.path(&step.outputs_type),
+                (0..step.outputs.len()).collect(),
+                step.decode.as_ref(),
+            ),
+            Some(KeptOutputs {
+                type_name: None, ..
+            }) => return (None, None),
+            Some(kept) => (
+                self.kept_type(step),
+                kept.read.clone(),
+                kept.decode.as_ref(),
+            ),
+        };
+        let outputs: Vec<(usize, &StepOutputPlan)> =
+            read.into_iter().map(|i| (i, &step.outputs[i])).collect();
+        let Some(decode) = decode else {
+            let outputs = outputs
                 .iter()
-                .map(|output| self.output_read(output, None));
-            return (None, quote!(#outputs_type { #(#outputs,)* }));
+                .map(|(_, output)| self.output_read(output, None));
+            return (None, Some(quote!(#outputs_type { #(#outputs,)* })));
         };
         let (response, decoded) = (self.local("response"), self.local("decoded"));
         let mut paths = BTreeMap::new();
         decoded_paths(decode, &quote!(#decoded), &mut paths);
-        let fast = step.outputs.iter().enumerate().map(|(i, output)| {
-            let access = paths.get(&i).map(|access| (access, output_pointer(output)));
+        let fast = outputs.iter().map(|(i, output)| {
+            let access = paths.get(i).map(|access| (access, output_pointer(output)));
             self.output_read(output, access)
         });
-        let slow = step
-            .outputs
+        let slow = outputs
             .iter()
-            .map(|output| self.output_read(output, None));
+            .map(|(_, output)| self.output_read(output, None));
         let name = ident(&decode.type_name);
         let build = quote! {
             match #response.decode::<#name>() {
@@ -289,7 +321,7 @@ impl Cx<'_> {
         };
         let mut types = Vec::new();
         self.decoded_types(step, decode, false, &mut types);
-        (Some(quote!(#(#types)*)), build)
+        (Some(quote!(#(#types)*)), Some(build))
     }
 
     /// `field: value` of one output in its outputs struct: from the decoded body when
@@ -393,7 +425,7 @@ impl Cx<'_> {
         variants: &[Ident],
         kept: &std::collections::BTreeSet<String>,
         resumes: bool,
-        build: TokenStream,
+        build: Option<TokenStream>,
         statics: &mut Vec<TokenStream>,
     ) -> TokenStream {
         let (success, outputs, next, response) = (
@@ -421,13 +453,23 @@ impl Cx<'_> {
             None => expression,
         };
         let chosen = self.success_chain(step, index, variants, resumes, statics);
+        let failure = self.failure_chain(step, index, variants, statics, first.is_some());
+        let Some(build) = build else {
+            // Nothing of the step is kept.
+            return quote! {
+                #first
+                let #success = #expression;
+                if #success {
+                    #chosen
+                } else #failure
+            };
+        };
         let store = if kept.contains(&step.var) {
             let var = ident(&step.var);
             quote!(#var = ::std::option::Option::Some(#outputs);)
         } else {
             quote!(let _ = #outputs;)
         };
-        let failure = self.failure_chain(step, index, variants, statics, first.is_some());
         quote! {
             #first
             let #success = #expression;

@@ -10,8 +10,8 @@ use super::looping::Flow;
 use super::values::is_copy;
 use super::{Cx, ident};
 use crate::plan::{
-    FieldPlan, OutputSource, Place, Standalone, StepKind, StepPlan, ValuePlan, WorkflowCall,
-    WorkflowPlan,
+    FieldPlan, KeptOutputs, OutputSource, Place, Standalone, StepKind, StepPlan, ValuePlan,
+    WorkflowCall, WorkflowPlan,
 };
 
 /// What a step reads of its workflow: the inputs (fields of the inputs struct), and the earlier
@@ -125,6 +125,7 @@ impl Cx<'_> {
             Flow::Straight {
                 ends: Vec::new(),
                 statics: Vec::new(),
+                standalone: true,
             },
         );
         let client_type = self.at.root("Client");
@@ -190,29 +191,13 @@ impl Cx<'_> {
         let step_id = &step.id;
         let function = self.at.root(&call.fn_name);
         let inputs = self.json_value(&ValuePlan::Object(call.inputs.clone()));
-        let outputs_type = self.at.path(&step.outputs_type);
-        let fields = step.outputs.iter().map(|output| {
-            let name = ident(&output.field.ident);
-            let OutputSource::Value(r) = &output.source else {
-                return quote!(#name: ::std::default::Default::default());
-            };
-            let value = self.value(&r.place, &quote!(STEP));
-            let whole = matches!(
-                &r.place,
-                Place::Called { pointer: None, .. }
-                    | Place::Input { pointer: None, .. }
-                    | Place::StepOutput { pointer: None, .. }
-                    | Place::Dependency { pointer: None, .. }
-            );
-            if whole && !is_copy(&r.ty) {
-                quote!(#name: #value.clone())
-            } else {
-                quote!(#name: #value)
-            }
-        });
-        let build = quote!(#outputs_type { #(#fields,)* });
+        let kept = flow.kept(step);
+        // Nothing of the step is kept: the call is a statement.
+        let keeps_nothing = kept.is_some_and(|kept| kept.type_name.is_none());
+        let build = self.call_outputs(step, kept);
         let mut rebinds = Vec::new();
         let tail = match flow {
+            Flow::Straight { .. } if keeps_nothing => quote!(),
             Flow::Straight { .. } => build,
             Flow::Loop {
                 index,
@@ -223,7 +208,9 @@ impl Cx<'_> {
             } => {
                 rebinds = self.read_earlier_steps(reads);
                 let next = self.next_step(variants, index, resumes);
-                let store = if kept.contains(&step.var) {
+                let store = if keeps_nothing {
+                    quote!()
+                } else if kept.contains(&step.var) {
                     let var = ident(&step.var);
                     quote!(#var = ::std::option::Option::Some(#build);)
                 } else {
@@ -242,11 +229,13 @@ impl Cx<'_> {
             Some(ms) => quote!(::arazzo_runtime::within(STEP, #ms, #run).await?),
             None => quote!(#run.await?),
         };
-        // A step that keeps none of the called workflow's outputs only runs it.
-        let keeps = step.outputs.iter().any(
-            |o| matches!(&o.source, OutputSource::Value(r) if matches!(r.place, Place::Called { .. })),
-        );
-        let bind = if keeps {
+        // The called workflow's outputs are bound only when a kept output reads them.
+        let read = |i: &usize| kept.is_none_or(|kept| kept.read.contains(i));
+        let reads_called = step.outputs.iter().enumerate().any(|(i, o)| {
+            read(&i)
+                && matches!(&o.source, OutputSource::Value(r) if matches!(r.place, Place::Called { .. }))
+        });
+        let run = if reads_called {
             quote!(let #called = #call;)
         } else {
             quote!(let _ = #call;)
@@ -255,8 +244,43 @@ impl Cx<'_> {
             const STEP: &str = #step_id;
             #(#rebinds)*
             let #inputs_of_call = #inputs;
-            #bind
+            #run
             #tail
         }}
+    }
+
+    /// The outputs struct of a step that runs a workflow (or, with `kept`, the struct of the
+    /// outputs the workflow keeps), from the called workflow's outputs.
+    fn call_outputs(&self, step: &StepPlan, kept: Option<&KeptOutputs>) -> TokenStream {
+        let outputs_type = match kept {
+            Some(_) => self.kept_type(step),
+            None => self.at.path(&step.outputs_type),
+        };
+        let read = |i: &usize| kept.is_none_or(|kept| kept.read.contains(i));
+        let fields = step
+            .outputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| read(i))
+            .map(|(_, output)| {
+                let name = ident(&output.field.ident);
+                let OutputSource::Value(r) = &output.source else {
+                    return quote!(#name: ::std::default::Default::default());
+                };
+                let value = self.value(&r.place, &quote!(STEP));
+                let whole = matches!(
+                    &r.place,
+                    Place::Called { pointer: None, .. }
+                        | Place::Input { pointer: None, .. }
+                        | Place::StepOutput { pointer: None, .. }
+                        | Place::Dependency { pointer: None, .. }
+                );
+                if whole && !is_copy(&r.ty) {
+                    quote!(#name: #value.clone())
+                } else {
+                    quote!(#name: #value)
+                }
+            });
+        quote!(#outputs_type { #(#fields,)* })
     }
 }

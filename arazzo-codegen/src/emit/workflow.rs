@@ -14,8 +14,8 @@ use super::paths::At;
 use super::values::is_copy;
 use super::{Cx, ident};
 use crate::plan::{
-    ActionKind, DefaultValue, FieldPlan, Place, Plan, RetryFirst, StepPlan, ValueRef, WorkflowPlan,
-    WorkflowTarget,
+    ActionKind, DefaultValue, FieldPlan, KeptOutputs, Place, Plan, RetryFirst, StepPlan, ValueRef,
+    WorkflowPlan, WorkflowTarget,
 };
 
 /// A workflow: its function at the root, and its module of the same name with its inputs,
@@ -166,6 +166,7 @@ impl Cx<'_> {
         } else {
             quote!(mut #inputs)
         };
+        let kept_structs = self.kept_structs(w);
         let workflow_id = &w.id;
         let run = self.local("run");
         quote! {
@@ -176,6 +177,7 @@ impl Cx<'_> {
             ) -> ::std::result::Result<#outputs_type, ::arazzo_runtime::Error> {
                 #(#defaults)*
                 let #run = async move {
+                    #(#kept_structs)*
                     #unused_inputs
                     #inputs_json
                     #(#dependencies)*
@@ -370,11 +372,24 @@ impl Cx<'_> {
                 })
                 .collect();
             let body = match &step.standalone {
-                Some(standalone) if ends.is_empty() => self.call_standalone(w, step, standalone),
-                _ => self.step_body(step, Flow::Straight { ends, statics }),
+                Some(standalone) if standalone.called => self.call_standalone(w, step, standalone),
+                _ => self.step_body(
+                    step,
+                    Flow::Straight {
+                        ends,
+                        statics,
+                        standalone: false,
+                    },
+                ),
             };
-            quote! {
-                let #var = #body;
+            match &step.kept {
+                // Nothing of the step is read: its block is a statement.
+                Some(KeptOutputs {
+                    type_name: None, ..
+                }) => body,
+                _ => quote! {
+                    let #var = #body;
+                },
             }
         });
         let outputs = self.workflow_outputs(w, |_| Availability::Ran);

@@ -139,6 +139,7 @@ impl<'a> Resolver<'a, '_> {
             criteria_1_1: None,
             outputs,
             decode: None,
+            kept: None,
             on_success: Vec::new(),
             on_failure: Vec::new(),
             standalone: None,

@@ -9,9 +9,16 @@ use crate::plan::{DecodeKind, DecodeMember, DecodePlan, OutputSource, StepOutput
 /// An output is in it when its pointer names object members only: not the whole body (`#`),
 /// no token that could be an array index (`/items/0`), and not a pointer that another output's
 /// pointer equals, or leads through or into (`/a` and `/a/b`). Those are read on their own.
-pub(super) fn decode_plan(outputs: &[StepOutputPlan]) -> Option<DecodePlan> {
+/// Only the outputs that `read` keeps (by index) take part: the others are not read at all.
+pub(super) fn decode_plan(
+    outputs: &[StepOutputPlan],
+    read: impl Fn(usize) -> bool,
+) -> Option<DecodePlan> {
     let mut root = Node::default();
     for (index, output) in outputs.iter().enumerate() {
+        if !read(index) {
+            continue;
+        }
         let OutputSource::Body(pointer) = &output.source else {
             continue;
         };
@@ -87,8 +94,12 @@ impl Node {
                     Member::Output(index) => DecodeKind::Output(index),
                     Member::Object(node) => {
                         let mut nested = format!("{type_name}{}", naming::pascal(&name));
-                        // Clear of the workflow module's `…Inputs` / `…Outputs` structs.
-                        if nested.ends_with("Inputs") || nested.ends_with("Outputs") {
+                        // Clear of the workflow module's `…Inputs` / `…Outputs` structs, and
+                        // of the workflow function's `…Read` structs.
+                        if ["Inputs", "Outputs", "Read"]
+                            .iter()
+                            .any(|suffix| nested.ends_with(suffix))
+                        {
                             nested.push_str("Member");
                         }
                         let plan = node.plan(types.unique_type(nested), types);

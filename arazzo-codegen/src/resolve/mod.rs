@@ -18,6 +18,7 @@ mod operations;
 mod order;
 mod parameters;
 mod querystring;
+mod reads;
 mod security;
 mod steps;
 mod types;

@@ -207,6 +207,7 @@ impl<'a> Resolver<'a, '_> {
         let mut signature_inputs: Vec<String> = schema_inputs.keys().cloned().collect();
         signature_inputs.extend(undeclared.iter().map(|f| f.name.clone()));
         inputs.extend(undeclared);
+        super::reads::mark_kept(&mut steps, &outputs);
 
         self.signatures.insert(
             id.clone(),
@@ -394,6 +395,7 @@ fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Sc
                     module_items.unique_type(format!("{}Inputs", naming::pascal(&plan.id))),
                 ),
                 last_reads: BTreeSet::new(),
+                called: false,
             });
         }
     }
