@@ -645,7 +645,7 @@ pub async fn call_unread(
             let inputs_of_call = ::arazzo_runtime::serde_json::Value::Object(
                 ::arazzo_runtime::serde_json::Map::new(),
             );
-            start_and_check(
+            let _ = start_and_check(
                     client,
                     ::arazzo_runtime::from_json(STEP, "start-and-check", inputs_of_call)?,
                 )
