@@ -261,7 +261,7 @@ impl HttpClient {
             }
             (Ok(client), Ok(url)) => Ok(client.request(method.clone(), url)),
         };
-        Request {
+        Request(Box::new(RequestState {
             step,
             method,
             path: path.to_owned(),
@@ -276,7 +276,7 @@ impl HttpClient {
             max_response_bytes: self.max_response_bytes,
             redirects: self.redirects,
             default_headers: Arc::clone(&self.default_headers),
-        }
+        }))
     }
 }
 
@@ -324,7 +324,11 @@ fn fields(
 /// Called by generated code; not part of the public API.
 #[doc(hidden)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct Request {
+pub struct Request(Box<RequestState>);
+
+/// What a [`Request`] holds: behind one `Box`, so that each builder call moves a pointer, not a
+/// dozen fields.
+struct RequestState {
     step: &'static str,
     method: Method,
     /// The operation's path as sent, without the base URL or query.
@@ -367,11 +371,11 @@ impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The builder holds headers, which may hold credentials: show only the step.
         f.debug_struct("Request")
-            .field("step", &self.step)
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("operation", &self.operation)
-            .field("attempt", &self.attempt)
+            .field("step", &self.0.step)
+            .field("method", &self.0.method)
+            .field("path", &self.0.path)
+            .field("operation", &self.0.operation)
+            .field("attempt", &self.0.attempt)
             .finish_non_exhaustive()
     }
 }
@@ -381,20 +385,20 @@ impl Request {
         mut self,
         f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Self {
-        self.builder = self.builder.map(f);
+        self.0.builder = self.0.builder.map(f);
         self
     }
 
     /// Names the operation the step calls (its `operationId`), for tracing.
     pub fn operation(mut self, operation_id: &'static str) -> Self {
-        self.operation = Some(operation_id);
+        self.0.operation = Some(operation_id);
         self
     }
 
     /// Says which try of the step this is (1 for the first, 2 after one `retry`, …), for
     /// tracing.
     pub fn attempt(mut self, attempt: u32) -> Self {
-        self.attempt = attempt;
+        self.0.attempt = attempt;
         self
     }
 
@@ -402,7 +406,7 @@ impl Request {
     /// `milliseconds`, with [`Error::Timeout`], whether it is waiting for a token, the headers or
     /// the rest of the body. The client's own timeouts still apply.
     pub fn timeout(mut self, milliseconds: u64) -> Self {
-        self.timeout = Some(milliseconds);
+        self.0.timeout = Some(milliseconds);
         self
     }
 
@@ -410,7 +414,7 @@ impl Request {
     /// [`component_query`](crate::component_query)) as the whole query string of the URL
     /// (OpenAPI 3.2 `in: querystring`); an API key in the query follows it.
     pub fn query_string(mut self, query: String) -> Self {
-        self.query_string = Some(query);
+        self.0.query_string = Some(query);
         self
     }
 
@@ -430,12 +434,12 @@ impl Request {
     }
 
     pub(crate) fn step(&self) -> &'static str {
-        self.step
+        self.0.step
     }
 
     pub(crate) fn fail(mut self, error: Error) -> Self {
-        if self.builder.is_ok() {
-            self.builder = Err(error);
+        if self.0.builder.is_ok() {
+            self.0.builder = Err(error);
         }
         self
     }
@@ -451,7 +455,7 @@ impl Request {
         if present {
             return self;
         }
-        let step = self.step;
+        let step = self.0.step;
         self.fail(Error::MissingCredentials {
             step,
             scheme,
@@ -471,7 +475,7 @@ impl Request {
     /// (from its source, or from the token endpoint) when the request is sent.
     pub fn bearer(mut self, scheme: &'static str, credentials: Option<&Bearer>) -> Self {
         if let Some(credentials) = credentials {
-            self.bearer = Some((scheme, credentials.clone()));
+            self.0.bearer = Some((scheme, credentials.clone()));
         }
         self
     }
@@ -483,7 +487,7 @@ impl Request {
         match location {
             ApiKeyIn::Header => {
                 if let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) {
-                    self.credential_headers.push(header);
+                    self.0.credential_headers.push(header);
                 }
                 self.header(name, &value)
             }
@@ -502,12 +506,12 @@ impl Request {
     /// another character a header cannot hold fails the step with
     /// [`Error::UnsafeParameter`]: it cannot add a header of its own.
     pub fn header(self, name: &str, value: &serde_json::Value) -> Self {
-        let step = self.step;
+        let step = self.0.step;
         let name_ = reqwest::header::HeaderName::from_bytes(name.as_bytes());
         let value_ = reqwest::header::HeaderValue::from_str(&simple(value));
         match (name_, value_) {
             (Ok(name), Ok(mut value)) => {
-                if self.credential_headers.contains(&name) {
+                if self.0.credential_headers.contains(&name) {
                     value.set_sensitive(true);
                 }
                 self.map(|b| b.header(name, value))
@@ -529,14 +533,14 @@ impl Request {
     pub fn cookie(mut self, name: &str, value: &serde_json::Value) -> Self {
         let text = simple(value);
         let encoded = percent_encoding::utf8_percent_encode(&text, COOKIE_VALUE).to_string();
-        self.cookies.push(format!("{name}={encoded}"));
+        self.0.cookies.push(format!("{name}={encoded}"));
         self
     }
 
     /// Sends `body` as `application/x-www-form-urlencoded`: an object's members as fields (an
     /// array member as repeated fields; other values as their JSON text).
     pub fn form(self, body: &serde_json::Value) -> Self {
-        match fields(self.step, body, "application/x-www-form-urlencoded") {
+        match fields(self.0.step, body, "application/x-www-form-urlencoded") {
             Ok(pairs) => self.map(|b| b.form(&pairs)),
             Err(error) => self.fail(error),
         }
@@ -544,7 +548,7 @@ impl Request {
 
     /// Sends `body` as `multipart/form-data`: an object's members as text parts.
     pub fn multipart(self, body: &serde_json::Value) -> Self {
-        match fields(self.step, body, "multipart/form-data") {
+        match fields(self.0.step, body, "multipart/form-data") {
             Ok(pairs) => {
                 let form = pairs
                     .into_iter()
@@ -569,7 +573,7 @@ impl Request {
     /// Sends `body` as JSON under a JSON media type other than `application/json`
     /// (`application/merge-patch+json`, …).
     pub fn json_as(self, content_type: &str, body: &serde_json::Value) -> Self {
-        let step = self.step;
+        let step = self.0.step;
         match serde_json::to_vec(body) {
             // Not `RequestBuilder::json`, which would add a second `Content-Type`.
             Ok(bytes) => {
@@ -603,11 +607,11 @@ impl Request {
             // The path only: a query string may hold an API key.
             let span = tracing::info_span!(
                 "arazzo.step",
-                step = self.step,
-                method = self.method.as_str(),
-                path = self.path.as_str(),
-                operation = self.operation,
-                attempt = self.attempt,
+                step = self.0.step,
+                method = self.0.method.as_str(),
+                path = self.0.path.as_str(),
+                operation = self.0.operation,
+                attempt = self.0.attempt,
                 status = tracing::field::Empty,
                 duration_ms = tracing::field::Empty,
             );
@@ -632,7 +636,7 @@ impl Request {
 
     /// [`Request::send_inner`] within the step's `timeout`, if it has one.
     async fn send_bounded(self) -> Result<Response, Error> {
-        let (step, timeout) = (self.step, self.timeout);
+        let (step, timeout) = (self.0.step, self.0.timeout);
         match timeout {
             None => self.send_inner().await,
             Some(milliseconds) => {
@@ -646,38 +650,41 @@ impl Request {
     }
 
     async fn send_inner(self) -> Result<Response, Error> {
-        let step = self.step;
-        let builder = self.builder?;
+        let this = *self.0;
+        let step = this.step;
+        let builder = this.builder?;
         let (client, request) = builder.build_split();
         let mut request = request.map_err(|source| transport(step, source))?;
-        if let Some(query) = &self.query_string {
+        if let Some(query) = &this.query_string {
             crate::querystring::set(request.url_mut(), query);
         }
         let headers = request.headers_mut();
-        if !self.cookies.is_empty()
+        if !this.cookies.is_empty()
             && let Ok(mut cookies) =
-                reqwest::header::HeaderValue::from_str(&self.cookies.join("; "))
+                reqwest::header::HeaderValue::from_str(&this.cookies.join("; "))
         {
             cookies.set_sensitive(true);
             headers.insert(reqwest::header::COOKIE, cookies);
         }
         // Default headers, unless the step sets one of the same name.
-        let own: Vec<reqwest::header::HeaderName> = headers.keys().cloned().collect();
-        for (name, value) in self.default_headers.iter() {
-            if !own.contains(name) {
-                headers.append(name.clone(), value.clone());
+        if !this.default_headers.is_empty() {
+            let own: Vec<reqwest::header::HeaderName> = headers.keys().cloned().collect();
+            for (name, value) in this.default_headers.iter() {
+                if !own.contains(name) {
+                    headers.append(name.clone(), value.clone());
+                }
             }
         }
         let exchange = Exchange {
             step,
             client: &client,
-            redirects: self.redirects,
-            credential_headers: &self.credential_headers,
-            default_headers: &self.default_headers,
+            redirects: this.redirects,
+            credential_headers: &this.credential_headers,
+            default_headers: &this.default_headers,
         };
-        let Some((scheme, bearer)) = &self.bearer else {
+        let Some((scheme, bearer)) = &this.bearer else {
             let response = exchange.send(request).await?;
-            return read(step, response, self.max_response_bytes).await;
+            return read(step, response, this.max_response_bytes).await;
         };
         let token_error = |error: crate::TokenError| Error::Token {
             step,
@@ -703,7 +710,7 @@ impl Request {
             authorize(&mut again, &token);
             response = exchange.send(again).await?;
         }
-        read(step, response, self.max_response_bytes).await
+        read(step, response, this.max_response_bytes).await
     }
 }
 
