@@ -260,6 +260,11 @@ impl<'a> Resolver<'a, '_> {
             .filter_map(|output| {
                 let text = &output.expression.value;
                 let value = match expr::parse(text) {
+                    // A Selector Object (Arazzo 1.1) on the called workflow's outputs.
+                    _ if output.selector.is_some() => {
+                        let selector = output.selector.as_ref()?;
+                        self.selector_value(scope, Ctx::Request(request), selector)?
+                    }
                     Ok(Expr::Outputs {
                         name,
                         pointer: None,
@@ -290,7 +295,10 @@ impl<'a> Resolver<'a, '_> {
                         name: output.name.value.clone(),
                         ident: fields.unique(naming::snake(&output.name.value)),
                         ty: value.ty.clone(),
-                        doc: Some(format!("`{text}`")),
+                        doc: Some(match &output.selector {
+                            Some(selector) => selector.describe(),
+                            None => format!("`{text}`"),
+                        }),
                     },
                     source: OutputSource::Value(value),
                 })

@@ -14,6 +14,7 @@ mod operations;
 mod order;
 mod parameters;
 mod security;
+mod selectors;
 mod steps;
 mod types;
 mod values;

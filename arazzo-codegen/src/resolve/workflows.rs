@@ -300,8 +300,12 @@ impl<'a> Resolver<'a, '_> {
             .outputs
             .iter()
             .filter_map(|output| {
-                let mut value =
-                    self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?;
+                let mut value = match &output.selector {
+                    None => {
+                        self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?
+                    }
+                    Some(selector) => self.workflow_output_selector(scope, selector)?,
+                };
                 if let Place::StepOutput { step, .. } = &value.place
                     && skippable.contains(step)
                 {
@@ -314,7 +318,10 @@ impl<'a> Resolver<'a, '_> {
                     name: output.name.value.clone(),
                     ident: output_fields.unique(naming::snake(&output.name.value)),
                     ty: value.ty.clone(),
-                    doc: Some(format!("`{}`", output.expression.value)),
+                    doc: Some(match &output.selector {
+                        Some(selector) => selector.describe(),
+                        None => format!("`{}`", output.expression.value),
+                    }),
                 };
                 Some((field, value))
             })
