@@ -156,6 +156,25 @@ impl Plan {
             })
             .collect()
     }
+
+    /// The step outputs that a JSONPath selector makes `serde_json::Value` (a query that is not
+    /// a plain path can select anything), as `(workflowId, stepId, output name)`.
+    pub(crate) fn untyped_selector_outputs(&self) -> Vec<(&str, &str, &str)> {
+        self.workflows
+            .iter()
+            .flat_map(|w| {
+                w.steps.iter().flat_map(move |step| {
+                    step.outputs
+                        .iter()
+                        .filter(|o| {
+                            matches!(&o.source, OutputSource::Value(v)
+                                if matches!(&v.place, Place::Selected(s) if s.xpath.is_none()))
+                        })
+                        .map(move |o| (w.id.as_str(), step.id.as_str(), o.field.name.as_str()))
+                })
+            })
+            .collect()
+    }
 }
 
 /// A struct or an enum generated from a JSON Schema.

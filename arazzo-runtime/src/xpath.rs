@@ -61,6 +61,11 @@ impl XPath {
         }
     }
 
+    fn failed(&self, step: &'static str, error: &xee_xpath::error::Error) -> Error {
+        let message = error.error.message().trim().trim_end_matches('.');
+        self.error(step, format!("{message} ({})", error.error.code()))
+    }
+
     fn error(&self, step: &'static str, message: impl std::fmt::Display) -> Error {
         Error::Expression {
             step,
@@ -80,7 +85,7 @@ impl XPath {
             let query = Rc::new(
                 Queries::default()
                     .sequence(self.expression)
-                    .map_err(|error| self.error(step, error))?,
+                    .map_err(|error| self.failed(step, &error))?,
             );
             compiled
                 .borrow_mut()
@@ -93,7 +98,7 @@ impl XPath {
             .map_err(|error| self.error(step, format!("the context is not XML: {error}")))?;
         let sequence = query
             .execute(&mut documents, document)
-            .map_err(|error| self.error(step, error))?;
+            .map_err(|error| self.failed(step, &error))?;
         Ok((sequence, documents))
     }
 
@@ -113,7 +118,7 @@ impl XPath {
             }),
             Version::V20 | Version::V30 | Version::V31 => sequence
                 .effective_boolean_value()
-                .map_err(|error| self.error(step, error)),
+                .map_err(|error| self.failed(step, &error.into())),
         }
     }
 
@@ -134,7 +139,7 @@ impl XPath {
         }
         sequence
             .string_value(documents.xot())
-            .map_err(|error| self.error(step, error))
+            .map_err(|error| self.failed(step, &error.into()))
     }
 }
 

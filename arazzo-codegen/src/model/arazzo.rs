@@ -290,8 +290,10 @@ pub(crate) struct Output {
     pub name: Spanned<String>,
     /// Its expression, as written; for a Selector Object, its `context`.
     pub expression: Spanned<String>,
-    /// A Selector Object (Arazzo 1.1), when the output is one.
-    pub selector: Option<super::selector::Selector>,
+    /// A Selector Object (Arazzo 1.1), when the output is one; `Err` with its problems when it
+    /// could not be read (reported by the resolver, within the output's step, so that what
+    /// reads the output is not reported again).
+    pub selector: Option<Result<super::selector::Selector, Diagnostics>>,
 }
 
 /// Reads a document. Problems go to `diagnostics`; the result holds whatever could be read.
@@ -643,12 +645,25 @@ impl Reader<'_> {
                         selector: None,
                     }),
                     Value::Map(_) if self.version >= Version::V1_1 => {
-                        let selector = super::selector::read(value, self.diagnostics)?;
-                        Some(Output {
-                            name,
-                            expression: selector.context.clone(),
-                            selector: Some(selector),
-                        })
+                        let mut found = Diagnostics::default();
+                        match super::selector::read(value, &mut found) {
+                            Some(selector) => {
+                                found.iter().for_each(|d| self.diagnostics.push(d.clone()));
+                                Some(Output {
+                                    name,
+                                    expression: selector.context.clone(),
+                                    selector: Some(Ok(selector)),
+                                })
+                            }
+                            None => Some(Output {
+                                name,
+                                expression: Spanned {
+                                    value: String::new(),
+                                    span: value.span,
+                                },
+                                selector: Some(Err(found)),
+                            }),
+                        }
                     }
                     _ => {
                         self.diagnostics.push(

@@ -259,11 +259,11 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|output| {
                 let text = &output.expression.value;
+                let selector = self.output_selector(output).ok()?;
                 let value = match expr::parse(text) {
                     // A Selector Object (Arazzo 1.1) on the called workflow's outputs.
-                    _ if output.selector.is_some() => {
-                        let selector = output.selector.as_ref()?;
-                        self.selector_value(scope, Ctx::Request(request), selector)?
+                    _ if selector.is_some() => {
+                        self.selector_value(scope, Ctx::Request(request), selector?)?
                     }
                     Ok(Expr::Outputs {
                         name,
@@ -295,7 +295,7 @@ impl<'a> Resolver<'a, '_> {
                         name: output.name.value.clone(),
                         ident: fields.unique(naming::snake(&output.name.value)),
                         ty: value.ty.clone(),
-                        doc: Some(match &output.selector {
+                        doc: Some(match selector {
                             Some(selector) => selector.describe(),
                             None => format!("`{text}`"),
                         }),

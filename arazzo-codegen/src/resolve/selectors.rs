@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, Expr, Pointer, Source};
-use crate::model::arazzo::Spanned;
+use crate::model::arazzo::{Output, Spanned};
 use crate::model::selector::{Selector, SelectorKind};
 use crate::node::Node;
 use crate::plan::{Place, SelectedPlan, Type, ValueRef};
@@ -147,6 +147,23 @@ impl Resolver<'_, '_> {
                     .with_help("apply the selector in the step's `outputs`, and name that output here (`$steps.<id>.outputs.<name>`)"),
                 );
                 None
+            }
+        }
+    }
+
+    /// An output's Selector Object, if it is one. One that could not be read reports its
+    /// problems now, inside its step (so that reads of the output are not reported again),
+    /// and is `Err`.
+    pub(super) fn output_selector<'o>(
+        &mut self,
+        output: &'o Output,
+    ) -> Result<Option<&'o Selector>, ()> {
+        match &output.selector {
+            None => Ok(None),
+            Some(Ok(selector)) => Ok(Some(selector)),
+            Some(Err(problems)) => {
+                problems.iter().for_each(|d| self.report(d.clone()));
+                Err(())
             }
         }
     }
@@ -290,7 +307,14 @@ pub(crate) fn check_xpath(text: &str) -> Result<(), String> {
         xee_xpath::Queries::default()
             .sequence(text)
             .map(|_| ())
-            .map_err(|error| error.to_string())
+            .map_err(|error| {
+                let message = error.error.message().trim().trim_end_matches('.');
+                let at = error
+                    .span
+                    .map(|span| format!(" at offset {}", span.range().start))
+                    .unwrap_or_default();
+                format!("{message}{at} ({})", error.error.code())
+            })
     }
     #[cfg(not(feature = "xpath"))]
     {

@@ -145,7 +145,7 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|output| {
                 // A Selector Object (Arazzo 1.1): a pointer is read like `#/…` below.
-                let expression = match &output.selector {
+                let expression = match self.output_selector(output).ok()? {
                     None => output.expression.clone(),
                     Some(selector) => {
                         match self.selection(scope, Ctx::Response(context), selector)? {
@@ -165,7 +165,10 @@ impl<'a> Resolver<'a, '_> {
                         }
                     }
                 };
-                let doc = output.selector.as_ref().map(|s| s.describe());
+                let doc = output
+                    .selector
+                    .as_ref()
+                    .and_then(|s| Some(s.as_ref().ok()?.describe()));
                 let output = &Output {
                     name: output.name.clone(),
                     expression,

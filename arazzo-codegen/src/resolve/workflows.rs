@@ -300,7 +300,8 @@ impl<'a> Resolver<'a, '_> {
             .outputs
             .iter()
             .filter_map(|output| {
-                let mut value = match &output.selector {
+                let selector = self.output_selector(output).ok()?;
+                let mut value = match selector {
                     None => {
                         self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?
                     }
@@ -318,7 +319,7 @@ impl<'a> Resolver<'a, '_> {
                     name: output.name.value.clone(),
                     ident: output_fields.unique(naming::snake(&output.name.value)),
                     ty: value.ty.clone(),
-                    doc: Some(match &output.selector {
+                    doc: Some(match selector {
                         Some(selector) => selector.describe(),
                         None => format!("`{}`", output.expression.value),
                     }),
