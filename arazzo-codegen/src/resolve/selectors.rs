@@ -330,7 +330,8 @@ fn balanced(text: &str) -> Result<(), String> {
     while let Some(c) = chars.next() {
         match c {
             '\'' | '"' => {
-                if !chars.by_ref().any(|d| d == c) {
+                let closed = chars.by_ref().any(|d| d == c);
+                if !closed {
                     return Err(format!("a string opened with {c} is not closed"));
                 }
             }
