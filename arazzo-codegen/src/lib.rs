@@ -267,9 +267,15 @@ impl Generator {
             .into_iter()
             .map(|(workflow, output)| (workflow.to_owned(), output.to_owned()))
             .collect();
+        let untyped_selector_outputs = plan
+            .untyped_selector_outputs()
+            .into_iter()
+            .map(|(w, step, output)| (w.to_owned(), step.to_owned(), output.to_owned()))
+            .collect();
         Ok(Generated {
             tokens,
             untyped_outputs,
+            untyped_selector_outputs,
             output_count,
             source: files::clean_path(path).display().to_string(),
             files: cache.files().clone(),
@@ -283,6 +289,7 @@ impl Generator {
 pub struct Generated {
     tokens: TokenStream,
     untyped_outputs: Vec<(String, String)>,
+    untyped_selector_outputs: Vec<(String, String, String)>,
     output_count: usize,
     source: String,
     files: Files,
@@ -316,6 +323,13 @@ impl Generated {
     /// reports.
     pub fn untyped_outputs(&self) -> &[(String, String)] {
         &self.untyped_outputs
+    }
+
+    /// The step outputs whose type is `serde_json::Value` because a JSONPath selector (Arazzo
+    /// 1.1) can select anything, as `(workflowId, stepId, output name)`: also reported by
+    /// `arazzo-codegen check --types`.
+    pub fn untyped_selector_outputs(&self) -> &[(String, String, String)] {
+        &self.untyped_selector_outputs
     }
 
     /// The number of workflow outputs, typed or not.

@@ -107,6 +107,16 @@ fn main() -> ExitCode {
         for (workflow, output) in untyped {
             println!("  {workflow}.{output}");
         }
+        let selected = generated.untyped_selector_outputs();
+        if !selected.is_empty() {
+            println!(
+                "{} step outputs are serde_json::Value (JSONPath selectors):",
+                selected.len()
+            );
+            for (workflow, step, output) in selected {
+                println!("  {workflow}.{step}.{output}");
+            }
+        }
     }
     match output {
         None => ExitCode::SUCCESS,

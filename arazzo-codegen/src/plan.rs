@@ -166,6 +166,25 @@ impl Plan {
             })
             .collect()
     }
+
+    /// The step outputs that a JSONPath selector makes `serde_json::Value` (a query that is not
+    /// a plain path can select anything), as `(workflowId, stepId, output name)`.
+    pub(crate) fn untyped_selector_outputs(&self) -> Vec<(&str, &str, &str)> {
+        self.workflows
+            .iter()
+            .flat_map(|w| {
+                w.steps.iter().flat_map(move |step| {
+                    step.outputs
+                        .iter()
+                        .filter(|o| {
+                            matches!(&o.source, OutputSource::Value(v)
+                                if matches!(&v.place, Place::Selected(s) if s.xpath.is_none()))
+                        })
+                        .map(move |o| (w.id.as_str(), step.id.as_str(), o.field.name.as_str()))
+                })
+            })
+            .collect()
+    }
 }
 
 /// A struct or an enum generated from a JSON Schema.
@@ -380,6 +399,9 @@ pub(crate) enum Place {
         /// A JSON pointer into the field's value.
         pointer: Option<String>,
     },
+    /// A Selector Object (Arazzo 1.1) that no JSON pointer expresses: a JSONPath query or an
+    /// XPath expression applied to a value (see [`SelectedPlan`]).
+    Selected(Box<SelectedPlan>),
     /// A parameter the current step sends (`$request.query.<name>`, …): the step's variable
     /// holding its JSON value (an `Option` when the value may be absent).
     RequestParam {
@@ -388,6 +410,41 @@ pub(crate) enum Place {
         /// Whether the variable holds an `Option`.
         optional: bool,
     },
+}
+
+/// A selector applied to a value: a JSONPath query (the one node it selects, as JSON) or an
+/// XPath expression over XML text (the string value of the one item it selects).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SelectedPlan {
+    /// The value it selects from (`$response.body`: the body as received).
+    pub(crate) context: ValueRef,
+    /// The query or expression, validated.
+    pub(crate) selector: String,
+    /// `None` for JSONPath; the XPath version (`xpath-31`, …) for XPath.
+    pub(crate) xpath: Option<&'static str>,
+}
+
+impl SelectedPlan {
+    fn key(&self) -> (&Place, &str, &str, Option<&str>) {
+        (
+            &self.context.place,
+            &self.context.expression,
+            &self.selector,
+            self.xpath,
+        )
+    }
+}
+
+impl PartialOrd for SelectedPlan {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SelectedPlan {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 /// A value read from a place, with its type.
@@ -595,6 +652,16 @@ pub(crate) enum CondPlan {
         context: ValueRef,
         /// The query, validated.
         query: String,
+    },
+    /// An `xpath` criterion: holds when the expression's boolean value over the context (XML
+    /// text) is true.
+    XPath {
+        /// The context value.
+        context: ValueRef,
+        /// The expression, validated.
+        expression: String,
+        /// `xpath-31`, `xpath-30`, `xpath-20` or `xpath-10`.
+        version: &'static str,
     },
 }
 
@@ -998,6 +1065,14 @@ impl StepPlan {
                 refs.push(value);
             }
         }
+        // A selector reads its context too.
+        let mut i = 0;
+        while let Some(r) = refs.get(i) {
+            if let Place::Selected(selected) = &r.place {
+                refs.push(&selected.context);
+            }
+            i += 1;
+        }
         refs
     }
 }
@@ -1032,6 +1107,8 @@ fn condition_refs<'p>(condition: &'p CondPlan, refs: &mut Vec<&'p ValueRef>) {
             operand(r, refs);
         }
         CondPlan::Truthy(o) => operand(o, refs),
-        CondPlan::Regex { context, .. } | CondPlan::JsonPath { context, .. } => refs.push(context),
+        CondPlan::Regex { context, .. }
+        | CondPlan::JsonPath { context, .. }
+        | CondPlan::XPath { context, .. } => refs.push(context),
     }
 }

@@ -121,6 +121,39 @@ pub enum Error {
         message: String,
     },
 
+    /// A Selector Object (Arazzo 1.1) did not select exactly one node: `found` is how many it
+    /// selected (0: nothing matched; 2 or more: the selector is ambiguous). A selector's value
+    /// is never a silent `null`.
+    #[error(
+        "step `{step}`: the {kind} selector `{selector}` selected {found} nodes; a selector must select exactly one"
+    )]
+    Selection {
+        /// The step whose output, parameter or payload the selector is in.
+        step: &'static str,
+        /// `jsonpath` or `xpath`.
+        kind: &'static str,
+        /// The selector, as written.
+        selector: &'static str,
+        /// How many nodes it selected.
+        found: usize,
+    },
+
+    /// A Selector Object or an `xpath` criterion could not be evaluated: its context is not
+    /// XML (or not JSON), or the expression raised an error.
+    #[error(
+        "step `{step}`: the {kind} expression `{expression}` could not be evaluated: {message}"
+    )]
+    Expression {
+        /// The step it belongs to.
+        step: &'static str,
+        /// `jsonpath` or `xpath`.
+        kind: &'static str,
+        /// The expression, as written.
+        expression: &'static str,
+        /// Why.
+        message: String,
+    },
+
     /// The step did not complete within its `timeout` (Arazzo 1.1): the request, the response
     /// and its body, and any token it needed, all within that many milliseconds, counted anew
     /// for each try. It was aborted; the connection is dropped.
@@ -256,6 +289,8 @@ impl Error {
             | Self::AbsentValue { step, .. }
             | Self::Body { step, .. }
             | Self::Criterion { step, .. }
+            | Self::Selection { step, .. }
+            | Self::Expression { step, .. }
             | Self::ResponseTooLarge { step, .. }
             | Self::UnsafeParameter { step, .. }
             | Self::TooManyRedirects { step, .. }

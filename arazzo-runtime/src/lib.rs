@@ -28,8 +28,37 @@ mod http;
 mod params;
 mod pointer;
 mod querystring;
+#[doc(hidden)]
+pub mod selector;
 mod stream;
 mod typed;
+#[cfg(feature = "xpath")]
+#[doc(hidden)]
+pub mod xpath;
+
+/// An XPath expression of a criterion or selector, for generated code: with the `xpath`
+/// feature an `xpath::XPath`; without it, a compile error that says how to enable it.
+#[cfg(feature = "xpath")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! xpath {
+    ($expression:expr, $version:ident) => {
+        $crate::xpath::XPath::new($expression, $crate::xpath::Version::$version)
+    };
+}
+
+/// An XPath expression of a criterion or selector, for generated code: with the `xpath`
+/// feature an `xpath::XPath`; without it, a compile error that says how to enable it.
+#[cfg(not(feature = "xpath"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! xpath {
+    ($expression:expr, $version:ident) => {
+        ::core::compile_error!(
+            "this Arazzo document uses XPath (an `xpath` criterion or selector): enable the `xpath` feature of arazzo-runtime, e.g. `arazzo-runtime = { version = \"0.1\", features = [\"xpath\"] }`"
+        )
+    };
+}
 
 pub use auth::{ClientAuth, ClientCredentials, TokenError, TokenFuture, TokenSource};
 pub use body::Body;

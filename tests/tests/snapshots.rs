@@ -138,3 +138,9 @@ fn arazzo_1_1_grammar() {
         .to_formatted_string();
     expectorate::assert_contents("snapshots/arazzo_1_1_grammar.rs", &code);
 }
+
+#[test]
+fn selectors_and_xpath() {
+    let code = generate("tests/fixtures/selectors/selectors.arazzo.yaml");
+    expectorate::assert_contents("snapshots/selectors.rs", &code);
+}

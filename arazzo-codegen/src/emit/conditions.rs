@@ -5,6 +5,7 @@ use proc_macro2::{Ident, Literal as Lit, TokenStream};
 use quote::quote;
 
 use super::values::literal_json;
+use super::values::xpath;
 use super::{Cx, ident};
 use crate::condition::{Literal, Op};
 use crate::plan::{ActionPlan, CondPlan, OperandPlan, Place, StepPlan, Type};
@@ -292,6 +293,15 @@ impl Cx<'_> {
                         quote!(#name.matches(STEP, &#json)?)
                     }
                 }
+            }
+            CondPlan::XPath {
+                context,
+                expression,
+                version,
+            } => {
+                let xpath = xpath(expression, version);
+                let text = self.xml_text(context, expression);
+                quote!(#xpath.holds(STEP, #text)?)
             }
         }
     }

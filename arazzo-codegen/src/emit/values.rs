@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{Cx, ident};
 use crate::condition::Literal;
-use crate::plan::{Place, TemplatePart, Type, ValuePlan, ValueRef};
+use crate::plan::{Place, SelectedPlan, TemplatePart, Type, ValuePlan, ValueRef};
 
 /// True for types that are `Copy`, which are read without `.clone()`.
 pub(super) fn is_copy(ty: &Type) -> bool {
@@ -57,7 +57,63 @@ pub(super) fn number_json(n: &str) -> TokenStream {
     }
 }
 
+/// An XPath expression of a criterion or selector, through the runtime's `xpath!` (which, when
+/// its `xpath` feature is off, stops the build with a message saying how to turn it on).
+pub(super) fn xpath(expression: &str, version: &str) -> TokenStream {
+    let version = ident(match version {
+        "xpath-10" => "V10",
+        "xpath-20" => "V20",
+        "xpath-30" => "V30",
+        _ => "V31",
+    });
+    quote!(::arazzo_runtime::xpath!(#expression, #version))
+}
+
 impl Cx<'_> {
+    /// The XML text an `xpath` criterion or selector reads, as a `&str`: `$response.body` as
+    /// received, or a string value.
+    pub(super) fn xml_text(&self, context: &ValueRef, expression: &str) -> TokenStream {
+        if context.place == Place::ResponseBody(String::new()) {
+            let response = self.local("response");
+            quote!(&::arazzo_runtime::selector::body_text(&#response))
+        } else if context.ty == Type::String
+            && matches!(
+                context.place,
+                Place::Input { pointer: None, .. } | Place::StepOutput { pointer: None, .. }
+            )
+        {
+            // A string held in a variable: borrowed as it is.
+            let value = self.value(&context.place, &quote!(STEP));
+            quote!(&#value)
+        } else {
+            let json = self.json_of(context);
+            quote!(::arazzo_runtime::selector::xml_text(STEP, #expression, &#json)?)
+        }
+    }
+
+    /// A selector applied to its context at run time: a JSONPath query's one node as JSON, or
+    /// an XPath expression's one item as its string value.
+    fn selected(&self, selected: &SelectedPlan, step: &TokenStream) -> TokenStream {
+        let query = &selected.selector;
+        if let Some(version) = selected.xpath {
+            let xpath = xpath(query, version);
+            let text = self.xml_text(&selected.context, query);
+            return quote!(#xpath.select(#step, #text)?);
+        }
+        let selector = quote!({
+            static SELECTOR: ::std::sync::LazyLock<::arazzo_runtime::selector::JsonPathSelector> =
+                ::std::sync::LazyLock::new(|| ::arazzo_runtime::selector::JsonPathSelector::new(#query));
+            &*SELECTOR
+        });
+        if selected.context.place == Place::ResponseBody(String::new()) {
+            let response = self.local("response");
+            quote!(#selector.select_in(#step, &#response)?)
+        } else {
+            let json = self.json_of(&selected.context);
+            quote!(#selector.select(#step, &#json)?)
+        }
+    }
+
     /// The value a place holds, as a Rust expression of its type. `step` names the step in errors.
     pub(super) fn value(&self, place: &Place, step: &TokenStream) -> TokenStream {
         let (inputs, response, client) = (
@@ -125,6 +181,7 @@ impl Cx<'_> {
                     }
                 }
             }
+            Place::Selected(selected) => self.selected(selected, step),
         }
     }
 
@@ -181,6 +238,13 @@ impl Cx<'_> {
             Place::Called { pointer: None, .. } | Place::Dependency { pointer: None, .. } => {
                 let value = self.value(&r.place, &quote!(STEP));
                 quote!(::arazzo_runtime::to_json(STEP, &#value)?)
+            }
+            Place::Selected(selected) => {
+                let value = self.selected(selected, &quote!(STEP));
+                match selected.xpath {
+                    Some(_) => quote!(#json::Value::from(#value)),
+                    None => value,
+                }
             }
         }
     }

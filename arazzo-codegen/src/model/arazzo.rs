@@ -211,6 +211,25 @@ pub(crate) fn criterion_expression_type(
     ty: &Spanned<String>,
     version: &Spanned<String>,
 ) -> Result<CriterionKind, Diagnostic> {
+    let (name, version) = expression_type(ty, version)?;
+    Ok(match (name, version) {
+        ("jsonpath", "rfc9535") => CriterionKind::JsonPath(None),
+        ("jsonpath", other) => CriterionKind::JsonPath(Some(other.to_owned())),
+        ("xpath", other) => CriterionKind::XPath(Some(other.to_owned())),
+        _ => {
+            return Err(Diagnostic::error(ty.span, "a criterion cannot be of type `jsonpointer`")
+                .with_label("a JSON pointer selects a value; it does not test one")
+                .with_help("compare the value in a `simple` condition: `$response.body#/status == 'done'`"));
+        }
+    })
+}
+
+/// An Expression Type Object (`type` and `version`), checked against [`EXPRESSION_TYPES`]:
+/// the type's name and the version, as the table spells them.
+pub(crate) fn expression_type(
+    ty: &Spanned<String>,
+    version: &Spanned<String>,
+) -> Result<(&'static str, &'static str), Diagnostic> {
     let names = EXPRESSION_TYPES.iter().map(|(name, _)| *name);
     let Some((name, versions)) = EXPRESSION_TYPES.iter().find(|(name, _)| *name == ty.value) else {
         return Err(Diagnostic::error(
@@ -245,16 +264,12 @@ pub(crate) fn criterion_expression_type(
             &known,
         ));
     }
-    Ok(match (*name, version.value.as_str()) {
-        ("jsonpath", "rfc9535") => CriterionKind::JsonPath(None),
-        ("jsonpath", other) => CriterionKind::JsonPath(Some(other.to_owned())),
-        ("xpath", other) => CriterionKind::XPath(Some(other.to_owned())),
-        _ => {
-            return Err(Diagnostic::error(ty.span, "a criterion cannot be of type `jsonpointer`")
-                .with_label("a JSON pointer selects a value; it does not test one")
-                .with_help("compare the value in a `simple` condition: `$response.body#/status == 'done'`"));
-        }
-    })
+    let version = versions
+        .iter()
+        .find(|v| **v == version.value)
+        .copied()
+        .unwrap_or(versions[0]);
+    Ok((name, version))
 }
 
 /// One success criterion.
@@ -273,8 +288,12 @@ pub(crate) struct Criterion {
 pub(crate) struct Output {
     /// The output's name.
     pub name: Spanned<String>,
-    /// Its expression, as written.
+    /// Its expression, as written; for a Selector Object, its `context`.
     pub expression: Spanned<String>,
+    /// A Selector Object (Arazzo 1.1), when the output is one; `Err` with its problems when it
+    /// could not be read (reported by the resolver, within the output's step, so that what
+    /// reads the output is not reported again).
+    pub selector: Option<Result<super::selector::Selector, Diagnostics>>,
 }
 
 /// Reads a document. Problems go to `diagnostics`; the result holds whatever could be read.
@@ -636,7 +655,29 @@ impl Reader<'_> {
                             value: s.clone(),
                             span: value.span,
                         },
+                        selector: None,
                     }),
+                    Value::Map(_) if self.version >= Version::V1_1 => {
+                        let mut found = Diagnostics::default();
+                        match super::selector::read(value, &mut found) {
+                            Some(selector) => {
+                                found.iter().for_each(|d| self.diagnostics.push(d.clone()));
+                                Some(Output {
+                                    name,
+                                    expression: selector.context.clone(),
+                                    selector: Some(Ok(selector)),
+                                })
+                            }
+                            None => Some(Output {
+                                name,
+                                expression: Spanned {
+                                    value: String::new(),
+                                    span: value.span,
+                                },
+                                selector: Some(Err(found)),
+                            }),
+                        }
+                    }
                     _ => {
                         self.diagnostics.push(
                             Diagnostic::error(
@@ -648,7 +689,7 @@ impl Reader<'_> {
                                 ),
                             )
                             .with_help(
-                                "outputs are runtime expressions such as `$response.body#/id`",
+                                "outputs are runtime expressions such as `$response.body#/id` (or, in Arazzo 1.1, Selector Objects)",
                             ),
                         );
                         None

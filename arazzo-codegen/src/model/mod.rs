@@ -2,3 +2,4 @@
 
 pub(crate) mod arazzo;
 pub(crate) mod openapi;
+pub(crate) mod selector;

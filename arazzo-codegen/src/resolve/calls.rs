@@ -259,10 +259,18 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|output| {
                 let text = &output.expression.value;
-                let value = match self.called_output(&output.expression, &id.value, signature) {
-                    Some(value) => value?,
-                    None => {
-                        self.value_expression(scope, Ctx::Request(request), &output.expression)?
+                let selector = self.output_selector(output).ok()?;
+                let value = if let Some(selector) = selector {
+                    // A Selector Object (Arazzo 1.1) on the called workflow's outputs.
+                    self.selector_value(scope, Ctx::Request(request), selector)?
+                } else {
+                    match self.called_output(&output.expression, &id.value, signature) {
+                        Some(value) => value?,
+                        None => self.value_expression(
+                            scope,
+                            Ctx::Request(request),
+                            &output.expression,
+                        )?,
                     }
                 };
                 Some(StepOutputPlan {
@@ -270,7 +278,10 @@ impl<'a> Resolver<'a, '_> {
                         name: output.name.value.clone(),
                         ident: fields.unique(naming::snake(&output.name.value)),
                         ty: value.ty.clone(),
-                        doc: Some(format!("`{text}`")),
+                        doc: Some(match selector {
+                            Some(selector) => selector.describe(),
+                            None => format!("`{text}`"),
+                        }),
                     },
                     source: OutputSource::Value(value),
                 })

@@ -1,4 +1,4 @@
-//! Success criteria: `simple` conditions, `regex` and `jsonpath`, checked and compiled.
+//! Success criteria: `simple` conditions, `regex`, `jsonpath` and `xpath`, checked and compiled.
 
 use crate::condition::{self, Condition, Literal, Op, Operand};
 use crate::diagnostic::{Diagnostic, READ_CONFORMANT};
@@ -157,18 +157,43 @@ impl Resolver<'_, '_> {
                     None,
                 ))
             }
-            CriterionKind::XPath(_) => {
-                self.report(
-                    Diagnostic::error(criterion.kind.span, format!("xpath criterion `{text}` is not supported"))
-                        .with_label("no maintained Rust crate implements XPath 3.1")
-                        .with_help("for an XML body, a `regex` criterion on `$response.body` can often check the same thing"),
-                );
-                None
+            CriterionKind::XPath(version) => {
+                let versions = ["xpath-31", "xpath-30", "xpath-20", "xpath-10"];
+                let version = match version.as_deref() {
+                    None => versions[0],
+                    Some(v) => match versions.iter().find(|known| **known == v) {
+                        Some(known) => known,
+                        None => {
+                            self.report(
+                                Diagnostic::error(criterion.kind.span, format!("unknown XPath version `{v}`"))
+                                    .with_help("the versions of `xpath` are `xpath-31` (the default), `xpath-30`, `xpath-20` and `xpath-10`"),
+                            );
+                            return None;
+                        }
+                    },
+                };
+                let context = self.criterion_context(scope, ctx, criterion, "xpath")?;
+                if let Err(message) = super::selectors::check_xpath(text) {
+                    let here = self.inner_span(span, text, 0, text.len());
+                    self.report(
+                        Diagnostic::error(here, format!("invalid XPath expression `{text}`: {message}"))
+                            .with_help("an xpath criterion is an XPath expression whose boolean value decides it, e.g. `/order/status = 'paid'`"),
+                    );
+                    return None;
+                }
+                Some((
+                    CondPlan::XPath {
+                        context,
+                        expression: text.clone(),
+                        version,
+                    },
+                    None,
+                ))
             }
         }
     }
 
-    /// The `context` of a `regex` or `jsonpath` criterion: a whole runtime expression.
+    /// The `context` of a `regex`, `jsonpath` or `xpath` criterion: a whole runtime expression.
     fn criterion_context(
         &mut self,
         scope: &WorkflowScope,

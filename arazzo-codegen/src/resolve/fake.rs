@@ -835,6 +835,8 @@ fn eval(condition: &CondPlan, draft: &Draft) -> Option<bool> {
             let path = serde_json_path::JsonPath::parse(query).ok()?;
             Some(!path.query(&value).is_empty())
         }
+        // The fake's bodies are JSON: an XPath holds on none of them.
+        CondPlan::XPath { .. } => None,
     }
 }
 
@@ -961,6 +963,9 @@ fn check(condition: &CondPlan, draft: &Draft, wanted: bool) -> Result<(), String
                     "no default matches the JSONPath `{query}` on `{}`",
                     context.expression
                 )
+            }
+            CondPlan::XPath { expression, .. } => {
+                format!("the fake answers JSON, which the XPath `{expression}` cannot read")
             }
             _ => "a success criterion compares values only the run knows".to_owned(),
         }),

@@ -20,6 +20,7 @@ mod parameters;
 mod querystring;
 mod reads;
 mod security;
+mod selectors;
 mod steps;
 mod types;
 mod undeclared;

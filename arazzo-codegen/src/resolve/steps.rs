@@ -1,7 +1,7 @@
 //! A step that calls an operation: its request, criteria, actions and outputs.
 
 use crate::expr::{self, Expr, Pointer, Source};
-use crate::model::arazzo::{Step, Target, Version, Workflow};
+use crate::model::arazzo::{Output, Step, Target, Version, Workflow};
 use crate::model::openapi::OpenApi;
 use crate::naming::{self, Scope};
 use crate::node::Node;
@@ -12,6 +12,7 @@ use crate::plan::{
 use crate::plan::{HttpMethod, ItemPath, RequestPlan, StepKind};
 
 use super::actions::Outcome;
+use super::selectors::Selection;
 use super::types::Hint;
 use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope, parameters, target_span};
@@ -152,6 +153,36 @@ impl<'a> Resolver<'a, '_> {
         step.outputs
             .iter()
             .filter_map(|output| {
+                // A Selector Object (Arazzo 1.1): a pointer is read like `#/…` below.
+                let expression = match self.output_selector(output).ok()? {
+                    None => output.expression.clone(),
+                    Some(selector) => {
+                        match self.selection(scope, Ctx::Response(context), selector)? {
+                            Selection::Pointer(text) => text,
+                            Selection::Applied(value) => {
+                                let value = super::selectors::applied(selector, value);
+                                return Some(StepOutputPlan {
+                                    field: FieldPlan {
+                                        name: output.name.value.clone(),
+                                        ident: fields.unique(naming::snake(&output.name.value)),
+                                        ty: value.ty.clone(),
+                                        doc: Some(selector.describe()),
+                                    },
+                                    source: OutputSource::Value(value),
+                                });
+                            }
+                        }
+                    }
+                };
+                let doc = output
+                    .selector
+                    .as_ref()
+                    .and_then(|s| Some(s.as_ref().ok()?.describe()));
+                let output = &Output {
+                    name: output.name.clone(),
+                    expression,
+                    selector: None,
+                };
                 let text = &output.expression.value;
                 let parsed = expr::parse(text).or_else(|error| {
                     self.dialect(output.expression.span, text, expr::parse)
@@ -216,7 +247,7 @@ impl<'a> Resolver<'a, '_> {
                         name: output.name.value.clone(),
                         ident: fields.unique(naming::snake(&output.name.value)),
                         ty,
-                        doc: Some(format!("`{text}`")),
+                        doc: Some(doc.unwrap_or_else(|| format!("`{text}`"))),
                     },
                     source,
                 })

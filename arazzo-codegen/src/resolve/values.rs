@@ -92,6 +92,12 @@ impl Resolver<'_, '_> {
                     .collect();
                 ValuePlan::Array(items.into_iter().collect::<Option<_>>()?)
             }
+            // A Selector Object (Arazzo 1.1): see `selectors.rs`.
+            Value::Map(_)
+                if self.version >= Version::V1_1 && crate::model::selector::is_selector(node) =>
+            {
+                ValuePlan::Ref(self.selector_node(scope, ctx, node)?)
+            }
             Value::Map(entries) => {
                 let entries: Vec<_> = entries
                     .iter()

@@ -295,8 +295,13 @@ impl<'a> Resolver<'a, '_> {
             .outputs
             .iter()
             .filter_map(|output| {
-                let mut value =
-                    self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?;
+                let selector = self.output_selector(output).ok()?;
+                let mut value = match selector {
+                    None => {
+                        self.value_expression(scope, Ctx::WorkflowOutputs, &output.expression)?
+                    }
+                    Some(selector) => self.workflow_output_selector(scope, selector)?,
+                };
                 if let Place::StepOutput { step, .. } = &value.place
                     && skippable.contains(step)
                 {
@@ -309,7 +314,10 @@ impl<'a> Resolver<'a, '_> {
                     name: output.name.value.clone(),
                     ident: output_fields.unique(naming::snake(&output.name.value)),
                     ty: value.ty.clone(),
-                    doc: Some(format!("`{}`", output.expression.value)),
+                    doc: Some(match selector {
+                        Some(selector) => selector.describe(),
+                        None => format!("`{}`", output.expression.value),
+                    }),
                 };
                 Some((field, value))
             })
