@@ -122,6 +122,21 @@ impl XPath {
         }
     }
 
+    /// [`XPath::holds`] for a criterion of an Arazzo 1.1 document: an evaluation error (the
+    /// context is not XML, the expression raises an error) makes the criterion fail, and is kept
+    /// in `why` for the step's error.
+    pub fn holds_checked(
+        &self,
+        step: &'static str,
+        xml: &str,
+        why: &mut crate::criteria::Why,
+    ) -> bool {
+        self.holds(step, xml).unwrap_or_else(|error| {
+            why.set(|| error.to_string());
+            false
+        })
+    }
+
     /// The string value of the one item a selector selects in the XML text `xml`.
     ///
     /// # Errors

@@ -266,7 +266,12 @@ pub mod ship_order {
                 .send()
                 .await?;
             if response.status() != 200 {
-                return ::std::result::Result::Err(response.into_failure());
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        ),
+                );
             }
             match response.decode::<ResponseBody>() {
                 ::std::option::Option::Some(decoded) => {
@@ -357,17 +362,59 @@ pub mod ship_order {
                 .operation("getInvoice")
                 .send()
                 .await?;
-            let success = response.status() == 200
-                && ::arazzo_runtime::xpath!("/invoice/status = 'paid'", V31)
-                    .holds(STEP, &::arazzo_runtime::selector::body_text(&response))?
-                && ::arazzo_runtime::xpath!("count(/invoice/line) = 2", V30)
-                    .holds(STEP, &::arazzo_runtime::selector::body_text(&response))?
-                && ::arazzo_runtime::xpath!("/invoice/line[@sku = 'B2']", V20)
-                    .holds(STEP, &::arazzo_runtime::selector::body_text(&response))?
-                && ::arazzo_runtime::xpath!("count(/invoice/line)", V10)
-                    .holds(STEP, &::arazzo_runtime::selector::body_text(&response))?;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
+            let mut why = ::arazzo_runtime::criteria::Why::default();
+            if response.status() != 200 {
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        ),
+                );
+            }
+            if !(::arazzo_runtime::xpath!("/invoice/status = 'paid'", V31)
+                .holds_checked(
+                    STEP,
+                    &::arazzo_runtime::selector::body_text(&response),
+                    &mut why,
+                )) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response.into_failure_with(why.failed(1, "/invoice/status = 'paid'")),
+                );
+            }
+            if !(::arazzo_runtime::xpath!("count(/invoice/line) = 2", V30)
+                .holds_checked(
+                    STEP,
+                    &::arazzo_runtime::selector::body_text(&response),
+                    &mut why,
+                )) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response.into_failure_with(why.failed(2, "count(/invoice/line) = 2")),
+                );
+            }
+            if !(::arazzo_runtime::xpath!("/invoice/line[@sku = 'B2']", V20)
+                .holds_checked(
+                    STEP,
+                    &::arazzo_runtime::selector::body_text(&response),
+                    &mut why,
+                )) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(why.failed(3, "/invoice/line[@sku = 'B2']")),
+                );
+            }
+            if !(::arazzo_runtime::xpath!("count(/invoice/line)", V10)
+                .holds_checked(
+                    STEP,
+                    &::arazzo_runtime::selector::body_text(&response),
+                    &mut why,
+                )) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response.into_failure_with(why.failed(4, "count(/invoice/line)")),
+                );
             }
             GetInvoiceOutputs {
                 invoice_number: ::arazzo_runtime::xpath!("/invoice/number", V31)
@@ -426,18 +473,29 @@ pub mod ship_order {
                 .operation("getDocument")
                 .send()
                 .await?;
-            let success = response.status() == 200
-                && ::arazzo_runtime::xpath!("/doc/@kind = 'customs'", V31)
-                    .holds(
+            let mut why = ::arazzo_runtime::criteria::Why::default();
+            if response.status() != 200 {
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        ),
+                );
+            }
+            if !(::arazzo_runtime::xpath!("/doc/@kind = 'customs'", V31)
+                .holds_checked(
+                    STEP,
+                    ::arazzo_runtime::selector::xml_text(
                         STEP,
-                        ::arazzo_runtime::selector::xml_text(
-                            STEP,
-                            "/doc/@kind = 'customs'",
-                            &response.body_at("/xml").cloned().unwrap_or_default(),
-                        )?,
-                    )?;
-            if !success {
-                return ::std::result::Result::Err(response.into_failure());
+                        "/doc/@kind = 'customs'",
+                        &response.body_at("/xml").cloned().unwrap_or_default(),
+                    )?,
+                    &mut why,
+                )) || why.is_set()
+            {
+                return ::std::result::Result::Err(
+                    response.into_failure_with(why.failed(1, "/doc/@kind = 'customs'")),
+                );
             }
             match response.decode::<ResponseBody>() {
                 ::std::option::Option::Some(decoded) => {
@@ -567,7 +625,12 @@ pub mod ship_order {
                 .send()
                 .await?;
             if response.status() != 201 {
-                return ::std::result::Result::Err(response.into_failure());
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 201"),
+                        ),
+                );
             }
             match response.decode::<ResponseBody>() {
                 ::std::option::Option::Some(decoded) => {

@@ -301,7 +301,11 @@ impl Cx<'_> {
             } => {
                 let xpath = xpath(expression, version);
                 let text = self.xml_text(context, expression);
-                quote!(#xpath.holds(STEP, #text)?)
+                match why {
+                    // Arazzo 1.1: an evaluation error fails the criterion, with the reason.
+                    Some(why) => quote!(#xpath.holds_checked(STEP, #text, &mut #why)),
+                    None => quote!(#xpath.holds(STEP, #text)?),
+                }
             }
         }
     }

@@ -50,7 +50,7 @@ pub fn failed(index: usize, condition: &'static str) -> FailedCriterion {
 pub struct Why(Option<String>);
 
 impl Why {
-    fn set(&mut self, reason: impl FnOnce() -> String) {
+    pub(crate) fn set(&mut self, reason: impl FnOnce() -> String) {
         if self.0.is_none() {
             self.0 = Some(reason());
         }
