@@ -29,7 +29,6 @@ const REJECTED_CONFORMANT: &[(&str, &str)] = &[
         "speakeasybar.arazzo.yaml",
         "is a remote URL; it is never fetched",
     ),
-    (
 ];
 
 #[test]
