@@ -266,11 +266,9 @@ impl<'a> Resolver<'a, '_> {
                 } else {
                     match self.called_output(&output.expression, &id.value, signature) {
                         Some(value) => value?,
-                        None => self.value_expression(
-                            scope,
-                            Ctx::Request(request),
-                            &output.expression,
-                        )?,
+                        None => {
+                            self.value_expression(scope, Ctx::Request(request), &output.expression)?
+                        }
                     }
                 };
                 Some(StepOutputPlan {
