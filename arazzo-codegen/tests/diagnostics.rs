@@ -214,8 +214,8 @@ fn malformed_criteria() {
         "3:13: error: a `jsonpath` criterion needs a `context` (help: name the value it applies to",
     );
     assert_problem(
-        "    successCriteria:\n    - condition: //pet\n      context: $response.body\n      type: xpath\n",
-        "4:13: error: xpath criterion `//pet` is not supported",
+        "    successCriteria:\n    - condition: //pet\n      type: xpath\n",
+        "3:13: error: a `xpath` criterion needs a `context`",
     );
     assert_problem(
         "    successCriteria:\n    - condition: $.a\n      context: $response.body\n      type:\n        type: jsonpath\n        version: rfc-0\n",

@@ -1468,7 +1468,7 @@ pub mod fake {
             self.server.fault(1, fault, times);
             self
         }
-        /// Answers the operation of the step `step` (`sendSmsOtp`, `authenticateOtp`) with `handler`
+        /// Answers the operation of the step `step` (`authenticateOtp`, `sendSmsOtp`) with `handler`
         /// from now on, given the request as received: for a test that sends what the typed request
         /// cannot hold.
         ///
@@ -1483,8 +1483,8 @@ pub mod fake {
             ) -> RawResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
         ) -> &Self {
             let operation = match step {
-                "sendSmsOtp" => 0,
                 "authenticateOtp" => 1,
+                "sendSmsOtp" => 0,
                 _ => ::std::panic!("no operation step of the workflows is `{step}`"),
             };
             self.server

@@ -108,15 +108,33 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
             }
         }
     });
-    let step_indices = fake.operations.iter().enumerate().flat_map(|(i, op)| {
-        let i = Literal::usize_unsuffixed(i);
-        op.steps.iter().map(move |step| quote!(#step => #i,))
-    });
-    let step_names: Vec<String> = fake
-        .operations
+    // A step id that names operations of several workflows (or documents) is ambiguous: it
+    // takes the typed setter of its operation instead.
+    let mut operations_of: std::collections::BTreeMap<&str, std::collections::BTreeSet<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, op) in fake.operations.iter().enumerate() {
+        for step in &op.steps {
+            operations_of.entry(step.as_str()).or_default().insert(i);
+        }
+    }
+    let unique: Vec<(&str, usize)> = operations_of
         .iter()
-        .flat_map(|op| op.steps.iter().map(|s| format!("`{s}`")))
+        .filter(|(_, ops)| ops.len() == 1)
+        .filter_map(|(step, ops)| Some((*step, *ops.first()?)))
         .collect();
+    let ambiguous: Vec<&str> = operations_of
+        .iter()
+        .filter(|(_, ops)| ops.len() > 1)
+        .map(|(step, _)| *step)
+        .collect();
+    let step_indices = unique.iter().map(|(step, i)| {
+        let i = Literal::usize_unsuffixed(*i);
+        quote!(#step => #i,)
+    });
+    let ambiguous_arms = ambiguous.iter().map(|step| {
+        quote!(#step => ::std::panic!("the step `{step}` calls different operations in different workflows: use its operation's `on_` setter"),)
+    });
+    let step_names: Vec<String> = unique.iter().map(|(s, _)| format!("`{s}`")).collect();
     let on_raw_doc = doc(&format!(
         "Answers the operation of the step `step` ({}) with `handler` from now on, given the \
          request as received: for a test that sends what the typed request cannot hold.\n\n\
@@ -208,6 +226,7 @@ pub(crate) fn fake(plan: &Plan, fake: &FakePlan) -> TokenStream {
                 ) -> &Self {
                     let operation = match step {
                         #(#step_indices)*
+                        #(#ambiguous_arms)*
                         _ => ::std::panic!("no operation step of the workflows is `{step}`"),
                     };
                     self.server.set_handler(
