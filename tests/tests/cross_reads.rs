@@ -12,6 +12,8 @@ use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// The fixture reads with dialects on purpose: its warnings are `deprecated` lints.
+#[allow(deprecated)]
 mod cross {
     arazzo_macros::arazzo_workflow!("fixtures/cross-reads/cross-reads.arazzo.yaml");
 }

@@ -553,6 +553,8 @@ mod typed {
 mod reserved {
     use arazzo_codegen::{Generator, Settings};
 
+    // The macro shows the warning as a `deprecated` lint (the document is meant to warn).
+    #[allow(deprecated)]
     mod named_fake {
         arazzo_macros::arazzo_workflow!(
             "bad-input/dialects/workflow-named-fake.arazzo.yaml",
