@@ -5,6 +5,8 @@
 //!
 //! - [`HttpClient`] and [`HttpSettings`]: what a generated `Client` sends its requests with, one
 //!   per Arazzo step, through `reqwest`;
+//! - [`transport`]: the [`transport::Transport`] trait that AsyncAPI steps send and receive
+//!   messages through, and an in-process transport for tests;
 //! - [`Error`]: what a workflow returns when a step fails, naming the step, the HTTP status and the
 //!   response body;
 //! - [`Secret`] and [`BasicAuth`]: credentials that never show in `Debug` or `Display` output;
@@ -31,6 +33,7 @@ mod querystring;
 #[doc(hidden)]
 pub mod selector;
 mod stream;
+pub mod transport;
 mod typed;
 #[cfg(feature = "xpath")]
 #[doc(hidden)]

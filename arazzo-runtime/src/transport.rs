@@ -1,0 +1,324 @@
+//! Message transports for the AsyncAPI steps of Arazzo 1.1: one small trait that a generated
+//! `Client` sends and receives messages through, whatever the broker.
+//!
+//! A [`Transport`] publishes a [`Message`] (bytes and headers) to an address (an AsyncAPI
+//! channel's `address`: an MQTT topic, a NATS subject, a Kafka topic) and subscribes to an
+//! address, giving a [`Subscription`] that yields the messages published there from then on.
+//! [`InMemory`] is a transport inside the process, for tests; the broker adapters live behind
+//! this crate's cargo features.
+//!
+//! Implementations connect lazily: building one never blocks and never fails for an unreachable
+//! broker; the first `publish` or `subscribe` connects and reports [`TransportErrorKind::Unreachable`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A future that a transport returns: boxed, so that a transport can be a trait object.
+pub type TransportFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, TransportError>> + Send + 'a>>;
+
+/// One message: its payload, as bytes, and its headers (MQTT 5 user properties, NATS headers,
+/// Kafka record headers), in the order they were given. A header name may repeat.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    /// The payload, encoded as the message's `contentType` says (JSON for `application/json`).
+    pub payload: bytes::Bytes,
+    /// The headers, as name and value.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Message {
+    /// A message with this payload and no headers.
+    pub fn new(payload: impl Into<bytes::Bytes>) -> Self {
+        Self {
+            payload: payload.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The first value of the header `name` (compared ignoring ASCII case), if there is one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl fmt::Debug for Message {
+    // Header values may carry tokens; the payload may be large. Neither is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("payload_bytes", &self.payload.len())
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Sends and receives messages on a broker. Generated code holds one per AsyncAPI source, as
+/// `Arc<dyn Transport>`.
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Publishes `message` to `address`. It completes once the broker has taken the message as
+    /// the protocol defines it (MQTT QoS 1: acknowledged; NATS: flushed; Kafka: produced).
+    ///
+    /// # Errors
+    /// [`TransportErrorKind::Unreachable`] when the broker cannot be reached,
+    /// [`TransportErrorKind::Publish`] when it refused the message.
+    fn publish<'a>(&'a self, address: &'a str, message: Message) -> TransportFuture<'a, ()>;
+
+    /// Subscribes to `address`. The subscription is in place when the future completes: every
+    /// message published to `address` after that is delivered to it (buffered until read, up
+    /// to the transport's documented limit).
+    ///
+    /// # Errors
+    /// [`TransportErrorKind::Unreachable`] when the broker cannot be reached,
+    /// [`TransportErrorKind::Subscribe`] when it refused the subscription.
+    fn subscribe<'a>(&'a self, address: &'a str) -> TransportFuture<'a, Box<dyn Subscription>>;
+}
+
+/// The messages published to one address since [`Transport::subscribe`] returned. Dropping it
+/// unsubscribes.
+pub trait Subscription: Send + fmt::Debug {
+    /// The next message, waiting until one arrives; `Ok(None)` once the subscription has ended
+    /// (the transport closed it).
+    ///
+    /// # Errors
+    /// [`TransportErrorKind::Receive`] when the connection failed while waiting, or
+    /// [`TransportErrorKind::Overflow`] when more messages arrived than the buffer holds (they
+    /// are never dropped silently).
+    fn next(&mut self) -> TransportFuture<'_, Option<Message>>;
+}
+
+/// What went wrong in a transport. It never holds a credential: adapters report the broker's
+/// address without user information.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// The kind of a [`TransportError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The broker could not be reached (refused, timed out, name not resolved, handshake failed).
+    Unreachable,
+    /// The broker did not take a published message.
+    Publish,
+    /// The broker refused a subscription.
+    Subscribe,
+    /// The connection failed while a subscription waited for messages.
+    Receive,
+    /// More messages arrived than a subscription buffers before they were read.
+    Overflow,
+    /// No transport can be built for a server: its protocol is unknown, or the cargo feature of
+    /// its adapter is off.
+    Unsupported,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unreachable => "the broker could not be reached",
+            Self::Publish => "the message could not be published",
+            Self::Subscribe => "the subscription was refused",
+            Self::Receive => "receiving failed",
+            Self::Overflow => "too many messages arrived before they were read",
+            Self::Unsupported => "no transport for this server",
+        })
+    }
+}
+
+impl TransportError {
+    /// An error of `kind` saying `message`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The same error, caused by `source` (the client crate's own error).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure it was.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+/// The transport for an AsyncAPI server: its `protocol` (`mqtt`, `nats`, `kafka`, …) and its
+/// `host` (`host:port`), connecting lazily. A generated `ClientBuilder` calls this for each
+/// AsyncAPI source that it was not given a transport for, with the source's first server.
+///
+/// # Errors
+/// [`TransportErrorKind::Unsupported`] when no adapter of this crate speaks `protocol`, or its
+/// cargo feature is off (the message names the feature).
+pub fn for_server(protocol: &str, host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    let _ = host;
+    Err(TransportError::new(
+        TransportErrorKind::Unsupported,
+        format!("this build of arazzo-runtime has no transport for the protocol `{protocol}`"),
+    ))
+}
+
+/// How many unread messages one [`InMemory`] subscription keeps; once one more arrives, its next
+/// read is [`TransportErrorKind::Overflow`].
+pub const IN_MEMORY_BUFFER: usize = 1024;
+
+/// A transport inside the process, for tests: a message published to an address reaches every
+/// subscription to that address that exists at that moment. Clones share the same addresses.
+#[derive(Clone, Debug, Default)]
+pub struct InMemory {
+    subscribers: Arc<Mutex<HashMap<String, Vec<InMemorySender>>>>,
+}
+
+/// One subscription's end of the channel, and whether a message could not be put in it.
+#[derive(Debug)]
+struct InMemorySender {
+    sender: tokio::sync::mpsc::Sender<Message>,
+    overflowed: Arc<AtomicBool>,
+}
+
+impl InMemory {
+    /// A transport with no subscriptions.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Transport for InMemory {
+    fn publish<'a>(&'a self, address: &'a str, message: Message) -> TransportFuture<'a, ()> {
+        Box::pin(async move {
+            let mut subscribers = self
+                .subscribers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(senders) = subscribers.get_mut(address) {
+                senders.retain(|subscriber| !subscriber.sender.is_closed());
+                for subscriber in senders.iter() {
+                    // A full buffer marks that subscription: its next read is `Overflow`.
+                    if subscriber.sender.try_send(message.clone()).is_err() {
+                        subscriber.overflowed.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn subscribe<'a>(&'a self, address: &'a str) -> TransportFuture<'a, Box<dyn Subscription>> {
+        Box::pin(async move {
+            let (sender, receiver) = tokio::sync::mpsc::channel(IN_MEMORY_BUFFER);
+            let overflowed = Arc::new(AtomicBool::new(false));
+            self.subscribers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(address.to_owned())
+                .or_default()
+                .push(InMemorySender {
+                    sender,
+                    overflowed: Arc::clone(&overflowed),
+                });
+            Ok(Box::new(InMemorySubscription {
+                address: address.to_owned(),
+                receiver,
+                overflowed,
+            }) as Box<dyn Subscription>)
+        })
+    }
+}
+
+#[derive(Debug)]
+struct InMemorySubscription {
+    address: String,
+    receiver: tokio::sync::mpsc::Receiver<Message>,
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Subscription for InMemorySubscription {
+    fn next(&mut self) -> TransportFuture<'_, Option<Message>> {
+        Box::pin(async move {
+            if self.overflowed.load(Ordering::Relaxed) {
+                return Err(TransportError::new(
+                    TransportErrorKind::Overflow,
+                    format!(
+                        "more than {IN_MEMORY_BUFFER} messages arrived on `{}` before they were read",
+                        self.address
+                    ),
+                ));
+            }
+            Ok(self.receiver.recv().await)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_subscription_gets_what_is_published_after_it() {
+        let transport = InMemory::new();
+        transport
+            .publish("orders", Message::new("early"))
+            .await
+            .expect("publish");
+        let mut subscription = transport.subscribe("orders").await.expect("subscribe");
+        transport
+            .publish("orders", Message::new("one").with_header("id", "7"))
+            .await
+            .expect("publish");
+        transport
+            .publish("other", Message::new("elsewhere"))
+            .await
+            .expect("publish");
+        let message = subscription.next().await.expect("next").expect("a message");
+        assert_eq!(&message.payload[..], b"one");
+        assert_eq!(message.header("ID"), Some("7"));
+        assert_eq!(
+            format!("{message:?}"),
+            "Message { payload_bytes: 3, headers: [\"id\"] }"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_buffer_is_an_error_not_a_silent_loss() {
+        let transport = InMemory::new();
+        let mut subscription = transport.subscribe("a").await.expect("subscribe");
+        for _ in 0..=IN_MEMORY_BUFFER {
+            transport
+                .publish("a", Message::new("x"))
+                .await
+                .expect("publish");
+        }
+        let error = subscription.next().await.expect_err("overflow");
+        assert_eq!(error.kind(), TransportErrorKind::Overflow);
+    }
+}
