@@ -37,6 +37,7 @@ pub(crate) mod emit;
 #[doc(hidden)]
 pub mod expr;
 mod files;
+pub(crate) mod identity;
 pub(crate) mod load;
 #[doc(hidden)]
 pub mod macro_support;
@@ -144,6 +145,7 @@ impl Generator {
             None,
             path,
             document.self_uri.as_ref(),
+            document.version,
             &document.sources,
             cache,
             &mut diagnostics,

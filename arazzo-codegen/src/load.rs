@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::{FileId, Files, Span, clean_path};
-use crate::model::arazzo::{SourceDescription, SourceKind, Spanned};
+use crate::identity;
+use crate::model::arazzo::{SourceDescription, SourceKind, Spanned, Version};
 use crate::node::{self, Node};
 use crate::settings::Settings;
 use crate::uri;
@@ -227,7 +228,8 @@ fn against_self(root: &Place, self_uri: &str, url: &str) -> AgainstSelf {
 /// named `<scope>.<name>` then comes before one named `<name>`, so that two documents may each
 /// have a source of the same name; and a plain `<name>` override applies to it only when the
 /// root document has no source `<name>` or one with the same `url` (`root_urls`: the root's
-/// sources, name to url).
+/// sources, name to url). An Arazzo source of a 1.1 document whose `url` names an identity is
+/// the document of that `$self` beside it, when there is one ([`identity`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sources(
     settings: &Settings,
@@ -235,6 +237,7 @@ pub(crate) fn sources(
     root_urls: Option<&BTreeMap<String, String>>,
     root_path: &Path,
     self_uri: Option<&Spanned<String>>,
+    version: Version,
     sources: &[SourceDescription],
     cache: &mut Cache,
     diagnostics: &mut Diagnostics,
@@ -255,8 +258,18 @@ pub(crate) fn sources(
             let root_url = root_urls.and_then(|urls| urls.get(&source.name.value));
             let plain_applies = scope.is_none() || root_url.is_none_or(|root| root == url);
             let skipped = plain.filter(|_| scoped.is_none() && !plain_applies).and(root_url);
+            let by_identity = || {
+                if version < Version::V1_1 || source.kind != SourceKind::Arazzo {
+                    return None;
+                }
+                let named = identity::named(url, self_uri.map(|s| s.value.as_str()))?;
+                let dir = root.read.parent()?;
+                identity::find(dir, &named).map(|name| root.sibling(&name))
+            };
             let place = if let Some(path) = scoped.or(plain.filter(|_| plain_applies)) {
                 Some(Place::new(settings, path))
+            } else if let Some(place) = by_identity() {
+                Some(place)
             } else if let Some(self_uri) = self_uri.filter(|_| !is_remote(url) && !url.starts_with("file://")) {
                 match against_self(&root, &self_uri.value, url) {
                     AgainstSelf::Local(place) => Some(place),

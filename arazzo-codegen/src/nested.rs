@@ -88,6 +88,7 @@ pub(crate) fn load(
                 Some(root_urls),
                 &pending.path,
                 document.self_uri.as_ref(),
+                document.version,
                 &document.sources,
                 cache,
                 diagnostics,

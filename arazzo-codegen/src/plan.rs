@@ -332,6 +332,19 @@ pub(crate) struct WorkflowPlan {
     pub(crate) looping: bool,
     /// The most steps one run may execute, in a loop.
     pub(crate) max_steps: usize,
+    /// How values embedded in strings become text, by the document's version.
+    pub(crate) embedding: Embedding,
+}
+
+/// How a value embedded in a string (`"id-{$inputs.id}"`) becomes text: a string as it is, an
+/// object or array as its JSON text, and a JSON `null`...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Embedding {
+    /// ... as nothing (Arazzo 1.0, which does not say; the behaviour it always had).
+    NullAsNothing,
+    /// ... as `null`, its string representation (Arazzo 1.1, Runtime Expressions: "scalar values
+    /// (string, number, boolean, null) are converted to their string representation").
+    NullAsText,
 }
 
 /// A field of a generated struct.
@@ -458,6 +471,16 @@ pub(crate) struct ValueRef {
     pub(crate) ty: Type,
 }
 
+impl ValueRef {
+    /// The place the value is read from: a selector's context, else its own place.
+    pub(crate) fn read_place(&self) -> &Place {
+        match &self.place {
+            Place::Selected(selected) => selected.context.read_place(),
+            place => place,
+        }
+    }
+}
+
 /// A value built for a request: a JSON template with its expressions bound.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum ValuePlan {
@@ -515,11 +538,20 @@ pub(crate) struct BodyPlan {
     pub(crate) content_type: String,
     /// The payload.
     pub(crate) value: ValuePlan,
-    /// `replacements`: JSON pointers into the payload and the values set there.
-    pub(crate) replacements: Vec<(String, ValuePlan)>,
+    /// `replacements`: where in the payload, and the values set there.
+    pub(crate) replacements: Vec<(ReplacementTarget, ValuePlan)>,
     /// How a JSON body is built: decided once the step's criteria and outputs are known (a
     /// body that `$request.body` reads must be a value).
     pub(crate) shape: BodyShape,
+}
+
+/// Where a payload replacement sets its value (`target` read by its `targetSelectorType`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ReplacementTarget {
+    /// A JSON pointer: the value there is replaced, or a member added to an existing object.
+    Pointer(String),
+    /// An RFC 9535 JSONPath query: every node it selects is replaced; none is an error.
+    JsonPath(String),
 }
 
 /// How a JSON request body is built before it is serialized.

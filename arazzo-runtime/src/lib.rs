@@ -245,13 +245,36 @@ pub fn form_part(value: &serde_json::Value) -> String {
     percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// The text of a value inside a string template: a string as it is, `null` as nothing, anything
-/// else as its JSON text.
+/// The text of a value inside a string template of an Arazzo 1.0 document: a string as it is,
+/// `null` as nothing, anything else as its JSON text.
 ///
 /// Called by generated code; not part of the public API.
 #[doc(hidden)]
 pub fn text(value: &serde_json::Value) -> String {
     criteria::text(value).unwrap_or_default()
+}
+
+/// The text of a value inside a string template of an Arazzo 1.1 document (Runtime
+/// Expressions, embedding rules): a string as it is, a scalar as its string representation
+/// (`null` as `null`), an object or array as its JSON text.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
+pub fn embedded(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value's text inside a form text template of an Arazzo 1.1 document: [`embedded`]'s text,
+/// percent-encoded.
+///
+/// Called by generated code; not part of the public API.
+#[doc(hidden)]
+pub fn form_embedded(value: &serde_json::Value) -> String {
+    percent_encoding::utf8_percent_encode(&embedded(value), percent_encoding::NON_ALPHANUMERIC)
+        .to_string()
 }
 
 /// Converts a value to JSON for a request body.

@@ -52,6 +52,48 @@ impl JsonPathSelector {
         }
     }
 
+    /// Sets every node the query selects in `body` (a request body) to `value`: a payload
+    /// replacement whose `targetSelectorType` is `jsonpath`. Returns how many were set.
+    ///
+    /// # Errors
+    /// [`Error::Body`] when the query selects no node (the target is not in the body, as for a
+    /// JSON pointer target); [`Error::Expression`] when the query did not compile.
+    pub fn replace_in(
+        &self,
+        step: &'static str,
+        body: &mut Value,
+        value: Value,
+    ) -> Result<usize, Error> {
+        let path = self.compiled.as_ref().map_err(|error| Error::Expression {
+            step,
+            kind: "jsonpath",
+            expression: self.query,
+            message: error.to_string(),
+        })?;
+        let mut pointers: Vec<String> = path
+            .query_located(body)
+            .locations()
+            .map(|location| location.to_json_pointer())
+            .collect();
+        if pointers.is_empty() {
+            return Err(Error::Body {
+                step,
+                message: format!(
+                    "the replacement target `{}` (jsonpath) selects no node in the request body",
+                    self.query
+                ),
+            });
+        }
+        // Inner nodes first, so that a node inside another selected one is still there.
+        pointers.sort_by_key(|pointer| std::cmp::Reverse(pointer.matches('/').count()));
+        for pointer in &pointers {
+            if let Some(node) = body.pointer_mut(pointer) {
+                *node = value.clone();
+            }
+        }
+        Ok(pointers.len())
+    }
+
     /// The one node the query selects in the JSON text `body`: a body that is not JSON is
     /// [`Error::Expression`].
     ///
@@ -138,5 +180,30 @@ mod tests {
             JsonPathSelector::new("$[").select("s", &body),
             Err(Error::Expression { .. })
         ));
+    }
+
+    #[test]
+    fn a_jsonpath_target_sets_every_node_it_selects_and_none_is_an_error() {
+        let mut body = json!({"items": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}, {"sku": "A", "qty": 3}]});
+        let target = JsonPathSelector::new("$.items[?@.sku == 'A'].qty");
+        assert_eq!(target.replace_in("s", &mut body, json!(0)).ok(), Some(2));
+        assert_eq!(
+            body,
+            json!({"items": [{"sku": "A", "qty": 0}, {"sku": "B", "qty": 2}, {"sku": "A", "qty": 0}]})
+        );
+        let none = JsonPathSelector::new("$.items[?@.sku == 'C'].qty");
+        assert!(matches!(
+            none.replace_in("s", &mut body, json!(0)),
+            Err(Error::Body { step: "s", .. })
+        ));
+        // Nested selections: the outer node is set last, and wins.
+        let mut nested = json!({"a": {"a": 1}});
+        assert_eq!(
+            JsonPathSelector::new("$..a")
+                .replace_in("s", &mut nested, json!(7))
+                .ok(),
+            Some(2)
+        );
+        assert_eq!(nested, json!({"a": 7}));
     }
 }

@@ -21,6 +21,13 @@ mod v11 {
     );
 }
 
+mod identity {
+    arazzo_macros::arazzo_workflow!(
+        "fixtures/arazzo-1.1/identity/main.arazzo.yaml",
+        sources(pets = "fixtures/arazzo-1.1/pets.openapi.yaml"),
+    );
+}
+
 /// What the server does with one connection.
 #[derive(Clone, Copy, Debug)]
 enum Answer {
@@ -382,4 +389,41 @@ fn an_absolute_self_makes_relative_urls_remote_until_mapped() {
     )
     .generate(path)
     .unwrap_or_else(|failure| panic!("generates with the overrides:\n{failure}"));
+}
+
+/// Identity-based referencing: the source's absolute `url` is the `$self` of another document
+/// beside the one that names it, which is read (by its own file name) instead of the URL.
+#[test]
+fn an_absolute_source_url_is_the_document_whose_self_it_is() {
+    let generated = Generator::new(
+        Settings::new()
+            .with_base_dir(tests_dir())
+            .with_source("pets", "fixtures/arazzo-1.1/pets.openapi.yaml"),
+    )
+    .generate("fixtures/arazzo-1.1/identity/main.arazzo.yaml")
+    .unwrap_or_else(|failure| panic!("generates:\n{failure}"));
+    let read: Vec<String> = generated
+        .files_read()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(
+        read.iter()
+            .any(|p| p.ends_with("fixtures/arazzo-1.1/identity/pet-library.arazzo.yaml")),
+        "{read:?}"
+    );
+}
+
+/// The workflow of the document found by its `$self` runs, against a server on 127.0.0.1.
+#[tokio::test]
+async fn a_workflow_of_a_source_found_by_identity_runs() {
+    let (base, requests) = server(vec![Answer::Pet]).await;
+    let client = identity::Client::builder().library_pets(&base).build();
+    let outputs = identity::fetch_through_library(
+        &client,
+        identity::fetch_through_library::Inputs { id: "p1".into() },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(outputs.name.as_deref(), Some("Rex"));
+    assert!(requests.lock().expect("not poisoned")[0].starts_with("GET /pets/p1 "));
 }

@@ -221,3 +221,32 @@ async fn an_action_whose_criterion_cannot_be_evaluated_does_not_apply() {
     // The `goto text` action did not apply: one request only.
     assert_eq!(requests.lock().expect("not poisoned").len(), 1);
 }
+
+#[tokio::test]
+async fn a_null_embedded_in_a_string_is_null_in_1_1_and_nothing_in_1_0() {
+    let (base, requests) = server().await;
+    let client = v11::Client::builder().search(&base).build();
+    v11::embed_null(
+        &client,
+        v11::embed_null::Inputs {
+            note: serde_json::Value::Null,
+        },
+    )
+    .await
+    .expect("the request succeeds");
+    let head = requests.lock().expect("not poisoned")[0].clone();
+    assert_eq!(header(&head, "x-note"), Some("note=null"));
+
+    let (base, requests) = server().await;
+    let client = v10::Client::builder().search(&base).build();
+    v10::embed_null(
+        &client,
+        v10::embed_null::Inputs {
+            note: serde_json::Value::Null,
+        },
+    )
+    .await
+    .expect("the request succeeds");
+    let head = requests.lock().expect("not poisoned")[0].clone();
+    assert_eq!(header(&head, "x-note"), Some("note="));
+}

@@ -157,6 +157,10 @@ async fn selectors_of_each_type_select_and_xpath_criteria_hold() {
     assert_eq!(email, "ada@example.com");
     assert_eq!(outputs.email, Some(serde_json::json!("ada@example.com")));
     assert_eq!(outputs.invoice_number, "INV-42");
+    // Selectors applied when the workflow's outputs are built: a JSONPath query over a step's
+    // JSON output, XPath (3.0) over XML a step's output holds.
+    assert_eq!(outputs.small_sku, serde_json::json!("A1"));
+    assert_eq!(outputs.document_ref, "R-7");
     let shipment = requests
         .iter()
         .find(|r| r.starts_with("POST /shipments "))
@@ -179,7 +183,9 @@ async fn selectors_of_each_type_select_and_xpath_criteria_hold() {
             "sku": "B2",
             "email": "ada@example.com",
             "invoice": "INV-42",
-            "priority": 9
+            "priority": 9,
+            // The JSONPath target `$.lines[?@.qty < 5].qty` set the one node it selects.
+            "lines": [{"sku": "A1", "qty": 5}, {"sku": "B2", "qty": 9}]
         })
     );
 }
@@ -284,4 +290,65 @@ async fn xpath_criteria_of_a_1_0_document_are_evaluated() {
     unpaid[1].3 = INVOICE.replace("paid", "open");
     let error = run(unpaid).await.expect_err("not paid");
     assert!(matches!(error, arazzo_runtime::Error::Step(_)), "{error:?}");
+}
+
+/// The body a run sent to `POST /shipments`, as JSON.
+fn shipment_body(requests: &[String]) -> serde_json::Value {
+    let shipment = requests
+        .iter()
+        .find(|r| r.starts_with("POST /shipments "))
+        .expect("the shipment was requested");
+    serde_json::from_str(
+        shipment
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body)
+            .expect("has a body"),
+    )
+    .expect("the body is JSON")
+}
+
+/// A JSONPath replacement target sets every node it selects; a workflow output whose selector
+/// selects several nodes is the typed error, naming the step whose output it reads.
+#[tokio::test]
+async fn a_jsonpath_target_sets_every_node_and_a_workflow_output_selects_one() {
+    let mut answers = answers();
+    answers[0].3 = ORDER.replace("]}", r#", {"sku": "C3", "qty": 2}]}"#);
+    let (outcome, requests) = ship(answers).await;
+    assert_eq!(
+        shipment_body(&requests)["lines"],
+        serde_json::json!([
+            {"sku": "A1", "qty": 5},
+            {"sku": "B2", "qty": 9},
+            {"sku": "C3", "qty": 5}
+        ])
+    );
+    let error = outcome.expect_err("two small items");
+    assert!(
+        matches!(
+            error,
+            arazzo_runtime::Error::Selection {
+                step: "get-order",
+                kind: "jsonpath",
+                selector: "$.items[?@.qty < 5].sku",
+                found: 2,
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+/// A JSONPath replacement target that selects nothing fails the step with a typed error, and
+/// nothing is sent.
+#[tokio::test]
+async fn a_jsonpath_target_that_selects_nothing_fails_the_step() {
+    let mut answers = answers();
+    answers[0].3 = ORDER.replace(r#""qty": 1"#, r#""qty": 5"#);
+    let (outcome, requests) = ship(answers).await;
+    let error = outcome.expect_err("no line has fewer than five");
+    assert!(
+        matches!(error, arazzo_runtime::Error::Body { step: "ship", .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("selects no node"), "{error}");
+    assert!(!requests.iter().any(|r| r.starts_with("POST /shipments ")));
 }

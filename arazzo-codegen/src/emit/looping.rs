@@ -131,7 +131,7 @@ impl Cx<'_> {
             .filter(|s| {
                 w.outputs
                     .iter()
-                    .any(|(_, value)| matches!(&value.place, Place::StepOutput { step, .. } if *step == s.var))
+                    .any(|(_, value)| matches!(value.read_place(), Place::StepOutput { step, .. } if *step == s.var))
             })
             .map(|s| {
                 let var = ident(&s.var);

@@ -22,7 +22,7 @@ mod workflow;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::plan::{Plan, TYPES_MODULE};
+use crate::plan::{Embedding, Plan, TYPES_MODULE};
 
 use docs::doc;
 pub(crate) use fake::fake;
@@ -40,6 +40,8 @@ struct Cx<'a> {
     plan: &'a Plan,
     at: At<'a>,
     locals: &'a Locals,
+    /// How the workflow's document embeds values in strings.
+    embedding: Embedding,
 }
 
 impl<'a> Cx<'a> {

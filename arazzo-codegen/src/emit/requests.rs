@@ -7,7 +7,7 @@ use super::data::ty as ty_tokens;
 use super::{Cx, ident};
 use crate::plan::{
     BodyField, BodyKind, BodyPlan, BodyShape, ParamLocation, ParamPlan, ParamStyle, PathPart,
-    RequestPlan, Type, ValuePlan,
+    ReplacementTarget, RequestPlan, Type, ValuePlan,
 };
 
 /// The Rust type of a number literal of a payload: `i64`, else `u64`, else `f64`.
@@ -92,7 +92,18 @@ impl Cx<'_> {
             .iter()
             .map(|(target, value)| {
                 let value = self.json_value(value);
-                quote!(::arazzo_runtime::replace(STEP, &mut #body_var, #target, #value)?;)
+                match target {
+                    ReplacementTarget::Pointer(pointer) => {
+                        quote!(::arazzo_runtime::replace(STEP, &mut #body_var, #pointer, #value)?;)
+                    }
+                    ReplacementTarget::JsonPath(query) => quote! {
+                        {
+                            static TARGET: ::std::sync::LazyLock<::arazzo_runtime::selector::JsonPathSelector> =
+                                ::std::sync::LazyLock::new(|| ::arazzo_runtime::selector::JsonPathSelector::new(#query));
+                            TARGET.replace_in(STEP, &mut #body_var, #value)?;
+                        }
+                    },
+                }
             })
             .collect();
         let build = if replacements.is_empty() {

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{Cx, ident};
 use crate::condition::Literal;
-use crate::plan::{Place, SelectedPlan, TemplatePart, Type, ValuePlan, ValueRef};
+use crate::plan::{Embedding, Place, SelectedPlan, TemplatePart, Type, ValuePlan, ValueRef};
 
 /// True for types that are `Copy`, which are read without `.clone()`.
 pub(super) fn is_copy(ty: &Type) -> bool {
@@ -277,6 +277,14 @@ impl Cx<'_> {
         }
     }
 
+    /// The runtime function that gives an embedded value's text, by the document's version.
+    fn text_fn(&self) -> proc_macro2::Ident {
+        match self.embedding {
+            Embedding::NullAsNothing => ident("text"),
+            Embedding::NullAsText => ident("embedded"),
+        }
+    }
+
     /// A template's argument for a value: its text (a string as it is, anything else as JSON). An
     /// absent optional value is an error, never an empty string.
     pub(super) fn template_arg(&self, r: &ValueRef) -> TokenStream {
@@ -284,8 +292,14 @@ impl Cx<'_> {
             let value = self.present(r);
             return match &**inner {
                 inner if displays_plainly(inner) => value,
-                Type::Json => quote!(::arazzo_runtime::text(&#value)),
-                _ => quote!(::arazzo_runtime::text(&::arazzo_runtime::to_json(STEP, &#value)?)),
+                Type::Json => {
+                    let text = self.text_fn();
+                    quote!(::arazzo_runtime::#text(&#value))
+                }
+                _ => {
+                    let text = self.text_fn();
+                    quote!(::arazzo_runtime::#text(&::arazzo_runtime::to_json(STEP, &#value)?))
+                }
             };
         }
         let (response, client) = (self.local("response"), self.local("client"));
@@ -299,7 +313,8 @@ impl Cx<'_> {
             place if displays_plainly(&r.ty) => self.value(place, &quote!(STEP)),
             _ => {
                 let json = self.json_of(r);
-                quote!(::arazzo_runtime::text(&#json))
+                let text = self.text_fn();
+                quote!(::arazzo_runtime::#text(&#json))
             }
         }
     }
@@ -386,7 +401,10 @@ impl Cx<'_> {
                     ));
                     args.push(match escape_value {
                         Some(function) => {
-                            let function = ident(function);
+                            let function = match (function, self.embedding) {
+                                ("form_part", Embedding::NullAsText) => ident("form_embedded"),
+                                _ => ident(function),
+                            };
                             let json = self.json_required(r);
                             quote!(::arazzo_runtime::#function(&#json))
                         }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Literal as Lit, TokenStream};
+use proc_macro2::{Ident, Literal as Lit, TokenStream};
 use quote::quote;
 
 use super::data::data_struct;
@@ -14,8 +14,8 @@ use super::paths::At;
 use super::values::is_copy;
 use super::{Cx, ident};
 use crate::plan::{
-    ActionKind, DefaultValue, FieldPlan, KeptOutputs, Place, Plan, RetryFirst, StepPlan, ValueRef,
-    WorkflowPlan, WorkflowTarget,
+    ActionKind, DefaultValue, FieldPlan, KeptOutputs, Place, Plan, RetryFirst, SelectedPlan,
+    StepPlan, ValueRef, WorkflowPlan, WorkflowTarget,
 };
 
 /// A workflow: its function at the root, and its module of the same name with its inputs,
@@ -27,6 +27,7 @@ pub(super) fn workflow(plan: &Plan, w: &WorkflowPlan) -> TokenStream {
         plan,
         at: At::ROOT,
         locals: &locals,
+        embedding: w.embedding,
     };
     let function = cx.workflow_fn(w);
     let module = cx.inside(&w.fn_name).workflow_module(w);
@@ -87,6 +88,15 @@ impl Cx<'_> {
         // Which step variables are read later decides whether they need a name at all.
         let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(StepPlan::refs).collect();
         all_refs.extend(w.outputs.iter().map(|(_, value)| value));
+        // A selector in the outputs reads its context.
+        all_refs.extend(
+            w.outputs
+                .iter()
+                .filter_map(|(_, value)| match &value.place {
+                    Place::Selected(selected) => Some(&selected.context),
+                    _ => None,
+                }),
+        );
         let step_is_read = |var: &str| {
             all_refs
                 .iter()
@@ -242,7 +252,8 @@ impl Cx<'_> {
         };
         let mut last_read: BTreeMap<(String, String), usize> = BTreeMap::new();
         for (i, (_, value)) in w.outputs.iter().enumerate() {
-            if let Some(key) = base(&value.place) {
+            // A selector borrows its context: a value read whole before it is not moved.
+            if let Some(key) = base(value.read_place()) {
                 last_read.insert(key, i);
             }
         }
@@ -263,6 +274,16 @@ impl Cx<'_> {
                 _ => value.ty.clone(),
             };
             let wrap = field.ty.is_option() && !source_type.is_option();
+            if let Place::Selected(selected) = &value.place {
+                return self.selected_output(
+                    &name,
+                    wrap,
+                    selected,
+                    &steps,
+                    &availability,
+                    &outputs_var,
+                );
+            }
             let (place, available, step_id) = match &value.place {
                 Place::StepOutput {
                     step,
@@ -336,6 +357,74 @@ impl Cx<'_> {
             }
         });
         quote!(#outputs_type { #(#fields,)* })
+    }
+
+    /// A workflow output that applies a selector to a step's output or an input, in a block
+    /// whose `STEP` names that step (or `inputs`) in the errors a selection gives.
+    fn selected_output(
+        &self,
+        name: &Ident,
+        wrap: bool,
+        selected: &SelectedPlan,
+        steps: &BTreeMap<&str, &StepPlan>,
+        availability: &dyn Fn(&str) -> Availability,
+        outputs_var: &str,
+    ) -> TokenStream {
+        let (context, available, step_id) = match &selected.context.place {
+            Place::StepOutput {
+                step,
+                field,
+                pointer,
+            } => {
+                let available = availability(step);
+                let var = if available == Availability::Here {
+                    outputs_var.to_owned()
+                } else {
+                    step.clone()
+                };
+                let id = steps
+                    .get(step.as_str())
+                    .map_or("outputs", |s| s.id.as_str());
+                let place = Place::StepOutput {
+                    step: var,
+                    field: field.clone(),
+                    pointer: pointer.clone(),
+                };
+                (place, available, id)
+            }
+            other => (other.clone(), Availability::Ran, "inputs"),
+        };
+        if available == Availability::NotRun {
+            return quote!(#name: ::std::option::Option::None);
+        }
+        let place = Place::Selected(Box::new(SelectedPlan {
+            context: ValueRef {
+                place: context,
+                ..selected.context.clone()
+            },
+            ..selected.clone()
+        }));
+        let value = self.value(&place, &quote!(STEP));
+        let value = quote!({
+            const STEP: &str = #step_id;
+            #value
+        });
+        let value = if wrap {
+            quote!(::std::option::Option::Some(#value))
+        } else {
+            value
+        };
+        match (available, &selected.context.place) {
+            // A selection can fail, which a closure cannot pass on with `?`.
+            (Availability::Maybe, Place::StepOutput { step, .. }) => {
+                let var = ident(step);
+                quote!(#name: match #var.as_ref() {
+                    ::std::option::Option::Some(#var) => #value,
+                    ::std::option::Option::None => ::std::option::Option::None,
+                })
+            }
+            _ => quote!(#name: #value),
+        }
     }
 
     /// The function body of a workflow without `goto` or `retry`: one block per step, in order.

@@ -176,6 +176,17 @@ impl<'a> OpenApi<'a> {
     }
 }
 
+/// Whether a media type is XML: `application/xml`, `text/xml`, or `…+xml`.
+pub(crate) fn is_xml(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence.ends_with("/xml") || essence.ends_with("+xml")
+}
+
 /// True for `application/json` and `+json` media types.
 pub(crate) fn is_json(media_type: &str) -> bool {
     let essence = media_type

@@ -3,7 +3,6 @@
 //! `value`).
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::files::Span;
 use crate::node::{Node, Value};
 
 use super::arazzo::{EXPRESSION_TYPES, Spanned, expression_type};
@@ -42,8 +41,6 @@ pub(crate) struct Selector {
     pub selector: Spanned<String>,
     /// `type`.
     pub kind: Spanned<SelectorKind>,
-    /// The object itself.
-    pub span: Span,
 }
 
 impl Selector {
@@ -139,13 +136,20 @@ pub(crate) fn read(node: &Node, diagnostics: &mut Diagnostics) -> Option<Selecto
         context: context?,
         selector: selector?,
         kind: kind?,
-        span: node.span,
     })
 }
 
 /// A selector's `type`: a name, or an Expression Type Object.
 fn kind(node: &Node, diagnostics: &mut Diagnostics) -> Option<Spanned<SelectorKind>> {
-    let ty = node.get("type")?;
+    expression_kind(node.get("type")?, diagnostics)
+}
+
+/// A selector type written as a name or an Expression Type Object: a Selector Object's `type`,
+/// a Payload Replacement Object's `targetSelectorType`.
+pub(crate) fn expression_kind(
+    ty: &Node,
+    diagnostics: &mut Diagnostics,
+) -> Option<Spanned<SelectorKind>> {
     let spanned = |value: &Node| Spanned {
         value: match &value.value {
             Value::Str(s) => s.clone(),

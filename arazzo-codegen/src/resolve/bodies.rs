@@ -1,13 +1,17 @@
 //! A step's request body: how its payload is sent, checked against its content type.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::arazzo::Step;
+use crate::model::arazzo::{Step, Version};
 use crate::model::openapi::{self, OpenApi, Operation};
+use crate::model::selector::{self, SelectorKind};
 use crate::node::Node;
 use std::collections::BTreeSet;
 
 use crate::naming::{self, Scope};
-use crate::plan::{BodyField, BodyKind, BodyPlan, BodyShape, Place, TemplatePart, Type, ValuePlan};
+use crate::plan::{
+    BodyField, BodyKind, BodyPlan, BodyShape, Place, ReplacementTarget, TemplatePart, Type,
+    ValuePlan,
+};
 
 use super::values::{Ctx, StepContext};
 use super::{Resolver, WorkflowScope};
@@ -122,37 +126,15 @@ impl<'a> Resolver<'a, '_> {
             );
             return None;
         }
-        let mut replacements = Vec::new();
-        if let Some(list) = body.replacements {
-            for item in list.items() {
-                let Some(target) = item.get("target").and_then(Node::as_str) else {
-                    self.report(Diagnostic::error(
-                        item.span,
-                        "a replacement has no `target`",
-                    ));
-                    continue;
-                };
-                let target_span = item.get("target").map_or(item.span, |t| t.span);
-                if !(target.is_empty() || target.starts_with('/')) {
-                    self.report(
-                        Diagnostic::error(target_span, format!("replacement target `{target}` is not a JSON pointer"))
-                            .with_help("targets in a JSON, form or multipart payload are JSON pointers such as `/customer/name`"),
-                    );
-                    continue;
-                }
-                if kind == BodyKind::Text {
-                    self.report(Diagnostic::error(target_span, "replacements apply to JSON, form and multipart payloads, not to a text body"));
-                    continue;
-                }
-                let Some(value_node) = item.get("value") else {
-                    self.report(Diagnostic::error(item.span, "a replacement has no `value`"));
-                    continue;
-                };
-                if let Some(value) = self.value_plan(scope, Ctx::Request(request), value_node) {
-                    replacements.push((target.to_owned(), value));
-                }
-            }
-        }
+        let replacements = body
+            .replacements
+            .map(|list| {
+                list.items()
+                    .iter()
+                    .filter_map(|item| self.replacement(scope, request, item, kind, &content_type))
+                    .collect()
+            })
+            .unwrap_or_default();
         Some(BodyPlan {
             kind,
             content_type,
@@ -160,6 +142,101 @@ impl<'a> Resolver<'a, '_> {
             replacements,
             shape: BodyShape::Value,
         })
+    }
+}
+
+impl Resolver<'_, '_> {
+    /// One Payload Replacement Object: its `target`, read by its `targetSelectorType` (Arazzo
+    /// 1.1; else a JSON pointer, or XPath for an XML payload), and its value.
+    fn replacement(
+        &mut self,
+        scope: &WorkflowScope,
+        request: &StepContext,
+        item: &Node,
+        kind: BodyKind,
+        content_type: &str,
+    ) -> Option<(ReplacementTarget, ValuePlan)> {
+        let Some(target) = item.get("target").and_then(Node::as_str) else {
+            self.report(Diagnostic::error(
+                item.span,
+                "a replacement has no `target`",
+            ));
+            return None;
+        };
+        let target_span = item.get("target").map_or(item.span, |t| t.span);
+        let declared = match item.get("targetSelectorType") {
+            Some(node) if self.version < Version::V1_1 => {
+                self.report(
+                    Diagnostic::warning(node.span, "`targetSelectorType` is an Arazzo 1.1 field; this 1.0 document's target is read as a JSON pointer")
+                        .with_help("write `arazzo: 1.1.0` to choose how the target is read"),
+                );
+                None
+            }
+            Some(node) => Some(selector::expression_kind(node, self.diagnostics)?),
+            None => None,
+        };
+        let xml = openapi::is_xml(content_type);
+        let selector_kind = match &declared {
+            Some(declared) => declared.value,
+            None if xml && self.version >= Version::V1_1 => SelectorKind::XPath("xpath-31"),
+            None => SelectorKind::JsonPointer,
+        };
+        let target = match selector_kind {
+            SelectorKind::XPath(_) => {
+                let (span, label) = match &declared {
+                    Some(declared) => (declared.span, "an `xpath` target".to_owned()),
+                    None => (
+                        target_span,
+                        format!("a `{content_type}` payload's target is an XPath expression"),
+                    ),
+                };
+                self.report(
+                    Diagnostic::error(span, "replacing inside a payload by an XPath target is not supported yet")
+                        .with_label(label)
+                        .with_help("write the XML payload as a string and embed the value where the replacement would set it (`<Id>{$inputs.id}</Id>`)"),
+                );
+                return None;
+            }
+            SelectorKind::JsonPath { goessner } => {
+                if goessner {
+                    self.report(
+                        Diagnostic::warning(declared.as_ref().map_or(target_span, |d| d.span), "JSONPath version `draft-goessner-dispatch-jsonpath-00` is evaluated as RFC 9535")
+                            .with_help("queries in the common subset behave the same; Goessner-only syntax is reported as an error"),
+                    );
+                }
+                if let Err(error) = serde_json_path::JsonPath::parse(target) {
+                    self.report(
+                        Diagnostic::error(target_span, format!("invalid JSONPath query `{target}`: {error}"))
+                            .with_help("a `jsonpath` target is an RFC 9535 query such as `$.items[?@.sku == 'A1'].qty`"),
+                    );
+                    return None;
+                }
+                ReplacementTarget::JsonPath(target.to_owned())
+            }
+            SelectorKind::JsonPointer => {
+                if !(target.is_empty() || target.starts_with('/')) {
+                    self.report(
+                        Diagnostic::error(target_span, format!("replacement target `{target}` is not a JSON pointer"))
+                            .with_help("targets in a JSON, form or multipart payload are JSON pointers such as `/customer/name`; a JSONPath query needs `targetSelectorType: jsonpath`"),
+                    );
+                    return None;
+                }
+                ReplacementTarget::Pointer(target.to_owned())
+            }
+        };
+        if kind == BodyKind::Text {
+            self.report(Diagnostic::error(
+                target_span,
+                "replacements apply to JSON, form and multipart payloads, not to a text body",
+            ));
+            return None;
+        }
+        let Some(value_node) = item.get("value") else {
+            self.report(Diagnostic::error(item.span, "a replacement has no `value`"));
+            return None;
+        };
+        let value = self.value_plan(scope, Ctx::Request(request), value_node)?;
+        Some((target, value))
     }
 }
 

@@ -377,21 +377,29 @@ impl Resolver<'_, '_> {
         Some(index)
     }
 
-    /// Arazzo 1.1 resolves `$sourceDescriptions.<name>.<reference>` first to an operationId of
-    /// that source, then to a field of the Source Description Object (`url`, `type`). When an
-    /// operation is so named, the expression names it, and an operation is no value: reported,
-    /// true.
+    /// Arazzo 1.1 resolves `$sourceDescriptions.<name>.<reference>` first to an operationId
+    /// (of an OpenAPI source) or a workflowId (of an Arazzo source), then to a field of the
+    /// Source Description Object (`url`, `type`). When an operation or workflow is so named, the
+    /// expression names it, and neither is a value: reported, true.
     pub(super) fn names_operation(&mut self, source: &str, reference: &str, here: Span) -> bool {
-        let Some((_, api)) = self.apis.iter().find(|(name, _)| name == source) else {
-            return false;
+        let operation = self
+            .apis
+            .iter()
+            .find(|(name, _)| name == source)
+            .is_some_and(|(_, api)| api.operation_by_id(reference).is_some());
+        let workflow = self
+            .context
+            .external
+            .contains_key(&(source.to_owned(), reference.to_owned()));
+        let (what, id, where_named) = match (operation, workflow) {
+            (true, _) => ("operation", "an operationId", "a step's `operationId`"),
+            (false, true) => ("workflow", "a workflowId", "a step's `workflowId`"),
+            (false, false) => return false,
         };
-        if api.operation_by_id(reference).is_none() {
-            return false;
-        }
         self.report(
-            Diagnostic::error(here, format!("`$sourceDescriptions.{source}.{reference}` names the operation `{reference}`, not a value"))
-                .with_label("in Arazzo 1.1 an operationId of the source comes before the source's fields")
-                .with_help("an operation is named in a step's `operationId`; the source's own fields are only reachable when no operation has their name"),
+            Diagnostic::error(here, format!("`$sourceDescriptions.{source}.{reference}` names the {what} `{reference}`, not a value"))
+                .with_label(format!("in Arazzo 1.1 {id} of the source comes before the source's fields"))
+                .with_help(format!("a {what} is named in {where_named}; the source's own fields are only reachable when no {what} has their name")),
         );
         true
     }

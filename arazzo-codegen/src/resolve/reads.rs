@@ -69,7 +69,8 @@ fn fields_read(
         .flat_map(StepPlan::refs)
         .chain(outputs.iter().map(|(_, value)| value));
     for r in refs {
-        if let Place::StepOutput { step, field, .. } = &r.place {
+        // A selector in the workflow's outputs reads its context.
+        if let Place::StepOutput { step, field, .. } = r.read_place() {
             read.entry(step.clone()).or_default().insert(field.clone());
         }
     }

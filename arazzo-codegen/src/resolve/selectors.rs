@@ -124,8 +124,9 @@ impl Resolver<'_, '_> {
             .map(Selection::Applied)
     }
 
-    /// A Selector Object in a workflow's `outputs`: a JSON pointer (or a plain JSONPath) into a
-    /// step's output or an input. Other selectors are applied in the step's own `outputs`.
+    /// A Selector Object in a workflow's `outputs`, over a step's output or an input: a JSON
+    /// pointer (or a plain JSONPath) is read as `<context>#<pointer>`; another JSONPath query,
+    /// or an XPath expression, is applied when the outputs are built, like a step output's.
     pub(super) fn workflow_output_selector(
         &mut self,
         scope: &WorkflowScope,
@@ -133,18 +134,25 @@ impl Resolver<'_, '_> {
     ) -> Option<ValueRef> {
         match self.selection(scope, Ctx::WorkflowOutputs, selector)? {
             Selection::Pointer(text) => self.value_expression(scope, Ctx::WorkflowOutputs, &text),
+            Selection::Applied(context)
+                if matches!(
+                    context.place,
+                    Place::StepOutput { .. } | Place::Input { .. }
+                ) =>
+            {
+                Some(applied(selector, context))
+            }
             Selection::Applied(_) => {
                 self.report(
                     Diagnostic::error(
-                        selector.span,
+                        selector.context.span,
                         format!(
-                            "a workflow output cannot apply a{} {} selector yet",
-                            if selector.kind.value.name() == "xpath" { "n" } else { "" },
-                            selector.kind.value.name()
+                            "a workflow output applies its {} selector to a step's output or an input, not to `{}`",
+                            selector.kind.value.name(),
+                            selector.context.value
                         ),
                     )
-                    .with_label("only a JSON pointer, or a JSONPath of plain member names and indexes, is read here")
-                    .with_help("apply the selector in the step's `outputs`, and name that output here (`$steps.<id>.outputs.<name>`)"),
+                    .with_help("select in `$steps.<id>.outputs.<name>` or `$inputs.<name>`, or apply the selector in the step's own `outputs`"),
                 );
                 None
             }

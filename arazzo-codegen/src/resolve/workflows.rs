@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::files::Span;
-use crate::model::arazzo::{Document, Target, Workflow};
+use crate::model::arazzo::{Document, Target, Version, Workflow};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::ItemPath;
 use crate::plan::{
-    ActionKind, DependencyPlan, FieldPlan, OutputSource, Place, Standalone, StepPlan, ValueRef,
-    WorkflowPlan,
+    ActionKind, DependencyPlan, Embedding, FieldPlan, OutputSource, Place, Standalone, StepPlan,
+    ValueRef, WorkflowPlan,
 };
 
 use super::implied;
@@ -236,6 +236,11 @@ impl<'a> Resolver<'a, '_> {
             depends_on,
             looping,
             max_steps: self.max_steps,
+            embedding: if self.version >= Version::V1_1 {
+                Embedding::NullAsText
+            } else {
+                Embedding::NullAsNothing
+            },
         }
     }
 
@@ -302,7 +307,7 @@ impl<'a> Resolver<'a, '_> {
                     }
                     Some(selector) => self.workflow_output_selector(scope, selector)?,
                 };
-                if let Place::StepOutput { step, .. } = &value.place
+                if let Place::StepOutput { step, .. } = value.read_place()
                     && skippable.contains(step)
                 {
                     value.ty = value.ty.optional();
