@@ -169,7 +169,7 @@ pub mod form_search {
         ::std::result::Result::Ok({
             const STEP: &str = "search";
             let param_header_x_filter = ::arazzo_runtime::serde_json::Value::String({
-                let part_0 = &::arazzo_runtime::text(
+                let part_0 = &::arazzo_runtime::embedded(
                     &::arazzo_runtime::to_json(STEP, &inputs.filter)?,
                 );
                 ::std::format!("filter={part_0}")
@@ -184,10 +184,10 @@ pub mod form_search {
             );
             let query_string = ::arazzo_runtime::form_query(
                 &{
-                    let part_0 = &::arazzo_runtime::form_part(
+                    let part_0 = &::arazzo_runtime::form_embedded(
                         &::arazzo_runtime::to_json(STEP, &inputs.category)?,
                     );
-                    let part_1 = &::arazzo_runtime::form_part(
+                    let part_1 = &::arazzo_runtime::form_embedded(
                         &::arazzo_runtime::to_json(STEP, &inputs.min_price)?,
                     );
                     ::std::format!("category={part_0}&minPrice={part_1}&inStock=true")
@@ -1053,4 +1053,119 @@ pub mod mismatch_in_an_action {
     )]
     #[serde(crate = "::arazzo_runtime::serde")]
     pub struct TextOutputs {}
+}
+
+/// A JSON `null` embedded in a string is its text, `null` (1.1 embedding rules).
+///
+/// Arazzo workflow `embedNull`; its steps, in order:
+///
+/// 1. `read`: `GET /text` (`getText`). On its own: [`embed_null::read`].
+///
+/// # Errors
+///
+/// An [`arazzo_runtime::Error`] that names the failing step ([what each variant
+/// means](arazzo_runtime::Error#variants)).
+pub async fn embed_null(
+    client: &Client,
+    inputs: embed_null::Inputs,
+) -> ::std::result::Result<embed_null::Outputs, ::arazzo_runtime::Error> {
+    let run = async move {
+        let _read = embed_null::read(
+                client,
+                embed_null::ReadInputs {
+                    note: inputs.note,
+                },
+            )
+            .await?;
+        ::std::result::Result::Ok(embed_null::Outputs {})
+    };
+    ::arazzo_runtime::workflow("embedNull", run).await
+}
+
+/// The inputs, outputs and steps of the workflow [`embed_null`](fn@embed_null) (`embedNull`).
+///
+/// Each operation step is also a function of its own, which sends the step's request, checks
+/// its success criteria and returns its outputs. The workflow's actions (`goto`, `retry`,
+/// `end`) are not taken: the caller decides what runs next. Use them where a workflow waits
+/// for a person between two steps.
+///
+/// Every function fails with an [`arazzo_runtime::Error`] that names the failing step ([what
+/// each variant means](arazzo_runtime::Error#variants)).
+pub mod embed_null {
+    /// Inputs of the workflow [`embed_null`](fn@super::embed_null) (`embedNull`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Inputs {
+        pub note: ::arazzo_runtime::serde_json::Value,
+    }
+    /// Outputs of the workflow [`embed_null`](fn@super::embed_null) (`embedNull`).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Outputs {}
+    /// Runs only the step `read` of the workflow [`embed_null`](fn@super::embed_null): `GET
+    /// /text` (`getText`).
+    pub async fn read(
+        client: &super::Client,
+        inputs: ReadInputs,
+    ) -> ::std::result::Result<ReadOutputs, ::arazzo_runtime::Error> {
+        ::std::result::Result::Ok({
+            const STEP: &str = "read";
+            let param_header_x_note = ::arazzo_runtime::serde_json::Value::String({
+                let part_0 = &::arazzo_runtime::embedded(
+                    &::arazzo_runtime::to_json(STEP, &inputs.note)?,
+                );
+                ::std::format!("note={part_0}")
+            });
+            let response = client
+                .http
+                .request(STEP, ::arazzo_runtime::Method::GET, &client.search, "/text")
+                .operation("getText")
+                .header("X-Note", &param_header_x_note)
+                .send()
+                .await?;
+            if response.status() != 200 {
+                return ::std::result::Result::Err(
+                    response
+                        .into_failure_with(
+                            ::arazzo_runtime::criteria::failed(0, "$statusCode == 200"),
+                        ),
+                );
+            }
+            ReadOutputs {}
+        })
+    }
+    /// The workflow inputs the step `read` reads, for [`read`].
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadInputs {
+        pub note: ::arazzo_runtime::serde_json::Value,
+    }
+    /// Outputs of the step `read` of the workflow [`embed_null`](fn@super::embed_null).
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct ReadOutputs {}
 }

@@ -180,6 +180,23 @@ pub async fn ship_order(
                 "/customer/email",
             )?,
             invoice_number: get_invoice.invoice_number,
+            small_sku: {
+                const STEP: &str = "get-order";
+                {
+                    static SELECTOR: ::std::sync::LazyLock<
+                        ::arazzo_runtime::selector::JsonPathSelector,
+                    > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::selector::JsonPathSelector::new(
+                        "$.items[?@.qty < 5].sku",
+                    ));
+                    &*SELECTOR
+                }
+                    .select(STEP, &::arazzo_runtime::to_json(STEP, &get_order.order)?)?
+            },
+            document_ref: {
+                const STEP: &str = "get-document";
+                ::arazzo_runtime::xpath!("/doc/ref", V30)
+                    .select(STEP, &get_document.xml)?
+            },
         })
     };
     ::arazzo_runtime::workflow("ship-order", run).await
@@ -233,6 +250,12 @@ pub mod ship_order {
         /// `$steps.get-invoice.outputs.invoiceNumber`
         #[serde(rename = "invoiceNumber")]
         pub invoice_number: ::std::string::String,
+        /// `$steps.get-order.outputs.order` (jsonpath `$.items[?@.qty < 5].sku`)
+        #[serde(rename = "smallSku")]
+        pub small_sku: ::arazzo_runtime::serde_json::Value,
+        /// `$steps.get-document.outputs.xml` (xpath `/doc/ref`)
+        #[serde(rename = "documentRef")]
+        pub document_ref: ::std::string::String,
     }
     /// Runs only the step `get-order` of the workflow [`ship_order`](fn@super::ship_order): `GET
     /// /orders/{orderId}` (`getOrder`).
@@ -589,6 +612,17 @@ pub mod ship_order {
                         "invoice".to_owned(),
                         ::arazzo_runtime::to_json(STEP, &get_invoice.invoice_number)?,
                     );
+                if let ::std::option::Option::Some(value) = &::arazzo_runtime::pointer(
+                    STEP,
+                    &get_order.order,
+                    "/items",
+                )? {
+                    object
+                        .insert(
+                            "lines".to_owned(),
+                            ::arazzo_runtime::to_json(STEP, value)?,
+                        );
+                }
                 object
             });
             ::arazzo_runtime::replace(
@@ -605,6 +639,19 @@ pub mod ship_order {
                 }
                     .select(STEP, &::arazzo_runtime::to_json(STEP, &get_order.order)?)?,
             )?;
+            {
+                static TARGET: ::std::sync::LazyLock<
+                    ::arazzo_runtime::selector::JsonPathSelector,
+                > = ::std::sync::LazyLock::new(|| ::arazzo_runtime::selector::JsonPathSelector::new(
+                    "$.lines[?@.qty < 5].qty",
+                ));
+                TARGET
+                    .replace_in(
+                        STEP,
+                        &mut body,
+                        ::arazzo_runtime::serde_json::Value::from(5i64),
+                    )?;
+            }
             #[derive(::arazzo_runtime::serde::Deserialize)]
             #[serde(crate = "::arazzo_runtime::serde")]
             struct ResponseBody {

@@ -187,7 +187,9 @@ impl Resolver<'_, '_> {
                     Some(declared) => (declared.span, "an `xpath` target".to_owned()),
                     None => (
                         target_span,
-                        format!("a `{content_type}` payload's target is an XPath expression"),
+                        format!(
+                            "the payload is `{content_type}`, so its target is an XPath expression"
+                        ),
                     ),
                 };
                 self.report(

@@ -391,15 +391,20 @@ impl Resolver<'_, '_> {
             .context
             .external
             .contains_key(&(source.to_owned(), reference.to_owned()));
-        let (what, id, where_named) = match (operation, workflow) {
-            (true, _) => ("operation", "an operationId", "a step's `operationId`"),
-            (false, true) => ("workflow", "a workflowId", "a step's `workflowId`"),
+        let (what, a_what, id, where_named) = match (operation, workflow) {
+            (true, _) => (
+                "operation",
+                "an operation",
+                "an operationId",
+                "`operationId`",
+            ),
+            (false, true) => ("workflow", "a workflow", "a workflowId", "`workflowId`"),
             (false, false) => return false,
         };
         self.report(
             Diagnostic::error(here, format!("`$sourceDescriptions.{source}.{reference}` names the {what} `{reference}`, not a value"))
                 .with_label(format!("in Arazzo 1.1 {id} of the source comes before the source's fields"))
-                .with_help(format!("a {what} is named in {where_named}; the source's own fields are only reachable when no {what} has their name")),
+                .with_help(format!("{a_what} is named in a step's {where_named}; the source's own fields are only reachable when no {what} has their name")),
         );
         true
     }
