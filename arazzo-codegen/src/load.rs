@@ -263,7 +263,12 @@ pub(crate) fn sources(
                     return None;
                 }
                 let named = identity::named(url, self_uri.map(|s| s.value.as_str()))?;
-                let dir = root.read.parent()?;
+                // A document named without a directory is in the current one.
+                let dir = root
+                    .read
+                    .parent()
+                    .filter(|dir| !dir.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 identity::find(dir, &named).map(|name| root.sibling(&name))
             };
             let place = if let Some(path) = scoped.or(plain.filter(|_| plain_applies)) {
