@@ -6,6 +6,7 @@
 
 use crate::condition::{Literal, Op};
 
+pub(crate) mod concurrent;
 pub(crate) mod fake;
 mod querystring;
 
@@ -332,6 +333,9 @@ pub(crate) struct WorkflowPlan {
     pub(crate) looping: bool,
     /// The most steps one run may execute, in a loop.
     pub(crate) max_steps: usize,
+    /// When the steps run at once (Arazzo 1.1 step `dependsOn`): what each waits for. `None`:
+    /// they run one after the other.
+    pub(crate) concurrent: Option<concurrent::Schedule>,
 }
 
 /// A field of a generated struct.
