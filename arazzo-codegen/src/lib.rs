@@ -192,6 +192,7 @@ impl Generator {
         // workflows of its own Arazzo sources.
         let mut taken = resolve::Context {
             fake: self.settings.fake,
+            concurrent: self.settings.concurrent,
             ..resolve::Context::default()
         };
         let mut nested_plans: Vec<Option<plan::Plan>> = nested.iter().map(|_| None).collect();

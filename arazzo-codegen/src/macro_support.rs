@@ -5,6 +5,7 @@
 //! arazzo_workflow!("specs/arazzo/x.yml")
 //! arazzo_workflow!("specs/arazzo/x.yml", sources(petStore = "specs/openapi/petstore.yml"), strict = true)
 //! arazzo_workflow!("specs/arazzo/x.yml", sources("pet-store" = "specs/openapi/petstore.yml"))
+//! arazzo_workflow!("specs/arazzo/x.yml", concurrent = false)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ pub struct MacroInput {
     pub max_steps: Option<usize>,
     /// `fake = true`.
     pub fake: bool,
+    /// `concurrent = false`.
+    pub concurrent: bool,
 }
 
 impl std::fmt::Debug for MacroInput {
@@ -38,6 +41,7 @@ impl std::fmt::Debug for MacroInput {
             .field("strict", &self.strict)
             .field("max_steps", &self.max_steps)
             .field("fake", &self.fake)
+            .field("concurrent", &self.concurrent)
             .finish()
     }
 }
@@ -48,6 +52,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
     let mut strict = false;
     let mut max_steps = None;
     let mut fake = false;
+    let mut concurrent = true;
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
@@ -86,11 +91,15 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
                 input.parse::<Token![=]>()?;
                 fake = input.parse::<LitBool>()?.value;
             }
+            "concurrent" => {
+                input.parse::<Token![=]>()?;
+                concurrent = input.parse::<LitBool>()?.value;
+            }
             other => {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true`, `max_steps = N` or `fake = true`"
+                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true`, `max_steps = N`, `fake = true` or `concurrent = false`"
                     ),
                 ));
             }
@@ -102,6 +111,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
         strict,
         max_steps,
         fake,
+        concurrent,
     })
 }
 
@@ -127,7 +137,8 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
     let mut settings = Settings::new()
         .with_base_dir(base_dir)
         .with_strict(input.strict)
-        .with_fake(input.fake);
+        .with_fake(input.fake)
+        .with_concurrent(input.concurrent);
     if let Some(max_steps) = input.max_steps {
         settings = settings.with_max_steps(max_steps);
     }

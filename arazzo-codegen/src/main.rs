@@ -51,6 +51,14 @@ struct Input {
     /// Also generate `pub mod fake`, a fake server of the workflows' operations for tests.
     #[arg(long)]
     fake: bool,
+    /// Whether the steps of a workflow that declares step `dependsOn` run at once
+    /// (`--concurrent=false` or `--no-concurrent` runs them one after the other).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    concurrent: bool,
+    /// Run the steps of every workflow one after the other (same as `--concurrent=false`).
+    #[arg(long, conflicts_with = "concurrent")]
+    no_concurrent: bool,
 }
 
 fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
@@ -68,7 +76,8 @@ impl Input {
             Settings::new()
                 .with_strict(self.strict)
                 .with_max_steps(self.max_steps)
-                .with_fake(self.fake),
+                .with_fake(self.fake)
+                .with_concurrent(self.concurrent && !self.no_concurrent),
             |settings, (name, path)| settings.with_source(name.clone(), path.clone()),
         );
         Generator::new(settings)

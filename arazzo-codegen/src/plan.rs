@@ -6,6 +6,7 @@
 
 use crate::condition::{Literal, Op};
 
+pub(crate) mod concurrent;
 pub(crate) mod fake;
 mod querystring;
 
@@ -334,6 +335,9 @@ pub(crate) struct WorkflowPlan {
     pub(crate) max_steps: usize,
     /// How values embedded in strings become text, by the document's version.
     pub(crate) embedding: Embedding,
+    /// When the steps run at once (Arazzo 1.1 step `dependsOn`): what each waits for. `None`:
+    /// they run one after the other.
+    pub(crate) concurrent: Option<concurrent::Schedule>,
 }
 
 /// How a value embedded in a string (`"id-{$inputs.id}"`) becomes text: a string as it is, an

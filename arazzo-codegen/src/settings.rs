@@ -29,6 +29,10 @@ pub struct Settings {
     /// Also generate `pub mod fake`: a server on 127.0.0.1 that answers every operation the
     /// workflows call (it needs `arazzo-runtime`'s feature `fake`).
     pub fake: bool,
+    /// Run the steps of a workflow that declares step `dependsOn` (Arazzo 1.1) at once: each
+    /// step starts as soon as the steps it depends on completed. `false` runs them one after
+    /// the other, in an order that satisfies every dependency. Default: `true`.
+    pub concurrent: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +43,7 @@ impl Default for Settings {
             strict: false,
             max_steps: 1000,
             fake: false,
+            concurrent: true,
         }
     }
 }
@@ -74,6 +79,14 @@ impl Settings {
     #[must_use]
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Whether the steps of a workflow that declares step `dependsOn` run at once (the
+    /// default) or one after the other.
+    #[must_use]
+    pub fn with_concurrent(mut self, concurrent: bool) -> Self {
+        self.concurrent = concurrent;
         self
     }
 

@@ -176,6 +176,15 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A step of a workflow whose steps run at once had not completed when the workflow's
+    /// outputs were taken. Generated code takes them only after every step completed: this is
+    /// reported rather than a panic, should that ever not hold.
+    #[error("step `{step}` had not completed when the workflow's outputs were taken")]
+    Unfinished {
+        /// The step.
+        step: &'static str,
+    },
+
     /// The response body is larger than the client's `max_response_bytes` (by its
     /// `Content-Length`, or while it was being read); reading stopped at the limit.
     #[error(
@@ -295,7 +304,8 @@ impl Error {
             | Self::UnsafeParameter { step, .. }
             | Self::TooManyRedirects { step, .. }
             | Self::Token { step, .. }
-            | Self::Timeout { step, .. } => Some(step),
+            | Self::Timeout { step, .. }
+            | Self::Unfinished { step } => Some(step),
             Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
         }
     }

@@ -20,6 +20,8 @@
 mod auth;
 mod body;
 mod builder;
+#[doc(hidden)]
+pub mod concurrent;
 mod credentials;
 #[doc(hidden)]
 pub mod criteria;

@@ -34,6 +34,11 @@ pub mod composition {
     include!("../snapshots/composition.rs");
 }
 
+/// `snapshots/concurrent.rs`: steps that run at once (Arazzo 1.1 step `dependsOn`).
+pub mod concurrent {
+    include!("../snapshots/concurrent.rs");
+}
+
 /// `snapshots/types.rs`: inputs from JSON Schema (nested objects, enums, defaults, nullable)
 /// and outputs typed from the response schemas (`$ref`, `allOf`, `oneOf` with null, arrays).
 pub mod types_snapshot {

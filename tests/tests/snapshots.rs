@@ -128,6 +128,30 @@ fn arazzo_1_1() {
     expectorate::assert_contents("snapshots/arazzo_1_1.rs", &code);
 }
 
+/// Steps that run at once (step `dependsOn`), one whose outputs nobody reads, a step that runs a
+/// workflow at once with an operation step, and a workflow with `dependsOn` and a `retry`, which
+/// runs sequentially.
+#[test]
+fn concurrent_steps() {
+    let code = generate("tests/fixtures/concurrent/parts.arazzo.yaml");
+    expectorate::assert_contents("snapshots/concurrent.rs", &code);
+}
+
+/// The same document with `concurrent = false`: the steps run one after the other.
+#[test]
+fn concurrent_steps_turned_off() {
+    let code = Generator::new(
+        Settings::new()
+            .with_base_dir(workspace())
+            .with_concurrent(false),
+    )
+    .generate("tests/fixtures/concurrent/parts.arazzo.yaml")
+    .unwrap_or_else(|failure| panic!("generates:\n{failure}"))
+    .to_formatted_string();
+    assert!(!code.contains("arazzo_runtime::concurrent"), "{code}");
+    assert!(code.contains("its steps, in order:"));
+}
+
 #[test]
 fn arazzo_1_1_grammar() {
     // `in: querystring` (a form and a JSON one), values embedded by the 1.1 rules, and criteria

@@ -79,8 +79,13 @@ pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
         text.push_str("\n\n");
         text.push_str(description);
     }
+    let order = if w.concurrent.is_some() {
+        "each as soon as the steps it depends on completed, several at once"
+    } else {
+        "in order"
+    };
     text.push_str(&format!(
-        "\n\nArazzo workflow `{}`; its steps, in order:",
+        "\n\nArazzo workflow `{}`; its steps, {order}:",
         w.id
     ));
     let mut fn_doc = doc(&text);
@@ -109,6 +114,11 @@ pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
                 "{end} On its own: [`{}`].",
                 At::ROOT.link(&standalone.fn_name)
             ));
+        }
+        if let Some(schedule) = &w.concurrent {
+            let end = if line.ends_with('.') { "" } else { "." };
+            line.push_str(end);
+            line.push_str(&super::concurrent::waits_doc(w, schedule, i));
         }
         lines.extend(wrap_item(&line, i + 1));
     }

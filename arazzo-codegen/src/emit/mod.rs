@@ -4,6 +4,7 @@
 //! own locals ([`locals`]) and the shortest path to each item ([`paths`]).
 
 mod client;
+mod concurrent;
 mod conditions;
 mod data;
 mod docs;

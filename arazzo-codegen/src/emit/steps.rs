@@ -52,6 +52,18 @@ impl Cx<'_> {
         step: &StepPlan,
         standalone: &Standalone,
     ) -> TokenStream {
+        self.call_standalone_with(w, step, standalone, true)
+    }
+
+    /// [`Self::call_standalone`], where `borrow` says whether the earlier steps' variables hold
+    /// their outputs (borrowed for the call) or references to them (passed on).
+    pub(super) fn call_standalone_with(
+        &self,
+        w: &WorkflowPlan,
+        step: &StepPlan,
+        standalone: &Standalone,
+        borrow: bool,
+    ) -> TokenStream {
         let (client, inputs_var) = (self.local("client"), self.local("inputs"));
         let (inputs, earlier) = step_reads(w, step);
         let function = self.at.path(&standalone.fn_name);
@@ -69,7 +81,11 @@ impl Cx<'_> {
         });
         let earlier = earlier.iter().map(|s| {
             let var = ident(&s.var);
-            quote!(&#var,)
+            if borrow {
+                quote!(&#var,)
+            } else {
+                quote!(#var,)
+            }
         });
         quote!(#function(#client, #inputs #(#earlier)*).await?)
     }

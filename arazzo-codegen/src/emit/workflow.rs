@@ -154,6 +154,8 @@ impl Cx<'_> {
 
         let body = if w.looping {
             self.looping_body(w, &step_is_read)
+        } else if let Some(schedule) = &w.concurrent {
+            self.concurrent_body(w, schedule)
         } else {
             self.straight_body(w, &step_is_read)
         };

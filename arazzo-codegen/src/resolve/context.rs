@@ -25,6 +25,9 @@ pub(crate) struct Context {
     /// Whether the fake is generated too (`Settings::fake`): the types of every operation the
     /// steps call are made then.
     pub fake: bool,
+    /// Whether the steps of workflows that declare step `dependsOn` run at once
+    /// (`Settings::concurrent`).
+    pub concurrent: bool,
 }
 
 impl Context {
@@ -38,6 +41,7 @@ impl Context {
             reserved_members: self.reserved_members.clone(),
             external: BTreeMap::new(),
             fake: self.fake,
+            concurrent: self.concurrent,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::model::arazzo::{Document, Target, Version, Workflow};
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::ItemPath;
+use crate::plan::concurrent::{self, Schedule};
 use crate::plan::{
     ActionKind, DependencyPlan, Embedding, FieldPlan, OutputSource, Place, Standalone, StepPlan,
     ValueRef, WorkflowPlan,
@@ -208,6 +209,7 @@ impl<'a> Resolver<'a, '_> {
         signature_inputs.extend(undeclared.iter().map(|f| f.name.clone()));
         inputs.extend(undeclared);
         super::reads::mark_kept(&mut steps, &outputs);
+        let concurrent = self.schedule(workflow, &mut steps, looping);
 
         self.signatures.insert(
             id.clone(),
@@ -241,7 +243,48 @@ impl<'a> Resolver<'a, '_> {
             } else {
                 Embedding::NullAsNothing
             },
+            concurrent,
         }
+    }
+
+    /// The schedule of a workflow whose steps declare `dependsOn` (Arazzo 1.1), when they run
+    /// at once: the setting allows it, no action jumps, repeats or ends the workflow early (such
+    /// a workflow runs its steps one after the other, in an order that satisfies every
+    /// dependency), and some steps can run at the same time.
+    fn schedule(
+        &self,
+        workflow: &Workflow<'a>,
+        steps: &mut [StepPlan],
+        looping: bool,
+    ) -> Option<Schedule> {
+        let declared = workflow.steps.iter().any(|s| s.depends_on.is_some());
+        let ends = steps
+            .iter()
+            .any(|s| s.on_success.iter().any(|a| a.kind == ActionKind::End));
+        if !self.context.concurrent || !declared || looping || ends {
+            return None;
+        }
+        let index = |id: &str| steps.iter().position(|s| s.id == id);
+        let explicit: Vec<Vec<usize>> = steps
+            .iter()
+            .map(|plan| {
+                workflow
+                    .steps
+                    .iter()
+                    .find(|s| s.id.value == plan.id)
+                    .and_then(|s| s.depends_on.as_ref())
+                    .map(|list| list.value.iter().filter_map(|d| index(&d.value)).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let schedule = concurrent::schedule(steps, &explicit)?;
+        // The steps borrow the workflow's inputs at the same time: none moves one out.
+        for step in steps.iter_mut() {
+            if let Some(standalone) = &mut step.standalone {
+                standalone.last_reads.clear();
+            }
+        }
+        Some(schedule)
     }
 
     /// The plans of the workflow's steps, in order; each step's outputs become readable by the
