@@ -22,20 +22,16 @@ impl Cx<'_> {
             MessageAction::Receive => self.await_message(message),
         };
         let address = &message.address;
-        let result = quote! {
-            async {
-                ::std::result::Result::Ok::<_, ::arazzo_runtime::Error>(
-                    ::arazzo_runtime::Response::from_message(STEP, #address, #exchanged)
-                )
-            }.await
-        };
+        let read = quote!(::arazzo_runtime::Response::from_message(STEP, #address, #exchanged));
         // In a loop, a step that times out fails like any other, and its failure actions
         // decide: the timeout becomes a stand-in response.
         let send = match (&flow, message.timeout) {
-            (Flow::Loop { .. }, Some(_)) => {
-                quote!(let #response = ::arazzo_runtime::Response::or_timed_out(#result)?;)
-            }
-            _ => quote!(let #response = #result?;),
+            (Flow::Loop { .. }, Some(_)) => quote! {
+                let #response = ::arazzo_runtime::Response::or_timed_out(
+                    async { ::std::result::Result::Ok::<_, ::arazzo_runtime::Error>(#read) }.await,
+                )?;
+            },
+            _ => quote!(let #response = #read;),
         };
         self.exchange_body(step, flow, quote!(), send)
     }

@@ -174,6 +174,9 @@ pub(crate) struct Step<'a> {
     pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
     /// `action` (Arazzo 1.1): what an AsyncAPI step does with its channel.
     pub action: Option<Spanned<Action>>,
+    /// True when the step has an `action` field, valid or not (an invalid one is reported
+    /// where it is read).
+    pub action_written: bool,
     /// `correlationId` (Arazzo 1.1): the value a received message's correlation id must have.
     pub correlation_id: Option<Spanned<String>>,
     /// The step object itself.
@@ -922,6 +925,7 @@ impl Reader<'_> {
             timeout,
             depends_on,
             action,
+            action_written: node.get("action").is_some(),
             correlation_id,
             span: node.span,
         })

@@ -104,8 +104,9 @@ impl<'a> Resolver<'a, '_> {
             _ => return None,
         };
         let Some(action) = step.action.as_ref().map(|a| a.value) else {
-            // A `channelPath` without `action` is reported where the step is read.
-            if operation.is_some() {
+            // A `channelPath` without `action`, and an `action` that is neither `send` nor
+            // `receive`, are reported where the step is read.
+            if operation.is_some() && !step.action_written {
                 self.report(
                     Diagnostic::error(
                         target_span(step),
