@@ -343,3 +343,85 @@ impl<'a> AsyncApi<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::Files;
+
+    fn read(text: &str) -> (Option<usize>, Diagnostics, Node) {
+        let mut files = Files::default();
+        let id = files.add("a.yml".into(), "a.yml".into(), text.to_owned());
+        let node = crate::node::parse(&files, id).expect("parses");
+        let mut diagnostics = Diagnostics::default();
+        let count = AsyncApi::read(&node, &mut diagnostics).map(|api| api.operations.len());
+        (count, diagnostics, node)
+    }
+
+    const PETS: &str = "asyncapi: 3.0.0
+servers:
+  k: {host: 'localhost:9092', protocol: kafka}
+channels:
+  place: {address: place-order, messages: {m: {$ref: '#/components/messages/Req'}}}
+  confirm: {address: confirm-order, messages: {r: {$ref: '#/components/messages/Res'}}}
+operations:
+  placeOrder:
+    action: receive
+    channel: {$ref: '#/channels/place'}
+    reply: {channel: {$ref: '#/channels/confirm'}}
+components:
+  messages:
+    Req: {contentType: application/json, payload: {type: object}}
+    Res:
+      correlationId: {location: '$message.header#/orderRequestId'}
+      payload: {type: object, properties: {orderId: {type: integer}}}
+";
+
+    #[test]
+    fn operations_channels_replies_messages_and_the_first_server_are_read() {
+        let mut files = Files::default();
+        let id = files.add("a.yml".into(), "a.yml".into(), PETS.to_owned());
+        let node = crate::node::parse(&files, id).expect("parses");
+        let mut diagnostics = Diagnostics::default();
+        let api = AsyncApi::read(&node, &mut diagnostics).expect("reads");
+        assert!(diagnostics.is_empty());
+        let op = api.operation_by_id("placeOrder").expect("the operation");
+        assert_eq!(op.action, Action::Receive);
+        assert_eq!(
+            api.channels[op.channel].address.as_deref(),
+            Some("place-order")
+        );
+        assert_eq!(
+            op.messages[0].content_type.as_deref(),
+            Some("application/json")
+        );
+        let reply = op.reply.as_ref().expect("a reply");
+        let channel = reply.channel.expect("a reply channel");
+        assert_eq!(api.channels[channel].key, "confirm");
+        assert_eq!(
+            reply.messages[0].correlation_location.as_deref(),
+            Some("$message.header#/orderRequestId")
+        );
+        assert!(reply.messages[0].payload.is_some());
+        assert_eq!(
+            api.server,
+            Some(Server {
+                protocol: "kafka".into(),
+                host: "localhost:9092".into()
+            })
+        );
+    }
+
+    #[test]
+    fn asyncapi_2_and_operations_without_action_or_channel_are_located_errors() {
+        let (count, diagnostics, _) = read("asyncapi: 2.6.0\nchannels: {}\n");
+        assert_eq!(count, None);
+        assert_eq!(diagnostics.len(), 1);
+        let (count, diagnostics, _) = read(
+            "asyncapi: 3.0.0\nchannels: {c: {address: c}}\noperations:\n  a: {action: publish, channel: {$ref: '#/channels/c'}}\n  b: {action: send, channel: {$ref: '#/channels/none'}}\n",
+        );
+        assert_eq!(count, Some(0));
+        assert_eq!(diagnostics.len(), 2);
+        assert!(diagnostics.iter().all(|d| d.span.is_some()));
+    }
+}

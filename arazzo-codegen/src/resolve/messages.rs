@@ -272,13 +272,25 @@ impl<'a> Resolver<'a, '_> {
     }
 
     /// A message step's parameters: `in: header` (a header of the sent message) or `in: path`
-    /// (a `{name}` of the channel's address), on a `send` step only.
+    /// (a `{name}` of the channel's address), on a `send` step only. The workflow's `parameters`
+    /// go to its HTTP requests, not with messages (a warning says so).
     pub(super) fn message_parameters(
         &mut self,
         scope: &WorkflowScope,
+        workflow_parameters: Option<&Node>,
         step: &Step<'_>,
         target: &MessageTarget<'_>,
     ) -> Option<MessageParams> {
+        if let Some(list) = workflow_parameters.filter(|l| !l.items().is_empty()) {
+            self.report(
+                Diagnostic::warning(
+                    target_span(step),
+                    "the workflow's `parameters` are not sent with this step's message",
+                )
+                .with_related(list.span, "they go to the workflow's HTTP requests")
+                .with_help("give a message's headers as the step's own `in: header` parameters"),
+            );
+        }
         let Some(list) = step.parameters else {
             return Some(Vec::new());
         };
@@ -429,7 +441,7 @@ impl<'a> Resolver<'a, '_> {
         let errors = self.error_count();
         let target = self.message_target(step)?;
         let body_ok = self.no_receive_body(step, &target);
-        let params = self.message_parameters(scope, step, &target);
+        let params = self.message_parameters(scope, workflow.parameters, step, &target);
         let correlation = self.correlation(scope, step, &target);
         let payload = self.message_payload(scope, step);
         let address = self.message_address(step, &target)?;
@@ -617,9 +629,7 @@ impl<'a> Resolver<'a, '_> {
             .iter()
             .filter_map(|m| m.correlation_location.as_deref())
             .collect();
-        let Some(&location) = locations.first() else {
-            return None;
-        };
+        let &location = locations.first()?;
         if locations.iter().any(|other| *other != location) {
             self.report(
                 Diagnostic::error(span, "the messages this step may receive keep their correlation ids in different places")
