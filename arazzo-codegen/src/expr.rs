@@ -112,6 +112,9 @@ pub enum Expr {
     Request(Source),
     /// `$response.<source>`
     Response(Source),
+    /// `$message.<source>` (Arazzo 1.1): the message an AsyncAPI step sent or received; its
+    /// `payload` is read as [`Source::Body`], its `header.<name>` as [`Source::Header`].
+    Message(Source),
     /// `$inputs.<name>[#<pointer>]`
     Inputs {
         /// The input's name.
@@ -205,6 +208,7 @@ const ROOTS: &[&str] = &[
     "$statusCode",
     "$request.",
     "$response.",
+    "$message.",
     "$inputs.",
     "$outputs.",
     "$steps.",
@@ -308,10 +312,32 @@ pub fn rewrite_dialects(text: &str) -> Option<(String, Vec<Dialect>)> {
     (!found.is_empty()).then_some((out, found))
 }
 
+/// `.a.b[0]` as the JSON pointer `/a/b/0`.
+fn dot_path_pointer(path: &str) -> Option<String> {
+    let mut pointer = String::new();
+    for segment in path.split(['.', '[']).filter(|s| !s.is_empty()) {
+        let segment = segment.strip_suffix(']').unwrap_or(segment);
+        let segment = segment.trim_matches(|c| c == '\'' || c == '"');
+        if segment.is_empty() {
+            return None;
+        }
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    }
+    Some(pointer)
+}
+
 fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
     // `$outputs.a[0]` is left to the places where `$outputs` is readable, which read it so.
     if let Some(fixed) = output_index_path(token).filter(|_| !token.starts_with("$outputs.")) {
         return Some((fixed, Dialect::OutputIndexPath));
+    }
+    // `$message.payload.orderId`, as the specification's own examples write it.
+    if let Some(path) = token.strip_prefix("$message.payload")
+        && (path.starts_with('.') || path.starts_with('['))
+    {
+        let pointer = dot_path_pointer(path)?;
+        return Some((format!("$message.payload#{pointer}"), Dialect::BodyDotPath));
     }
     for root in ["$response.", "$request."] {
         let Some(after) = token.strip_prefix(root) else {
@@ -324,16 +350,7 @@ fn rewrite_token(token: &str) -> Option<(String, Dialect)> {
         if !(path.starts_with('.') || path.starts_with('[')) {
             return None;
         }
-        let mut pointer = String::new();
-        for segment in path.split(['.', '[']).filter(|s| !s.is_empty()) {
-            let segment = segment.strip_suffix(']').unwrap_or(segment);
-            let segment = segment.trim_matches(|c| c == '\'' || c == '"');
-            if segment.is_empty() {
-                return None;
-            }
-            pointer.push('/');
-            pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
-        }
+        let pointer = dot_path_pointer(path)?;
         return Some((format!("{root}body#{pointer}"), Dialect::BodyDotPath));
     }
     if let Some(after) = token.strip_prefix("$steps.") {
@@ -570,6 +587,31 @@ pub fn parse_prefix(text: &str, mode: Mode) -> Result<(Expr, usize), ParseError>
                 Expr::Response(source)
             }
         }
+        "message" => {
+            c.expect(".", "after `$message`")?;
+            let kind = c.take_while(|ch| ch.is_ascii_alphabetic()).to_owned();
+            Expr::Message(match kind.as_str() {
+                "header" => {
+                    c.expect(".", "after `header`")?;
+                    let name = match mode {
+                        Mode::Value => c.take_while(is_tchar),
+                        Mode::Condition => c.take_while(|ch| is_tchar(ch) && ch != '.'),
+                    };
+                    if name.is_empty() {
+                        return Err(c.error("expected a header name"));
+                    }
+                    Source::Header(name.to_owned())
+                }
+                "payload" => Source::Body(c.pointer()?),
+                _ => {
+                    return Err(ParseError::new(
+                        c.pos - kind.len(),
+                        format!("unknown `$message` source `{kind}`"),
+                    )
+                    .help("expected `header.<name>` or `payload`"));
+                }
+            })
+        }
         "inputs" | "outputs" => {
             c.expect(".", &format!("after `${root}`"))?;
             let name = c.name(false, &format!("a name after `${root}.`"))?;
@@ -769,6 +811,14 @@ impl fmt::Display for Expr {
             }
             Self::Response(s) => {
                 f.write_str("$response.")?;
+                source(f, s)
+            }
+            Self::Message(Source::Body(p)) => {
+                f.write_str("$message.payload")?;
+                pointer(f, p)
+            }
+            Self::Message(s) => {
+                f.write_str("$message.")?;
                 source(f, s)
             }
             Self::Inputs { name, pointer: p } => {

@@ -112,6 +112,8 @@ pub(crate) struct Plan {
     pub(crate) description: Option<String>,
     /// The OpenAPI sources, each with a base URL on the client.
     pub(crate) sources: Vec<SourcePlan>,
+    /// The AsyncAPI sources, each with a transport on the client.
+    pub(crate) brokers: Vec<BrokerPlan>,
     /// The security schemes, each with credentials on the client.
     pub(crate) schemes: Vec<SchemePlan>,
     /// The workflows.
@@ -128,7 +130,9 @@ impl Plan {
     /// sources and schemes, renumbering what refers to them.
     pub(crate) fn merge(&mut self, other: Plan) {
         let (sources, schemes) = (self.sources.len(), self.schemes.len());
+        let brokers = self.brokers.len();
         self.sources.extend(other.sources);
+        self.brokers.extend(other.brokers);
         self.schemes
             .extend(other.schemes.into_iter().map(|mut scheme| {
                 scheme.source += sources;
@@ -142,6 +146,9 @@ impl Plan {
                         for auth in &mut request.auth {
                             auth.scheme += schemes;
                         }
+                    }
+                    if let StepKind::Message(message) = &mut step.kind {
+                        message.broker += brokers;
                     }
                 }
                 workflow
@@ -911,6 +918,56 @@ pub(crate) enum StepKind {
     Operation(RequestPlan),
     /// Runs another workflow of the document.
     Workflow(WorkflowCall),
+    /// Sends or receives a message on an AsyncAPI channel (Arazzo 1.1).
+    Message(MessagePlan),
+}
+
+/// What a message step does: `send` or `receive`.
+pub(crate) use crate::model::asyncapi::Action as MessageAction;
+
+/// The message of an AsyncAPI step.
+#[derive(Debug)]
+pub(crate) struct MessagePlan {
+    /// Index into [`Plan::brokers`].
+    pub(crate) broker: usize,
+    /// Whether it sends or receives.
+    pub(crate) action: MessageAction,
+    /// The AsyncAPI operation, when the step names one.
+    pub(crate) operation_id: Option<String>,
+    /// The channel's address (its key when it has none).
+    pub(crate) address: String,
+    /// A sent message's headers, by name.
+    pub(crate) headers: Vec<(String, ValuePlan)>,
+    /// A sent message's payload, as a JSON value.
+    pub(crate) payload: Option<ValuePlan>,
+    /// A received message's correlation: where its id is, and the value it must have.
+    pub(crate) correlation: Option<CorrelationPlan>,
+    /// A received message's inbox: the variable the workflow's function opens it in.
+    pub(crate) inbox: Option<String>,
+    /// The step's `timeout` (Arazzo 1.1), in milliseconds: the bound on the wait (or the send).
+    pub(crate) timeout: Option<u64>,
+}
+
+/// Where a received message's correlation id is, and the value it must equal.
+#[derive(Debug)]
+pub(crate) struct CorrelationPlan {
+    /// `true`: the header named `at`; `false`: the JSON pointer `at` into the payload.
+    pub(crate) in_header: bool,
+    /// The header name or the pointer.
+    pub(crate) at: String,
+    /// The value (`correlationId`).
+    pub(crate) value: ValuePlan,
+}
+
+/// An AsyncAPI source: the transport the client holds for it.
+#[derive(Debug)]
+pub(crate) struct BrokerPlan {
+    /// The source's name.
+    pub(crate) name: String,
+    /// The client's field and the builder's setter.
+    pub(crate) field: String,
+    /// The first server's `protocol` and `host`, for the default transport.
+    pub(crate) server: Option<(String, String)>,
 }
 
 /// The request of an operation step.
@@ -985,7 +1042,7 @@ impl StepPlan {
     pub(crate) fn request(&self) -> Option<&RequestPlan> {
         match &self.kind {
             StepKind::Operation(request) => Some(request),
-            StepKind::Workflow(_) => None,
+            StepKind::Workflow(_) | StepKind::Message(_) => None,
         }
     }
 
@@ -993,7 +1050,15 @@ impl StepPlan {
     pub(crate) fn call(&self) -> Option<&WorkflowCall> {
         match &self.kind {
             StepKind::Workflow(call) => Some(call),
-            StepKind::Operation(_) => None,
+            StepKind::Operation(_) | StepKind::Message(_) => None,
+        }
+    }
+
+    /// The message, for an AsyncAPI step.
+    pub(crate) fn message(&self) -> Option<&MessagePlan> {
+        match &self.kind {
+            StepKind::Message(message) => Some(message),
+            StepKind::Operation(_) | StepKind::Workflow(_) => None,
         }
     }
 
@@ -1073,6 +1138,17 @@ impl StepPlan {
             StepKind::Workflow(call) => {
                 for (_, value) in &call.inputs {
                     value_refs(value, &mut refs);
+                }
+            }
+            StepKind::Message(message) => {
+                for (_, value) in &message.headers {
+                    value_refs(value, &mut refs);
+                }
+                if let Some(payload) = &message.payload {
+                    value_refs(payload, &mut refs);
+                }
+                if let Some(correlation) = &message.correlation {
+                    value_refs(&correlation.value, &mut refs);
                 }
             }
         }

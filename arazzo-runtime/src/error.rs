@@ -167,6 +167,96 @@ pub enum Error {
         milliseconds: u64,
     },
 
+    /// An AsyncAPI step could not reach its broker: no transport could be built for the
+    /// source's server (its protocol's cargo feature is off, say), or the broker refused the
+    /// connection or the subscription.
+    #[error("step `{step}`: the broker of `{channel}` could not be reached: {source}")]
+    BrokerUnreachable {
+        /// The step that needed the broker.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// What the transport reported.
+        #[source]
+        source: crate::transport::TransportError,
+    },
+
+    /// An AsyncAPI `send` step's message was not taken by the broker.
+    #[error("step `{step}`: the message could not be published on `{channel}`: {source}")]
+    PublishFailed {
+        /// The step that sent.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// What the transport reported.
+        #[source]
+        source: crate::transport::TransportError,
+    },
+
+    /// An AsyncAPI `receive` step got no matching message within its `timeout` (with
+    /// `correlationId`, only messages whose correlation id equals it match).
+    #[error(
+        "step `{step}`: no message{} arrived on `{channel}` within {milliseconds} ms",
+        correlation_id.as_ref().map(|id| format!(" with correlation id `{id}`")).unwrap_or_default()
+    )]
+    ReceiveTimedOut {
+        /// The step that waited.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// The correlation id it waited for, if any.
+        correlation_id: Option<String>,
+        /// The step's `timeout`, in milliseconds.
+        milliseconds: u64,
+    },
+
+    /// An AsyncAPI `receive` step's wait ended without a message: the subscription failed, was
+    /// closed, or more messages arrived than it keeps ([`crate::messaging::INBOX_LIMIT`]).
+    #[error(
+        "step `{step}`: receiving on `{channel}`{} failed: {source}",
+        correlation_id.as_ref().map(|id| format!(" (correlation id `{id}`)")).unwrap_or_default()
+    )]
+    ReceiveFailed {
+        /// The step that waited.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// The correlation id it waited for, if any.
+        correlation_id: Option<String>,
+        /// What the transport (or the inbox) reported.
+        #[source]
+        source: crate::transport::TransportError,
+    },
+
+    /// A message's value that the workflow reads does not have the type its schema says.
+    #[error(
+        "step `{step}`: the value at `{location}{within}` in the message on `{channel}` does not fit: {source}"
+    )]
+    MessageDecode {
+        /// The step that sent or received it.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// Where the value was read: a JSON pointer into the payload.
+        location: &'static str,
+        /// Where inside that value decoding failed, as a JSON pointer relative to `location`.
+        within: String,
+        /// What `serde_json` reported.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A message's value that the workflow reads is not there (or the payload is not JSON).
+    #[error("step `{step}`: the message on `{channel}` has no value at `{location}`")]
+    MessageMissingValue {
+        /// The step that sent or received it.
+        step: &'static str,
+        /// The channel's address.
+        channel: String,
+        /// Where the value was expected: a JSON pointer into the payload, or a header name.
+        location: &'static str,
+    },
+
     /// A workflow ran more steps than its bound allows: a `goto` loop that never ends.
     #[error("workflow `{workflow}` ran {limit} steps without finishing; the `goto` actions loop")]
     StepLimit {
@@ -305,7 +395,13 @@ impl Error {
             | Self::TooManyRedirects { step, .. }
             | Self::Token { step, .. }
             | Self::Timeout { step, .. }
-            | Self::Unfinished { step } => Some(step),
+            | Self::Unfinished { step }
+            | Self::BrokerUnreachable { step, .. }
+            | Self::PublishFailed { step, .. }
+            | Self::ReceiveTimedOut { step, .. }
+            | Self::ReceiveFailed { step, .. }
+            | Self::MessageDecode { step, .. }
+            | Self::MessageMissingValue { step, .. } => Some(step),
             Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
         }
     }

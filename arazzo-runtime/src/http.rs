@@ -883,6 +883,8 @@ async fn read(
         body: std::sync::OnceLock::new(),
         members: std::sync::OnceLock::new(),
         timed_out: None,
+        channel: None,
+        missed: None,
     })
 }
 
@@ -906,6 +908,12 @@ pub struct Response {
     /// When the step timed out: no response came, and this stands in for one (status 0, no
     /// headers, an empty body) so that the step's failure actions can run; its `timeout`.
     timed_out: Option<u64>,
+    /// For an AsyncAPI step: the channel's address; the message stands in for a response
+    /// ([`Response::from_message`]).
+    channel: Option<String>,
+    /// For an AsyncAPI step that timed out: the error it failed with (naming its channel and
+    /// correlation id), returned when no failure action applies.
+    missed: Option<Box<Error>>,
 }
 
 impl fmt::Debug for Response {
@@ -926,18 +934,69 @@ impl Response {
     /// # Errors
     /// Every error but [`Error::Timeout`].
     pub fn or_timed_out(result: Result<Self, Error>) -> Result<Self, Error> {
+        let stand_in = |step, milliseconds, channel, missed| Self {
+            step,
+            status: 0,
+            url: String::new(),
+            headers: reqwest::header::HeaderMap::new(),
+            bytes: bytes::Bytes::new(),
+            body: std::sync::OnceLock::new(),
+            members: std::sync::OnceLock::new(),
+            timed_out: Some(milliseconds),
+            channel,
+            missed,
+        };
         match result {
-            Err(Error::Timeout { step, milliseconds }) => Ok(Self {
-                step,
-                status: 0,
-                url: String::new(),
-                headers: reqwest::header::HeaderMap::new(),
-                bytes: bytes::Bytes::new(),
-                body: std::sync::OnceLock::new(),
-                members: std::sync::OnceLock::new(),
-                timed_out: Some(milliseconds),
-            }),
+            Err(Error::Timeout { step, milliseconds }) => {
+                Ok(stand_in(step, milliseconds, None, None))
+            }
+            // An AsyncAPI receive step that got no matching message in time.
+            Err(error @ Error::ReceiveTimedOut { .. }) => {
+                let Error::ReceiveTimedOut {
+                    step,
+                    milliseconds,
+                    ref channel,
+                    ..
+                } = error
+                else {
+                    return Err(error);
+                };
+                let channel = Some(channel.clone());
+                Ok(stand_in(step, milliseconds, channel, Some(Box::new(error))))
+            }
             other => other,
+        }
+    }
+
+    /// A message that an AsyncAPI step sent or received, standing in for a response so that
+    /// the step's criteria and outputs read it as they read a response: `$message.payload` as
+    /// the body, `$message.header.<name>` as a header, status 200. A header whose name or value
+    /// HTTP cannot carry is not readable as `$message.header`.
+    pub fn from_message(
+        step: &'static str,
+        channel: &str,
+        message: crate::transport::Message,
+    ) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &message.headers {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        Self {
+            step,
+            status: 200,
+            url: channel.to_owned(),
+            headers,
+            bytes: message.payload,
+            body: std::sync::OnceLock::new(),
+            members: std::sync::OnceLock::new(),
+            timed_out: None,
+            channel: Some(channel.to_owned()),
+            missed: None,
         }
     }
 
@@ -1000,10 +1059,17 @@ impl Response {
     /// # Errors
     /// [`Error::MissingValue`] when the header is absent.
     pub fn header_value(&self, name: &'static str) -> Result<String, Error> {
-        self.header(name).ok_or(Error::MissingValue {
-            step: self.step,
-            status: self.status,
-            location: name,
+        self.header(name).ok_or_else(|| match &self.channel {
+            Some(channel) => Error::MessageMissingValue {
+                step: self.step,
+                channel: channel.clone(),
+                location: name,
+            },
+            None => Error::MissingValue {
+                step: self.step,
+                status: self.status,
+                location: name,
+            },
         })
     }
 
@@ -1021,6 +1087,9 @@ impl Response {
     /// (Arazzo 1.1 documents: the error names the criterion and its evaluation error).
     pub fn into_failure_with(self, criterion: impl Into<Option<crate::FailedCriterion>>) -> Error {
         let criterion = criterion.into();
+        if let Some(missed) = self.missed {
+            return *missed;
+        }
         if let Some(milliseconds) = self.timed_out {
             return Error::Timeout {
                 step: self.step,
@@ -1049,9 +1118,14 @@ impl Response {
     /// [`Error::MissingValue`] when the body is not JSON or has nothing at `pointer`;
     /// [`Error::WrongType`] when the value there does not deserialize as `T`.
     pub fn body_value<T: DeserializeOwned>(&self, pointer: &'static str) -> Result<T, Error> {
-        match self.body_value_opt(pointer)? {
-            Some(value) => Ok(value),
-            None => Err(Error::MissingValue {
+        match (self.body_value_opt(pointer)?, &self.channel) {
+            (Some(value), _) => Ok(value),
+            (None, Some(channel)) => Err(Error::MessageMissingValue {
+                step: self.step,
+                channel: channel.clone(),
+                location: pointer,
+            }),
+            (None, None) => Err(Error::MissingValue {
                 step: self.step,
                 status: self.status,
                 location: pointer,
@@ -1068,12 +1142,21 @@ impl Response {
         &self,
         pointer: &'static str,
     ) -> Result<Option<T>, Error> {
-        let wrong_type = |within: String, source: serde_json::Error| Error::WrongType {
-            step: self.step,
-            status: self.status,
-            location: pointer,
-            within,
-            source,
+        let wrong_type = |within: String, source: serde_json::Error| match &self.channel {
+            Some(channel) => Error::MessageDecode {
+                step: self.step,
+                channel: channel.clone(),
+                location: pointer,
+                within,
+                source,
+            },
+            None => Error::WrongType {
+                step: self.step,
+                status: self.status,
+                location: pointer,
+                within,
+                source,
+            },
         };
         // Unless the body was parsed already, decode just the value, straight from the bytes.
         if self.body.get().is_none() {

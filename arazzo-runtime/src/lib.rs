@@ -29,6 +29,7 @@ mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod http;
+pub mod messaging;
 mod params;
 mod pointer;
 mod querystring;

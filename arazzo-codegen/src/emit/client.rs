@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::docs::doc;
 use super::ident;
-use crate::plan::{ApiKeyLocation, Plan, SchemeKind, SchemePlan, SourcePlan};
+use crate::plan::{ApiKeyLocation, BrokerPlan, Plan, SchemeKind, SchemePlan, SourcePlan};
 
 /// The `Client` and its builder.
 pub(super) fn client(plan: &Plan) -> TokenStream {
@@ -43,6 +43,13 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
     let scheme_names: Vec<String> = plan.schemes.iter().map(|s| s.field.clone()).collect();
 
     let source_setters = plan.sources.iter().map(source_setter);
+    let broker_fields: Vec<Ident> = plan.brokers.iter().map(|b| ident(&b.field)).collect();
+    let broker_names: Vec<String> = plan.brokers.iter().map(|b| b.field.clone()).collect();
+    let broker_setters = plan.brokers.iter().map(broker_setter);
+    let broker_servers = plan.brokers.iter().map(|b| match &b.server {
+        Some((protocol, host)) => quote!(::std::option::Option::Some((#protocol, #host))),
+        None => quote!(::std::option::Option::None),
+    });
     let scheme_setters = plan.schemes.iter().map(|s| scheme_setter(plan, s));
 
     quote! {
@@ -51,6 +58,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
         pub struct Client {
             http: ::arazzo_runtime::HttpClient,
             #(#source_fields: ::std::string::String,)*
+            #(#broker_fields: ::arazzo_runtime::messaging::Broker,)*
             #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
         }
 
@@ -76,6 +84,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("Client")
                     #(.field(#source_names, &self.#source_fields))*
+                    #(.field(#broker_names, &self.#broker_fields))*
                     #(.field(#scheme_names, &self.#scheme_fields))*
                     .finish_non_exhaustive()
             }
@@ -85,6 +94,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
         #[derive(::std::default::Default)]
         pub struct ClientBuilder {
             #(#source_fields: ::std::option::Option<::std::string::String>,)*
+            #(#broker_fields: ::std::option::Option<::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>>,)*
             #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
             http: ::arazzo_runtime::ClientSettings,
         }
@@ -93,6 +103,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("ClientBuilder")
                     #(.field(#source_names, &self.#source_fields))*
+                    #(.field(#broker_names, &self.#broker_fields))*
                     #(.field(#scheme_names, &self.#scheme_fields))*
                     .finish_non_exhaustive()
             }
@@ -100,6 +111,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
 
         impl ClientBuilder {
             #(#source_setters)*
+            #(#broker_setters)*
             #(#scheme_setters)*
 
             ::arazzo_runtime::http_builder_methods!(http);
@@ -112,6 +124,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
                     #(#scheme_fields: #scheme_values,)*
                     http,
                     #(#source_fields,)*
+                    #(#broker_fields: ::arazzo_runtime::messaging::Broker::new(self.#broker_fields, #broker_servers),)*
                 }
             }
         }
@@ -135,6 +148,34 @@ fn client_doc(plan: &Plan) -> TokenStream {
             .to_owned(),
     );
     doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"))
+}
+
+/// The builder's setter of an AsyncAPI source's transport, with its default.
+fn broker_setter(b: &BrokerPlan) -> TokenStream {
+    let setter = ident(&b.field);
+    let default = match &b.server {
+        Some((protocol, host)) => format!(
+            "Default: `arazzo_runtime::transport::for_server(\"{protocol}\", \"{host}\")`, the \
+             description's first server; when this build of `arazzo-runtime` has no transport \
+             for it, each step on this source fails with `Error::BrokerUnreachable`."
+        ),
+        None => "The description names no server, so there is no default: set this before \
+                 running a workflow that sends or receives on it."
+            .to_owned(),
+    };
+    let docs = doc(&format!(
+        "Sets the transport of the AsyncAPI source `{}`: how its messages are sent and \
+         received (for tests, `arazzo_runtime::transport::InMemory`).\n\n{default}",
+        b.name
+    ));
+    quote! {
+        #docs
+        #[must_use]
+        pub fn #setter(mut self, transport: ::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>) -> Self {
+            self.#setter = ::std::option::Option::Some(transport);
+            self
+        }
+    }
 }
 
 /// The builder's setter of a source's base URL, with its default and the other servers.

@@ -102,6 +102,18 @@ pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
             StepKind::Operation(request) => {
                 format!("{}. `{}`{}", i + 1, step.id, request_summary(request))
             }
+            StepKind::Message(message) => format!(
+                "{}. `{}`: {}s a message on `{}`{}",
+                i + 1,
+                step.id,
+                message.action.as_str(),
+                message.address,
+                message
+                    .operation_id
+                    .as_ref()
+                    .map(|id| format!(" (`{id}`)"))
+                    .unwrap_or_default()
+            ),
         };
         let summary = step.request().and_then(|r| r.operation_summary.as_ref());
         if let Some(d) = step.description.as_ref().or(summary) {

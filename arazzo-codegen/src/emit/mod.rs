@@ -12,6 +12,7 @@ mod fake;
 mod kept;
 mod locals;
 mod looping;
+mod messages;
 mod operation;
 mod paths;
 mod querystring;

@@ -44,13 +44,30 @@ impl Cx<'_> {
         request: &RequestPlan,
         flow: Flow<'_>,
     ) -> TokenStream {
-        let step_id = &step.id;
         let (params, path, chained, optional) = self.parameters(request);
         let (body, send_body) = match &request.body {
             Some(body) => self.request_body(body),
             None => (None, None),
         };
         let send = self.send(step, request, &flow, path, chained, optional, send_body);
+        let prelude = quote! {
+            #(#params)*
+            #body
+        };
+        self.exchange_body(step, flow, prelude, send)
+    }
+
+    /// The block of a step that exchanges something (a request and its response, or a message):
+    /// `prelude` builds what it sends, `send` binds `response`; then its check, its outputs and
+    /// where it goes next.
+    pub(super) fn exchange_body(
+        &self,
+        step: &StepPlan,
+        flow: Flow<'_>,
+        prelude: TokenStream,
+        send: TokenStream,
+    ) -> TokenStream {
+        let step_id = &step.id;
         // The `end` actions' patterns come first, so that the step's own are numbered after them.
         let mut statics = match &flow {
             Flow::Straight { statics, .. } => statics.clone(),
@@ -82,8 +99,7 @@ impl Cx<'_> {
             const STEP: &str = #step_id;
             #(#statics)*
             #(#rebinds)*
-            #(#params)*
-            #body
+            #prelude
             #decoded_types
             #send
             #tail
@@ -603,7 +619,9 @@ impl Cx<'_> {
     }
 }
 
-/// An operation step's `timeout`, in milliseconds.
-fn request_timeout(step: &StepPlan) -> Option<u64> {
-    step.request().and_then(|request| request.timeout)
+/// An operation step's `timeout` (or a message step's), in milliseconds.
+pub(super) fn request_timeout(step: &StepPlan) -> Option<u64> {
+    step.request()
+        .and_then(|request| request.timeout)
+        .or_else(|| step.message().and_then(|message| message.timeout))
 }

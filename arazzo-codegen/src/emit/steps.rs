@@ -196,6 +196,7 @@ impl Cx<'_> {
         match &step.kind {
             StepKind::Workflow(call) => self.call_body(step, call, flow),
             StepKind::Operation(request) => self.operation_body(step, request, flow),
+            StepKind::Message(message) => self.message_body(step, message, flow),
         }
     }
 

@@ -181,6 +181,7 @@ impl Cx<'_> {
         let kept_structs = self.kept_structs(w);
         let workflow_id = &w.id;
         let run = self.local("run");
+        let inboxes = self.open_inboxes(&w.steps);
         quote! {
             #fn_doc
             pub async fn #fn_name(
@@ -192,6 +193,7 @@ impl Cx<'_> {
                     #(#kept_structs)*
                     #unused_inputs
                     #inputs_json
+                    #(#inboxes)*
                     #(#dependencies)*
                     #body
                 };

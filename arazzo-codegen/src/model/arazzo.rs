@@ -8,6 +8,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::Span;
 use crate::node::{Key, Node, Value};
 
+pub(crate) use super::asyncapi::Action;
+
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Spanned<T> {
@@ -88,6 +90,8 @@ pub(crate) enum SourceKind {
     OpenApi,
     /// Another Arazzo document.
     Arazzo,
+    /// An AsyncAPI 3.0 description (Arazzo 1.1).
+    AsyncApi,
 }
 
 /// One entry of `sourceDescriptions`.
@@ -139,6 +143,8 @@ pub(crate) enum Target {
     OperationPath(Spanned<String>),
     /// `workflowId`.
     WorkflowId(Spanned<String>),
+    /// `channelPath` (Arazzo 1.1): a channel of an AsyncAPI source.
+    ChannelPath(Spanned<String>),
 }
 
 /// One step.
@@ -166,6 +172,13 @@ pub(crate) struct Step<'a> {
     pub timeout: Option<Spanned<u64>>,
     /// `dependsOn` (Arazzo 1.1): the steps that must complete first, as written.
     pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `action` (Arazzo 1.1): what an AsyncAPI step does with its channel.
+    pub action: Option<Spanned<Action>>,
+    /// True when the step has an `action` field, valid or not (an invalid one is reported
+    /// where it is read).
+    pub action_written: bool,
+    /// `correlationId` (Arazzo 1.1): the value a received message's correlation id must have.
+    pub correlation_id: Option<Spanned<String>>,
     /// The step object itself.
     pub span: Span,
 }
@@ -614,13 +627,7 @@ impl Reader<'_> {
             Some(kind) => match kind.value.as_str() {
                 "openapi" => SourceKind::OpenApi,
                 "arazzo" => SourceKind::Arazzo,
-                "asyncapi" if self.version == Version::V1_1 => {
-                    self.diagnostics.push(
-                        Diagnostic::error(kind.span, "AsyncAPI sources are not supported yet")
-                            .with_help("this generator calls the operations of `openapi` sources and the workflows of `arazzo` sources"),
-                    );
-                    return None;
-                }
+                "asyncapi" if self.version == Version::V1_1 => SourceKind::AsyncApi,
                 other => {
                     self.diagnostics.push(
                         Diagnostic::error(kind.span, format!("unknown source type `{other}`"))
@@ -821,11 +828,10 @@ impl Reader<'_> {
             Version::V1_0 => None,
             Version::V1_1 => self.step_depends_on(node),
         };
-        if self.version == Version::V1_1 {
-            for field in ["channelPath", "action", "correlationId"] {
-                self.not_yet(node, field, &format!("`{field}` belongs to AsyncAPI steps, which are not supported yet"), "this generator calls OpenAPI operations and workflows: name one with `operationId`, `operationPath` or `workflowId`");
-            }
-        }
+        let (action, correlation_id) = match self.version {
+            Version::V1_0 => (None, None),
+            Version::V1_1 => self.async_fields(node),
+        };
         let id = self.required_str(node, "stepId", what);
         if let Some(id) = &id {
             self.id_pattern(id, "stepId");
@@ -840,14 +846,31 @@ impl Reader<'_> {
         if let Some(s) = self.optional_str(node, "workflowId") {
             targets.push(Target::WorkflowId(s));
         }
+        if self.version >= Version::V1_1
+            && let Some(s) = self.optional_str(node, "channelPath")
+        {
+            if action.is_none() && node.get("action").is_none() {
+                self.diagnostics.push(
+                    Diagnostic::error(s.span, "a step with a `channelPath` must have an `action`")
+                        .with_help("add `action: send` or `action: receive`"),
+                );
+            }
+            targets.push(Target::ChannelPath(s));
+        }
         if targets.len() > 1 {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    node.span,
-                    "a step names more than one of `operationId`, `operationPath` and `workflowId`",
+            let (message, help) = if self.version >= Version::V1_1 {
+                (
+                    "a step names more than one of `operationId`, `operationPath`, `channelPath` and `workflowId`",
+                    "keep exactly one of them",
                 )
-                .with_help("keep exactly one of them"),
-            );
+            } else {
+                (
+                    "a step names more than one of `operationId`, `operationPath` and `workflowId`",
+                    "keep exactly one of them",
+                )
+            };
+            self.diagnostics
+                .push(Diagnostic::error(node.span, message).with_help(help));
         }
         let target = targets.into_iter().next();
         if target.is_none() {
@@ -901,16 +924,48 @@ impl Reader<'_> {
             outputs: self.outputs(node),
             timeout,
             depends_on,
+            action,
+            action_written: node.get("action").is_some(),
+            correlation_id,
             span: node.span,
         })
     }
 
-    /// A field of Arazzo 1.1 that the generator does not implement yet: an error at its key.
-    fn not_yet(&mut self, node: &Node, field: &str, message: &str, help: &str) {
-        if let Some((key, _)) = node.entries().iter().find(|(k, _)| k.name == field) {
-            self.diagnostics
-                .push(Diagnostic::error(key.span, message.to_owned()).with_help(help.to_owned()));
+    /// A step's `action` and `correlationId` (Arazzo 1.1): `action` is `send` or `receive`, and
+    /// `correlationId` belongs to a `receive` step only.
+    fn async_fields(&mut self, node: &Node) -> (Option<Spanned<Action>>, Option<Spanned<String>>) {
+        let action =
+            self.optional_str(node, "action")
+                .and_then(|text| match Action::parse(&text.value) {
+                    Some(action) => Some(Spanned {
+                        value: action,
+                        span: text.span,
+                    }),
+                    None => {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                text.span,
+                                format!("unknown step action `{}`", text.value),
+                            )
+                            .with_help("a step's `action` is `send` or `receive`"),
+                        );
+                        None
+                    }
+                });
+        let correlation_id = self.optional_str(node, "correlationId");
+        if let (Some(id), Some(action)) = (&correlation_id, &action)
+            && action.value != Action::Receive
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    id.span,
+                    "`correlationId` belongs to a step whose `action` is `receive`",
+                )
+                .with_related(action.span, "this step sends")
+                .with_help("a sent message carries its correlation id in a header parameter; remove `correlationId` here"),
+            );
         }
+        (action, correlation_id)
     }
 
     /// A step's `dependsOn` (Arazzo 1.1): a non-empty list of distinct strings.

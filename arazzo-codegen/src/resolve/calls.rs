@@ -66,6 +66,10 @@ impl<'a> Resolver<'a, '_> {
                     Diagnostic::error(span, format!("source `{source}` is an OpenAPI description; workflows come from `type: arazzo` sources"))
                         .with_help("an operation of an OpenAPI source is called with `operationId`"),
                 ),
+                Some((_, SourceKind::AsyncApi)) => self.report(
+                    Diagnostic::error(span, format!("source `{source}` is an AsyncAPI description; workflows come from `type: arazzo` sources"))
+                        .with_help("an operation of an AsyncAPI source is named with `operationId` and `action`"),
+                ),
                 None => {
                     let d = Diagnostic::error(span, format!("unknown source `{source}`"))
                         .with_did_you_mean(source, self.source_fields.keys().map(String::as_str));
@@ -120,6 +124,7 @@ impl<'a> Resolver<'a, '_> {
             body_type: None,
             structured_body: false,
             params: Vec::new(),
+            message: false,
         };
         let inputs = self.call_inputs(scope, &request, step, id, &signature);
         let outputs = self.call_outputs(scope, &request, step, id, &signature);

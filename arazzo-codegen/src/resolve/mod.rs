@@ -14,6 +14,7 @@ mod fake_types;
 mod header_cases;
 mod implied;
 mod inputs;
+mod messages;
 mod operations;
 mod order;
 mod parameters;
@@ -35,12 +36,13 @@ use crate::expr::ParseError;
 use crate::files::{Files, Span};
 use crate::load::LoadedSource;
 use crate::model::arazzo::{Document, SourceKind, Spanned, Step, Target, Version};
+use crate::model::asyncapi::AsyncApi;
 use crate::model::openapi::OpenApi;
 use crate::naming::{self, Scope};
 use crate::node::Node;
 use crate::plan::TYPES_MODULE;
 use crate::plan::{
-    DefaultValue, FieldPlan, Plan, SchemePlan, SourcePlan, Type, ValueRef, WorkflowPlan,
+    BrokerPlan, DefaultValue, FieldPlan, Plan, SchemePlan, SourcePlan, Type, ValueRef, WorkflowPlan,
 };
 
 pub(crate) use context::{Context, Signature};
@@ -94,7 +96,28 @@ pub(crate) fn resolve(
     let mut member_scope = Scope::with_reserved(&reserved_members);
     let mut source_plans = Vec::new();
     let mut apis = Vec::new();
+    let mut asyncs = Vec::new();
+    let mut async_schemas = Vec::new();
+    let mut brokers = Vec::new();
     for source in sources {
+        if source.kind == SourceKind::AsyncApi {
+            if let Some(node) = &source.node
+                && let Some(api) = AsyncApi::read(node, diagnostics)
+            {
+                brokers.push(BrokerPlan {
+                    name: source.name.clone(),
+                    field: member_scope.unique(naming::snake(&context.prefixed(&source.name))),
+                    server: api.server.clone().map(|s| (s.protocol, s.host)),
+                });
+                // Its schemas are read as an OpenAPI description's are: local `$ref`s.
+                async_schemas.push(OpenApi {
+                    root: node,
+                    operations: Vec::new(),
+                });
+                asyncs.push((source.name.clone(), api));
+            }
+            continue;
+        }
         if source.kind != SourceKind::OpenApi {
             continue;
         }
@@ -140,6 +163,8 @@ pub(crate) fn resolve(
         files,
         diagnostics,
         apis: &apis,
+        asyncs: &asyncs,
+        async_schemas: &async_schemas,
         source_fields,
         workflow_ids: document
             .workflows
@@ -243,6 +268,7 @@ pub(crate) fn resolve(
         summary: document.info.summary.clone(),
         description: document.info.description.clone(),
         sources: source_plans,
+        brokers,
         schemes,
         workflows,
         types: r.types.defs,
@@ -261,6 +287,10 @@ struct Resolver<'a, 'd> {
     diagnostics: &'d mut Diagnostics,
     /// The OpenAPI sources, by name, in document order.
     apis: &'a [(String, OpenApi<'a>)],
+    /// The AsyncAPI sources, by name, in document order.
+    asyncs: &'a [(String, AsyncApi<'a>)],
+    /// Their schemas, read through the OpenAPI schema reader (in the order of `asyncs`).
+    async_schemas: &'a [OpenApi<'a>],
     /// Sources by name: the client field of an OpenAPI source's base URL, and the kind.
     source_fields: BTreeMap<String, (Option<String>, SourceKind)>,
     /// Every workflow id of the document.
@@ -348,7 +378,12 @@ struct WorkflowScope {
 /// Where a step names what it calls (or the step itself).
 fn target_span(step: &Step<'_>) -> Span {
     match &step.target {
-        Some(Target::OperationId(s) | Target::OperationPath(s) | Target::WorkflowId(s)) => s.span,
+        Some(
+            Target::OperationId(s)
+            | Target::OperationPath(s)
+            | Target::WorkflowId(s)
+            | Target::ChannelPath(s),
+        ) => s.span,
         None => step.span,
     }
 }

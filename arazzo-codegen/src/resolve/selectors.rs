@@ -113,7 +113,13 @@ impl Resolver<'_, '_> {
             }));
         }
         // The body as received (XML, or JSON parsed by the selector), not as a JSON value.
-        if matches!(parsed, Expr::Response(Source::Body(None))) && matches!(ctx, Ctx::Response(_)) {
+        // (An AsyncAPI step's message, `$message.payload`, is read the same way.)
+        let whole_body = match (&parsed, ctx) {
+            (Expr::Response(Source::Body(None)), Ctx::Response(step)) => !step.message,
+            (Expr::Message(Source::Body(None)), Ctx::Response(step)) => step.message,
+            _ => false,
+        };
+        if whole_body {
             return Some(Selection::Applied(ValueRef {
                 expression: context.value.clone(),
                 place: Place::ResponseBody(String::new()),
@@ -227,6 +233,7 @@ fn with_pointer(expr: Expr, pointer: &Pointer) -> Option<Expr> {
     };
     Some(match expr {
         Expr::Response(Source::Body(p)) => Expr::Response(Source::Body(join(p))),
+        Expr::Message(Source::Body(p)) => Expr::Message(Source::Body(join(p))),
         Expr::Request(Source::Body(p)) => Expr::Request(Source::Body(join(p))),
         Expr::Inputs { name, pointer: p } => Expr::Inputs {
             name,

@@ -28,13 +28,19 @@ impl<'a> Resolver<'a, '_> {
         var: String,
         outputs_type: ItemPath,
     ) -> Option<StepPlan> {
+        if self.is_message_step(step) {
+            return self.message_step(scope, workflow, step, var, outputs_type);
+        }
         let (source, operation) = match step.target.as_ref()? {
             Target::OperationId(id) => self.operation(id)?,
             Target::OperationPath(path) => self.operation_path(path)?,
             Target::WorkflowId(id) => {
+                self.no_async_fields(step, "a workflow");
                 return self.workflow_step(scope, step, var, outputs_type, id);
             }
+            Target::ChannelPath(_) => return None,
         };
+        self.no_async_fields(step, "an OpenAPI operation");
         let api: &'a OpenApi<'a> = &self.apis[source].1;
         let id = step.id.value.clone();
 
@@ -46,6 +52,7 @@ impl<'a> Resolver<'a, '_> {
             body_type: None,
             structured_body: false,
             params: Vec::new(),
+            message: false,
         };
         let (parameters, query_string) =
             self.parameters(scope, workflow, step, source, operation, &request);
@@ -140,7 +147,7 @@ impl<'a> Resolver<'a, '_> {
 
     /// The outputs of an operation step: a pointer into the response body is typed by the
     /// response's schema, a header is a string, anything else is bound like any value.
-    fn operation_outputs(
+    pub(super) fn operation_outputs(
         &mut self,
         scope: &WorkflowScope,
         context: &StepContext,
@@ -201,8 +208,14 @@ impl<'a> Resolver<'a, '_> {
                         return None;
                     }
                 };
-                let (source, ty) = match &parsed {
-                    Expr::Response(Source::Body(pointer)) => {
+                // An AsyncAPI step's message is read like a response.
+                let exchange = match &parsed {
+                    Expr::Message(source) if context.message => Some(source),
+                    Expr::Response(source) if !context.message => Some(source),
+                    _ => None,
+                };
+                let (source, ty) = match exchange {
+                    Some(Source::Body(pointer)) => {
                         let pointer = pointer.clone().unwrap_or(Pointer(Vec::new()));
                         let ty = match schema {
                             Some(schema) => {
@@ -214,7 +227,12 @@ impl<'a> Resolver<'a, '_> {
                                         naming::pascal(&output.name.value)
                                     ),
                                     origin: format!(
-                                        "`{text}` in the response of the step `{}`",
+                                        "`{text}` in the {} of the step `{}`",
+                                        if context.message {
+                                            "message"
+                                        } else {
+                                            "response"
+                                        },
                                         step.id.value
                                     ),
                                 };
@@ -231,7 +249,7 @@ impl<'a> Resolver<'a, '_> {
                         };
                         (OutputSource::Body(pointer.to_string()), ty)
                     }
-                    Expr::Response(Source::Header(name)) => {
+                    Some(Source::Header(name)) => {
                         (OutputSource::Header(name.clone()), Type::String)
                     }
                     _ => {

@@ -33,6 +33,8 @@ pub(super) struct StepContext {
     pub structured_body: bool,
     /// The parameters it sends: name, location, variable, and whether the value may be absent.
     pub params: Vec<(String, ParamLocation, String, bool)>,
+    /// True for an AsyncAPI step: its exchange is a message (`$message`), not HTTP.
+    pub message: bool,
 }
 
 impl Resolver<'_, '_> {
@@ -259,10 +261,20 @@ impl Resolver<'_, '_> {
                 pointer,
             } => self.bind_workflow(read, workflow, *field, name, pointer)?,
             Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
-            Expr::StatusCode | Expr::Url | Expr::Method => self.bind_exchange_fact(read)?,
+            Expr::StatusCode | Expr::Url | Expr::Method => {
+                self.no_http_in_message_step(read)?;
+                self.bind_exchange_fact(read)?
+            }
             Expr::SelfUri => self.bind_self(read)?,
-            Expr::Response(source) => self.bind_response(read, source)?,
-            Expr::Request(source) => self.bind_request(read, source)?,
+            Expr::Response(source) => {
+                self.no_http_in_message_step(read)?;
+                self.bind_response(read, source)?
+            }
+            Expr::Message(source) => self.bind_message(read, source)?,
+            Expr::Request(source) => {
+                self.no_http_in_message_step(read)?;
+                self.bind_request(read, source)?
+            }
             Expr::SourceDescription { source, reference } => {
                 self.bind_source(read, source, reference)?
             }
@@ -520,6 +532,36 @@ impl Resolver<'_, '_> {
         })
     }
 
+    /// `$message.payload / header`: the message an AsyncAPI step sent or received, read like a
+    /// response's body and headers.
+    fn bind_message(&mut self, read: Read<'_>, source: &Source) -> Option<ValueRef> {
+        match read.exchange() {
+            Some(step) if !step.message => {
+                self.report(
+                    Diagnostic::error(read.here, format!("`{}`: this step sends no message", read.expr))
+                        .with_help("`$message` is read in the `successCriteria` and `outputs` of a step that sends or receives a message (an AsyncAPI step); here read `$response`"),
+                );
+                None
+            }
+            _ => self.bind_response(read, source),
+        }
+    }
+
+    /// In an AsyncAPI step, `$response`, `$request`, `$statusCode`, `$url` and `$method` have
+    /// nothing to read: an error that says to read `$message`.
+    fn no_http_in_message_step(&mut self, read: Read<'_>) -> Option<()> {
+        match read.exchange() {
+            Some(step) if step.message => {
+                self.report(
+                    Diagnostic::error(read.here, format!("`{}`: an AsyncAPI step has no HTTP exchange", read.expr))
+                        .with_help("read its message: `$message.payload#/<pointer>` or `$message.header.<name>`"),
+                );
+                None
+            }
+            _ => Some(()),
+        }
+    }
+
     /// `$request.body / header / query / path`: what the step sent.
     fn bind_request(&mut self, read: Read<'_>, source: &Source) -> Option<ValueRef> {
         let Read { expr, here, .. } = read;
@@ -652,6 +694,7 @@ impl Resolver<'_, '_> {
                     let kind = match kind {
                         SourceKind::OpenApi => "openapi",
                         SourceKind::Arazzo => "arazzo",
+                        SourceKind::AsyncApi => "asyncapi",
                     };
                     ValueRef {
                         expression: String::new(),
@@ -664,7 +707,10 @@ impl Resolver<'_, '_> {
                 ("url", None) => {
                     self.report(unsupported(
                         here,
-                        "the `url` of an Arazzo source as a value",
+                        match kind {
+                            SourceKind::AsyncApi => "the `url` of an AsyncAPI source as a value",
+                            _ => "the `url` of an Arazzo source as a value",
+                        },
                     ));
                     return None;
                 }

@@ -438,7 +438,8 @@ fn is_looping(steps: &[StepPlan]) -> bool {
 /// workflow's function calls), unless it reads a dependency's or a called workflow's outputs.
 fn offer_standalone(steps: &mut [StepPlan], fn_name: &str, module_items: &mut Scope) {
     for plan in steps.iter_mut() {
-        if plan.call().is_none()
+        // A message step runs inside its workflow's function, where its inbox is.
+        if plan.request().is_some()
             && plan
                 .refs()
                 .iter()
