@@ -53,6 +53,7 @@ pub(crate) struct InboxSender {
 impl InboxSender {
     /// Puts `delivery` in the buffer without waiting; a full buffer marks the subscription as
     /// overflowed. `false` once the subscription is gone.
+    #[cfg(feature = "mqtt")]
     pub(crate) fn offer(&self, delivery: Delivery) -> bool {
         match self.sender.try_send(delivery) {
             Ok(()) => true,
@@ -66,11 +67,13 @@ impl InboxSender {
 
     /// Puts `delivery` in the buffer, waiting while it is full. `false` once the subscription is
     /// gone.
+    #[cfg(feature = "kafka")]
     pub(crate) async fn send(&self, delivery: Delivery) -> bool {
         self.sender.send(delivery).await.is_ok()
     }
 
     /// Whether the subscription is gone.
+    #[cfg(feature = "mqtt")]
     pub(crate) fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
@@ -155,7 +158,8 @@ impl Subscription for InboxSubscription {
     }
 }
 
-#[cfg(test)]
+// The tests fill buffers as the MQTT adapter does.
+#[cfg(all(test, feature = "mqtt"))]
 mod tests {
     use super::*;
 
