@@ -190,9 +190,9 @@ impl TransportError {
 ///
 /// | protocol | adapter | cargo feature | default port |
 /// |---|---|---|---|
-/// | `mqtt`, `mqtt5` | [`mqtt::Mqtt`] (MQTT 5) | `mqtt` | 1883 |
-/// | `nats` | [`nats::Nats`] | `nats` | 4222 |
-/// | `kafka` | [`kafka::Kafka`] | `kafka` | 9092 |
+/// | `mqtt`, `mqtt5` | `mqtt::Mqtt` (MQTT 5) | `mqtt` | 1883 |
+/// | `nats` | `nats::Nats` | `nats` | 4222 |
+/// | `kafka` | `kafka::Kafka` | `kafka` | 9092 |
 ///
 /// # Errors
 /// [`TransportErrorKind::Unsupported`] when no adapter of this crate speaks `protocol` (TLS
@@ -216,6 +216,8 @@ pub fn for_server(protocol: &str, host: &str) -> Result<Arc<dyn Transport>, Tran
 #[cfg(feature = "mqtt")]
 fn mqtt_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
     let (name, port) = host_and_port(host, 1883)?;
+    // rumqttc takes an IPv6 address without its brackets.
+    let name = name.trim_start_matches('[').trim_end_matches(']');
     Ok(Arc::new(mqtt::Mqtt::new(name, port)))
 }
 
