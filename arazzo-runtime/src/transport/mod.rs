@@ -5,7 +5,8 @@
 //! channel's `address`: an MQTT topic, a NATS subject, a Kafka topic) and subscribes to an
 //! address, giving a [`Subscription`] that yields the messages published there from then on.
 //! [`InMemory`] is a transport inside the process, for tests; the broker adapters live behind
-//! this crate's cargo features.
+//! this crate's cargo features: `mqtt` (`mqtt::Mqtt`), `nats` (`nats::Nats`) and `kafka`
+//! (`kafka::Kafka`). [`for_server`] picks one by an AsyncAPI server's `protocol`.
 //!
 //! Implementations connect lazily: building one never blocks and never fails for an unreachable
 //! broker; the first `publish` or `subscribe` connects and reports [`TransportErrorKind::Unreachable`].
@@ -16,6 +17,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+#[cfg(any(feature = "mqtt", feature = "kafka"))]
+mod inbox;
+#[cfg(feature = "kafka")]
+pub mod kafka;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
+#[cfg(feature = "nats")]
+pub mod nats;
 
 /// A future that a transport returns: boxed, so that a transport can be a trait object.
 pub type TransportFuture<'a, T> =
@@ -173,19 +183,103 @@ impl TransportError {
     }
 }
 
-/// The transport for an AsyncAPI server: its `protocol` (`mqtt`, `nats`, `kafka`, …) and its
-/// `host` (`host:port`), connecting lazily. A generated `ClientBuilder` calls this for each
-/// AsyncAPI source that it was not given a transport for, with the source's first server.
+/// The transport for an AsyncAPI server: its `protocol` and its `host` (`host` or `host:port`;
+/// the protocol's usual port when there is none), connecting lazily, without credentials (build
+/// the adapter yourself to give some). A generated `ClientBuilder` calls this for each AsyncAPI
+/// source that it was not given a transport for, with the source's first server.
+///
+/// | protocol | adapter | cargo feature | default port |
+/// |---|---|---|---|
+/// | `mqtt`, `mqtt5` | `mqtt::Mqtt` (MQTT 5) | `mqtt` | 1883 |
+/// | `nats` | `nats::Nats` | `nats` | 4222 |
+/// | `kafka` | `kafka::Kafka` | `kafka` | 9092 |
 ///
 /// # Errors
-/// [`TransportErrorKind::Unsupported`] when no adapter of this crate speaks `protocol`, or its
-/// cargo feature is off (the message names the feature).
+/// [`TransportErrorKind::Unsupported`] when no adapter of this crate speaks `protocol` (TLS
+/// variants such as `secure-mqtt` and `kafka-secure` included), its cargo feature is off (the
+/// message names the feature), or `host` has a port that is not a number.
 pub fn for_server(protocol: &str, host: &str) -> Result<Arc<dyn Transport>, TransportError> {
-    let _ = host;
-    Err(TransportError::new(
+    match protocol.to_ascii_lowercase().as_str() {
+        "mqtt" | "mqtt5" => mqtt_for(host),
+        "nats" => nats_for(host),
+        "kafka" => kafka_for(host),
+        _ => Err(TransportError::new(
+            TransportErrorKind::Unsupported,
+            format!(
+                "arazzo-runtime has no transport for the protocol `{protocol}` (it has `mqtt`, \
+                 `nats` and `kafka`, without TLS)"
+            ),
+        )),
+    }
+}
+
+#[cfg(feature = "mqtt")]
+fn mqtt_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    let (name, port) = host_and_port(host, 1883)?;
+    // rumqttc takes an IPv6 address without its brackets.
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    Ok(Arc::new(mqtt::Mqtt::new(name, port)))
+}
+
+#[cfg(not(feature = "mqtt"))]
+fn mqtt_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    Err(feature_off("mqtt"))
+}
+
+#[cfg(feature = "nats")]
+fn nats_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    let (name, port) = host_and_port(host, 4222)?;
+    Ok(Arc::new(nats::Nats::new(format!("{name}:{port}"))))
+}
+
+#[cfg(not(feature = "nats"))]
+fn nats_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    Err(feature_off("nats"))
+}
+
+#[cfg(feature = "kafka")]
+fn kafka_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    let (name, port) = host_and_port(host, 9092)?;
+    Ok(Arc::new(kafka::Kafka::new(format!("{name}:{port}"))))
+}
+
+#[cfg(not(feature = "kafka"))]
+fn kafka_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    Err(feature_off("kafka"))
+}
+
+/// The error for a protocol whose adapter's feature is off.
+#[cfg(not(all(feature = "mqtt", feature = "nats", feature = "kafka")))]
+fn feature_off(feature: &str) -> TransportError {
+    TransportError::new(
         TransportErrorKind::Unsupported,
-        format!("this build of arazzo-runtime has no transport for the protocol `{protocol}`"),
-    ))
+        format!(
+            "the `{feature}` transport is not built: enable the cargo feature `{feature}` of \
+             arazzo-runtime"
+        ),
+    )
+}
+
+/// `host` split into a name and a port, `default_port` when it has none. A bracketed IPv6
+/// address keeps its brackets; any user information before an `@` is dropped (it is never
+/// used, and never shown).
+#[cfg(any(feature = "mqtt", feature = "nats", feature = "kafka"))]
+fn host_and_port(host: &str, default_port: u16) -> Result<(String, u16), TransportError> {
+    let host = host.rsplit_once('@').map_or(host, |(_, rest)| rest);
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let port = match port {
+        None => default_port,
+        Some(port) => port.parse().map_err(|_| {
+            TransportError::new(
+                TransportErrorKind::Unsupported,
+                format!("the server `{name}:{port}` has a port that is not a number"),
+            )
+        })?,
+    };
+    Ok((name.to_owned(), port))
 }
 
 /// How many unread messages one [`InMemory`] subscription keeps; once one more arrives, its next
@@ -306,6 +400,37 @@ mod tests {
             format!("{message:?}"),
             "Message { payload_bytes: 3, headers: [\"id\"] }"
         );
+    }
+
+    #[test]
+    fn an_unknown_protocol_is_unsupported_and_says_what_there_is() {
+        let error = for_server("amqp", "localhost").expect_err("no AMQP");
+        assert_eq!(error.kind(), TransportErrorKind::Unsupported);
+        assert!(error.to_string().contains("`amqp`"), "{error}");
+    }
+
+    #[cfg(not(feature = "mqtt"))]
+    #[test]
+    fn a_protocol_whose_feature_is_off_names_the_feature() {
+        let error = for_server("mqtt", "localhost").expect_err("feature off");
+        assert_eq!(error.kind(), TransportErrorKind::Unsupported);
+        assert!(
+            error.to_string().contains("cargo feature `mqtt`"),
+            "{error}"
+        );
+    }
+
+    #[cfg(any(feature = "mqtt", feature = "nats", feature = "kafka"))]
+    #[test]
+    fn a_host_splits_into_name_and_port() {
+        let split = |host| host_and_port(host, 9).map_err(|error| error.to_string());
+        assert_eq!(split("broker:1883"), Ok(("broker".to_owned(), 1883)));
+        assert_eq!(split("broker"), Ok(("broker".to_owned(), 9)));
+        assert_eq!(split("[::1]:4222"), Ok(("[::1]".to_owned(), 4222)));
+        assert_eq!(split("[::1]"), Ok(("[::1]".to_owned(), 9)));
+        assert_eq!(split("user:secret@broker:1"), Ok(("broker".to_owned(), 1)));
+        let error = split("broker:port").expect_err("not a number");
+        assert!(error.contains("not a number"), "{error}");
     }
 
     #[tokio::test]
