@@ -587,6 +587,99 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
     assert_eq!(looping.count("/start"), 4);
 }
 
+#[tokio::test]
+async fn bodies_methods_and_the_limit_follow_redirects_across_origins() {
+    use arazzo_runtime::{BasicAuth, HttpClient, HttpSettings, Method};
+    let far = Arc::new(Mutex::new(String::new()));
+    let far_ = Arc::clone(&far);
+    let other = Server::start(move |seen| match seen.target.as_str() {
+        "/back" => redirect(302, &far_.lock().expect("not poisoned")),
+        _ => json(200, r#"{"where": "other"}"#),
+    })
+    .await;
+    let (landing, back) = (
+        format!("{}/landing", other.url),
+        format!("{}/back", other.url),
+    );
+    let home = Server::start(move |seen| match seen.target.as_str() {
+        // Same origin (reqwest follows), then another origin (the runtime follows).
+        "/keep" => redirect(307, "/keep-here"),
+        "/keep-here" => redirect(308, &landing),
+        // A 303 turns the POST into a GET without a body, for every later hop too.
+        "/see" => redirect(303, "/see-here"),
+        "/see-here" => redirect(307, &landing),
+        "/near" => redirect(302, "/far"),
+        "/far" => redirect(302, &back),
+        _ => json(200, r#"{"where": "home"}"#),
+    })
+    .await;
+    *far.lock().expect("not poisoned") = format!("{}/far", home.url);
+    let auth = BasicAuth::new("user-SECRET", "password-SECRET");
+    let client = HttpClient::new();
+    let body = serde_json::json!({ "name": "value" });
+
+    let response = client
+        .request("keep", Method::POST, &home.url, "/keep")
+        .basic_auth(Some(&auth))
+        .json(&body)
+        .send()
+        .await
+        .expect("follows");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.url(), format!("{}/landing", other.url));
+    let here = home.seen().pop().expect("present");
+    assert_eq!(
+        (here.target.as_str(), here.method.as_str()),
+        ("/keep-here", "POST")
+    );
+    assert_eq!(here.body, r#"{"name":"value"}"#);
+    assert!(here.header("authorization").is_some());
+    let landed = other.seen().pop().expect("present");
+    assert_eq!(landed.method, "POST");
+    assert_eq!(landed.body, r#"{"name":"value"}"#);
+    assert_eq!(landed.header("content-type"), Some("application/json"));
+    assert!(landed.header("authorization").is_none(), "{landed:?}");
+
+    client
+        .request("see", Method::POST, &home.url, "/see")
+        .basic_auth(Some(&auth))
+        .json(&body)
+        .send()
+        .await
+        .expect("follows");
+    let here = home.seen().pop().expect("present");
+    assert_eq!(
+        (here.target.as_str(), here.method.as_str()),
+        ("/see-here", "GET")
+    );
+    assert!(here.header("authorization").is_some());
+    let landed = other.seen().pop().expect("present");
+    assert_eq!((landed.method.as_str(), landed.body.as_str()), ("GET", ""));
+    assert!(landed.header("content-type").is_none(), "{landed:?}");
+    assert!(landed.header("authorization").is_none(), "{landed:?}");
+
+    // One limit counts the hops reqwest follows and those the runtime follows: /near, /far,
+    // /back, /far, then the fourth redirect is one too many.
+    let mut settings = HttpSettings::default();
+    settings.redirects = 3;
+    let error = HttpClient::with_settings(&settings)
+        .request("near", Method::GET, &home.url, "/near")
+        .send()
+        .await
+        .expect_err("fails");
+    assert!(
+        matches!(
+            error,
+            Error::TooManyRedirects {
+                step: "near",
+                limit: 3
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!((home.count("/far"), other.count("/back")), (2, 1));
+}
+
 // 5. Token sources.
 
 struct Rotating {

@@ -177,18 +177,8 @@ fn params(api: &OpenApi<'_>, op: &Operation<'_>, types: Option<&OperationTypes>)
         );
     for param in declared {
         let param = api.resolve(param);
-        let (Some(name), Some(location)) = (
-            param.get("name").and_then(Node::as_str),
-            param.get("in").and_then(Node::as_str),
-        ) else {
+        let Some((name, location)) = ParamLocation::of_parameter(param) else {
             continue;
-        };
-        let location = match location {
-            "path" => ParamLocation::Path,
-            "query" => ParamLocation::Query,
-            "header" => ParamLocation::Header,
-            "cookie" => ParamLocation::Cookie,
-            _ => continue,
         };
         if location == ParamLocation::Header
             && ["accept", "content-type", "authorization"]

@@ -64,18 +64,8 @@ impl<'a> Resolver<'a, '_> {
             .chain(shared.unwrap_or_default())
         {
             let param = api.resolve(param);
-            let (Some(name), Some(location)) = (
-                param.get("name").and_then(Node::as_str),
-                param.get("in").and_then(Node::as_str),
-            ) else {
+            let Some((name, location)) = ParamLocation::of_parameter(param) else {
                 continue;
-            };
-            let location = match location {
-                "path" => ParamLocation::Path,
-                "query" => ParamLocation::Query,
-                "header" => ParamLocation::Header,
-                "cookie" => ParamLocation::Cookie,
-                _ => continue,
             };
             let hint = Hint {
                 name: naming::pascal(name),

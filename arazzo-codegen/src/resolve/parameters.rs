@@ -42,6 +42,14 @@ impl ParamLocation {
         })
     }
 
+    /// The name and place of a (resolved) parameter object: `None` when it lacks either, or
+    /// when its `in` is not `path`, `query`, `header` or `cookie` (`querystring` names none).
+    pub(crate) fn of_parameter(param: &Node) -> Option<(&str, Self)> {
+        let name = param.get("name").and_then(Node::as_str)?;
+        let location = Self::parse(param.get("in").and_then(Node::as_str)?)?;
+        Some((name, location))
+    }
+
     /// The name as the description writes it.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
