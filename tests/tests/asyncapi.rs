@@ -69,3 +69,44 @@ fn runs_end_to_end_over_the_in_memory_transport() {
     std::fs::write(&crate_file, source).expect("written");
     trybuild::TestCases::new().pass(&crate_file);
 }
+
+/// The same scenarios over each real broker (`support/brokers.rs`: Mosquitto, nats-server and
+/// tansu, each started on 127.0.0.1 by the run, a fresh one per scenario so that one
+/// scenario's responder never answers another's order). A broker that is not installed is
+/// skipped with a notice, unless `ARAZZO_REQUIRE_BROKERS=1` (CI), where it fails the run.
+#[test]
+fn runs_end_to_end_over_real_brokers() {
+    let Some(code) = generated() else { return };
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = tests.join("asyncapi/scenarios.rs");
+    let brokers = tests.join("tests/support/brokers.rs");
+    let source = format!(
+        "//! The pet orders' workflows, run over real brokers.\n\
+         #![deny(warnings)]\n\
+         #![allow(dead_code)]\n\n\
+         mod pet_orders {{\n{code}\n}}\n\n\
+         #[path = {brokers:?}]\n\
+         mod brokers;\n\n\
+         include!({scenarios:?});\n\n\
+         #[tokio::main]\n\
+         async fn main() {{\n\
+             for kind in brokers::Kind::ALL {{\n\
+                 let fresh = || brokers::Broker::start(kind);\n\
+                 let Some(broker) = fresh() else {{ continue }};\n\
+                 an_order_is_confirmed(broker.transport()).await;\n\
+                 let Some(broker) = fresh() else {{ continue }};\n\
+                 no_reply_is_a_timeout_naming_the_step(broker.transport()).await;\n\
+                 let Some(broker) = fresh() else {{ continue }};\n\
+                 an_early_reply_is_not_missed(broker.transport()).await;\n\
+                 let Some(broker) = fresh() else {{ continue }};\n\
+                 http_and_messages_mix(broker.transport(), &pet_store().await).await;\n\
+                 println!(\"{{kind:?}}: every scenario passed\");\n\
+             }}\n\
+         }}\n",
+        scenarios = scenarios.display().to_string(),
+        brokers = brokers.display().to_string(),
+    );
+    let crate_file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("asyncapi_pet_orders_brokers.rs");
+    std::fs::write(&crate_file, source).expect("written");
+    trybuild::TestCases::new().pass(&crate_file);
+}
