@@ -258,6 +258,12 @@ impl Resolver<'_, '_> {
                 name,
                 pointer,
             } => self.bind_workflow(read, workflow, *field, name, pointer)?,
+            Expr::WorkflowStep {
+                workflow,
+                step,
+                name,
+                pointer,
+            } => self.bind_workflow_step(read, workflow, step, name, pointer)?,
             Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
             Expr::StatusCode | Expr::Url | Expr::Method => self.bind_exchange_fact(read)?,
             Expr::SelfUri => self.bind_self(read)?,
