@@ -918,6 +918,7 @@ mod tests {
             "$steps.someStep.outputs.pets#/0/id",
             "$workflows.foo.inputs.username",
             "$workflows.foo.outputs.mapped#/name",
+            "$workflows.foo.steps.make.outputs.id#/0",
             "$sourceDescriptions.petStore.url",
             "$sourceDescriptions.petStore.find.pets",
             "$components.parameters.page",

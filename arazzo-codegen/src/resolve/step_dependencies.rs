@@ -81,6 +81,19 @@ impl<'a> Resolver<'a, '_> {
                     );
                     continue;
                 };
+                if parsed.source.is_none() && parsed.workflow == workflow.id.value {
+                    self.report(
+                        Diagnostic::error(
+                            entry.span,
+                            format!("`{}` names a step of this same workflow", entry.value),
+                        )
+                        .with_help(format!(
+                            "name a step of this workflow by its stepId: `{}`",
+                            parsed.step
+                        )),
+                    );
+                    continue;
+                }
                 let Some((outputs_type, fields_read)) = self.referenced_step(entry, &parsed) else {
                     continue;
                 };
@@ -254,16 +267,6 @@ impl Resolver<'_, '_> {
             );
             return None;
         };
-        self.report(
-            Diagnostic::dialect(
-                here,
-                format!("`{}` is not in the Arazzo 1.1 expression grammar", read.expr),
-                format!("read from the outputs of `{reference}` the caller hands over in `inputs.{input_field}`"),
-            )
-            .with_help(format!(
-                "a step of this workflow names `{reference}` in its `dependsOn`; that step is not run here"
-            )),
-        );
         if !outputs.contains_key(name) {
             let d = Diagnostic::error(
                 here,
@@ -277,6 +280,16 @@ impl Resolver<'_, '_> {
             self.report(d);
             return None;
         }
+        self.report(
+            Diagnostic::dialect(
+                here,
+                format!("`{}` is not in the Arazzo 1.1 expression grammar", read.expr),
+                format!("read from the outputs of `{reference}` the caller hands over in `inputs.{input_field}`"),
+            )
+            .with_help(format!(
+                "a step of this workflow names `{reference}` in its `dependsOn`; that step is not run here"
+            )),
+        );
         // The output, by its name in the outputs struct's JSON, then the written pointer.
         let mut tokens = vec![name.to_owned()];
         tokens.extend(pointer.iter().flat_map(|p| p.0.iter().cloned()));

@@ -60,6 +60,8 @@ impl<'a> Resolver<'a, '_> {
                     .filter_map(|d| {
                         let (workflow, _) =
                             d.value.strip_prefix("$workflows.")?.split_once(".steps.")?;
+                        // Its own step: reported where the entry is read.
+                        (workflow != w.id.value).then_some(())?;
                         index_of(workflow).map(|i| (i, d.span))
                     });
                 // Actions that run a workflow, written in place or reused from `components`.
