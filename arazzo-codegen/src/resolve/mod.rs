@@ -335,7 +335,7 @@ struct WorkflowScope {
     /// Steps of other workflows that steps of this one depend on (`dependsOn`), by
     /// (`$workflows.<id>` or `$sourceDescriptions.<source>.<id>` as a key, `stepId`): the field
     /// of the inputs holding its outputs, and those outputs.
-    step_dependencies: BTreeMap<(String, String), (String, Fields)>,
+    step_dependencies: step_dependencies::StepOutputs,
     /// Every step that runs a workflow: step id to the workflow (legacy forms read as current).
     calls_planned: BTreeMap<String, String>,
     /// Steps resolved so far that run a workflow: step id to the inputs they gave it.

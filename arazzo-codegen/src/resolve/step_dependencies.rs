@@ -50,6 +50,10 @@ fn reference(text: &str) -> Option<Result<Reference<'_>, ()>> {
     }))
 }
 
+/// The outputs of the steps of other workflows handed over in the inputs, by (workflow key,
+/// `stepId`): the inputs field holding them, and the outputs.
+pub(super) type StepOutputs = BTreeMap<(String, String), (String, Fields)>;
+
 impl<'a> Resolver<'a, '_> {
     /// The steps of other workflows that the workflow's steps depend on: for each, a field of
     /// the workflow's inputs (added to `inputs`) holding that step's outputs.
@@ -57,10 +61,7 @@ impl<'a> Resolver<'a, '_> {
         &mut self,
         workflow: &Workflow<'a>,
         inputs: &mut Vec<FieldPlan>,
-    ) -> (
-        Vec<StepDependencyPlan>,
-        BTreeMap<(String, String), (String, Fields)>,
-    ) {
+    ) -> (Vec<StepDependencyPlan>, StepOutputs) {
         let mut fields = Scope::with_reserved(&[]);
         for field in inputs.iter() {
             fields.unique(field.ident.clone());
