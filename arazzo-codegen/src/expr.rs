@@ -149,6 +149,19 @@ pub enum Expr {
         /// A pointer into its value.
         pointer: Option<Pointer>,
     },
+    /// `$workflows.<workflowId>.steps.<stepId>.outputs.<name>[#<pointer>]`: an output of a step
+    /// of another workflow that a step of this one depends on (`dependsOn`). Not in the Arazzo
+    /// 1.1 grammar, but the specification's own examples write it.
+    WorkflowStep {
+        /// The workflow.
+        workflow: String,
+        /// The step.
+        step: String,
+        /// The output's name.
+        name: String,
+        /// A pointer into its value.
+        pointer: Option<Pointer>,
+    },
     /// `$sourceDescriptions.<name>.<reference>`
     SourceDescription {
         /// The source's name.
@@ -645,22 +658,37 @@ pub fn parse_prefix(text: &str, mode: Mode) -> Result<(Expr, usize), ParseError>
         "workflows" => {
             c.expect(".", "after `$workflows`")?;
             let workflow = c.name(true, "a workflow id after `$workflows.`")?;
-            let field = if c.eat(".inputs.") {
-                WorkflowField::Inputs
-            } else if c.eat(".outputs.") {
-                WorkflowField::Outputs
+            if c.eat(".steps.") {
+                let step = c.name(true, "a step id after `.steps.`")?;
+                if !c.eat(".outputs.") {
+                    return Err(c.error("expected `.outputs.<name>` after the step id"));
+                }
+                let name = c.name(false, "an output name")?;
+                let pointer = c.pointer()?;
+                Expr::WorkflowStep {
+                    workflow,
+                    step,
+                    name,
+                    pointer,
+                }
             } else {
-                return Err(c.error(
-                    "expected `.inputs.<name>` or `.outputs.<name>` after the workflow id",
-                ));
-            };
-            let name = c.name(false, "a name")?;
-            let pointer = c.pointer()?;
-            Expr::Workflow {
-                workflow,
-                field,
-                name,
-                pointer,
+                let field = if c.eat(".inputs.") {
+                    WorkflowField::Inputs
+                } else if c.eat(".outputs.") {
+                    WorkflowField::Outputs
+                } else {
+                    return Err(c.error(
+                        "expected `.inputs.<name>` or `.outputs.<name>` after the workflow id",
+                    ));
+                };
+                let name = c.name(false, "a name")?;
+                let pointer = c.pointer()?;
+                Expr::Workflow {
+                    workflow,
+                    field,
+                    name,
+                    pointer,
+                }
             }
         }
         "sourceDescriptions" => {
@@ -850,6 +878,15 @@ impl fmt::Display for Expr {
                 write!(f, "$workflows.{workflow}.{field}.{name}")?;
                 pointer(f, p)
             }
+            Self::WorkflowStep {
+                workflow,
+                step,
+                name,
+                pointer: p,
+            } => {
+                write!(f, "$workflows.{workflow}.steps.{step}.outputs.{name}")?;
+                pointer(f, p)
+            }
             Self::SourceDescription { source, reference } => {
                 write!(f, "$sourceDescriptions.{source}.{reference}")
             }
@@ -931,6 +968,7 @@ mod tests {
             "$steps.someStep.outputs.pets#/0/id",
             "$workflows.foo.inputs.username",
             "$workflows.foo.outputs.mapped#/name",
+            "$workflows.foo.steps.make.outputs.id#/0",
             "$sourceDescriptions.petStore.url",
             "$sourceDescriptions.petStore.find.pets",
             "$components.parameters.page",

@@ -335,6 +335,9 @@ pub(crate) struct WorkflowPlan {
     pub(crate) steps: Vec<StepPlan>,
     /// The workflows it depends on, run first, in order.
     pub(crate) depends_on: Vec<DependencyPlan>,
+    /// The steps of other workflows that some of its steps depend on (Arazzo 1.1 step
+    /// `dependsOn`): not run here, the caller hands over their outputs in the inputs.
+    pub(crate) step_dependencies: Vec<StepDependencyPlan>,
     /// True when an action jumps (`goto`) or repeats (`retry`): the function is then a loop
     /// over the steps rather than straight-line code.
     pub(crate) looping: bool,
@@ -1113,6 +1116,27 @@ pub(crate) struct DependencyPlan {
     pub(crate) input_field: String,
     /// The variable that holds its outputs.
     pub(crate) var: String,
+}
+
+/// A step of another workflow that steps of this one depend on (Arazzo 1.1 step `dependsOn`
+/// naming `$workflows.<workflowId>.steps.<stepId>` or
+/// `$sourceDescriptions.<name>.<workflowId>.steps.<stepId>`). `dependsOn` does not run it: the
+/// caller runs it and hands over its outputs, as proof that it completed, in a field of this
+/// workflow's inputs.
+#[derive(Debug)]
+pub(crate) struct StepDependencyPlan {
+    /// The reference as written in `dependsOn`.
+    pub(crate) reference: String,
+    /// The other workflow's `workflowId`.
+    pub(crate) workflow: String,
+    /// The step's `stepId`.
+    pub(crate) step: String,
+    /// The steps of this workflow that depend on it.
+    pub(crate) dependents: Vec<String>,
+    /// The field of this workflow's inputs holding its outputs.
+    pub(crate) input_field: String,
+    /// Its outputs struct, in the other workflow's module.
+    pub(crate) outputs_type: ItemPath,
 }
 
 impl StepPlan {

@@ -427,3 +427,88 @@ async fn a_workflow_of_a_source_found_by_identity_runs() {
     assert_eq!(outputs.name.as_deref(), Some("Rex"));
     assert!(requests.lock().expect("not poisoned")[0].starts_with("GET /pets/p1 "));
 }
+
+// The documents read `$workflows.<id>.steps.<stepId>.outputs.<name>`, a dialect: a warning.
+#[allow(deprecated)]
+mod cross_step {
+    arazzo_macros::arazzo_workflow!(
+        "fixtures/arazzo-1.1/cross-step/producer.arazzo.yaml",
+        sources(pets = "fixtures/arazzo-1.1/pets.openapi.yaml"),
+    );
+}
+
+#[allow(deprecated)]
+mod cross_document_step {
+    arazzo_macros::arazzo_workflow!(
+        "fixtures/arazzo-1.1/cross-step/consumer.arazzo.yaml",
+        sources(
+            pets = "fixtures/arazzo-1.1/pets.openapi.yaml",
+            producer = "fixtures/arazzo-1.1/cross-step/producer.arazzo.yaml"
+        ),
+    );
+}
+
+/// Step `dependsOn` naming a step of another workflow of the same document: the caller runs that
+/// step (its own function), hands its outputs over in the inputs, and the step that depends on it
+/// sends the value read through `$workflows.createPet.steps.create.outputs.id`.
+#[tokio::test]
+async fn a_step_depending_on_a_step_of_another_workflow_reads_the_outputs_handed_over() {
+    let (base, requests) = server(vec![Answer::Created, Answer::Pet]).await;
+    let client = cross_step::Client::builder().pets(&base).build();
+    let created = cross_step::create_pet::create(
+        &client,
+        cross_step::create_pet::CreateInputs { name: "Rex".into() },
+    )
+    .await
+    .expect("the step succeeds");
+    let outputs = cross_step::adopt_pet(
+        &client,
+        cross_step::adopt_pet::Inputs {
+            create_pet_create: created,
+        },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(outputs.name.as_deref(), Some("Rex"));
+    let requests = requests.lock().expect("not poisoned");
+    assert_eq!(
+        requests.len(),
+        2,
+        "dependsOn does not run the step: {requests:?}"
+    );
+    assert!(requests[0].starts_with("POST /pets "), "{requests:?}");
+    assert!(requests[1].starts_with("GET /pets/p7 "), "{requests:?}");
+}
+
+/// The same, with the step in a workflow of an Arazzo source
+/// (`$sourceDescriptions.producer.createPet.steps.create`).
+#[tokio::test]
+async fn a_step_depending_on_a_step_of_another_documents_workflow_reads_the_outputs_handed_over() {
+    let (base, requests) = server(vec![Answer::Created, Answer::Pet]).await;
+    let client = cross_document_step::Client::builder()
+        .pets(&base)
+        .producer_pets(&base)
+        .build();
+    let created = cross_document_step::producer_create_pet::create(
+        &client,
+        cross_document_step::producer_create_pet::CreateInputs { name: "Rex".into() },
+    )
+    .await
+    .expect("the step succeeds");
+    let outputs = cross_document_step::fetch_created(
+        &client,
+        cross_document_step::fetch_created::Inputs {
+            producer_create_pet_create: created,
+        },
+    )
+    .await
+    .expect("succeeds");
+    assert_eq!(outputs.name.as_deref(), Some("Rex"));
+    let requests = requests.lock().expect("not poisoned");
+    assert_eq!(
+        requests.len(),
+        2,
+        "dependsOn does not run the step: {requests:?}"
+    );
+    assert!(requests[1].starts_with("GET /pets/p7 "), "{requests:?}");
+}

@@ -168,3 +168,13 @@ fn selectors_and_xpath() {
     let code = generate("tests/fixtures/selectors/selectors.arazzo.yaml");
     expectorate::assert_contents("snapshots/selectors.rs", &code);
 }
+
+/// Step `dependsOn` naming a step of another workflow (Arazzo 1.1): of the same document, and of
+/// a workflow of an Arazzo source. The caller hands over the step's outputs in the inputs.
+#[test]
+fn cross_workflow_step_dependencies() {
+    let code = generate("tests/fixtures/arazzo-1.1/cross-step/producer.arazzo.yaml");
+    expectorate::assert_contents("snapshots/cross_step_producer.rs", &code);
+    let code = generate("tests/fixtures/arazzo-1.1/cross-step/consumer.arazzo.yaml");
+    expectorate::assert_contents("snapshots/cross_step_consumer.rs", &code);
+}

@@ -132,6 +132,17 @@ pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
             line.push_str(end);
             line.push_str(&super::concurrent::waits_doc(w, schedule, i));
         }
+        for d in w
+            .step_dependencies
+            .iter()
+            .filter(|d| d.dependents.contains(&step.id))
+        {
+            let end = if line.ends_with('.') { "" } else { "." };
+            line.push_str(&format!(
+                "{end} Requires step `{}` of the workflow `{}` to have completed: the caller runs it and gives its outputs in `inputs.{}`.",
+                d.step, d.workflow, d.input_field
+            ));
+        }
         lines.extend(wrap_item(&line, i + 1));
     }
     lines.push(String::new());

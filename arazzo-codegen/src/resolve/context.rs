@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::plan::ItemPath;
 use crate::plan::Plan;
+use crate::plan::{ItemPath, StepPlan};
 
 use super::Fields;
 
@@ -92,6 +92,7 @@ fn signatures(plan: &Plan) -> BTreeMap<String, Signature> {
                     .iter()
                     .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
                     .collect(),
+                steps: step_signatures(&w.steps),
             };
             (w.id.clone(), signature)
         })
@@ -108,4 +109,27 @@ pub(crate) struct Signature {
     /// The inputs a caller must give.
     pub(super) required: Vec<String>,
     pub(super) outputs: Fields,
+    /// Its steps, by `stepId`: each one's outputs struct and outputs, for the steps of other
+    /// workflows that depend on them (`dependsOn`). `None` for a step that could not be planned.
+    pub(super) steps: BTreeMap<String, Option<(ItemPath, Fields)>>,
+}
+
+/// The steps of a workflow as [`Signature::steps`] holds them.
+pub(super) fn step_signatures(steps: &[StepPlan]) -> BTreeMap<String, Option<(ItemPath, Fields)>> {
+    steps
+        .iter()
+        .map(|s| {
+            let outputs = s
+                .outputs
+                .iter()
+                .map(|o| {
+                    (
+                        o.field.name.clone(),
+                        (o.field.ident.clone(), o.field.ty.clone()),
+                    )
+                })
+                .collect();
+            (s.id.clone(), Some((s.outputs_type.clone(), outputs)))
+        })
+        .collect()
 }

@@ -671,7 +671,11 @@ fn type_value(plan: &Plan, ty: &Type, hint: &str, depth: usize) -> Json {
                     } else if w.outputs_type == *path {
                         Some(w.outputs.iter().map(|(f, _)| f).collect())
                     } else {
-                        None
+                        // A step's outputs (a step of another workflow that one depends on).
+                        w.steps
+                            .iter()
+                            .find(|s| s.outputs_type == *path)
+                            .map(|s| s.outputs.iter().map(|o| &o.field).collect())
                     }
                 });
                 Json::Object(

@@ -22,6 +22,7 @@ mod querystring;
 mod reads;
 mod security;
 mod selectors;
+mod step_dependencies;
 mod steps;
 mod types;
 mod undeclared;
@@ -361,6 +362,10 @@ struct WorkflowScope {
     dependencies: BTreeMap<String, (String, Fields)>,
     /// For those: id to the field of this workflow's inputs that holds their inputs.
     dependency_inputs: BTreeMap<String, String>,
+    /// Steps of other workflows that steps of this one depend on (`dependsOn`), by
+    /// (`$workflows.<id>` or `$sourceDescriptions.<source>.<id>` as a key, `stepId`): the field
+    /// of the inputs holding its outputs, and those outputs.
+    step_dependencies: step_dependencies::StepOutputs,
     /// Every step that runs a workflow: step id to the workflow (legacy forms read as current).
     calls_planned: BTreeMap<String, String>,
     /// Steps resolved so far that run a workflow: step id to the inputs they gave it.

@@ -42,15 +42,8 @@ fn order_workflow(workflow: &mut Workflow<'_>, diagnostics: &mut Diagnostics) {
         for entry in step.depends_on.iter().flat_map(|list| &list.value) {
             let text = entry.value.as_str();
             if text.starts_with("$workflows.") || text.starts_with("$sourceDescriptions.") {
-                diagnostics.push(
-                    Diagnostic::error(
-                        entry.span,
-                        "a dependency on a step of another workflow is not supported yet",
-                    )
-                    .with_help(
-                        "name steps of this workflow by their stepId; a workflow that must complete first goes in the workflow's own `dependsOn`",
-                    ),
-                );
+                // A step of another workflow: not run here, so no order within this one (its
+                // outputs come with the inputs; see `step_dependencies`).
                 continue;
             }
             match index(text) {

@@ -260,6 +260,12 @@ impl Resolver<'_, '_> {
                 name,
                 pointer,
             } => self.bind_workflow(read, workflow, *field, name, pointer)?,
+            Expr::WorkflowStep {
+                workflow,
+                step,
+                name,
+                pointer,
+            } => self.bind_workflow_step(read, workflow, step, name, pointer)?,
             Expr::Outputs { name, pointer } => self.bind_outputs(read, name, pointer)?,
             Expr::StatusCode | Expr::Url | Expr::Method => {
                 self.no_http_in_message_step(read)?;

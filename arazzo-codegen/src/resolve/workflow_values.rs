@@ -445,6 +445,12 @@ impl Resolver<'_, '_> {
         }
         let reference = reference.strip_prefix("workflows.").unwrap_or(reference);
         let (workflow, rest) = reference.split_once('.')?;
+        if let Some(rest) = rest.strip_prefix("steps.") {
+            // `…<workflowId>.steps.<stepId>.outputs.<name>`: a step this workflow depends on.
+            let (step, name) = rest.split_once(".outputs.")?;
+            let key = format!("$sourceDescriptions.{source}.{workflow}");
+            return Some(self.bind_workflow_step(read, &key, step, name, &None));
+        }
         let (field, name) = match (rest.strip_prefix("outputs."), rest.strip_prefix("inputs.")) {
             (Some(name), _) => (WorkflowField::Outputs, name),
             (None, Some(name)) => (WorkflowField::Inputs, name),

@@ -52,6 +52,18 @@ impl<'a> Resolver<'a, '_> {
                     .depends_on
                     .iter()
                     .filter_map(|d| index_of(&d.value).map(|i| (i, d.span)));
+                // Steps of other workflows that its steps depend on: their outputs types.
+                let step_deps = w
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.depends_on.iter().flat_map(|list| &list.value))
+                    .filter_map(|d| {
+                        let (workflow, _) =
+                            d.value.strip_prefix("$workflows.")?.split_once(".steps.")?;
+                        // Its own step: reported where the entry is read.
+                        (workflow != w.id.value).then_some(())?;
+                        index_of(workflow).map(|i| (i, d.span))
+                    });
                 // Actions that run a workflow, written in place or reused from `components`.
                 let lists = w
                     .steps
@@ -71,7 +83,7 @@ impl<'a> Resolver<'a, '_> {
                     let target = action.get("workflowId")?;
                     index_of(target.as_str()?).map(|i| (i, target.span))
                 });
-                calls.chain(deps).chain(actions).collect()
+                calls.chain(deps).chain(step_deps).chain(actions).collect()
             })
             .collect();
         // Depth-first, marking: 0 unvisited, 1 in progress, 2 done.
@@ -140,6 +152,8 @@ impl<'a> Resolver<'a, '_> {
             .collect();
         let (depends_on, dependency_outputs) =
             self.dependencies(workflow, &schema_inputs, &mut inputs);
+        let (step_dependencies, step_dependency_outputs) =
+            self.step_dependencies(workflow, &mut inputs);
         self.begin_undeclared(document, workflow, &inputs, schema_inputs.keys().cloned());
         let mut scope = WorkflowScope {
             workflow_id: id.clone(),
@@ -171,6 +185,7 @@ impl<'a> Resolver<'a, '_> {
                 })
                 .collect(),
             dependencies: dependency_outputs,
+            step_dependencies: step_dependency_outputs,
             workflow_reads: workflow_reads(workflow),
             calls_planned: workflow
                 .steps
@@ -222,6 +237,13 @@ impl<'a> Resolver<'a, '_> {
                     .iter()
                     .map(|(f, _)| (f.name.clone(), (f.ident.clone(), f.ty.clone())))
                     .collect(),
+                steps: {
+                    let mut signatures = super::context::step_signatures(&steps);
+                    for step in &workflow.steps {
+                        signatures.entry(step.id.value.clone()).or_insert(None);
+                    }
+                    signatures
+                },
             },
         );
         WorkflowPlan {
@@ -236,6 +258,7 @@ impl<'a> Resolver<'a, '_> {
             outputs,
             steps,
             depends_on,
+            step_dependencies,
             looping,
             max_steps: self.max_steps,
             embedding: if self.version >= Version::V1_1 {
