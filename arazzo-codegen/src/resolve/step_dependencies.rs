@@ -220,9 +220,16 @@ impl<'a> Resolver<'a, '_> {
                 )
                 .with_did_you_mean(workflow, workflows)
             }
-            Some((_, SourceKind::OpenApi)) => Diagnostic::error(
+            Some((_, kind @ (SourceKind::OpenApi | SourceKind::AsyncApi))) => Diagnostic::error(
                 entry.span,
-                format!("`{source}` is an OpenAPI source, which has no workflows"),
+                format!(
+                    "`{source}` is an {} source, which has no workflows",
+                    if *kind == SourceKind::OpenApi {
+                        "OpenAPI"
+                    } else {
+                        "AsyncAPI"
+                    }
+                ),
             )
             .with_help("a step of another workflow is in an Arazzo source"),
             None => Diagnostic::error(entry.span, format!("`{source}` is no source description"))
