@@ -331,6 +331,62 @@ pub enum Error {
         message: String,
     },
 
+    /// A durable run's checkpoint could not be saved or loaded: the store failed, or what it
+    /// holds is not a checkpoint this crate wrote. When saving failed after step `step`, that
+    /// step's outputs are lost and a resumed run sends it again.
+    #[error(
+        "workflow `{workflow}`, run `{run_id}`: {}: {source}",
+        match step { Some(step) => format!("the checkpoint after step `{step}`"), None => "the checkpoint".to_owned() }
+    )]
+    Checkpoint {
+        /// The workflow.
+        workflow: &'static str,
+        /// The run.
+        run_id: String,
+        /// The step that had just completed, when saving failed.
+        step: Option<&'static str>,
+        /// What the store reported.
+        #[source]
+        source: crate::durable::StoreError,
+    },
+
+    /// A durable run's saved state was written by another version of the workflow's document
+    /// (or for another workflow): it is refused rather than misread.
+    #[error(
+        "workflow `{workflow}`, run `{run_id}`: the saved state is of version {found}, this build is of version {expected}; finish or delete the run with the build that started it"
+    )]
+    StateVersion {
+        /// The workflow.
+        workflow: &'static str,
+        /// The run.
+        run_id: String,
+        /// The version of this build's document.
+        expected: &'static str,
+        /// The workflow and version the state was saved by.
+        found: String,
+    },
+
+    /// A durable run was resumed, but the store has no checkpoint for it (it never started,
+    /// it completed, or it was deleted).
+    #[error("workflow `{workflow}`: no saved run `{run_id}`")]
+    NoSuchRun {
+        /// The workflow.
+        workflow: &'static str,
+        /// The run.
+        run_id: String,
+    },
+
+    /// A run id that cannot name a run: see [`durable::check_run_id`](crate::durable::check_run_id).
+    #[error(
+        "workflow `{workflow}`: the run id \"{run_id}\" is not 1 to 200 ASCII letters, digits, `-`, `_` or `.` (not starting with `.`)"
+    )]
+    RunId {
+        /// The workflow.
+        workflow: &'static str,
+        /// The run id, escaped.
+        run_id: String,
+    },
+
     /// The HTTP client could not be built (its TLS backend failed to start, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(Arc<reqwest::Error>),
@@ -402,7 +458,13 @@ impl Error {
             | Self::ReceiveFailed { step, .. }
             | Self::MessageDecode { step, .. }
             | Self::MessageMissingValue { step, .. } => Some(step),
-            Self::Client(_) | Self::Setting(_) | Self::StepLimit { .. } => None,
+            Self::Checkpoint { step, .. } => *step,
+            Self::Client(_)
+            | Self::Setting(_)
+            | Self::StepLimit { .. }
+            | Self::StateVersion { .. }
+            | Self::NoSuchRun { .. }
+            | Self::RunId { .. } => None,
         }
     }
 
