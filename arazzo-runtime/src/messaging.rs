@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Error;
-use crate::transport::{Message, Subscription, Transport, TransportError, TransportErrorKind};
+use crate::transport::{
+    Credentials, Message, Options, Subscription, Transport, TransportError, TransportErrorKind,
+};
 
 /// How many read but unmatched messages an [`Inbox`] keeps for later receive steps.
 pub const INBOX_LIMIT: usize = 1024;
@@ -190,10 +192,24 @@ impl Broker {
     /// `given`, else the transport for `server` (`protocol`, `host`), else the error that says
     /// why there is none.
     pub fn new(given: Option<Arc<dyn Transport>>, server: Option<(&str, &str)>) -> Self {
+        Self::with_credentials(given, server, None)
+    }
+
+    /// As [`Broker::new`], the transport built for `server` logging in with `credentials`
+    /// (a `given` transport is used as it is: it was configured by whoever built it).
+    pub fn with_credentials(
+        given: Option<Arc<dyn Transport>>,
+        server: Option<(&str, &str)>,
+        credentials: Option<Credentials>,
+    ) -> Self {
         let transport = match (given, server) {
             (Some(transport), _) => Ok(transport),
             (None, Some((protocol, host))) => {
-                crate::transport::for_server(protocol, host).map_err(Arc::new)
+                let options = Options {
+                    credentials,
+                    ..Options::default()
+                };
+                crate::transport::for_server_with(protocol, host, &options).map_err(Arc::new)
             }
             (None, None) => Err(Arc::new(TransportError::new(
                 TransportErrorKind::Unsupported,

@@ -7,8 +7,11 @@ mod brokers;
 
 use std::time::Duration;
 
-use arazzo_runtime::transport::{Message, Subscription, Transport, TransportErrorKind, for_server};
-use brokers::{Broker, Kind};
+use arazzo_runtime::transport::{
+    Credentials, Message, Options, SaslMechanism, Subscription, Transport, TransportErrorKind,
+    for_server, for_server_with,
+};
+use brokers::{Auth, Broker, Kind};
 
 /// The next message of `subscription`, failing the test after 10 s.
 async fn next(subscription: &mut Box<dyn Subscription>, what: &str) -> Message {
@@ -179,4 +182,150 @@ fn an_unknown_protocol_is_unsupported() {
     let error = for_server("amqp", "127.0.0.1:5672").expect_err("no AMQP transport");
     assert_eq!(error.kind(), TransportErrorKind::Unsupported);
     assert!(error.to_string().contains("`amqp`"), "{error}");
+}
+
+/// The password the brokers that ask for a login are started with; no error may show it.
+const PASSWORD: &str = "pa55-w0rd-7";
+
+/// A broker that asks for a login: `right` (when given) publishes and subscribes; each of `refused` (and no
+/// credentials at all) is [`TransportErrorKind::Unreachable`] naming the broker's address and
+/// showing no credential, in its `Display`, its `Debug` or its source chain.
+async fn logs_in(broker: &Broker, right: Option<Credentials>, refused: Vec<Credentials>) {
+    let kind = broker.kind();
+    if let Some(right) = right {
+        let transport = broker.transport_with(right);
+        round_trip_with_headers(&*transport, kind).await;
+    }
+    let mut attempts: Vec<(String, std::sync::Arc<dyn Transport>)> =
+        vec![("no credentials".to_owned(), broker.transport())];
+    for credentials in refused {
+        attempts.push((
+            format!("{credentials:?}"),
+            broker.transport_with(credentials),
+        ));
+    }
+    for (what, transport) in attempts {
+        let error = transport
+            .publish("orders", Message::new("x"))
+            .await
+            .expect_err("the broker refuses the login");
+        let mut shown = format!("{error} {error:?} {transport:?}");
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            shown.push_str(&format!(" {cause} {cause:?}"));
+            source = cause.source();
+        }
+        assert_eq!(
+            error.kind(),
+            TransportErrorKind::Unreachable,
+            "{kind:?}, {what}: {shown}"
+        );
+        assert!(
+            error.to_string().contains(&broker.host()),
+            "{kind:?}, {what}: {error}"
+        );
+        assert!(!shown.contains(PASSWORD), "{kind:?}, {what}: {shown}");
+        assert!(!shown.contains("wrong-pa55"), "{kind:?}, {what}: {shown}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_logs_in_with_a_user_name_and_password() {
+    let Some(broker) = Broker::start_with(Kind::Mosquitto, Auth::UserPassword("alice", PASSWORD))
+    else {
+        return;
+    };
+    let refused = vec![
+        Credentials::user_password("alice", "wrong-pa55"),
+        Credentials::user_password("mallory", PASSWORD),
+    ];
+    logs_in(
+        &broker,
+        Some(Credentials::user_password("alice", PASSWORD)),
+        refused,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_logs_in_with_a_user_name_and_password() {
+    let Some(broker) = Broker::start_with(Kind::Nats, Auth::UserPassword("alice", PASSWORD)) else {
+        return;
+    };
+    let refused = vec![
+        Credentials::user_password("alice", "wrong-pa55"),
+        Credentials::token(PASSWORD),
+    ];
+    logs_in(
+        &broker,
+        Some(Credentials::user_password("alice", PASSWORD)),
+        refused,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_logs_in_with_a_token() {
+    let Some(broker) = Broker::start_with(Kind::Nats, Auth::Token(PASSWORD)) else {
+        return;
+    };
+    logs_in(
+        &broker,
+        Some(Credentials::token(PASSWORD)),
+        vec![Credentials::token("wrong-pa55")],
+    )
+    .await;
+}
+
+/// tansu 0.6 with `--authentication` offers SCRAM-SHA-256 and SCRAM-SHA-512 (and
+/// OAUTHBEARER), checked against its users; `tansu user create` cannot add one once
+/// authentication is on, and the in-memory storage starts empty, so no login succeeds here: a
+/// SCRAM login of an unknown user, PLAIN (not offered) and no login are each refused as
+/// unreachable, without showing the password. (A successful SASL login needs a Kafka broker
+/// with users, see README, "Transports".)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_refuses_a_sasl_login_it_does_not_know() {
+    let Some(broker) = Broker::start_with(Kind::Tansu, Auth::UserPassword("alice", PASSWORD))
+    else {
+        return;
+    };
+    let refused = vec![
+        Credentials::sasl(SaslMechanism::ScramSha256, "alice", "wrong-pa55"),
+        Credentials::sasl(SaslMechanism::Plain, "alice", PASSWORD),
+    ];
+    logs_in(&broker, None, refused).await;
+}
+
+/// Credentials a protocol has no way to use are refused when the transport is built, naming
+/// their kind and the protocol, never a value; so is a TLS protocol.
+#[test]
+fn credentials_a_protocol_cannot_use_and_tls_are_unsupported() {
+    for (protocol, credentials) in [
+        ("mqtt", Credentials::token(PASSWORD)),
+        (
+            "mqtt",
+            Credentials::sasl(SaslMechanism::ScramSha512, "alice", PASSWORD),
+        ),
+        (
+            "nats",
+            Credentials::sasl(SaslMechanism::Plain, "alice", PASSWORD),
+        ),
+        ("kafka", Credentials::token(PASSWORD)),
+    ] {
+        let options = Options::new().with_credentials(credentials);
+        let error = for_server_with(protocol, "127.0.0.1:1", &options).expect_err("unsupported");
+        assert_eq!(error.kind(), TransportErrorKind::Unsupported, "{error}");
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(&format!("`{protocol}`")), "{shown}");
+        assert!(
+            !shown.contains(PASSWORD) && !shown.contains("alice"),
+            "{shown}"
+        );
+    }
+    for protocol in ["secure-mqtt", "mqtts", "kafka-secure"] {
+        let error = for_server(protocol, "127.0.0.1:1").expect_err("no TLS");
+        assert_eq!(error.kind(), TransportErrorKind::Unsupported, "{error}");
+        assert!(error.to_string().contains("no TLS transport"), "{error}");
+        assert!(error.to_string().contains(protocol), "{error}");
+    }
 }

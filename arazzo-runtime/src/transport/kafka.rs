@@ -1,5 +1,6 @@
 //! The Kafka transport (cargo feature `kafka`): the Kafka protocol through `rskafka` (pure
-//! Rust, no librdkafka), without TLS or SASL.
+//! Rust, no librdkafka), without TLS; logging in with SASL PLAIN, SCRAM-SHA-256 or
+//! SCRAM-SHA-512 when given credentials ([`Kafka::with_sasl`]).
 //!
 //! An address is a topic; the transport uses its partition 0 and creates the topic (one
 //! partition, replication factor 1) when the broker does not know it. A message is one record:
@@ -18,13 +19,15 @@ use std::time::Duration;
 
 use rskafka::client::error::{Error as KafkaError, ProtocolError};
 use rskafka::client::partition::{Compression, OffsetAt, PartitionClient, UnknownTopicHandling};
-use rskafka::client::{Client, ClientBuilder};
+use rskafka::client::{Client, ClientBuilder, SaslConfig};
 use rskafka::record::{Record, RecordAndOffset};
 
-use super::inbox::{InboxSender, inbox};
+use super::buffer::{BufferSender, buffer};
+use super::credentials::SaslMechanism;
 use super::{
     Message, Subscription, Transport, TransportError, TransportErrorKind, TransportFuture,
 };
+use crate::Secret;
 
 /// How many fetched messages one subscription holds before it stops fetching until they are read.
 pub const KAFKA_BUFFER: usize = 1024;
@@ -41,14 +44,20 @@ const FETCH_WAIT_MS: i32 = 500;
 /// the network.
 pub struct Kafka {
     bootstrap: String,
+    sasl: Option<(SaslMechanism, Secret, Secret)>,
     client: tokio::sync::Mutex<Option<Arc<Client>>>,
     partitions: tokio::sync::Mutex<HashMap<String, Arc<PartitionClient>>>,
 }
 
 impl fmt::Debug for Kafka {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The mechanism is shown, the user name and password never.
         f.debug_struct("Kafka")
             .field("bootstrap", &self.bootstrap)
+            .field(
+                "sasl",
+                &self.sasl.as_ref().map(|(mechanism, _, _)| mechanism),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -59,9 +68,36 @@ impl Kafka {
     pub fn new(bootstrap: impl Into<String>) -> Self {
         Self {
             bootstrap: bootstrap.into(),
+            sasl: None,
             client: tokio::sync::Mutex::new(None),
             partitions: tokio::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same transport, logging in with SASL `mechanism` as `username` with `password`.
+    #[must_use]
+    pub fn with_sasl(
+        mut self,
+        mechanism: SaslMechanism,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.sasl = Some((mechanism, Secret::new(username), Secret::new(password)));
+        self
+    }
+
+    /// The `rskafka` SASL configuration, when the transport logs in.
+    fn sasl_config(&self) -> Option<SaslConfig> {
+        let (mechanism, username, password) = self.sasl.as_ref()?;
+        let credentials = rskafka::client::Credentials::new(
+            username.expose().to_owned(),
+            password.expose().to_owned(),
+        );
+        Some(match mechanism {
+            SaslMechanism::Plain => SaslConfig::Plain(credentials),
+            SaslMechanism::ScramSha256 => SaslConfig::ScramSha256(credentials),
+            SaslMechanism::ScramSha512 => SaslConfig::ScramSha512(credentials),
+        })
     }
 
     /// The cluster client, made now when there is none yet.
@@ -103,13 +139,11 @@ impl Kafka {
             deadline: Some(DEADLINE),
             ..rskafka::BackoffConfig::default()
         };
-        let built = tokio::time::timeout(
-            DEADLINE,
-            ClientBuilder::new(vec![self.bootstrap.clone()])
-                .backoff_config(backoff)
-                .build(),
-        )
-        .await;
+        let mut builder = ClientBuilder::new(vec![self.bootstrap.clone()]).backoff_config(backoff);
+        if let Some(sasl) = self.sasl_config() {
+            builder = builder.sasl_config(sasl);
+        }
+        let built = tokio::time::timeout(DEADLINE, builder.build()).await;
         let unreachable = |reason: String| {
             TransportError::new(
                 TransportErrorKind::Unreachable,
@@ -275,7 +309,7 @@ impl Transport for Kafka {
                 .get_offset(OffsetAt::Latest)
                 .await
                 .map_err(|error| refused(error.to_string()).with_source(error))?;
-            let (sender, subscription) = inbox(address, KAFKA_BUFFER);
+            let (sender, subscription) = buffer(address, KAFKA_BUFFER);
             let task = tokio::spawn(fetch(partition, offset, sender));
             let abort = task.abort_handle();
             Ok(Box::new(subscription.on_drop(move || abort.abort())) as Box<dyn Subscription>)
@@ -285,7 +319,7 @@ impl Transport for Kafka {
 
 /// Fetches the records of `partition` from `offset` on into `sender`, until the subscription is
 /// dropped or a fetch fails.
-async fn fetch(partition: Arc<PartitionClient>, mut offset: i64, sender: InboxSender) {
+async fn fetch(partition: Arc<PartitionClient>, mut offset: i64, sender: BufferSender) {
     let topic = partition.topic().to_owned();
     loop {
         let fetched = partition
@@ -314,6 +348,18 @@ async fn fetch(partition: Arc<PartitionClient>, mut offset: i64, sender: InboxSe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let transport =
+            Kafka::new("127.0.0.1:9092").with_sasl(SaslMechanism::ScramSha512, "svc-7", "s3cret");
+        let shown = format!("{transport:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("svc-7"),
+            "{shown}"
+        );
+        assert!(shown.contains("ScramSha512"), "{shown}");
+    }
 
     #[test]
     fn a_repeated_header_is_an_error_not_a_dropped_value() {

@@ -6,7 +6,8 @@
 //! address, giving a [`Subscription`] that yields the messages published there from then on.
 //! [`InMemory`] is a transport inside the process, for tests; the broker adapters live behind
 //! this crate's cargo features: `mqtt` (`mqtt::Mqtt`), `nats` (`nats::Nats`) and `kafka`
-//! (`kafka::Kafka`). [`for_server`] picks one by an AsyncAPI server's `protocol`.
+//! (`kafka::Kafka`). [`for_server`] picks one by an AsyncAPI server's `protocol`, and
+//! [`for_server_with`] gives it [`Credentials`] as well.
 //!
 //! Implementations connect lazily: building one never blocks and never fails for an unreachable
 //! broker; the first `publish` or `subscribe` connects and reports [`TransportErrorKind::Unreachable`].
@@ -15,17 +16,18 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-#[cfg(any(feature = "mqtt", feature = "kafka"))]
-mod inbox;
+mod buffer;
+mod credentials;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 #[cfg(feature = "mqtt")]
 pub mod mqtt;
 #[cfg(feature = "nats")]
 pub mod nats;
+
+pub use credentials::{Credentials, Options, SaslMechanism};
 
 /// A future that a transport returns: boxed, so that a transport can be a trait object.
 pub type TransportFuture<'a, T> =
@@ -184,9 +186,10 @@ impl TransportError {
 }
 
 /// The transport for an AsyncAPI server: its `protocol` and its `host` (`host` or `host:port`;
-/// the protocol's usual port when there is none), connecting lazily, without credentials (build
-/// the adapter yourself to give some). A generated `ClientBuilder` calls this for each AsyncAPI
-/// source that it was not given a transport for, with the source's first server.
+/// the protocol's usual port when there is none), connecting lazily, without credentials. A
+/// generated `ClientBuilder` calls this (or [`for_server_with`], when it was given credentials)
+/// for each AsyncAPI source that it was not given a transport for, with the source's first
+/// server.
 ///
 /// | protocol | adapter | cargo feature | default port |
 /// |---|---|---|---|
@@ -196,13 +199,37 @@ impl TransportError {
 ///
 /// # Errors
 /// [`TransportErrorKind::Unsupported`] when no adapter of this crate speaks `protocol` (TLS
-/// variants such as `secure-mqtt` and `kafka-secure` included), its cargo feature is off (the
-/// message names the feature), or `host` has a port that is not a number.
+/// variants such as `secure-mqtt`, `mqtts` and `kafka-secure` included: the message says that
+/// TLS is not built in), its cargo feature is off (the message names the feature), or `host`
+/// has a port that is not a number.
 pub fn for_server(protocol: &str, host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+    for_server_with(protocol, host, &Options::new())
+}
+
+/// As [`for_server`], building the adapter with `options`: its [`Credentials`] (see that type
+/// for what each protocol accepts).
+///
+/// # Errors
+/// As [`for_server`]; [`TransportErrorKind::Unsupported`] too when the protocol has no way to
+/// log in with the kind of credentials given (a NATS token on an MQTT broker): the message
+/// names the kind and the protocol, never a value.
+pub fn for_server_with(
+    protocol: &str,
+    host: &str,
+    options: &Options,
+) -> Result<Arc<dyn Transport>, TransportError> {
     match protocol.to_ascii_lowercase().as_str() {
-        "mqtt" | "mqtt5" => mqtt_for(host),
-        "nats" => nats_for(host),
-        "kafka" => kafka_for(host),
+        "mqtt" | "mqtt5" => mqtt_for(host, options),
+        "nats" => nats_for(host, options),
+        "kafka" => kafka_for(host, options),
+        "secure-mqtt" | "mqtts" | "kafka-secure" => Err(TransportError::new(
+            TransportErrorKind::Unsupported,
+            format!(
+                "arazzo-runtime has no TLS transport: the protocol `{protocol}` needs one \
+                     (give the client a transport built yourself, or use the protocol without \
+                     TLS on a trusted network)"
+            ),
+        )),
         _ => Err(TransportError::new(
             TransportErrorKind::Unsupported,
             format!(
@@ -213,38 +240,78 @@ pub fn for_server(protocol: &str, host: &str) -> Result<Arc<dyn Transport>, Tran
     }
 }
 
+/// The error for credentials that `protocol` cannot log in with.
+#[cfg(any(feature = "mqtt", feature = "nats", feature = "kafka"))]
+fn cannot_log_in(protocol: &str, credentials: &Credentials) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Unsupported,
+        format!(
+            "the `{protocol}` transport cannot log in with {} (see \
+             `arazzo_runtime::transport::Credentials` for what each protocol takes)",
+            credentials.kind()
+        ),
+    )
+}
+
 #[cfg(feature = "mqtt")]
-fn mqtt_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn mqtt_for(host: &str, options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     let (name, port) = host_and_port(host, 1883)?;
     // rumqttc takes an IPv6 address without its brackets.
     let name = name.trim_start_matches('[').trim_end_matches(']');
-    Ok(Arc::new(mqtt::Mqtt::new(name, port)))
+    let transport = mqtt::Mqtt::new(name, port);
+    Ok(Arc::new(match &options.credentials {
+        None => transport,
+        Some(Credentials::UserPassword { username, password }) => {
+            transport.with_credentials(username.expose(), password.expose())
+        }
+        Some(other) => return Err(cannot_log_in("mqtt", other)),
+    }))
 }
 
 #[cfg(not(feature = "mqtt"))]
-fn mqtt_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn mqtt_for(_host: &str, _options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     Err(feature_off("mqtt"))
 }
 
 #[cfg(feature = "nats")]
-fn nats_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn nats_for(host: &str, options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     let (name, port) = host_and_port(host, 4222)?;
-    Ok(Arc::new(nats::Nats::new(format!("{name}:{port}"))))
+    let transport = nats::Nats::new(format!("{name}:{port}"));
+    Ok(Arc::new(match &options.credentials {
+        None => transport,
+        Some(Credentials::UserPassword { username, password }) => {
+            transport.with_credentials(username.expose(), password.expose())
+        }
+        Some(Credentials::Token(token)) => transport.with_token(token.expose()),
+        Some(other) => return Err(cannot_log_in("nats", other)),
+    }))
 }
 
 #[cfg(not(feature = "nats"))]
-fn nats_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn nats_for(_host: &str, _options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     Err(feature_off("nats"))
 }
 
 #[cfg(feature = "kafka")]
-fn kafka_for(host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn kafka_for(host: &str, options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     let (name, port) = host_and_port(host, 9092)?;
-    Ok(Arc::new(kafka::Kafka::new(format!("{name}:{port}"))))
+    let transport = kafka::Kafka::new(format!("{name}:{port}"));
+    Ok(Arc::new(match &options.credentials {
+        None => transport,
+        Some(Credentials::UserPassword { username, password }) => {
+            transport.with_sasl(SaslMechanism::Plain, username.expose(), password.expose())
+        }
+        Some(Credentials::Sasl {
+            mechanism,
+            username,
+            password,
+        }) => transport.with_sasl(*mechanism, username.expose(), password.expose()),
+        Some(other) => return Err(cannot_log_in("kafka", other)),
+    }))
 }
 
 #[cfg(not(feature = "kafka"))]
-fn kafka_for(_host: &str) -> Result<Arc<dyn Transport>, TransportError> {
+fn kafka_for(_host: &str, _options: &Options) -> Result<Arc<dyn Transport>, TransportError> {
     Err(feature_off("kafka"))
 }
 
@@ -290,14 +357,7 @@ pub const IN_MEMORY_BUFFER: usize = 1024;
 /// subscription to that address that exists at that moment. Clones share the same addresses.
 #[derive(Clone, Debug, Default)]
 pub struct InMemory {
-    subscribers: Arc<Mutex<HashMap<String, Vec<InMemorySender>>>>,
-}
-
-/// One subscription's end of the channel, and whether a message could not be put in it.
-#[derive(Debug)]
-struct InMemorySender {
-    sender: tokio::sync::mpsc::Sender<Message>,
-    overflowed: Arc<AtomicBool>,
+    subscribers: Arc<Mutex<HashMap<String, Vec<buffer::BufferSender>>>>,
 }
 
 impl InMemory {
@@ -315,13 +375,8 @@ impl Transport for InMemory {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(senders) = subscribers.get_mut(address) {
-                senders.retain(|subscriber| !subscriber.sender.is_closed());
-                for subscriber in senders.iter() {
-                    // A full buffer marks that subscription: its next read is `Overflow`.
-                    if subscriber.sender.try_send(message.clone()).is_err() {
-                        subscriber.overflowed.store(true, Ordering::Relaxed);
-                    }
-                }
+                // A full buffer marks that subscription: its next read is `Overflow`.
+                senders.retain(|sender| sender.offer(Ok(message.clone())));
             }
             Ok(())
         })
@@ -329,46 +384,14 @@ impl Transport for InMemory {
 
     fn subscribe<'a>(&'a self, address: &'a str) -> TransportFuture<'a, Box<dyn Subscription>> {
         Box::pin(async move {
-            let (sender, receiver) = tokio::sync::mpsc::channel(IN_MEMORY_BUFFER);
-            let overflowed = Arc::new(AtomicBool::new(false));
+            let (sender, subscription) = buffer::buffer(address, IN_MEMORY_BUFFER);
             self.subscribers
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .entry(address.to_owned())
                 .or_default()
-                .push(InMemorySender {
-                    sender,
-                    overflowed: Arc::clone(&overflowed),
-                });
-            Ok(Box::new(InMemorySubscription {
-                address: address.to_owned(),
-                receiver,
-                overflowed,
-            }) as Box<dyn Subscription>)
-        })
-    }
-}
-
-#[derive(Debug)]
-struct InMemorySubscription {
-    address: String,
-    receiver: tokio::sync::mpsc::Receiver<Message>,
-    overflowed: Arc<AtomicBool>,
-}
-
-impl Subscription for InMemorySubscription {
-    fn next(&mut self) -> TransportFuture<'_, Option<Message>> {
-        Box::pin(async move {
-            if self.overflowed.load(Ordering::Relaxed) {
-                return Err(TransportError::new(
-                    TransportErrorKind::Overflow,
-                    format!(
-                        "more than {IN_MEMORY_BUFFER} messages arrived on `{}` before they were read",
-                        self.address
-                    ),
-                ));
-            }
-            Ok(self.receiver.recv().await)
+                .push(sender);
+            Ok(Box::new(subscription) as Box<dyn Subscription>)
         })
     }
 }

@@ -20,10 +20,11 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::mqttbytes::{QoS, matches};
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 
-use super::inbox::{InboxSender, inbox};
+use super::buffer::{BufferSender, buffer};
 use super::{
     Message, Subscription, Transport, TransportError, TransportErrorKind, TransportFuture,
 };
+use crate::Secret;
 
 /// How many unread messages one subscription keeps; once one more arrives, its next read is
 /// [`TransportErrorKind::Overflow`] (MQTT brokers do not keep messages for a client that reads
@@ -37,7 +38,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Mqtt {
     host: String,
     port: u16,
-    credentials: Option<(String, String)>,
+    credentials: Option<(Secret, Secret)>,
     connection: tokio::sync::Mutex<Option<Arc<Connection>>>,
 }
 
@@ -73,7 +74,7 @@ impl Mqtt {
         username: impl Into<String>,
         password: impl Into<String>,
     ) -> Self {
-        self.credentials = Some((username.into(), password.into()));
+        self.credentials = Some((Secret::new(username), Secret::new(password)));
         self
     }
 
@@ -93,7 +94,7 @@ impl Mqtt {
         let mut options = MqttOptions::new(client_id(), self.host.clone(), self.port);
         options.set_clean_start(true);
         if let Some((username, password)) = &self.credentials {
-            options.set_credentials(username.clone(), password.clone());
+            options.set_credentials(username.expose(), password.expose());
         }
         let (client, mut eventloop) = AsyncClient::new(options, 64);
         let unreachable = |reason: String| {
@@ -178,7 +179,7 @@ struct Acks {
 struct Route {
     id: u64,
     filter: String,
-    inbox: InboxSender,
+    buffer: BufferSender,
 }
 
 impl Connection {
@@ -228,7 +229,7 @@ async fn drive(mut eventloop: EventLoop, shared: Arc<Shared>) {
     };
     shared.dead.store(true, Ordering::Release);
     for route in lock(&shared.routes).drain(..) {
-        route.inbox.fail(&reason);
+        route.buffer.fail(&reason);
     }
     let mut acks = lock(&shared.acks);
     let waiters = std::mem::take(&mut *acks);
@@ -292,9 +293,9 @@ fn deliver(shared: &Shared, publish: rumqttc::v5::mqttbytes::v5::Publish) {
             .unwrap_or_default(),
     };
     let mut routes = lock(&shared.routes);
-    routes.retain(|route| !route.inbox.is_closed());
+    routes.retain(|route| !route.buffer.is_closed());
     for route in routes.iter().filter(|route| matches(topic, &route.filter)) {
-        route.inbox.offer(Ok(message.clone()));
+        route.buffer.offer(Ok(message.clone()));
     }
 }
 
@@ -335,14 +336,14 @@ impl Transport for Mqtt {
         Box::pin(async move {
             static NEXT_ROUTE: AtomicU64 = AtomicU64::new(0);
             let connection = self.connection().await?;
-            let (sender, subscription) = inbox(address, MQTT_BUFFER);
+            let (sender, subscription) = buffer(address, MQTT_BUFFER);
             let id = NEXT_ROUTE.fetch_add(1, Ordering::Relaxed);
             // The route is in place before the broker is asked, so nothing sent after the
             // SUBACK can miss it.
             lock(&connection.shared.routes).push(Route {
                 id,
                 filter: address.to_owned(),
-                inbox: sender,
+                buffer: sender,
             });
             let filter = Filter {
                 retain_forward_rule: RetainForwardRule::Never,

@@ -9,6 +9,12 @@
 //! let transport = broker.transport(); // Arc<dyn arazzo_runtime::transport::Transport>
 //! ```
 //!
+//! [`Broker::start_with`] starts one that asks clients to log in ([`Auth`]): Mosquitto with a
+//! password file made by `mosquitto_passwd` and `allow_anonymous false`, nats-server with
+//! `--user`/`--pass` or `--auth`, tansu with `--authentication` (SASL; tansu 0.6 takes any
+//! PLAIN password, and checks SCRAM against users made with `tansu user create`, which cannot
+//! be run once authentication is on, so no SCRAM login succeeds).
+//!
 //! A broker's program is found through an environment variable (`ARAZZO_MOSQUITTO`,
 //! `ARAZZO_NATS_SERVER`, `ARAZZO_TANSU`: a path), else on `PATH`, in `/usr/sbin`, and for tansu
 //! in `$HOME/.cache/arazzo-tools/bin` (where `.ci/run` installs it). When it is absent,
@@ -65,47 +71,111 @@ impl Kind {
         }
     }
 
-    fn arguments(self, port: u16) -> Vec<String> {
+    /// The program's arguments, given its login (`config`: where a config file may go).
+    fn arguments(self, port: u16, auth: Auth, config: &std::path::Path) -> Vec<String> {
         let url = format!("tcp://127.0.0.1:{port}");
-        match self {
-            Kind::Mosquitto => vec!["-p".into(), port.to_string()],
-            Kind::Nats => vec![
-                "-a".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                port.to_string(),
-            ],
-            Kind::Tansu => vec![
-                "broker".into(),
-                "--listener-url".into(),
-                url.clone(),
-                "--advertised-listener-url".into(),
-                url,
-                "--storage-engine".into(),
-                "memory://tansu/".into(),
-            ],
+        match (self, auth) {
+            (Kind::Mosquitto, Auth::None) => vec!["-p".into(), port.to_string()],
+            (Kind::Mosquitto, _) => {
+                mosquitto_config(port, auth, config);
+                vec!["-c".into(), config.display().to_string()]
+            }
+            (Kind::Nats, _) => {
+                let mut arguments = vec![
+                    "-a".into(),
+                    "127.0.0.1".into(),
+                    "-p".into(),
+                    port.to_string(),
+                ];
+                match auth {
+                    Auth::None => {}
+                    Auth::UserPassword(user, password) => {
+                        arguments.extend(["--user".into(), user.into()]);
+                        arguments.extend(["--pass".into(), password.into()]);
+                    }
+                    Auth::Token(token) => arguments.extend(["--auth".into(), token.into()]),
+                }
+                arguments
+            }
+            (Kind::Tansu, _) => {
+                let mut arguments: Vec<String> = vec![
+                    "broker".into(),
+                    "--listener-url".into(),
+                    url.clone(),
+                    "--advertised-listener-url".into(),
+                    url,
+                    "--storage-engine".into(),
+                    "memory://tansu/".into(),
+                ];
+                if auth != Auth::None {
+                    arguments.push("--authentication".into());
+                }
+                arguments
+            }
         }
     }
+}
 
+/// Writes Mosquitto's configuration for `auth` to `config`, and its password file beside it.
+fn mosquitto_config(port: u16, auth: Auth, config: &std::path::Path) {
+    let Auth::UserPassword(user, password) = auth else {
+        panic!("Mosquitto logs in with a user name and password only, not {auth:?}");
+    };
+    let passwords = config.with_extension("passwd");
+    let program = find_program("mosquitto_passwd", "ARAZZO_MOSQUITTO_PASSWD")
+        .expect("mosquitto_passwd, which the mosquitto package installs beside mosquitto");
+    let made = Command::new(program)
+        .args(["-b", "-c"])
+        .arg(&passwords)
+        .args([user, password])
+        .status()
+        .expect("mosquitto_passwd runs");
+    assert!(made.success(), "mosquitto_passwd failed: {made}");
+    let text = format!(
+        "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\n",
+        passwords.display()
+    );
+    std::fs::write(config, text).expect("the Mosquitto configuration is written");
+}
+
+impl Kind {
     /// The broker's program, if it is installed.
     fn find(self) -> Option<PathBuf> {
-        if let Some(path) = std::env::var_os(self.variable()) {
-            let path = PathBuf::from(path);
-            return path.is_file().then_some(path);
-        }
-        let mut folders: Vec<PathBuf> = std::env::var_os("PATH")
-            .map(|path| std::env::split_paths(&path).collect())
-            .unwrap_or_default();
-        folders.push("/usr/sbin".into());
-        folders.push("/usr/local/sbin".into());
-        if let Some(home) = std::env::var_os("HOME") {
-            folders.push(PathBuf::from(home).join(".cache/arazzo-tools/bin"));
-        }
-        folders
-            .into_iter()
-            .map(|folder| folder.join(self.program()))
-            .find(|path| path.is_file())
+        find_program(self.program(), self.variable())
     }
+}
+
+/// The program `name`: the path in the environment variable `variable` when it is set, else the
+/// first found on `PATH`, in `/usr/sbin`, `/usr/local/sbin` and `$HOME/.cache/arazzo-tools/bin`.
+fn find_program(name: &str, variable: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let mut folders: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect())
+        .unwrap_or_default();
+    folders.push("/usr/bin".into());
+    folders.push("/usr/sbin".into());
+    folders.push("/usr/local/sbin".into());
+    if let Some(home) = std::env::var_os("HOME") {
+        folders.push(PathBuf::from(home).join(".cache/arazzo-tools/bin"));
+    }
+    folders
+        .into_iter()
+        .map(|folder| folder.join(name))
+        .find(|path| path.is_file())
+}
+
+/// What a broker asks its clients to log in with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Nothing: anyone connects.
+    None,
+    /// A user name and password (Mosquitto, nats-server; tansu: SASL, see the module's doc).
+    UserPassword(&'static str, &'static str),
+    /// A token (nats-server only).
+    Token(&'static str),
 }
 
 /// Whether a missing broker fails the test (`ARAZZO_REQUIRE_BROKERS=1`) instead of skipping it.
@@ -120,6 +190,8 @@ pub struct Broker {
     port: u16,
     child: Child,
     log: PathBuf,
+    /// Where its configuration (and password file) go, when it has any.
+    config: PathBuf,
 }
 
 impl Broker {
@@ -131,6 +203,14 @@ impl Broker {
     /// When the program is missing and `ARAZZO_REQUIRE_BROKERS=1`, or when the broker does not
     /// start.
     pub fn start(kind: Kind) -> Option<Broker> {
+        Self::start_with(kind, Auth::None)
+    }
+
+    /// As [`Broker::start`], asking clients to log in with `auth`.
+    ///
+    /// # Panics
+    /// As [`Broker::start`]; also when `kind` cannot ask for `auth` (a token on Mosquitto).
+    pub fn start_with(kind: Kind, auth: Auth) -> Option<Broker> {
         let Some(program) = kind.find() else {
             let notice = format!(
                 "{} is not installed (set {} to its path, or see README, \"Transports\")",
@@ -147,8 +227,9 @@ impl Broker {
         let log = std::env::temp_dir().join(format!("arazzo-{}-{port}.log", kind.program()));
         let output = std::fs::File::create(&log)
             .unwrap_or_else(|error| panic!("could not create {}: {error}", log.display()));
+        let config = std::env::temp_dir().join(format!("arazzo-{}-{port}.conf", kind.program()));
         let child = Command::new(&program)
-            .args(kind.arguments(port))
+            .args(kind.arguments(port, auth, &config))
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("a second handle on the log"))
             .stderr(output)
@@ -159,6 +240,7 @@ impl Broker {
             port,
             child,
             log,
+            config,
         };
         broker.wait_until_ready();
         Some(broker)
@@ -203,6 +285,17 @@ impl Broker {
         arazzo_runtime::transport::for_server(self.kind.protocol(), &self.host())
             .expect("the tests crate enables every transport feature")
     }
+
+    /// A transport to it that logs in with `credentials`, built by
+    /// [`arazzo_runtime::transport::for_server_with`].
+    pub fn transport_with(
+        &self,
+        credentials: arazzo_runtime::transport::Credentials,
+    ) -> Arc<dyn Transport> {
+        let options = arazzo_runtime::transport::Options::new().with_credentials(credentials);
+        arazzo_runtime::transport::for_server_with(self.kind.protocol(), &self.host(), &options)
+            .expect("the tests crate enables every transport feature")
+    }
 }
 
 impl Drop for Broker {
@@ -210,6 +303,8 @@ impl Drop for Broker {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(&self.config);
+        let _ = std::fs::remove_file(self.config.with_extension("passwd"));
     }
 }
 

@@ -1,9 +1,13 @@
-//! The bounded buffer between a broker connection and one subscription of the MQTT and Kafka
-//! adapters: the connection's task puts messages in, [`Subscription::next`] takes them out.
-//! A full buffer is never a silent loss: either the task waits (Kafka, whose broker keeps the
-//! messages) or the subscription's next read is [`TransportErrorKind::Overflow`] (MQTT). A
-//! connection that fails ends the subscription with [`TransportErrorKind::Receive`] after the
-//! messages already buffered.
+//! The bounded buffer between where messages come from and one subscription, shared by
+//! [`super::InMemory`] and the MQTT and Kafka adapters: the publisher (or the connection's
+//! task) puts messages in, [`Subscription::next`] takes them out. A full buffer is never a
+//! silent loss: either the task waits (Kafka, whose broker keeps the messages) or the
+//! subscription's next read is [`TransportErrorKind::Overflow`] (in memory, MQTT). A connection
+//! that fails ends the subscription with [`TransportErrorKind::Receive`] after the messages
+//! already buffered.
+//!
+//! (Not to be confused with [`crate::messaging::Inbox`], which keeps the messages a workflow
+//! run has read but not yet matched.)
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,15 +20,15 @@ use super::{Message, Subscription, TransportError, TransportErrorKind, Transport
 pub(crate) type Delivery = Result<Message, TransportError>;
 
 /// A new buffer of `limit` unread deliveries for a subscription to `address`.
-pub(crate) fn inbox(address: &str, limit: usize) -> (InboxSender, InboxSubscription) {
+pub(crate) fn buffer(address: &str, limit: usize) -> (BufferSender, BufferedSubscription) {
     let (sender, receiver) = tokio::sync::mpsc::channel(limit);
     let shared = Arc::new(Shared::default());
     (
-        InboxSender {
+        BufferSender {
             sender,
             shared: Arc::clone(&shared),
         },
-        InboxSubscription {
+        BufferedSubscription {
             address: address.to_owned(),
             limit,
             receiver,
@@ -45,15 +49,14 @@ struct Shared {
 
 /// The connection's end of a subscription's buffer.
 #[derive(Debug, Clone)]
-pub(crate) struct InboxSender {
+pub(crate) struct BufferSender {
     sender: tokio::sync::mpsc::Sender<Delivery>,
     shared: Arc<Shared>,
 }
 
-impl InboxSender {
+impl BufferSender {
     /// Puts `delivery` in the buffer without waiting; a full buffer marks the subscription as
     /// overflowed. `false` once the subscription is gone.
-    #[cfg(feature = "mqtt")]
     pub(crate) fn offer(&self, delivery: Delivery) -> bool {
         match self.sender.try_send(delivery) {
             Ok(()) => true,
@@ -73,13 +76,13 @@ impl InboxSender {
     }
 
     /// Whether the subscription is gone.
-    #[cfg(feature = "mqtt")]
     pub(crate) fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
 
     /// Records why the connection ended; the subscription reports it after the buffered messages
     /// (once every sender is dropped).
+    #[cfg(any(feature = "mqtt", feature = "kafka"))]
     pub(crate) fn fail(&self, reason: &str) {
         let mut failure = self
             .shared
@@ -91,7 +94,7 @@ impl InboxSender {
 }
 
 /// A subscription that reads its buffer.
-pub(crate) struct InboxSubscription {
+pub(crate) struct BufferedSubscription {
     address: String,
     limit: usize,
     receiver: tokio::sync::mpsc::Receiver<Delivery>,
@@ -99,7 +102,7 @@ pub(crate) struct InboxSubscription {
     on_drop: Option<Box<dyn FnOnce() + Send>>,
 }
 
-impl InboxSubscription {
+impl BufferedSubscription {
     /// Runs `on_drop` when the subscription is dropped (to unsubscribe at the broker).
     pub(crate) fn on_drop(mut self, on_drop: impl FnOnce() + Send + 'static) -> Self {
         self.on_drop = Some(Box::new(on_drop));
@@ -107,7 +110,7 @@ impl InboxSubscription {
     }
 }
 
-impl fmt::Debug for InboxSubscription {
+impl fmt::Debug for BufferedSubscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscription")
             .field("address", &self.address)
@@ -116,7 +119,7 @@ impl fmt::Debug for InboxSubscription {
     }
 }
 
-impl Drop for InboxSubscription {
+impl Drop for BufferedSubscription {
     fn drop(&mut self) {
         if let Some(on_drop) = self.on_drop.take() {
             on_drop();
@@ -124,7 +127,7 @@ impl Drop for InboxSubscription {
     }
 }
 
-impl Subscription for InboxSubscription {
+impl Subscription for BufferedSubscription {
     fn next(&mut self) -> TransportFuture<'_, Option<Message>> {
         Box::pin(async move {
             if self.shared.overflowed.load(Ordering::Acquire) {
@@ -158,14 +161,14 @@ impl Subscription for InboxSubscription {
     }
 }
 
-// The tests fill buffers as the MQTT adapter does.
-#[cfg(all(test, feature = "mqtt"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(any(feature = "mqtt", feature = "kafka"))]
     #[tokio::test]
     async fn buffered_messages_come_before_the_failure() {
-        let (sender, mut subscription) = inbox("a", 4);
+        let (sender, mut subscription) = buffer("a", 4);
         assert!(sender.offer(Ok(Message::new("one"))));
         sender.fail("the broker closed the connection");
         drop(sender);
@@ -181,7 +184,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_buffer_overflows() {
-        let (sender, mut subscription) = inbox("a", 1);
+        let (sender, mut subscription) = buffer("a", 1);
         assert!(sender.offer(Ok(Message::new("one"))));
         assert!(sender.offer(Ok(Message::new("two"))));
         let error = subscription.next().await.expect_err("overflow");
@@ -194,7 +197,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_dropped_subscription_closes_its_sender_and_runs_its_hook() {
-        let (sender, subscription) = inbox("a", 1);
+        let (sender, subscription) = buffer("a", 1);
         let ran = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&ran);
         let subscription = subscription.on_drop(move || flag.store(true, Ordering::Release));
