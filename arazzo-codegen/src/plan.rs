@@ -8,7 +8,10 @@ use crate::condition::{Literal, Op};
 
 pub(crate) mod concurrent;
 pub(crate) mod fake;
+mod messages;
 mod querystring;
+
+pub(crate) use messages::{AddressPart, AddressPlan, PayloadPlan, TypedValue};
 
 pub(crate) use querystring::{QueryEncoding, QueryStringPlan};
 
@@ -937,12 +940,14 @@ pub(crate) struct MessagePlan {
     pub(crate) action: MessageAction,
     /// The AsyncAPI operation, when the step names one.
     pub(crate) operation_id: Option<String>,
-    /// The channel's address (its key when it has none).
-    pub(crate) address: String,
+    /// The channel's address (its key when it has none), its parameters bound.
+    pub(crate) address: AddressPlan,
     /// A sent message's headers, by name.
     pub(crate) headers: Vec<(String, ValuePlan)>,
-    /// A sent message's payload, as a JSON value.
-    pub(crate) payload: Option<ValuePlan>,
+    /// A sent message's payload.
+    pub(crate) payload: Option<PayloadPlan>,
+    /// True when a received message's content type is not JSON: its payload is read as text.
+    pub(crate) text: bool,
     /// A received message's correlation: where its id is, and the value it must have.
     pub(crate) correlation: Option<CorrelationPlan>,
     /// A received message's inbox: the variable the workflow's function opens it in.
@@ -1169,7 +1174,10 @@ impl StepPlan {
                     value_refs(value, &mut refs);
                 }
                 if let Some(payload) = &message.payload {
-                    value_refs(payload, &mut refs);
+                    value_refs(payload.written(), &mut refs);
+                }
+                for value in message.address.values() {
+                    value_refs(value, &mut refs);
                 }
                 if let Some(correlation) = &message.correlation {
                     value_refs(&correlation.value, &mut refs);

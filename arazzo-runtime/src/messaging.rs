@@ -294,6 +294,96 @@ pub fn json_message(
     Ok(message)
 }
 
+/// A message to send whose payload is a value of the type its message's schema gives it (a
+/// generated struct, most often), encoded as JSON, with `headers` as [`json_message`] has them.
+///
+/// # Errors
+/// [`Error::Encode`] when the payload cannot be encoded.
+pub fn typed_message<T: serde::Serialize>(
+    step: &'static str,
+    payload: &T,
+    headers: &[(&str, serde_json::Value)],
+) -> Result<Message, Error> {
+    let bytes = serde_json::to_vec(payload).map_err(|source| Error::Encode { step, source })?;
+    let mut message = Message::new(bytes);
+    for (name, value) in headers {
+        message = message.with_header(*name, text(value));
+    }
+    Ok(message)
+}
+
+/// A message to send whose content type is not JSON (`text/plain`,
+/// `application/octet-stream`, …): the text's bytes as they are, with `headers` as
+/// [`json_message`] has them.
+pub fn text_message(payload: String, headers: &[(&str, serde_json::Value)]) -> Message {
+    let mut message = Message::new(payload);
+    for (name, value) in headers {
+        message = message.with_header(*name, text(value));
+    }
+    message
+}
+
+/// A value of a sent message's member, `at` (a JSON pointer into the payload), converted to
+/// the member's type `T`: a value whose type the documents leave open, or that holds the same
+/// kind of value in another Rust type.
+///
+/// # Errors
+/// [`Error::Body`] naming the member and what did not fit; nothing is sent.
+pub fn member<T: serde::de::DeserializeOwned>(
+    step: &'static str,
+    at: &'static str,
+    value: serde_json::Value,
+) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let within = crate::pointer::from_path(error.path());
+        let at = if at.is_empty() { "the payload" } else { at };
+        Error::Body {
+            step,
+            message: format!(
+                "the message's member `{at}{within}` does not fit its schema: {}; nothing was sent",
+                error.inner()
+            ),
+        }
+    })
+}
+
+/// The text of a channel parameter's value (`orders/{orderId}`): a string as its content, any
+/// other value as JSON.
+///
+/// # Errors
+/// [`Error::UnsafeParameter`] (location `channel`) when the value is empty, or holds a
+/// character that would change which channel the address names on some broker: `/` (an MQTT
+/// topic level), `+`, `#` (MQTT wildcards), `*`, `>` (NATS wildcards), whitespace or a control
+/// character. Nothing is sent or subscribed to. The error never shows the value.
+pub fn address_param(
+    step: &'static str,
+    parameter: &'static str,
+    value: &serde_json::Value,
+) -> Result<String, Error> {
+    let text = text(value);
+    let unsafe_because = if text.is_empty() {
+        Some("is empty")
+    } else if text
+        .chars()
+        .any(|c| matches!(c, '/' | '+' | '#' | '*' | '>') || c.is_whitespace() || c.is_control())
+    {
+        Some(
+            "holds `/`, `+`, `#`, `*`, `>`, whitespace or a control character, which would change the channel it names",
+        )
+    } else {
+        None
+    };
+    match unsafe_because {
+        Some(reason) => Err(Error::UnsafeParameter {
+            step,
+            location: "channel",
+            parameter: parameter.to_owned(),
+            reason,
+        }),
+        None => Ok(text),
+    }
+}
+
 /// Publishes `message` on `address` for `step`.
 ///
 /// # Errors
@@ -415,6 +505,51 @@ mod tests {
             matches!(sent, Error::BrokerUnreachable { step: "place", .. }),
             "{sent}"
         );
+    }
+
+    #[test]
+    fn channel_parameters_that_would_change_the_channel_are_refused() {
+        use serde_json::json;
+        assert_eq!(
+            address_param("s", "id", &json!("a-1.b")).ok().as_deref(),
+            Some("a-1.b")
+        );
+        assert_eq!(
+            address_param("s", "id", &json!(42)).ok().as_deref(),
+            Some("42")
+        );
+        for value in ["", "a/b", "+", "#", "a*", ">", "a b", "a\nb"] {
+            let error = address_param("s", "id", &json!(value)).expect_err(value);
+            assert!(
+                matches!(
+                    &error,
+                    Error::UnsafeParameter {
+                        step: "s",
+                        location: "channel",
+                        ..
+                    }
+                ),
+                "{value}: {error:?}"
+            );
+            assert!(!value.is_empty() && !error.to_string().contains(value) || value.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_member_that_does_not_fit_names_itself_and_typed_payloads_are_json() {
+        use serde_json::json;
+        let error = member::<Vec<i64>>("place", "/ids", json!([1, "two"])).expect_err("wrong");
+        assert_eq!(
+            error.to_string(),
+            "step `place`: the message's member `/ids/1` does not fit its schema: invalid type: string \"two\", expected i64; nothing was sent"
+        );
+        assert_eq!(member::<i32>("place", "/n", json!(7)).ok(), Some(7));
+        let message = typed_message("place", &vec![1, 2], &[("id", json!("r1"))]).expect("encodes");
+        assert_eq!(&message.payload[..], b"[1,2]");
+        assert_eq!(message.header("id"), Some("r1"));
+        let message = text_message("héllo\n".to_owned(), &[("n", json!(3))]);
+        assert_eq!(&message.payload[..], "héllo\n".as_bytes());
+        assert_eq!(message.header("n"), Some("3"));
     }
 
     #[test]

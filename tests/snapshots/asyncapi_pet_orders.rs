@@ -103,6 +103,25 @@ impl ClientBuilder {
     }
 }
 
+/// The structs and enums made from the JSON Schemas of *Pet orders over messages*: objects
+/// and string enums of the workflows' inputs, and the objects their outputs read from
+/// responses. The payloads of the messages they send, too, each as its message's schema says.
+pub mod types {
+    /// From the payload of the AsyncAPI message `OrderRequest`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct OrderRequest {
+        #[serde(rename = "petId")]
+        pub pet_id: i64,
+    }
+}
+
 /// Places an order for a pet and waits for its confirmation.
 ///
 /// Arazzo workflow `placeAndConfirm`; its steps, in order:
@@ -124,6 +143,9 @@ pub async fn place_and_confirm(
         let mut inbox_confirm_order = client.pet_orders.inbox("confirm-order").await;
         let _place_order = {
             const STEP: &str = "placeOrder";
+            let payload: types::OrderRequest = types::OrderRequest {
+                pet_id: inputs.pet_id,
+            };
             let response = ::arazzo_runtime::Response::from_message(
                 STEP,
                 "place-order",
@@ -132,19 +154,9 @@ pub async fn place_and_confirm(
                     .send(
                         STEP,
                         "place-order",
-                        ::arazzo_runtime::messaging::json_message(
+                        ::arazzo_runtime::messaging::typed_message(
                             STEP,
-                            ::std::option::Option::Some(
-                                &::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "petId".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                                        );
-                                    object
-                                }),
-                            ),
+                            &payload,
                             &[
                                 (
                                     "orderRequestId",
@@ -314,6 +326,9 @@ pub async fn adopt_pet(
         let find_pet = adopt_pet::find_pet(client).await?;
         let _place_order = {
             const STEP: &str = "placeOrder";
+            let payload: types::OrderRequest = types::OrderRequest {
+                pet_id: find_pet.pet_id,
+            };
             let response = ::arazzo_runtime::Response::from_message(
                 STEP,
                 "place-order",
@@ -322,19 +337,9 @@ pub async fn adopt_pet(
                     .send(
                         STEP,
                         "place-order",
-                        ::arazzo_runtime::messaging::json_message(
+                        ::arazzo_runtime::messaging::typed_message(
                             STEP,
-                            ::std::option::Option::Some(
-                                &::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "petId".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &find_pet.pet_id)?,
-                                        );
-                                    object
-                                }),
-                            ),
+                            &payload,
                             &[
                                 (
                                     "orderRequestId",

@@ -107,7 +107,7 @@ pub(super) fn workflow_doc(w: &WorkflowPlan) -> TokenStream {
                 i + 1,
                 step.id,
                 message.action.as_str(),
-                message.address,
+                message.address.written,
                 message
                     .operation_id
                     .as_ref()

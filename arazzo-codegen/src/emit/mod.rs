@@ -73,10 +73,15 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             " With the fake, also the request and response bodies of every operation the \
              workflows call, which its handlers get and answer (one type per schema)."
         };
+        let messages = if plan.brokers.is_empty() {
+            ""
+        } else {
+            " The payloads of the messages they send, too, each as its message's schema says."
+        };
         let docs = doc(&format!(
             "The structs and enums made from the JSON Schemas of *{}*: objects and string \
              enums of the workflows' inputs, and the objects their outputs read from \
-             responses.{fake}",
+             responses.{messages}{fake}",
             plan.title
         ));
         let module = ident(TYPES_MODULE);

@@ -43,6 +43,8 @@ impl Action {
 pub(crate) struct Message<'a> {
     /// Its key in the channel's `messages` (or the last token of its `$ref`).
     pub name: String,
+    /// The name under `components/messages` its `$ref`s lead to, if they lead there.
+    pub component: Option<String>,
     /// `payload`: the JSON Schema of the payload, if given.
     pub payload: Option<&'a Node>,
     /// `headers`: the JSON Schema (an object) of the headers, if given.
@@ -60,10 +62,23 @@ pub(crate) struct Channel<'a> {
     pub key: String,
     /// `address`: the topic or subject; the key when absent (AsyncAPI: unknown or dynamic).
     pub address: Option<String>,
-    /// The names of its `parameters` (the `{name}`s of its address).
-    pub parameters: Vec<String>,
+    /// Its `parameters` (the `{name}`s of its address), in document order.
+    pub parameters: Vec<ChannelParameter>,
     /// Its messages, in document order.
     pub messages: Vec<Message<'a>>,
+}
+
+/// A channel's parameter: a `{name}` of its address.
+#[derive(Clone, Debug)]
+pub(crate) struct ChannelParameter {
+    /// Its key under the channel's `parameters`.
+    pub name: String,
+    /// `location`: where a message carries the value, e.g. `$message.payload#/user/id`.
+    pub location: Option<String>,
+    /// `default`: the value when nothing else gives one.
+    pub default: Option<String>,
+    /// `enum`: the values it may take (empty: any).
+    pub allowed: Vec<String>,
 }
 
 /// What answers an operation: `reply`.
@@ -230,16 +245,43 @@ impl<'a> AsyncApi<'a> {
                 .map(str::to_owned),
             parameters: node
                 .get("parameters")
-                .map(|p| p.entries().iter().map(|(k, _)| k.name.clone()).collect())
+                .map(|p| {
+                    p.entries()
+                        .iter()
+                        .map(|(key, parameter)| self.parameter(&key.name, parameter))
+                        .collect()
+                })
                 .unwrap_or_default(),
             messages,
         }
     }
 
+    fn parameter(&self, name: &str, node: &Node) -> ChannelParameter {
+        let node = self.resolve(node);
+        let text = |key: &str| node.get(key).and_then(Node::as_str).map(str::to_owned);
+        ChannelParameter {
+            name: name.to_owned(),
+            location: text("location"),
+            default: text("default"),
+            allowed: node
+                .get("enum")
+                .map(|values| {
+                    values
+                        .items()
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
     fn message(&self, name: &str, node: &'a Node, default_type: Option<&str>) -> Message<'a> {
+        let component = self.component_message(node);
         let node = self.resolve(node);
         Message {
             name: name.to_owned(),
+            component,
             payload: node.get("payload").map(|p| self.resolve(p)),
             headers: node.get("headers").map(|h| self.resolve(h)),
             content_type: node
@@ -254,6 +296,24 @@ impl<'a> AsyncApi<'a> {
                 .and_then(Node::as_str)
                 .map(str::to_owned),
         }
+    }
+
+    /// The last `#/components/messages/<name>` that the `$ref`s from `node` go through.
+    fn component_message(&self, mut node: &'a Node) -> Option<String> {
+        let mut found = None;
+        for _ in 0..32 {
+            let Some(target) = node.get("$ref").and_then(Node::as_str) else {
+                break;
+            };
+            if let Some(name) = target.strip_prefix("#/components/messages/") {
+                found = Some(name.replace("~1", "/").replace("~0", "~"));
+            }
+            match target.strip_prefix('#').and_then(|p| self.root.pointer(p)) {
+                Some(next) => node = next,
+                None => break,
+            }
+        }
+        found
     }
 
     /// The channel a `channel: {$ref: '#/channels/…'}` names, by its key.

@@ -301,16 +301,19 @@ impl<'a> Resolver<'a, '_> {
             ));
             return None;
         };
-        if target.action == Action::Receive && !items.is_empty() {
-            self.report(
-                Diagnostic::error(list.span, "a step that receives sends no parameters")
-                    .with_help("headers go on the step that sends; a receive step matches its message with `correlationId` and `successCriteria`"),
-            );
-            return None;
-        }
         let context = message_context();
         let channel = &self.asyncs[target.source].1.channels[target.channel];
-        let channel_parameters = channel.parameters.clone();
+        let address = channel.address.as_deref().unwrap_or(&channel.key);
+        let mut channel_parameters: Vec<String> = super::message_addresses::address_pieces(address)
+            .into_iter()
+            .filter(|(is_param, _)| *is_param)
+            .map(|(_, name)| name)
+            .collect();
+        for declared in &channel.parameters {
+            if !channel_parameters.contains(&declared.name) {
+                channel_parameters.push(declared.name.clone());
+            }
+        }
         let mut plans = Vec::new();
         let mut ok = true;
         for node in items {
@@ -323,6 +326,14 @@ impl<'a> Resolver<'a, '_> {
                 .as_ref()
                 .map(|(text, span)| (text.as_str(), *span))
             {
+                Some(("header", span)) if target.action == Action::Receive => {
+                    self.report(
+                        Diagnostic::error(span, "a step that receives sends no headers")
+                            .with_help("headers go on the step that sends; a receive step matches its message with `correlationId` and `successCriteria`"),
+                    );
+                    ok = false;
+                    continue;
+                }
                 Some(("header", _)) => ParamLocation::Header,
                 Some(("path", span)) => {
                     if !channel_parameters.contains(&written.name) {
@@ -444,16 +455,29 @@ impl<'a> Resolver<'a, '_> {
         let params = self.message_parameters(scope, workflow.parameters, step, &target);
         let correlation = self.correlation(scope, step, &target);
         let payload = self.message_payload(scope, step);
-        let address = self.message_address(step, &target)?;
         let correlation = match correlation? {
             Some(value) => Some(self.correlation_place(step, &target, value)?),
             None => None,
         };
         let (params, payload) = (params?, payload?);
+        let address =
+            self.message_address(step, &target, &params, payload.as_ref().map(|p| &p.0))?;
+        let schemas: &'a [OpenApi<'a>] = self.async_schemas;
+        let payload = match payload {
+            Some((value, node)) => Some(self.payload_plan(
+                step,
+                &schemas[target.source],
+                &target.messages,
+                node,
+                value,
+            )?),
+            None => None,
+        };
+        self.message_fits(step, &target, &params);
+        self.text_reads(step, &target);
         if !body_ok || self.error_count() > errors {
             return None;
         }
-        self.message_fits(step, &target, &params);
         let context = StepContext {
             message: true,
             ..message_context()
@@ -478,7 +502,8 @@ impl<'a> Resolver<'a, '_> {
             [step.on_failure, workflow.failure_actions],
             Outcome::Failure,
         );
-        let schemas: &'a [OpenApi<'a>] = self.async_schemas;
+        let text = target.action == Action::Receive
+            && target.messages.first().is_some_and(|m| !is_json_message(m));
         let schema = target.messages.first().and_then(|m| m.payload);
         let sole = target.messages.len() == 1;
         let outputs =
@@ -502,6 +527,7 @@ impl<'a> Resolver<'a, '_> {
                 payload,
                 correlation,
                 inbox: receive.then(|| format!("inbox_{var}")),
+                text,
                 timeout: step.timeout.as_ref().map(|t| t.value),
             }),
             var,
@@ -517,12 +543,13 @@ impl<'a> Resolver<'a, '_> {
         })
     }
 
-    /// Warnings where what a step sends does not fit its message: a header its `headers` schema
-    /// does not declare, a payload whose `contentType` is not JSON (it is sent as JSON).
+    /// What a `send` step's headers must be to fit its message: each of the kind its
+    /// `headers` schema declares, every header it requires given (errors), and none it does
+    /// not declare (a warning: it is sent anyway).
     fn message_fits(
         &mut self,
         step: &Step<'_>,
-        target: &MessageTarget<'_>,
+        target: &MessageTarget<'a>,
         params: &MessageParams,
     ) {
         let Some(message) = target
@@ -532,33 +559,23 @@ impl<'a> Resolver<'a, '_> {
         else {
             return;
         };
-        if let Some(content_type) = &message.content_type
-            && !crate::model::openapi::is_json(content_type)
-        {
-            self.report(
-                Diagnostic::warning(
-                    target_span(step),
-                    format!(
-                        "the message `{}` is `{content_type}`; this step sends its payload as JSON",
-                        message.name
-                    ),
-                )
-                .with_help("only JSON payloads are generated"),
-            );
+        if message.headers.is_none() {
+            return;
         }
         let declared: Vec<&str> = message
             .headers
             .and_then(|h| h.get("properties"))
             .map(|p| p.entries().iter().map(|(k, _)| k.name.as_str()).collect())
             .unwrap_or_default();
-        if message.headers.is_none() {
-            return;
-        }
         let span = step.parameters.map_or(step.span, |p| p.span);
-        for (name, location, _) in params {
-            if *location == ParamLocation::Header
-                && !declared.iter().any(|d| d.eq_ignore_ascii_case(name))
-            {
+        let sole = target.messages.len() == 1;
+        let schemas: &'a [OpenApi<'a>] = self.async_schemas;
+        let api = &schemas[target.source];
+        for (name, location, value) in params {
+            if *location != ParamLocation::Header {
+                continue;
+            }
+            if !declared.iter().any(|d| d.eq_ignore_ascii_case(name)) {
                 self.report(
                     Diagnostic::warning(
                         span,
@@ -569,16 +586,75 @@ impl<'a> Resolver<'a, '_> {
                     )
                     .with_did_you_mean(name, declared.iter().copied()),
                 );
+            } else if sole {
+                let at = param_span(step, name).unwrap_or(span);
+                self.header_fits(api, message, name, value, at);
+            }
+        }
+        let given: Vec<&str> = params
+            .iter()
+            .filter(|(_, location, _)| *location == ParamLocation::Header)
+            .map(|(name, _, _)| name.as_str())
+            .collect();
+        let missing = Self::missing_headers(message, &given);
+        if sole && !missing.is_empty() {
+            let names = missing
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(
+                Diagnostic::error(
+                    span,
+                    format!(
+                        "the message `{}` requires the header{} {names}, which this step does not send",
+                        message.component.as_deref().unwrap_or(&message.name),
+                        if missing.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_help(format!(
+                    "add `{{name: {}, in: header, value: …}}` to the step's `parameters`",
+                    missing[0]
+                )),
+            );
+        }
+    }
+
+    /// A received message whose content type is not JSON is read as text: its outputs read
+    /// `$message.payload` whole, not a member of it.
+    fn text_reads(&mut self, step: &Step<'_>, target: &MessageTarget<'_>) {
+        let Some(message) = target
+            .messages
+            .first()
+            .filter(|m| target.action == Action::Receive && !is_json_message(m))
+        else {
+            return;
+        };
+        for output in &step.outputs {
+            let text = output.expression.value.as_str();
+            if text.starts_with("$message.payload#/") || text.starts_with("$message.payload.") {
+                self.report(
+                    Diagnostic::error(
+                        output.expression.span,
+                        format!(
+                            "the message `{}` is `{}`, read as text: it has no members to point into",
+                            message.name,
+                            message.content_type.as_deref().unwrap_or_default()
+                        ),
+                    )
+                    .with_help("read the whole payload, `$message.payload`, as a string"),
+                );
             }
         }
     }
 
-    /// A sent message's payload: `requestBody.payload`, bound like any JSON template.
-    fn message_payload(
+    /// A sent message's payload: `requestBody.payload`, bound like any JSON template, with the
+    /// node it is written in.
+    fn message_payload<'s>(
         &mut self,
         scope: &WorkflowScope,
-        step: &Step<'_>,
-    ) -> Option<Option<ValuePlan>> {
+        step: &Step<'s>,
+    ) -> Option<Option<(ValuePlan, &'s Node)>> {
         let Some(body) = &step.request_body else {
             return Some(None);
         };
@@ -594,25 +670,7 @@ impl<'a> Resolver<'a, '_> {
         };
         let context = message_context();
         self.value_plan(scope, Ctx::Request(&context), payload)
-            .map(Some)
-    }
-
-    /// The channel's address (its key when it has none). An address with `{parameters}` is not
-    /// generated yet.
-    fn message_address(&mut self, step: &Step<'_>, target: &MessageTarget<'_>) -> Option<String> {
-        let channel = &self.asyncs[target.source].1.channels[target.channel];
-        let address = channel
-            .address
-            .clone()
-            .unwrap_or_else(|| channel.key.clone());
-        if address.contains('{') {
-            self.report(super::unsupported(
-                target_span(step),
-                &format!("a channel address with parameters (`{address}`)"),
-            ));
-            return None;
-        }
-        Some(address)
+            .map(|value| Some((value, payload)))
     }
 
     /// Where a received message's correlation id is: the messages' `correlationId.location`,
@@ -653,12 +711,38 @@ impl<'a> Resolver<'a, '_> {
             );
             return None;
         };
+        if let Some(message) = target.messages.iter().find(|m| !is_json_message(m))
+            && !in_header
+        {
+            self.report(
+                Diagnostic::error(span, format!("the message `{}` is `{}`, read as text, and its correlation id is at `{location}` inside a JSON payload", message.name, message.content_type.as_deref().unwrap_or_default()))
+                    .with_help("a text message carries its correlation id in a header: `$message.header#/<name>`"),
+            );
+            return None;
+        }
         Some(CorrelationPlan {
             in_header,
             at,
             value,
         })
     }
+}
+
+/// The node of the step's parameter `name`, for where a problem with it is shown.
+fn param_span(step: &Step<'_>, name: &str) -> Option<crate::files::Span> {
+    step.parameters?
+        .items()
+        .iter()
+        .find(|p| p.get("name").and_then(Node::as_str) == Some(name))
+        .map(|p| p.span)
+}
+
+/// True when a message's payload is JSON: its content type says so, or it says none.
+pub(super) fn is_json_message(message: &Message<'_>) -> bool {
+    message
+        .content_type
+        .as_deref()
+        .is_none_or(crate::model::openapi::is_json)
 }
 
 /// What a message step's values may read while its message is built: no exchange of its own.

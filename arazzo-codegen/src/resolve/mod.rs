@@ -14,6 +14,8 @@ mod fake_types;
 mod header_cases;
 mod implied;
 mod inputs;
+mod message_addresses;
+mod message_payloads;
 mod messages;
 mod operations;
 mod order;
