@@ -201,11 +201,16 @@ fn broker_setter(b: &BrokerPlan) -> TokenStream {
                  running a workflow that sends or receives on it."
             .to_owned(),
     };
-    let configured = if b.logins.is_empty() && b.host_setter.is_none() {
-        ""
-    } else {
-        "\n\nA transport set here is used as it is: the host and credentials set on this builder \
-         configure only the default one."
+    let configured = match (b.host_setter.is_some(), b.logins.is_empty()) {
+        (false, true) => "",
+        (true, true) => {
+            "\n\nA transport set here is used as it is: the host set on this builder configures \
+             only the default one."
+        }
+        _ => {
+            "\n\nA transport set here is used as it is: the host and credentials set on this \
+             builder configure only the default one."
+        }
     };
     let docs = doc(&format!(
         "Sets the transport of the AsyncAPI source `{}`: how its messages are sent and \
