@@ -976,6 +976,58 @@ pub(crate) struct BrokerPlan {
     pub(crate) field: String,
     /// The first server's `protocol` and `host`, for the default transport.
     pub(crate) server: Option<(String, String)>,
+    /// The builder's setter of the default transport's host (the server's is the default),
+    /// when there is a server.
+    pub(crate) host_setter: Option<String>,
+    /// How the default transport may log in: one setter each, from the server's `security`.
+    pub(crate) logins: Vec<LoginPlan>,
+    /// The builder's field that holds the credentials a login setter was given (used only
+    /// when there are logins).
+    pub(crate) credentials_field: String,
+    /// The server's other security schemes, which the default transport cannot log in with
+    /// (`name (type)`), for the docs.
+    pub(crate) other_schemes: Vec<String>,
+}
+
+/// A builder setter of the credentials of an AsyncAPI source's default transport.
+#[derive(Debug)]
+pub(crate) struct LoginPlan {
+    /// The setter.
+    pub(crate) setter: String,
+    /// The security scheme's name (its key, else its `type`), for the docs.
+    pub(crate) scheme: String,
+    /// The scheme's `description`.
+    pub(crate) description: Option<String>,
+    /// What the setter takes and gives the transport.
+    pub(crate) kind: LoginKind,
+}
+
+/// What a [`LoginPlan`]'s setter takes, and the `arazzo_runtime::transport::Credentials` it
+/// makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginKind {
+    /// A user name and password (`userPassword`): MQTT and NATS log in with them, Kafka over
+    /// SASL PLAIN.
+    UserPassword,
+    /// A key sent as the MQTT user name (`apiKey` with `in: user`), the password empty.
+    KeyAsUser,
+    /// A key sent as the MQTT password (`apiKey` with `in: password`), the user name empty.
+    KeyAsPassword,
+    /// A NATS token (`apiKey`).
+    Token,
+    /// A Kafka SASL user name and password (`plain`, `scramSha256`, `scramSha512`).
+    Sasl(SaslKind),
+}
+
+/// A Kafka SASL mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SaslKind {
+    /// `plain`.
+    Plain,
+    /// `scramSha256`.
+    ScramSha256,
+    /// `scramSha512`.
+    ScramSha512,
 }
 
 /// The request of an operation step.

@@ -47,6 +47,7 @@ pub struct ClientBuilder {
     pet_orders: ::std::option::Option<
         ::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>,
     >,
+    pet_orders_server_host: ::std::option::Option<::std::string::String>,
     http: ::arazzo_runtime::ClientSettings,
 }
 
@@ -55,6 +56,7 @@ impl ::std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("pet_store", &self.pet_store)
             .field("pet_orders", &self.pet_orders)
+            .field("pet_orders_server_host", &self.pet_orders_server_host)
             .finish_non_exhaustive()
     }
 }
@@ -77,12 +79,26 @@ impl ClientBuilder {
     /// Default: `arazzo_runtime::transport::for_server("kafka", "localhost:9092")`, the
     /// description's first server; when this build of `arazzo-runtime` has no transport for it,
     /// each step on this source fails with `Error::BrokerUnreachable`.
+    ///
+    /// A transport set here is used as it is: the host set on this builder configures only the
+    /// default one.
     #[must_use]
     pub fn pet_orders(
         mut self,
         transport: ::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>,
     ) -> Self {
         self.pet_orders = ::std::option::Option::Some(transport);
+        self
+    }
+    /// Sets the host (`host` or `host:port`) that the default transport of the AsyncAPI source
+    /// `petOrders` connects to, in place of its first server's `localhost:9092`; the protocol,
+    /// and the credentials set on this builder, stay.
+    #[must_use]
+    pub fn pet_orders_server_host(
+        mut self,
+        host: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pet_orders_server_host = ::std::option::Option::Some(host.into());
         self
     }
     ::arazzo_runtime::http_builder_methods!(http);
@@ -97,7 +113,10 @@ impl ClientBuilder {
             pet_store,
             pet_orders: ::arazzo_runtime::messaging::Broker::new(
                 self.pet_orders,
-                ::std::option::Option::Some(("kafka", "localhost:9092")),
+                ::std::option::Option::Some((
+                    "kafka",
+                    self.pet_orders_server_host.as_deref().unwrap_or("localhost:9092"),
+                )),
             ),
         }
     }

@@ -46,10 +46,25 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
     let broker_fields: Vec<Ident> = plan.brokers.iter().map(|b| ident(&b.field)).collect();
     let broker_names: Vec<String> = plan.brokers.iter().map(|b| b.field.clone()).collect();
     let broker_setters = plan.brokers.iter().map(broker_setter);
-    let broker_servers = plan.brokers.iter().map(|b| match &b.server {
-        Some((protocol, host)) => quote!(::std::option::Option::Some((#protocol, #host))),
-        None => quote!(::std::option::Option::None),
-    });
+    let broker_values = plan.brokers.iter().map(broker_value);
+    let host_fields: Vec<Ident> = plan
+        .brokers
+        .iter()
+        .filter_map(|b| b.host_setter.as_deref().map(ident))
+        .collect();
+    let host_names: Vec<&str> = plan
+        .brokers
+        .iter()
+        .filter_map(|b| b.host_setter.as_deref())
+        .collect();
+    let login_brokers = || plan.brokers.iter().filter(|b| !b.logins.is_empty());
+    let credentials_fields: Vec<Ident> = login_brokers()
+        .map(|b| ident(&b.credentials_field))
+        .collect();
+    let credentials_names: Vec<&str> = login_brokers()
+        .map(|b| b.credentials_field.as_str())
+        .collect();
+
     let scheme_setters = plan.schemes.iter().map(|s| scheme_setter(plan, s));
 
     quote! {
@@ -95,6 +110,8 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
         pub struct ClientBuilder {
             #(#source_fields: ::std::option::Option<::std::string::String>,)*
             #(#broker_fields: ::std::option::Option<::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>>,)*
+            #(#host_fields: ::std::option::Option<::std::string::String>,)*
+            #(#credentials_fields: ::std::option::Option<::arazzo_runtime::transport::Credentials>,)*
             #(#scheme_fields: ::std::option::Option<#scheme_types>,)*
             http: ::arazzo_runtime::ClientSettings,
         }
@@ -104,6 +121,8 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
                 f.debug_struct("ClientBuilder")
                     #(.field(#source_names, &self.#source_fields))*
                     #(.field(#broker_names, &self.#broker_fields))*
+                    #(.field(#host_names, &self.#host_fields))*
+                    #(.field(#credentials_names, &self.#credentials_fields))*
                     #(.field(#scheme_names, &self.#scheme_fields))*
                     .finish_non_exhaustive()
             }
@@ -124,7 +143,7 @@ pub(super) fn client(plan: &Plan) -> TokenStream {
                     #(#scheme_fields: #scheme_values,)*
                     http,
                     #(#source_fields,)*
-                    #(#broker_fields: ::arazzo_runtime::messaging::Broker::new(self.#broker_fields, #broker_servers),)*
+                    #(#broker_fields: #broker_values,)*
                 }
             }
         }
@@ -150,7 +169,26 @@ fn client_doc(plan: &Plan) -> TokenStream {
     doc(&intro.join("\n\n").replace("\n\n\n\n", "\n\n"))
 }
 
-/// The builder's setter of an AsyncAPI source's transport, with its default.
+/// The `Broker` that `build` makes of an AsyncAPI source's transport, host and credentials.
+fn broker_value(b: &BrokerPlan) -> TokenStream {
+    let field = ident(&b.field);
+    let server = match (&b.server, &b.host_setter) {
+        (Some((protocol, host)), Some(host_setter)) => {
+            let host_field = ident(host_setter);
+            quote!(::std::option::Option::Some((#protocol, self.#host_field.as_deref().unwrap_or(#host))))
+        }
+        _ => quote!(::std::option::Option::None),
+    };
+    if b.logins.is_empty() {
+        quote!(::arazzo_runtime::messaging::Broker::new(self.#field, #server))
+    } else {
+        let credentials = ident(&b.credentials_field);
+        quote!(::arazzo_runtime::messaging::Broker::with_credentials(self.#field, #server, self.#credentials))
+    }
+}
+
+/// The builder's setters of an AsyncAPI source: its transport (with its default), the default
+/// transport's host, and its credentials.
 fn broker_setter(b: &BrokerPlan) -> TokenStream {
     let setter = ident(&b.field);
     let default = match &b.server {
@@ -163,11 +201,43 @@ fn broker_setter(b: &BrokerPlan) -> TokenStream {
                  running a workflow that sends or receives on it."
             .to_owned(),
     };
+    let configured = match (b.host_setter.is_some(), b.logins.is_empty()) {
+        (false, true) => "",
+        (true, true) => {
+            "\n\nA transport set here is used as it is: the host set on this builder configures \
+             only the default one."
+        }
+        _ => {
+            "\n\nA transport set here is used as it is: the host and credentials set on this \
+             builder configure only the default one."
+        }
+    };
     let docs = doc(&format!(
         "Sets the transport of the AsyncAPI source `{}`: how its messages are sent and \
-         received (for tests, `arazzo_runtime::transport::InMemory`).\n\n{default}",
+         received (for tests, `arazzo_runtime::transport::InMemory`).\n\n{default}{configured}",
         b.name
     ));
+    let host_setter = b.host_setter.as_deref().zip(b.server.as_ref()).map(|(name, (_, host))| {
+        let setter = ident(name);
+        let docs = doc(&format!(
+            "Sets the host (`host` or `host:port`) that the default transport of the AsyncAPI \
+             source `{}` connects to, in place of its first server's `{host}`; the protocol, \
+             and the credentials set on this builder, stay.",
+            b.name
+        ));
+        quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(mut self, host: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#setter = ::std::option::Option::Some(host.into());
+                self
+            }
+        }
+    });
+    let login_setters = b
+        .logins
+        .iter()
+        .map(|login| super::logins::login_setter(b, login));
     quote! {
         #docs
         #[must_use]
@@ -175,6 +245,9 @@ fn broker_setter(b: &BrokerPlan) -> TokenStream {
             self.#setter = ::std::option::Option::Some(transport);
             self
         }
+
+        #host_setter
+        #(#login_setters)*
     }
 }
 

@@ -11,6 +11,7 @@ mod docs;
 mod fake;
 mod kept;
 mod locals;
+mod logins;
 mod looping;
 mod messages;
 mod operation;

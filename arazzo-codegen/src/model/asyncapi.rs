@@ -1,13 +1,14 @@
 //! The parts of an AsyncAPI 3.0 description that workflows need: operations (`action`,
 //! `channel`, `messages`, `reply`), channels (`address`, `parameters`), messages (`payload` and
 //! `headers` schemas, `contentType`, `correlationId.location`) and the first server (`host`,
-//! `protocol`).
+//! `protocol`, and the security schemes of its `security`).
 //!
 //! Like [`super::openapi`], the description stays a [`Node`] tree; the operations and channels
 //! are indexed up front, following local `$ref`s. AsyncAPI 2.x, whose operations are shaped
 //! differently (`publish`/`subscribe` under channels), is reported as a located error.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::Span;
 use crate::node::{Node, Value};
 
 /// What an AsyncAPI operation (or an Arazzo step) does with its channel.
@@ -112,13 +113,35 @@ pub(crate) struct AsyncOperation<'a> {
     pub summary: Option<String>,
 }
 
-/// The first server: how a transport reaches the broker.
+/// The first server: how a transport reaches the broker, and how it may log in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Server {
     /// `protocol`: `kafka`, `mqtt`, `nats`, …
     pub protocol: String,
     /// `host`: `host:port`.
     pub host: String,
+    /// `security`: the schemes a client may log in with (any one of them will do).
+    pub security: Vec<SecurityScheme>,
+    /// Where `security` is written.
+    pub security_span: Option<Span>,
+}
+
+/// A security scheme that a server lists under `security` (an AsyncAPI 3.0 Security Scheme
+/// Object, usually a `$ref` to `components.securitySchemes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SecurityScheme {
+    /// Its key under `components.securitySchemes` (the last token of the `$ref`); `None` for
+    /// a scheme written in place.
+    pub name: Option<String>,
+    /// `type`: `userPassword`, `apiKey`, `plain`, `scramSha256`, `scramSha512`, `X509`, …
+    /// (empty when absent).
+    pub kind: String,
+    /// `in`, for `apiKey`: `user` or `password`.
+    pub location: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// Where it is written (its `$ref`, or the scheme).
+    pub span: Span,
 }
 
 /// An AsyncAPI 3.0 description, indexed by operation and channel.
@@ -193,6 +216,11 @@ impl<'a> AsyncApi<'a> {
                 Some(Server {
                     protocol: server.get("protocol")?.as_str()?.to_owned(),
                     host: server.get("host")?.as_str()?.to_owned(),
+                    security: server
+                        .get("security")
+                        .map(|list| list.items().iter().map(|s| api.scheme(s)).collect())
+                        .unwrap_or_default(),
+                    security_span: server.get("security").map(|list| list.span),
                 })
             });
         Some(api)
@@ -224,6 +252,24 @@ impl<'a> AsyncApi<'a> {
             }
         }
         node
+    }
+
+    /// One entry of a server's `security`.
+    fn scheme(&self, node: &Node) -> SecurityScheme {
+        let name = node
+            .get("$ref")
+            .and_then(Node::as_str)
+            .and_then(|r| r.rsplit('/').next())
+            .map(|name| name.replace("~1", "/").replace("~0", "~"));
+        let scheme = self.resolve(node);
+        let text = |key: &str| scheme.get(key).and_then(Node::as_str).map(str::to_owned);
+        SecurityScheme {
+            name,
+            kind: text("type").unwrap_or_default(),
+            location: text("in"),
+            description: text("description"),
+            span: node.span,
+        }
     }
 
     fn channel(&self, key: &str, node: &'a Node, default_type: Option<&str>) -> Channel<'a> {
@@ -420,7 +466,10 @@ mod tests {
 
     const PETS: &str = "asyncapi: 3.0.0
 servers:
-  k: {host: 'localhost:9092', protocol: kafka}
+  k:
+    host: 'localhost:9092'
+    protocol: kafka
+    security: [{$ref: '#/components/securitySchemes/scram'}, {type: apiKey, in: user}]
 channels:
   place: {address: place-order, messages: {m: {$ref: '#/components/messages/Req'}}}
   confirm: {address: confirm-order, messages: {r: {$ref: '#/components/messages/Res'}}}
@@ -430,6 +479,8 @@ operations:
     channel: {$ref: '#/channels/place'}
     reply: {channel: {$ref: '#/channels/confirm'}}
 components:
+  securitySchemes:
+    scram: {type: scramSha512}
   messages:
     Req: {contentType: application/json, payload: {type: object}}
     Res:
@@ -463,12 +514,22 @@ components:
             Some("$message.header#/orderRequestId")
         );
         assert!(reply.messages[0].payload.is_some());
+        let server = api.server.as_ref().expect("a server");
         assert_eq!(
-            api.server,
-            Some(Server {
-                protocol: "kafka".into(),
-                host: "localhost:9092".into()
-            })
+            (server.protocol.as_str(), server.host.as_str()),
+            ("kafka", "localhost:9092")
+        );
+        let kinds: Vec<_> = server
+            .security
+            .iter()
+            .map(|s| (s.name.as_deref(), s.kind.as_str(), s.location.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Some("scram"), "scramSha512", None),
+                (None, "apiKey", Some("user"))
+            ]
         );
     }
 

@@ -14,6 +14,7 @@ mod fake_types;
 mod header_cases;
 mod implied;
 mod inputs;
+mod logins;
 mod message_addresses;
 mod message_payloads;
 mod messages;
@@ -107,10 +108,29 @@ pub(crate) fn resolve(
             if let Some(node) = &source.node
                 && let Some(api) = AsyncApi::read(node, diagnostics)
             {
+                let field = member_scope.unique(naming::snake(&context.prefixed(&source.name)));
+                let (logins, other_schemes) = match &api.server {
+                    Some(server) => {
+                        logins::logins(&source.name, &field, server, &mut member_scope, diagnostics)
+                    }
+                    None => (Vec::new(), Vec::new()),
+                };
+                let host_setter = api
+                    .server
+                    .is_some()
+                    .then(|| member_scope.unique(format!("{field}_server_host")));
                 brokers.push(BrokerPlan {
                     name: source.name.clone(),
-                    field: member_scope.unique(naming::snake(&context.prefixed(&source.name))),
+                    credentials_field: if logins.is_empty() {
+                        String::new()
+                    } else {
+                        member_scope.unique(format!("{field}_credentials"))
+                    },
                     server: api.server.clone().map(|s| (s.protocol, s.host)),
+                    field,
+                    host_setter,
+                    logins,
+                    other_schemes,
                 });
                 // Its schemas are read as an OpenAPI description's are: local `$ref`s.
                 async_schemas.push(OpenApi {

@@ -171,6 +171,39 @@ impl Response {
         }
     }
 
+    /// Like [`Response::from_message`] for a message whose content type is not JSON
+    /// (`text/plain`, …): `$message.payload` is its text, a string, whatever the text looks
+    /// like (`42` stays the string `"42"`).
+    ///
+    /// # Errors
+    /// [`Error::MessageDecode`] when the payload is not UTF-8 text.
+    pub fn from_text_message(
+        step: &'static str,
+        channel: &str,
+        message: crate::transport::Message,
+    ) -> Result<Self, Error> {
+        let text = match std::str::from_utf8(&message.payload) {
+            Ok(text) => text.to_owned(),
+            Err(error) => {
+                return Err(Error::MessageDecode {
+                    step,
+                    channel: channel.to_owned(),
+                    location: "",
+                    within: String::new(),
+                    source: <serde_json::Error as serde::de::Error>::custom(format!(
+                        "the payload is not UTF-8 text ({error})"
+                    )),
+                });
+            }
+        };
+        let response = Self::from_message(step, channel, message);
+        // Set before anything reads it: the body is that string, never parsed as JSON.
+        let _ = response
+            .body
+            .set(Body::Json(serde_json::Value::String(text)));
+        Ok(response)
+    }
+
     /// Whether this stands in for a step that timed out ([`Response::or_timed_out`]): the step
     /// failed, whatever its success criteria say.
     pub fn timed_out(&self) -> bool {
