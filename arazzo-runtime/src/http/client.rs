@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::redirect::same_origin_policy;
 use super::request::{Request, RequestState};
 use super::{HttpSettings, Method};
 use crate::{Error, Secret};
@@ -20,9 +19,6 @@ pub struct HttpClient {
     max_response_bytes: u64,
     /// How many redirects are followed; 0 returns a 3xx as the response.
     redirects: usize,
-    /// Whether `inner` is the runtime's own client, whose policy follows same-origin
-    /// redirects (not a caller's).
-    follows_same_origin: bool,
     /// Sent with every request whose step does not set a header of the same name; taken off
     /// a request redirected to another origin.
     default_headers: Arc<reqwest::header::HeaderMap>,
@@ -59,48 +55,21 @@ impl HttpClient {
 
     /// A client with these timeouts, `User-Agent`, default headers and limits.
     pub fn with_settings(settings: &HttpSettings) -> Self {
-        // reqwest follows redirects to the same origin only; those to another origin are
-        // followed by `Exchange::send`, without the credentials (reqwest would keep API-key and
-        // default headers).
-        let mut builder = reqwest::Client::builder()
-            .user_agent(settings.user_agent.as_str())
-            .redirect(same_origin_policy());
-        if let Some(timeout) = settings.timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(timeout) = settings.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        let unusable = |message: String| Self {
-            inner: Err(Unusable::Setting(message)),
-            max_response_bytes: settings.max_response_bytes,
-            redirects: settings.redirects,
-            follows_same_origin: true,
-            default_headers: Arc::default(),
+        let built = default_headers(settings)
+            .map_err(Unusable::Setting)
+            .and_then(|headers| {
+                let client = own_client(settings).map_err(|e| Unusable::Client(Arc::new(e)))?;
+                Ok((client, headers))
+            });
+        let (inner, default_headers) = match built {
+            Ok((client, headers)) => (Ok(client), Arc::new(headers)),
+            Err(unusable) => (Err(unusable), Arc::default()),
         };
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (name, value) in &settings.headers {
-            let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) else {
-                return unusable(format!(
-                    "the default header name `{name}` is not valid in HTTP"
-                ));
-            };
-            let Ok(mut value) = reqwest::header::HeaderValue::from_str(value) else {
-                return unusable(format!(
-                    "the value of the default header `{name}` is not valid in HTTP"
-                ));
-            };
-            // Default headers often carry keys: never logged, never indexed by HTTP/2.
-            value.set_sensitive(true);
-            headers.append(header, value);
-        }
-        let inner = builder.build().map_err(|e| Unusable::Client(Arc::new(e)));
         Self {
             inner,
             max_response_bytes: settings.max_response_bytes,
             redirects: settings.redirects,
-            follows_same_origin: true,
-            default_headers: Arc::new(headers),
+            default_headers,
         }
     }
 
@@ -116,7 +85,6 @@ impl HttpClient {
             inner: Ok(client),
             max_response_bytes: settings.max_response_bytes,
             redirects: settings.redirects,
-            follows_same_origin: false,
             default_headers: Arc::default(),
         }
     }
@@ -177,32 +145,7 @@ impl HttpClient {
         path: &str,
     ) -> Request {
         let url = format!("{}{}", base_url.trim_end_matches('/'), path);
-        let builder = match (&self.inner, reqwest::Url::parse(&url)) {
-            (Err(Unusable::Client(error)), _) => Err(Error::Client(Arc::clone(error))),
-            (Err(Unusable::Setting(message)), _) => Err(Error::Setting(message.clone())),
-            (Ok(_), Err(reason)) => Err(Error::InvalidUrl {
-                step,
-                url: url.clone(),
-                reason: reason.to_string(),
-            }),
-            (Ok(_), Ok(parsed))
-                if !parsed
-                    .path()
-                    .ends_with(path.split('?').next().unwrap_or("")) =>
-            {
-                // Defence in depth: the URL parser resolved a dot-segment or the like.
-                Err(Error::InvalidUrl {
-                    step,
-                    url: format!(
-                        "{}{}",
-                        base_url.trim_end_matches('/'),
-                        path.split('?').next().unwrap_or("")
-                    ),
-                    reason: "the URL parser changed the operation's path".to_owned(),
-                })
-            }
-            (Ok(client), Ok(url)) => Ok(client.request(method.clone(), url)),
-        };
+        let builder = self.builder(step, &method, &url, path);
         Request(Box::new(RequestState {
             step,
             method,
@@ -218,9 +161,40 @@ impl HttpClient {
             credential_headers: Vec::new(),
             max_response_bytes: self.max_response_bytes,
             redirects: self.redirects,
-            follows_same_origin: self.follows_same_origin,
             default_headers: Arc::clone(&self.default_headers),
         }))
+    }
+
+    /// The reqwest request of a step to `url`, which ends with the operation's `path`; or why
+    /// there is none.
+    fn builder(
+        &self,
+        step: &'static str,
+        method: &Method,
+        url: &str,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let client = match &self.inner {
+            Ok(client) => client,
+            Err(Unusable::Client(error)) => return Err(Error::Client(Arc::clone(error))),
+            Err(Unusable::Setting(message)) => return Err(Error::Setting(message.clone())),
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|reason| Error::InvalidUrl {
+            step,
+            url: url.to_owned(),
+            reason: reason.to_string(),
+        })?;
+        let operation_path = path.split('?').next().unwrap_or("");
+        if !parsed.path().ends_with(operation_path) {
+            // Defence in depth: the URL parser resolved a dot-segment or the like.
+            let base_url = &url[..url.len() - path.len()];
+            return Err(Error::InvalidUrl {
+                step,
+                url: format!("{base_url}{operation_path}"),
+                reason: "the URL parser changed the operation's path".to_owned(),
+            });
+        }
+        Ok(client.request(method.clone(), parsed))
     }
 }
 
@@ -228,4 +202,41 @@ impl Default for HttpClient {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The runtime's own `reqwest::Client`: these timeouts and `User-Agent`; it follows no redirect
+/// (the runtime follows them, see [`Exchange::send`](super::redirect::Exchange::send): reqwest
+/// would send API-key and default headers to another origin).
+fn own_client(settings: &HttpSettings) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(settings.user_agent.as_str())
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(timeout) = settings.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(timeout) = settings.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    builder.build()
+}
+
+/// The default headers of `settings`, each marked sensitive (they often carry keys: never
+/// logged, never indexed by HTTP/2), or why one is not valid in HTTP.
+fn default_headers(settings: &HttpSettings) -> Result<reqwest::header::HeaderMap, String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &settings.headers {
+        let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) else {
+            return Err(format!(
+                "the default header name `{name}` is not valid in HTTP"
+            ));
+        };
+        let Ok(mut value) = reqwest::header::HeaderValue::from_str(value) else {
+            return Err(format!(
+                "the value of the default header `{name}` is not valid in HTTP"
+            ));
+        };
+        value.set_sensitive(true);
+        headers.append(header, value);
+    }
+    Ok(headers)
 }

@@ -2,9 +2,9 @@
 //! (once more with a new token after a 401), and reading the response.
 
 use super::redirect::Exchange;
-use super::request::Request;
+use super::request::{Request, RequestState};
 use super::response::{Response, read};
-use crate::{Error, Secret};
+use crate::{Bearer, Error, Secret};
 
 impl Request {
     /// Sends the request and reads the whole response.
@@ -64,70 +64,102 @@ impl Request {
         }
     }
 
+    /// Sends the request, with its token if it has one, and reads the response.
     async fn send_inner(self) -> Result<Response, Error> {
-        let this = *self.0;
-        let step = this.step;
-        let builder = this.builder?;
-        let (client, request) = builder.build_split();
+        let RequestState {
+            step,
+            builder,
+            query_string,
+            cookies,
+            bearer,
+            credential_headers,
+            max_response_bytes,
+            redirects,
+            default_headers,
+            ..
+        } = *self.0;
+        let (client, request) = builder?.build_split();
         let mut request = request.map_err(|source| transport(step, source))?;
-        if let Some(query) = &this.query_string {
-            crate::querystring::set(request.url_mut(), query);
-        }
-        let headers = request.headers_mut();
-        if !this.cookies.is_empty()
-            && let Ok(mut cookies) =
-                reqwest::header::HeaderValue::from_str(&this.cookies.join("; "))
-        {
-            cookies.set_sensitive(true);
-            headers.insert(reqwest::header::COOKIE, cookies);
-        }
-        // Default headers, unless the step sets one of the same name.
-        if !this.default_headers.is_empty() {
-            let own: Vec<reqwest::header::HeaderName> = headers.keys().cloned().collect();
-            for (name, value) in this.default_headers.iter() {
-                if !own.contains(name) {
-                    headers.append(name.clone(), value.clone());
-                }
-            }
-        }
+        complete(
+            &mut request,
+            query_string.as_deref(),
+            &cookies,
+            &default_headers,
+        );
         let exchange = Exchange {
             step,
             client: &client,
-            redirects: this.redirects,
-            follows_same_origin: this.follows_same_origin,
-            credential_headers: &this.credential_headers,
-            default_headers: &this.default_headers,
+            redirects,
+            credential_headers: &credential_headers,
+            default_headers: &default_headers,
         };
-        let Some((scheme, bearer)) = &this.bearer else {
-            let response = exchange.send(request).await?;
-            return read(step, response, this.max_response_bytes).await;
+        let response = match &bearer {
+            None => exchange.send(request).await?,
+            Some((scheme, bearer)) => send_with_token(&exchange, request, scheme, bearer).await?,
         };
-        let token_error = |error: crate::TokenError| Error::Token {
-            step,
-            scheme,
-            status: error.status(),
-            message: error.message().to_owned(),
-        };
-        let token = bearer.token().await.map_err(token_error)?;
-        authorize(&mut request, &token);
-        // Kept to send once more with a new token if this one is rejected.
-        let again = if bearer.may_refresh() {
-            request.try_clone()
-        } else {
-            None
-        };
-        let mut response = exchange.send(request).await?;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED
-            && let Some(mut again) = again
-            && bearer.rejected(&token)
-        {
-            drop(response);
-            let token = bearer.token().await.map_err(token_error)?;
-            authorize(&mut again, &token);
-            response = exchange.send(again).await?;
-        }
-        read(step, response, this.max_response_bytes).await
+        read(step, response, max_response_bytes).await
     }
+}
+
+/// Adds to a built request what the builder could not: the whole query string, the cookies
+/// (in one header) and the default headers the step does not set.
+fn complete(
+    request: &mut reqwest::Request,
+    query_string: Option<&str>,
+    cookies: &[String],
+    default_headers: &reqwest::header::HeaderMap,
+) {
+    if let Some(query) = query_string {
+        crate::querystring::set(request.url_mut(), query);
+    }
+    let headers = request.headers_mut();
+    if !cookies.is_empty()
+        && let Ok(mut cookies) = reqwest::header::HeaderValue::from_str(&cookies.join("; "))
+    {
+        cookies.set_sensitive(true);
+        headers.insert(reqwest::header::COOKIE, cookies);
+    }
+    for name in default_headers.keys() {
+        if !headers.contains_key(name) {
+            for value in default_headers.get_all(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Sends `request` with the token of the bearer scheme `scheme`, fetched first; when the token
+/// is refused (401) and a new one may be fetched, once more with the new token.
+async fn send_with_token(
+    exchange: &Exchange<'_>,
+    mut request: reqwest::Request,
+    scheme: &'static str,
+    bearer: &Bearer,
+) -> Result<reqwest::Response, Error> {
+    let token_error = |error: crate::TokenError| Error::Token {
+        step: exchange.step,
+        scheme,
+        status: error.status(),
+        message: error.message().to_owned(),
+    };
+    let token = bearer.token().await.map_err(token_error)?;
+    authorize(&mut request, &token);
+    // Kept to send once more with a new token if this one is rejected.
+    let again = match bearer.may_refresh() {
+        true => request.try_clone(),
+        false => None,
+    };
+    let response = exchange.send(request).await?;
+    if response.status() == reqwest::StatusCode::UNAUTHORIZED
+        && let Some(mut again) = again
+        && bearer.rejected(&token)
+    {
+        drop(response);
+        let token = bearer.token().await.map_err(token_error)?;
+        authorize(&mut again, &token);
+        return exchange.send(again).await;
+    }
+    Ok(response)
 }
 
 /// Sets a request's `Authorization: Bearer …`, marked sensitive.

@@ -1,112 +1,24 @@
-//! Following redirects: reqwest follows those to the same origin, the runtime those to another,
-//! without the credentials; one limit counts both.
-
-use std::fmt;
+//! Following redirects. The runtime's own `reqwest::Client` follows none: each hop is sent
+//! here and counted in [`Hops`], a value that travels with the request, so that one limit counts
+//! every hop and a body dropped by one redirect stays dropped. (A reqwest redirect policy sees
+//! URLs only, not the request it follows: it could share that count only through state outside
+//! the request, a task-local.) A hop to another origin takes every credential off for good,
+//! API-key and default headers included, which reqwest would keep. A caller's client follows
+//! what its own policy says, and the redirects it returns are followed here the same way.
 
 use super::Method;
 use super::exchange::transport;
 use crate::Error;
 
-tokio::task_local! {
-    /// The redirects of the request being sent so far: set by [`Exchange::send`], updated by
-    /// the client's redirect policy ([`same_origin_policy`]) for the hops reqwest follows and
-    /// by [`Exchange::send`] for the hops it follows itself, so that one limit counts both.
-    static FOLLOWING: std::cell::Cell<Following>;
-}
-
-/// See [`FOLLOWING`].
-#[derive(Clone, Copy)]
-struct Following {
-    /// How many more redirects may be followed.
-    left: usize,
-    /// Whether the request was a POST.
-    post: bool,
-    /// Whether a redirect dropped the body: the request goes on as a GET (a HEAD stays a HEAD).
-    dropped: bool,
-}
-
-impl Following {
-    /// Counts one hop after a redirect with `status`; `false` at the limit.
-    fn hop(&mut self, status: reqwest::StatusCode) -> bool {
-        if self.left == 0 {
-            return false;
-        }
-        self.left -= 1;
-        self.dropped |= drops_body(status, self.post && !self.dropped);
-        true
-    }
-}
-
-/// The redirect policy of the runtime's own `reqwest::Client`: reqwest follows a redirect to
-/// the origin (scheme, host and port) the request was sent to, within the limit that
-/// [`FOLLOWING`] holds, and stops at any other, which [`Exchange::send`] then follows without
-/// the credentials. Outside [`Exchange::send`] (a token request) it follows none.
-pub(super) fn same_origin_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let next = attempt.url();
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| same_origin(first, next));
-        if !same_origin {
-            return attempt.stop();
-        }
-        let status = attempt.status();
-        let allowed = FOLLOWING.try_with(|following| {
-            let mut now = following.get();
-            let allowed = now.hop(status);
-            following.set(now);
-            allowed
-        });
-        match allowed {
-            Ok(true) => attempt.follow(),
-            Ok(false) => attempt.error(RedirectLimit),
-            Err(_) => attempt.stop(),
-        }
-    })
-}
-
-/// Whether two URLs have the same origin: scheme, host and port.
-fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
-/// The error of [`same_origin_policy`] at the limit; it becomes [`Error::TooManyRedirects`].
-#[derive(Debug)]
-struct RedirectLimit;
-
-impl fmt::Display for RedirectLimit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("too many redirects")
-    }
-}
-
-impl std::error::Error for RedirectLimit {}
-
-/// Whether reqwest failed at [`RedirectLimit`] (not at the limit of a caller's own policy).
-fn at_limit(error: &reqwest::Error) -> bool {
-    let mut cause = std::error::Error::source(error);
-    while let Some(error) = cause {
-        if error.is::<RedirectLimit>() {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
-}
-
 /// Sends one step's request, following redirects.
 pub(super) struct Exchange<'a> {
     pub(super) step: &'static str,
     pub(super) client: &'a reqwest::Client,
+    /// How many redirects one request follows (0: none, a 3xx is the step's response).
     pub(super) redirects: usize,
-    /// Whether `client` is the runtime's own, whose policy follows same-origin redirects
-    /// ([`same_origin_policy`]); a caller's client returns the redirects its policy does not
-    /// follow, and all of them are followed here.
-    pub(super) follows_same_origin: bool,
+    /// Headers that carry credentials (API keys), beside those HTTP names.
     pub(super) credential_headers: &'a [reqwest::header::HeaderName],
+    /// The client's default headers, which may carry keys too.
     pub(super) default_headers: &'a reqwest::header::HeaderMap,
 }
 
@@ -115,83 +27,44 @@ impl Exchange<'_> {
     /// GET without a body, 303 anything but a HEAD; 307 and 308 keep the method and the body,
     /// as reqwest and the Fetch standard). A request redirected to another origin (scheme, host
     /// and port) loses every credential: `Authorization`, `Cookie`, `Proxy-Authorization`,
-    /// API-key headers and the client's default headers; later hops never get them back.
-    ///
-    /// With the runtime's own client, reqwest follows the redirects to the same origin (it
-    /// keeps what it needs to send the request again anyway), and all that is kept here is
-    /// what a hop to another origin needs: the headers that are not credentials (usually none
-    /// but `Content-Type`, which allocates nothing) and the body's bytes (shared, not copied).
-    pub(super) async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
+    /// API-key headers and the client's default headers; later hops never get them back. A
+    /// redirect whose hop needs a body that cannot be sent again (a stream) is the response.
+    pub(super) async fn send(
+        &self,
+        mut request: reqwest::Request,
+    ) -> Result<reqwest::Response, Error> {
         if self.redirects == 0 {
             return self.execute(request).await;
         }
-        let following = Following {
-            left: self.redirects,
-            post: *request.method() == Method::POST,
-            dropped: false,
-        };
-        FOLLOWING
-            .scope(std::cell::Cell::new(following), self.follow(request))
-            .await
-    }
-
-    /// Sends one request (reqwest following the same-origin redirects its policy allows).
-    async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        self.client.execute(request).await.map_err(|source| {
-            if at_limit(&source) {
-                Error::TooManyRedirects {
+        let mut hops = Hops::new(self.redirects, request.method());
+        let sent = Sent::of(&mut request);
+        let mut response = self.execute(request).await?;
+        while let Some(next) = redirect_target(&response) {
+            let elsewhere = !same_origin(&next, response.url());
+            let hop = hops
+                .hop(response.status(), elsewhere, sent.resendable())
+                .map_err(|AtLimit| Error::TooManyRedirects {
                     step: self.step,
                     limit: self.redirects,
-                }
-            } else {
-                transport(self.step, source)
+                })?;
+            if !hop {
+                break;
             }
-        })
-    }
-
-    /// [`Exchange::send`] within [`FOLLOWING`].
-    async fn follow(&self, mut request: reqwest::Request) -> Result<reqwest::Response, Error> {
-        let mut hop = if self.follows_same_origin {
-            Hop::Elsewhere(Elsewhere::of(&mut request, self))
-        } else {
-            Hop::Whole {
-                spare: request.try_clone(),
-                crossed: false,
-            }
-        };
-        let mut response = self.execute(request).await?;
-        loop {
-            let Some(next) = redirect_target(&response) else {
-                return Ok(response);
-            };
-            let status = response.status();
-            let elsewhere = !same_origin(&next, response.url());
-            let Some(request) = hop.next(self, status, next, elsewhere)? else {
-                return Ok(response);
-            };
             drop(response);
-            response = self.execute(request).await?;
+            response = self.execute(sent.request(next, hops, self)).await?;
         }
+        Ok(response)
     }
 
-    /// Takes every credential off a request bound for another origin.
-    fn drop_credentials(&self, headers: &mut reqwest::header::HeaderMap) {
-        for name in [
-            reqwest::header::AUTHORIZATION,
-            reqwest::header::COOKIE,
-            reqwest::header::PROXY_AUTHORIZATION,
-        ] {
-            headers.remove(name);
-        }
-        for name in self.credential_headers {
-            headers.remove(name);
-        }
-        for name in self.default_headers.keys() {
-            headers.remove(name);
-        }
+    /// Sends one request.
+    async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
+        self.client
+            .execute(request)
+            .await
+            .map_err(|source| transport(self.step, source))
     }
 
-    /// Whether a header carries a credential (one [`Exchange::drop_credentials`] takes off).
+    /// Whether a header carries a credential, which a hop to another origin takes off.
     fn is_credential(&self, name: &reqwest::header::HeaderName) -> bool {
         *name == reqwest::header::AUTHORIZATION
             || *name == reqwest::header::COOKIE
@@ -199,23 +72,120 @@ impl Exchange<'_> {
             || self.credential_headers.contains(name)
             || self.default_headers.contains_key(name)
     }
+}
 
-    /// Counts one hop in [`FOLLOWING`]: whether it drops the body, or
-    /// [`Error::TooManyRedirects`] at the limit.
-    fn count_hop(&self, status: reqwest::StatusCode) -> Result<bool, Error> {
-        FOLLOWING.with(|following| {
-            let mut now = following.get();
-            let allowed = now.hop(status);
-            following.set(now);
-            match allowed {
-                true => Ok(now.dropped),
-                false => Err(Error::TooManyRedirects {
-                    step: self.step,
-                    limit: self.redirects,
-                }),
-            }
-        })
+/// How far one request's redirects have gone.
+#[derive(Clone, Copy, Debug)]
+struct Hops {
+    /// How many more redirects may be followed.
+    left: usize,
+    /// Whether the request was first sent as a POST.
+    post: bool,
+    /// Whether a redirect dropped the body: the request goes on as a GET (a HEAD stays a HEAD).
+    dropped: bool,
+    /// Whether a redirect went to another origin: from then on, no credentials.
+    crossed: bool,
+}
+
+/// [`Hops::hop`] at the limit.
+#[derive(Debug)]
+struct AtLimit;
+
+impl Hops {
+    fn new(limit: usize, method: &Method) -> Self {
+        Self {
+            left: limit,
+            post: *method == Method::POST,
+            dropped: false,
+            crossed: false,
+        }
     }
+
+    /// Counts the hop after a redirect with `status` (to another origin: `elsewhere`):
+    /// `Ok(false)` when the hop would need the body again and it cannot be sent again
+    /// (`resendable` is false), [`AtLimit`] when no hop is left.
+    fn hop(
+        &mut self,
+        status: reqwest::StatusCode,
+        elsewhere: bool,
+        resendable: bool,
+    ) -> Result<bool, AtLimit> {
+        let dropped = self.dropped || drops_body(status, self.post);
+        if !dropped && !resendable {
+            return Ok(false);
+        }
+        self.left = self.left.checked_sub(1).ok_or(AtLimit)?;
+        self.dropped = dropped;
+        self.crossed |= elsewhere;
+        Ok(true)
+    }
+}
+
+/// What every hop of a redirect is made from: the request as first sent, but its URL. Its
+/// headers are kept in a `Vec` (one allocation, none when there are none) and its body's bytes
+/// are shared, not copied.
+struct Sent {
+    method: Method,
+    version: reqwest::Version,
+    headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// The body; `Err(())` for a body that cannot be sent again (a stream).
+    body: Result<Option<bytes::Bytes>, ()>,
+}
+
+impl Sent {
+    /// Takes what the hops need from `request`, which keeps all it has.
+    fn of(request: &mut reqwest::Request) -> Self {
+        let body = match request.body_mut() {
+            None => Ok(None),
+            Some(body) => share(body).map(Some).ok_or(()),
+        };
+        Self {
+            method: request.method().clone(),
+            version: request.version(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+            body,
+        }
+    }
+
+    /// Whether the body can be sent again.
+    fn resendable(&self) -> bool {
+        self.body.is_ok()
+    }
+
+    /// The request of the hop to `next`, after the redirects counted in `hops`.
+    fn request(&self, next: reqwest::Url, hops: Hops, exchange: &Exchange<'_>) -> reqwest::Request {
+        let method = match hops.dropped {
+            true => without_body(&self.method),
+            false => self.method.clone(),
+        };
+        let mut request = reqwest::Request::new(method, next);
+        *request.version_mut() = self.version;
+        let headers = request.headers_mut();
+        for (name, value) in &self.headers {
+            let payload = hops.dropped && PAYLOAD_HEADERS.contains(name);
+            let credential = hops.crossed && exchange.is_credential(name);
+            if !payload && !credential {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        if !hops.dropped
+            && let Ok(Some(body)) = &self.body
+        {
+            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+        }
+        request
+    }
+}
+
+/// Whether two URLs have the same origin: scheme, host and port.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Where a redirect response sends the request next: `None` for any other response, a
@@ -285,129 +255,3 @@ const PAYLOAD_HEADERS: [reqwest::header::HeaderName; 4] = [
     reqwest::header::CONTENT_ENCODING,
     reqwest::header::TRANSFER_ENCODING,
 ];
-
-/// What the next hop of a redirect is made from.
-enum Hop {
-    /// A caller's client, which returns every redirect its own policy does not follow: the
-    /// request as last sent (`None`: its body cannot be sent again), and whether a hop went to
-    /// another origin (from then on, no credentials).
-    Whole {
-        spare: Option<reqwest::Request>,
-        crossed: bool,
-    },
-    /// The runtime's own client, whose policy follows the redirects to the same origin: only
-    /// hops to another origin are followed here.
-    Elsewhere(Elsewhere),
-}
-
-impl Hop {
-    /// The request of the hop to `next` after a redirect with `status` (`elsewhere`: to
-    /// another origin than the response's); `None` when the redirect is the response, or
-    /// [`Error::TooManyRedirects`].
-    fn next(
-        &mut self,
-        exchange: &Exchange<'_>,
-        status: reqwest::StatusCode,
-        next: reqwest::Url,
-        elsewhere: bool,
-    ) -> Result<Option<reqwest::Request>, Error> {
-        match self {
-            Self::Whole { spare, crossed } => {
-                let Some(mut request) = spare.take() else {
-                    return Ok(None);
-                };
-                exchange.count_hop(status)?;
-                if drops_body(status, *request.method() == Method::POST) {
-                    *request.method_mut() = without_body(request.method());
-                    *request.body_mut() = None;
-                    for name in PAYLOAD_HEADERS {
-                        request.headers_mut().remove(name);
-                    }
-                }
-                *crossed |= elsewhere;
-                if *crossed {
-                    exchange.drop_credentials(request.headers_mut());
-                }
-                *request.url_mut() = next;
-                *spare = request.try_clone();
-                Ok(Some(request))
-            }
-            // A redirect to the same origin that reqwest did not follow: its body cannot be
-            // sent again.
-            Self::Elsewhere(_) if !elsewhere => Ok(None),
-            Self::Elsewhere(parts) => {
-                let dropped = exchange.count_hop(status)?;
-                if !dropped && parts.body.is_err() {
-                    return Ok(None);
-                }
-                Ok(Some(parts.request(next, dropped)))
-            }
-        }
-    }
-}
-
-/// What a request needs to be sent to another origin: everything but its credentials.
-struct Elsewhere {
-    /// The method it was first sent with.
-    method: Method,
-    version: reqwest::Version,
-    /// `Content-Type`, kept apart so that a request with no other header that is not a
-    /// credential keeps an empty map, which allocates nothing.
-    content_type: Option<reqwest::header::HeaderValue>,
-    /// The other headers that are not credentials.
-    headers: reqwest::header::HeaderMap,
-    /// The body, shared; `Err(())` for a body that cannot be sent again (a stream).
-    body: Result<Option<bytes::Bytes>, ()>,
-}
-
-impl Elsewhere {
-    /// Takes what a hop to another origin needs from `request`, which keeps all it has.
-    fn of(request: &mut reqwest::Request, exchange: &Exchange<'_>) -> Self {
-        let body = match request.body_mut() {
-            None => Ok(None),
-            Some(body) => share(body).map(Some).ok_or(()),
-        };
-        let mut content_type = None;
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (name, value) in request.headers() {
-            if *name == reqwest::header::CONTENT_TYPE {
-                content_type = Some(value.clone());
-            } else if !exchange.is_credential(name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        Self {
-            method: request.method().clone(),
-            version: request.version(),
-            content_type,
-            headers,
-            body,
-        }
-    }
-
-    /// The request of a hop to `next`; `dropped`: a redirect so far dropped the body.
-    fn request(&self, next: reqwest::Url, dropped: bool) -> reqwest::Request {
-        let method = match dropped {
-            true => without_body(&self.method),
-            false => self.method.clone(),
-        };
-        let mut request = reqwest::Request::new(method, next);
-        *request.version_mut() = self.version;
-        *request.headers_mut() = self.headers.clone();
-        if dropped {
-            for name in PAYLOAD_HEADERS {
-                request.headers_mut().remove(name);
-            }
-        } else {
-            if let Some(content_type) = &self.content_type {
-                request
-                    .headers_mut()
-                    .insert(reqwest::header::CONTENT_TYPE, content_type.clone());
-            }
-            if let Ok(Some(body)) = &self.body {
-                *request.body_mut() = Some(reqwest::Body::from(body.clone()));
-            }
-        }
-        request
-    }
-}

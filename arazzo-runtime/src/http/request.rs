@@ -73,7 +73,6 @@ pub(super) struct RequestState {
     pub(super) credential_headers: Vec<reqwest::header::HeaderName>,
     pub(super) max_response_bytes: u64,
     pub(super) redirects: usize,
-    pub(super) follows_same_origin: bool,
     pub(super) default_headers: Arc<reqwest::header::HeaderMap>,
 }
 

@@ -15,41 +15,16 @@ pub(super) async fn read(
     limit: u64,
 ) -> Result<Response, Error> {
     let status = response.status().as_u16();
-    let too_large = || Error::ResponseTooLarge {
-        step,
-        status,
-        limit,
-    };
-    let declared = response.content_length();
-    if declared.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    // A body that arrives in one chunk (the usual case) is kept as received; only a body in
-    // several chunks is copied together. A copy of a large body cost as much as reading it.
-    let mut first: Option<bytes::Bytes> = None;
-    let mut joined: Vec<u8> = Vec::new();
-    let mut length: u64 = 0;
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport(step, e))? {
-        length = length.saturating_add(chunk.len() as u64);
-        if length > limit {
-            // Dropping the response closes its connection: the rest is never read.
-            return Err(too_large());
+    let bytes = match read_body(&mut response, limit).await {
+        Ok(bytes) => bytes,
+        Err(Unread::TooLarge) => {
+            return Err(Error::ResponseTooLarge {
+                step,
+                status,
+                limit,
+            });
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            None => joined.extend_from_slice(&chunk),
-            Some(earlier) => {
-                // As much as the server declared, up to 1 MiB: the rest grows as it comes.
-                let capacity = declared.unwrap_or(length).min(limit).min(1 << 20);
-                joined.reserve(usize::try_from(capacity).unwrap_or(0));
-                joined.extend_from_slice(&earlier);
-                joined.extend_from_slice(&chunk);
-            }
-        }
-    }
-    let bytes = match first {
-        Some(only) => only,
-        None => bytes::Bytes::from(joined),
+        Err(Unread::Transport(error)) => return Err(transport(step, error)),
     };
     Ok(Response {
         step,
@@ -63,6 +38,46 @@ pub(super) async fn read(
         message_headers: Vec::new(),
         missed: None,
     })
+}
+
+/// Why [`read_body`] read no body.
+enum Unread {
+    /// The body is larger than the limit.
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// The body of `response`, unless it is larger than `limit` bytes (dropping the response then
+/// closes its connection: the rest is never read).
+///
+/// A body that arrives in one chunk (the usual case) is kept as received; only a body in
+/// several chunks is copied together. A copy of a large body cost as much as reading it.
+async fn read_body(response: &mut reqwest::Response, limit: u64) -> Result<bytes::Bytes, Unread> {
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit) {
+        return Err(Unread::TooLarge);
+    }
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut length: u64 = 0;
+    while let Some(chunk) = response.chunk().await.map_err(Unread::Transport)? {
+        length = length.saturating_add(chunk.len() as u64);
+        if length > limit {
+            return Err(Unread::TooLarge);
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            None => joined.extend_from_slice(&chunk),
+            Some(earlier) => {
+                // As much as the server declared, up to 1 MiB: the rest grows as it comes.
+                let capacity = declared.unwrap_or(length).min(limit).min(1 << 20);
+                joined.reserve(usize::try_from(capacity).unwrap_or(0));
+                joined.extend_from_slice(&earlier);
+                joined.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| bytes::Bytes::from(joined)))
 }
 
 /// The response to one step's request, read whole.
@@ -359,7 +374,48 @@ impl Response {
         &self,
         pointer: &'static str,
     ) -> Result<Option<T>, Error> {
-        let wrong_type = |within: String, source: serde_json::Error| match &self.channel {
+        // Unless the body was parsed already, decode just the value, straight from the bytes.
+        if self.body.get().is_none() {
+            match self.read_bytes::<T>(pointer) {
+                crate::stream::Read::Found(value) => return Ok(value),
+                crate::stream::Read::Absent => return Ok(None),
+                crate::stream::Read::WrongType(within, source) => {
+                    return Err(self.wrong_type(pointer, within, source));
+                }
+                crate::stream::Read::NotJson => {}
+            }
+        }
+        match self.pointee(pointer) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => serde_path_to_error::deserialize(value)
+                .map(Some)
+                .map_err(|error| {
+                    let within = crate::pointer::from_path(error.path());
+                    self.wrong_type(pointer, within, error.into_inner())
+                }),
+        }
+    }
+
+    /// The value at `pointer`, decoded straight from the bytes; the body's top-level members
+    /// are indexed by the first read, for the others.
+    fn read_bytes<T: DeserializeOwned>(&self, pointer: &str) -> crate::stream::Read<T> {
+        let members = self
+            .members
+            .get_or_init(|| crate::stream::Members::of(&self.bytes));
+        match members {
+            Some(members) => members.read::<T>(&self.bytes, pointer),
+            None => crate::stream::read::<T>(&self.bytes, pointer),
+        }
+    }
+
+    /// The error of a value at `pointer` that does not have the type asked for.
+    fn wrong_type(
+        &self,
+        pointer: &'static str,
+        within: String,
+        source: serde_json::Error,
+    ) -> Error {
+        match &self.channel {
             Some(channel) => Error::MessageDecode {
                 step: self.step,
                 channel: channel.clone(),
@@ -374,32 +430,6 @@ impl Response {
                 within,
                 source,
             },
-        };
-        // Unless the body was parsed already, decode just the value, straight from the bytes.
-        if self.body.get().is_none() {
-            let members = self
-                .members
-                .get_or_init(|| crate::stream::Members::of(&self.bytes));
-            let read = match members {
-                Some(members) => members.read::<T>(&self.bytes, pointer),
-                None => crate::stream::read::<T>(&self.bytes, pointer),
-            };
-            match read {
-                crate::stream::Read::Found(value) => return Ok(value),
-                crate::stream::Read::Absent => return Ok(None),
-                crate::stream::Read::WrongType(within, source) => {
-                    return Err(wrong_type(within, source));
-                }
-                crate::stream::Read::NotJson => {}
-            }
-        }
-        match self.pointee(pointer) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => serde_path_to_error::deserialize(value)
-                .map(Some)
-                .map_err(|error| {
-                    wrong_type(crate::pointer::from_path(error.path()), error.into_inner())
-                }),
         }
     }
 }
