@@ -351,16 +351,18 @@ pub fn member<T: serde::de::DeserializeOwned>(
 /// other value as JSON.
 ///
 /// # Errors
+/// [`Error::Encode`] when the value cannot be encoded as JSON;
 /// [`Error::UnsafeParameter`] (location `channel`) when the value is empty, or holds a
 /// character that would change which channel the address names on some broker: `/` (an MQTT
 /// topic level), `+`, `#` (MQTT wildcards), `*`, `>` (NATS wildcards), whitespace or a control
 /// character. Nothing is sent or subscribed to. The error never shows the value.
-pub fn address_param(
+pub fn address_param<T: serde::Serialize + ?Sized>(
     step: &'static str,
     parameter: &'static str,
-    value: &serde_json::Value,
+    value: &T,
 ) -> Result<String, Error> {
-    let text = text(value);
+    let value = serde_json::to_value(value).map_err(|source| Error::Encode { step, source })?;
+    let text = text(&value);
     let unsafe_because = if text.is_empty() {
         Some("is empty")
     } else if text

@@ -49,31 +49,46 @@ impl Cx<'_> {
         self.exchange_body(step, flow, prelude, send)
     }
 
-    /// A channel's address: a literal, or, when parameters fill it, the statement that formats
-    /// it (each value's text checked by `address_param`) and the variable that holds it.
+    /// A channel's address: a literal, or, when parameters fill it, the statements that take
+    /// each value's text (checked by `address_param`) and format it, and the variable that
+    /// holds it.
     fn address(&self, address: &AddressPlan) -> (Option<TokenStream>, TokenStream) {
         if let Some(fixed) = address.as_fixed() {
             return (None, quote!(#fixed));
         }
         let var = self.local("address");
         let mut format = String::new();
-        let mut args = Vec::new();
+        let mut statements = Vec::new();
         for part in &address.parts {
             match part {
                 AddressPart::Text(text) => {
                     format.push_str(&text.replace('{', "{{").replace('}', "}}"));
                 }
                 AddressPart::Param { name, value } => {
-                    format.push_str("{}");
-                    let value = self.json_value(value);
-                    args.push(
-                        quote!(::arazzo_runtime::messaging::address_param(STEP, #name, &#value)?),
-                    );
+                    let param = self.local(&format!("channel_param_{}", statements.len()));
+                    format.push_str(&format!("{{{param}}}"));
+                    let value = match value {
+                        ValuePlan::Ref(r) if r.ty.is_option() => self.present(r),
+                        ValuePlan::Ref(r) if is_variable(&r.place) => {
+                            let value = self.value(&r.place, &quote!(STEP));
+                            quote!(&#value)
+                        }
+                        other => {
+                            let value = self.json_value(other);
+                            quote!(&#value)
+                        }
+                    };
+                    statements.push(quote! {
+                        let #param = ::arazzo_runtime::messaging::address_param(STEP, #name, #value)?;
+                    });
                 }
             }
         }
         (
-            Some(quote!(let #var = ::std::format!(#format, #(#args),*);)),
+            Some(quote! {
+                #(#statements)*
+                let #var = ::std::format!(#format);
+            }),
             quote!(&#var),
         )
     }
@@ -280,6 +295,17 @@ impl Cx<'_> {
             })
             .collect()
     }
+}
+
+/// True for a place that is a variable of the workflow's function (an input, an output).
+fn is_variable(place: &Place) -> bool {
+    matches!(
+        place,
+        Place::Input { pointer: None, .. }
+            | Place::StepOutput { pointer: None, .. }
+            | Place::Dependency { pointer: None, .. }
+            | Place::Called { pointer: None, .. }
+    )
 }
 
 /// A literal of a scalar member, as its type writes it (`7`, `7.0`, `true`, `"a".to_owned()`).

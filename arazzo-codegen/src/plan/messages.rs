@@ -47,6 +47,8 @@ impl AddressPlan {
 }
 
 /// A sent message's payload, and how it is encoded.
+// A plan is built once per generation and read in place: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum PayloadPlan {
     /// JSON, built as the Rust type the message's `payload` schema gives it (a generated struct

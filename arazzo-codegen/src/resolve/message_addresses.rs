@@ -111,14 +111,7 @@ impl Resolver<'_, '_> {
         parameter: Option<&ChannelParameter>,
         value: &ValuePlan,
     ) -> bool {
-        let span = step
-            .parameters
-            .and_then(|list| {
-                list.items()
-                    .iter()
-                    .find(|p| p.get("name").and_then(crate::node::Node::as_str) == Some(name))
-            })
-            .map_or_else(|| target_span(step), |p| p.span);
+        let span = super::messages::param_span(step, name).unwrap_or_else(|| target_span(step));
         if let (ValuePlan::Str(text), Some(parameter)) = (value, parameter)
             && !parameter.allowed.is_empty()
             && !parameter.allowed.contains(text)

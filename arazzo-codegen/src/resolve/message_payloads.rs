@@ -467,10 +467,21 @@ impl<'a> Resolver<'a, '_> {
             }
             given.insert(name.as_str());
         }
+        // A required member whose name an unknown one misspells was reported with it.
+        let unknown: Vec<&str> = given
+            .iter()
+            .copied()
+            .filter(|name| !fields.iter().any(|f| f.name == *name))
+            .collect();
         let missing: Vec<&str> = fields
             .iter()
             .filter(|f| !f.ty.is_option() && !given.contains(f.name.as_str()))
             .map(|f| f.name.as_str())
+            .filter(|name| {
+                !unknown
+                    .iter()
+                    .any(|u| crate::suggest::did_you_mean(u, std::iter::once(*name)).is_some())
+            })
             .collect();
         if !missing.is_empty() {
             self.report(

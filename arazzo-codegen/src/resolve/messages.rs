@@ -463,7 +463,7 @@ impl<'a> Resolver<'a, '_> {
         let address =
             self.message_address(step, &target, &params, payload.as_ref().map(|p| &p.0))?;
         let schemas: &'a [OpenApi<'a>] = self.async_schemas;
-        let payload = match payload {
+        let payload = match payload.filter(|_| body_ok) {
             Some((value, node)) => Some(self.payload_plan(
                 step,
                 &schemas[target.source],
@@ -728,13 +728,13 @@ impl<'a> Resolver<'a, '_> {
     }
 }
 
-/// The node of the step's parameter `name`, for where a problem with it is shown.
-fn param_span(step: &Step<'_>, name: &str) -> Option<crate::files::Span> {
+/// Where a problem with the step's parameter `name` is shown: its `value`.
+pub(super) fn param_span(step: &Step<'_>, name: &str) -> Option<crate::files::Span> {
     step.parameters?
         .items()
         .iter()
         .find(|p| p.get("name").and_then(Node::as_str) == Some(name))
-        .map(|p| p.span)
+        .map(|p| p.get("value").map_or(p.span, |v| v.span))
 }
 
 /// True when a message's payload is JSON: its content type says so, or it says none.
