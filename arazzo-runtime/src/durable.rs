@@ -8,8 +8,8 @@
 //! shares:
 //!
 //! - [`Store`]: where states are kept, by run id. [`FileStore`] (one JSON file per run, replaced
-//!   atomically) and [`MemoryStore`] (for tests) ship here; a store over SQLite is behind the
-//!   `sqlite` feature.
+//!   atomically) and [`MemoryStore`] (for tests) ship here; `SqliteStore` (one table in an
+//!   SQLite database file) is behind the `sqlite` feature.
 //! - [`Outcome`]: how a durable run ends when it does not fail: `Completed` with the workflow's
 //!   outputs, or `Suspended` with its state when a step needs an input the run was not given.
 //! - [`save`] and [`load`]: the checkpoint format, a small envelope that names the workflow and
@@ -22,19 +22,24 @@
 //! run again. A document makes a repeated request safe the way HTTP APIs do: an input such as
 //! `idempotencyKey`, filled by the caller from the run id, mapped to the API's idempotency header.
 
-use std::collections::HashMap;
-use std::fmt;
 use std::future::Future;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+
+mod file;
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use file::FileStore;
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// A future that a [`Store`] returns: boxed, so that a store can be a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -228,60 +233,8 @@ pub async fn load<S: DeserializeOwned>(
     })
 }
 
-/// A [`Store`] that keeps one JSON file per run in a directory: `<run id>.json`.
-///
-/// A save writes a temporary file beside it, flushes it to disk (`fsync`), and renames it over
-/// the run's file, then flushes the directory; so a crash in the middle of a save leaves the
-/// previous checkpoint whole. Two processes must not drive the same run at once.
-#[derive(Clone, Debug)]
-pub struct FileStore {
-    dir: PathBuf,
-}
-
-impl FileStore {
-    /// A store in `dir`, which is created (with its parents) on the first save.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
-    }
-
-    /// The directory the checkpoints are in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    fn path(&self, run_id: &str) -> PathBuf {
-        self.dir.join(format!("{run_id}.json"))
-    }
-}
-
-static TEMPORARY: AtomicU64 = AtomicU64::new(0);
-
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or("run"),
-        std::process::id(),
-        TEMPORARY.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written?;
-    // The rename is durable once the directory is: flush it where the platform allows.
-    #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
+/// Runs `work`, which blocks on the disk, on tokio's blocking threads: a store never holds up
+/// the executor.
 async fn blocking<T: Send + 'static>(
     what: String,
     work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
@@ -289,93 +242,6 @@ async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(|error| StoreError::with_source(what, error)),
         Err(error) => Err(StoreError::with_source(what, error)),
-    }
-}
-
-impl Store for FileStore {
-    fn save<'a>(&'a self, run_id: &'a str, checkpoint: &'a [u8]) -> StoreFuture<'a, ()> {
-        let dir = self.dir.clone();
-        let path = self.path(run_id);
-        let bytes = checkpoint.to_vec();
-        Box::pin(blocking(
-            format!("could not write {}", path.display()),
-            move || write_atomically(&dir, &path, &bytes),
-        ))
-    }
-
-    fn load<'a>(&'a self, run_id: &'a str) -> StoreFuture<'a, Option<Vec<u8>>> {
-        let path = self.path(run_id);
-        Box::pin(blocking(
-            format!("could not read {}", path.display()),
-            move || match std::fs::read(&path) {
-                Ok(bytes) => Ok(Some(bytes)),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(error) => Err(error),
-            },
-        ))
-    }
-
-    fn delete<'a>(&'a self, run_id: &'a str) -> StoreFuture<'a, ()> {
-        let path = self.path(run_id);
-        Box::pin(blocking(
-            format!("could not delete {}", path.display()),
-            move || match std::fs::remove_file(&path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
-                _ => Ok(()),
-            },
-        ))
-    }
-}
-
-/// A [`Store`] in memory, for tests: it does not survive the process. Clones share the runs.
-#[derive(Clone, Default)]
-pub struct MemoryStore {
-    runs: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-}
-
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The run ids that have a checkpoint, sorted.
-    pub fn runs(&self) -> Vec<String> {
-        let mut runs: Vec<String> = self.lock().keys().cloned().collect();
-        runs.sort();
-        runs
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
-        // A panic elsewhere while the lock was held leaves the map whole: keep using it.
-        self.runs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl fmt::Debug for MemoryStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryStore")
-            .field("runs", &self.runs())
-            .finish()
-    }
-}
-
-impl Store for MemoryStore {
-    fn save<'a>(&'a self, run_id: &'a str, checkpoint: &'a [u8]) -> StoreFuture<'a, ()> {
-        self.lock().insert(run_id.to_owned(), checkpoint.to_vec());
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn load<'a>(&'a self, run_id: &'a str) -> StoreFuture<'a, Option<Vec<u8>>> {
-        let checkpoint = self.lock().get(run_id).cloned();
-        Box::pin(std::future::ready(Ok(checkpoint)))
-    }
-
-    fn delete<'a>(&'a self, run_id: &'a str) -> StoreFuture<'a, ()> {
-        self.lock().remove(run_id);
-        Box::pin(std::future::ready(Ok(())))
     }
 }
 
