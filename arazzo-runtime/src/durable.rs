@@ -233,6 +233,20 @@ pub async fn load<S: DeserializeOwned>(
     })
 }
 
+/// Deletes the checkpoint of run `run_id` of `workflow`, which completed: the generated code
+/// calls it after the last step. [`Error::Checkpoint`] when the store fails.
+pub async fn finish(store: &dyn Store, run_id: &str, workflow: &'static str) -> Result<(), Error> {
+    store
+        .delete(run_id)
+        .await
+        .map_err(|source| Error::Checkpoint {
+            workflow,
+            run_id: run_id.to_owned(),
+            step: None,
+            source,
+        })
+}
+
 /// Runs `work`, which blocks on the disk, on tokio's blocking threads: a store never holds up
 /// the executor.
 async fn blocking<T: Send + 'static>(
