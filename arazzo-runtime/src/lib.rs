@@ -7,8 +7,8 @@
 //!   per Arazzo step, through `reqwest`;
 //! - [`transport`]: the [`transport::Transport`] trait that AsyncAPI steps send and receive
 //!   messages through, and an in-process transport for tests;
-//! - [`durable`]: the store trait, the file and in-memory stores and the checkpoint format of
-//!   workflows generated with `durable = true`;
+//! - [`durable`]: the store trait, the file, in-memory and (feature `sqlite`) SQLite stores, and
+//!   the checkpoint format of workflows generated with `durable = true`;
 //! - [`Error`]: what a workflow returns when a step fails, naming the step, the HTTP status and the
 //!   response body;
 //! - [`Secret`] and [`BasicAuth`]: credentials that never show in `Debug` or `Display` output;

@@ -122,7 +122,13 @@ fn remove_stale_temporaries(dir: &Path, file: &str) -> std::io::Result<()> {
 }
 
 fn write_atomically(dir: &Path, file: &str, bytes: &[u8], sweep: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir)?;
+        // The new directory's own entry is durable once its parent is.
+        if let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
     if sweep {
         remove_stale_temporaries(dir, file)?;
     }
