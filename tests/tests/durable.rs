@@ -329,11 +329,11 @@ async fn a_looping_workflow_resumes_with_its_retry_count() {
     let inner = MemoryStore::new();
     let failing = Arc::new(FailingStore {
         inner: inner.clone(),
-        saves_left: AtomicUsize::new(1),
+        saves_left: AtomicUsize::new(2),
     });
     let error = control::retry_flaky::start(&client, "flaky-1", Default::default(), &*failing)
         .await
-        .expect_err("the second save fails");
+        .expect_err("the third save fails");
     assert!(matches!(error, Error::Checkpoint { .. }), "{error:?}");
     assert_eq!(
         server.received_requests().await.unwrap_or_default().len(),

@@ -24,13 +24,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const CHILD: &str = env!("CARGO_BIN_EXE_durable-child");
 
 /// The checkpoint after which the three-step run is killed: the one saved when its second step
-/// (`pay`) completed, before the third (`ship`) is sent.
-const AFTER_SECOND_STEP: usize = 2;
+/// (`pay`) completed, before the third (`ship`) is sent. (Checkpoint 1 is the one `start` saves
+/// before the first request.)
+const AFTER_SECOND_STEP: usize = 3;
 
 /// The checkpoint after which the retrying run is killed: the one saved when the first try of
 /// `pay` failed with 503 and the `retry` action decided to try again (its count is 1), before
 /// the second try is sent.
-const RETRY_IN_FLIGHT: usize = 2;
+const RETRY_IN_FLIGHT: usize = 3;
 
 /// `retryLimit` of the `pay` step in `fixtures/durable/retry.arazzo.yaml`.
 const RETRY_LIMIT: usize = 3;
@@ -41,10 +42,10 @@ const PAY: &str = "POST /orders/o-1/payment";
 const SHIP: &str = "POST /orders/o-1/shipment";
 
 // ---------------------------------------------------------------------------------------------
-// The three-step workflow, killed after its second checkpoint.
+// The three-step workflow, killed after the checkpoint of its second step.
 
 #[tokio::test]
-async fn a_run_killed_after_its_second_checkpoint_resumes_from_the_file_store() {
+async fn a_run_killed_after_the_checkpoint_of_its_second_step_resumes_from_the_file_store() {
     let scratch = Scratch::new("linear-file");
     linear_crash_and_resume(&scratch.file_store()).await;
     assert!(
@@ -54,7 +55,7 @@ async fn a_run_killed_after_its_second_checkpoint_resumes_from_the_file_store() 
 }
 
 #[tokio::test]
-async fn a_run_killed_after_its_second_checkpoint_resumes_from_sqlite() {
+async fn a_run_killed_after_the_checkpoint_of_its_second_step_resumes_from_sqlite() {
     let scratch = Scratch::new("linear-sqlite");
     linear_crash_and_resume(&scratch.sqlite_store()).await;
 }
@@ -65,7 +66,10 @@ async fn linear_crash_and_resume(store: &str) {
     let args = ["linear", &server.uri(), store, run];
 
     let crashed = crash(&args, "start", AFTER_SECOND_STEP).await;
-    assert_eq!(crashed, ["checkpoint 1", "checkpoint 2", "blocking"]);
+    assert_eq!(
+        crashed,
+        ["checkpoint 1", "checkpoint 2", "checkpoint 3", "blocking"]
+    );
     assert_eq!(
         requests(&server).await,
         [CREATE, PAY],
@@ -118,7 +122,10 @@ async fn retry_crash_and_resume(store: &str) {
     let args = ["retry", &server.uri(), store, run];
 
     let crashed = crash(&args, "start", RETRY_IN_FLIGHT).await;
-    assert_eq!(crashed, ["checkpoint 1", "checkpoint 2", "blocking"]);
+    assert_eq!(
+        crashed,
+        ["checkpoint 1", "checkpoint 2", "checkpoint 3", "blocking"]
+    );
     assert_eq!(
         requests(&server).await,
         [CREATE, PAY],
@@ -158,7 +165,10 @@ async fn retry_limit_across_the_crash(store: &str) {
     let args = ["retry", &server.uri(), store, "run-limit"];
 
     let crashed = crash(&args, "start", RETRY_IN_FLIGHT).await;
-    assert_eq!(crashed, ["checkpoint 1", "checkpoint 2", "blocking"]);
+    assert_eq!(
+        crashed,
+        ["checkpoint 1", "checkpoint 2", "checkpoint 3", "blocking"]
+    );
     assert_eq!(requests(&server).await, [CREATE, PAY]);
 
     let resumed = run_child(&args, "resume").await;
@@ -175,6 +185,23 @@ async fn retry_limit_across_the_crash(store: &str) {
         log, expected,
         "one first try and {RETRY_LIMIT} retries in all, across both processes; no `ship`"
     );
+}
+
+/// Killed before its first request: the checkpoint `start` saves first lets a run that dies in
+/// its first step be resumed too.
+#[tokio::test]
+async fn a_run_killed_before_its_first_request_resumes_from_the_file_store() {
+    let scratch = Scratch::new("first-step");
+    let server = orders_server(0).await;
+    let args = ["linear", &server.uri(), &scratch.file_store(), "run-first"];
+
+    let crashed = crash(&args, "start", 1).await;
+    assert_eq!(crashed, ["checkpoint 1", "blocking"]);
+    assert!(requests(&server).await.is_empty(), "nothing was sent yet");
+
+    let resumed = run_child(&args, "resume").await;
+    assert_eq!(resumed.code, Some(0), "{resumed}");
+    assert_eq!(requests(&server).await, [CREATE, PAY, SHIP]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -355,8 +355,10 @@ impl Cx<'_> {
         let link = self.at.fn_link(&w.fn_name);
         let start_doc = doc(&format!(
             "Starts the durable run `run_id` of the workflow {link} and runs it until it \
-             completes, suspends or fails. The state is saved in `store` after every step that \
-             completes, before the next request is sent, and deleted when the run completes.\n\n\
+             completes, suspends or fails. The state is saved in `store` before the first \
+             request (so a run that dies in its first step can be resumed too), after every \
+             step that completes, before the next request is sent, and deleted when the run \
+             completes.\n\n\
              The run suspends (`Outcome::Suspended`, the state also saved) before a step that \
              needs a required input that `inputs` lacks: [`State::waiting_for`] names them, and \
              [`resume_with`] continues. A run id names one run: starting it again starts it \
@@ -384,7 +386,10 @@ impl Cx<'_> {
                     #retries_init
                     executed: 0,
                 };
-                drive(#client, #state, #store).await
+                ::arazzo_runtime::durable::save(
+                    #store, #run_id, #workflow, VERSION, ::std::option::Option::None, &#state,
+                ).await?;
+                drive(#client, #state, #store, true).await
             }
             /// Continues the durable run `run_id` from the last state saved in `store`. A step
             /// whose request was in flight when the process died is sent again (each step runs
@@ -404,7 +409,7 @@ impl Cx<'_> {
                 let mut #state: State =
                     ::arazzo_runtime::durable::load(#store, #run_id, #workflow, VERSION).await?;
                 #state.run_id = #run_id.to_owned();
-                drive(#client, #state, #store).await
+                drive(#client, #state, #store, true).await
             }
             /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
             /// `more` is added, or replaces the one given before.
@@ -420,7 +425,7 @@ impl Cx<'_> {
             ) -> #returns {
                 #unused_more
                 #(#merges)*
-                drive(#client, #state, #store).await
+                drive(#client, #state, #store, false).await
             }
         }
     }
@@ -467,11 +472,12 @@ impl Cx<'_> {
         let limit = w.max_steps;
         quote! {
             /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-            /// state after every step.
+            /// state after every step; `saved` says whether `state` is the one in the store.
             async fn drive(
                 #client: &#client_type,
                 #state: State,
                 #store: &dyn ::arazzo_runtime::durable::Store,
+                mut #saved: bool,
             ) -> ::std::result::Result<
                 ::arazzo_runtime::durable::Outcome<#outputs_type, State>,
                 ::arazzo_runtime::Error,
@@ -479,7 +485,6 @@ impl Cx<'_> {
                 let run = async move {
                     ::arazzo_runtime::durable::check_run_id(#workflow, &#state.run_id)?;
                     #unpack
-                    let mut #saved = false;
                     loop {
                         if !#given.missing_for(#next).is_empty() {
                             let #state = #snapshot;
