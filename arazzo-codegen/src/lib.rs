@@ -193,6 +193,7 @@ impl Generator {
         let mut taken = resolve::Context {
             fake: self.settings.fake,
             concurrent: self.settings.concurrent,
+            durable: self.settings.durable,
             ..resolve::Context::default()
         };
         let mut nested_plans: Vec<Option<plan::Plan>> = nested.iter().map(|_| None).collect();
@@ -247,6 +248,11 @@ impl Generator {
             }
             let files = cache.files().clone();
             return Err(Failure { files, diagnostics });
+        }
+        if self.settings.durable {
+            let documents =
+                plan::durable::documents_hash(cache.files().iter().map(|f| f.text.as_str()));
+            plan::durable::plan_durable(&mut plan.workflows, documents);
         }
         let mut tokens = emit::emit(&plan);
         if self.settings.fake {

@@ -6,6 +6,7 @@
 //! arazzo_workflow!("specs/arazzo/x.yml", sources(petStore = "specs/openapi/petstore.yml"), strict = true)
 //! arazzo_workflow!("specs/arazzo/x.yml", sources("pet-store" = "specs/openapi/petstore.yml"))
 //! arazzo_workflow!("specs/arazzo/x.yml", concurrent = false)
+//! arazzo_workflow!("specs/arazzo/x.yml", durable = true)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ pub struct MacroInput {
     pub fake: bool,
     /// `concurrent = false`.
     pub concurrent: bool,
+    /// `durable = true`.
+    pub durable: bool,
 }
 
 impl std::fmt::Debug for MacroInput {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for MacroInput {
             .field("max_steps", &self.max_steps)
             .field("fake", &self.fake)
             .field("concurrent", &self.concurrent)
+            .field("durable", &self.durable)
             .finish()
     }
 }
@@ -53,6 +57,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
     let mut max_steps = None;
     let mut fake = false;
     let mut concurrent = true;
+    let mut durable = false;
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
@@ -95,11 +100,15 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
                 input.parse::<Token![=]>()?;
                 concurrent = input.parse::<LitBool>()?.value;
             }
+            "durable" => {
+                input.parse::<Token![=]>()?;
+                durable = input.parse::<LitBool>()?.value;
+            }
             other => {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true`, `max_steps = N`, `fake = true` or `concurrent = false`"
+                        "unknown setting `{other}`: expected `sources(name = \"path\", ...)`, `strict = true`, `max_steps = N`, `fake = true`, `concurrent = false` or `durable = true`"
                     ),
                 ));
             }
@@ -112,6 +121,7 @@ fn parse_input(input: ParseStream<'_>) -> syn::Result<MacroInput> {
         max_steps,
         fake,
         concurrent,
+        durable,
     })
 }
 
@@ -138,7 +148,8 @@ pub fn expand_in(base_dir: &Path, input: &MacroInput) -> TokenStream {
         .with_base_dir(base_dir)
         .with_strict(input.strict)
         .with_fake(input.fake)
-        .with_concurrent(input.concurrent);
+        .with_concurrent(input.concurrent)
+        .with_durable(input.durable);
     if let Some(max_steps) = input.max_steps {
         settings = settings.with_max_steps(max_steps);
     }

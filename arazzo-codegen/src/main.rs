@@ -59,6 +59,10 @@ struct Input {
     /// Run the steps of every workflow one after the other (same as `--concurrent=false`).
     #[arg(long, conflicts_with = "concurrent")]
     no_concurrent: bool,
+    /// Also generate durable runs of each workflow (`start`, `resume`, `resume_with`), which
+    /// save their state in a store after every step.
+    #[arg(long)]
+    durable: bool,
 }
 
 fn parse_source(text: &str) -> Result<(String, PathBuf), String> {
@@ -77,7 +81,8 @@ impl Input {
                 .with_strict(self.strict)
                 .with_max_steps(self.max_steps)
                 .with_fake(self.fake)
-                .with_concurrent(self.concurrent && !self.no_concurrent),
+                .with_concurrent(self.concurrent && !self.no_concurrent)
+                .with_durable(self.durable),
             |settings, (name, path)| settings.with_source(name.clone(), path.clone()),
         );
         Generator::new(settings)

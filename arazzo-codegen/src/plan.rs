@@ -7,6 +7,7 @@
 use crate::condition::{Literal, Op};
 
 pub(crate) mod concurrent;
+pub(crate) mod durable;
 pub(crate) mod fake;
 mod querystring;
 
@@ -348,6 +349,8 @@ pub(crate) struct WorkflowPlan {
     /// When the steps run at once (Arazzo 1.1 step `dependsOn`): what each waits for. `None`:
     /// they run one after the other.
     pub(crate) concurrent: Option<concurrent::Schedule>,
+    /// Its durable run (`start`, `resume`, `resume_with`), when durable runs are generated.
+    pub(crate) durable: Option<durable::Durability>,
 }
 
 /// How a value embedded in a string (`"id-{$inputs.id}"`) becomes text: a string as it is, an

@@ -33,6 +33,10 @@ pub struct Settings {
     /// step starts as soon as the steps it depends on completed. `false` runs them one after
     /// the other, in an order that satisfies every dependency. Default: `true`.
     pub concurrent: bool,
+    /// Also generate, in each workflow's module, durable runs: `start`, `resume` and
+    /// `resume_with`, which save the run's `State` in an `arazzo_runtime::durable::Store` after
+    /// every step, and suspend when a step needs an input the run was not given yet.
+    pub durable: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +48,7 @@ impl Default for Settings {
             max_steps: 1000,
             fake: false,
             concurrent: true,
+            durable: false,
         }
     }
 }
@@ -87,6 +92,14 @@ impl Settings {
     #[must_use]
     pub fn with_concurrent(mut self, concurrent: bool) -> Self {
         self.concurrent = concurrent;
+        self
+    }
+
+    /// Also generates durable runs of each workflow (`start`, `resume`, `resume_with`), whose
+    /// state is saved after every step.
+    #[must_use]
+    pub fn with_durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
         self
     }
 

@@ -228,6 +228,20 @@ pub async fn load<S: DeserializeOwned>(
     })
 }
 
+/// Deletes the checkpoint of run `run_id` of `workflow`, which completed: the generated code
+/// calls it after the last step. [`Error::Checkpoint`] when the store fails.
+pub async fn finish(store: &dyn Store, run_id: &str, workflow: &'static str) -> Result<(), Error> {
+    store
+        .delete(run_id)
+        .await
+        .map_err(|source| Error::Checkpoint {
+            workflow,
+            run_id: run_id.to_owned(),
+            step: None,
+            source,
+        })
+}
+
 /// A [`Store`] that keeps one JSON file per run in a directory: `<run id>.json`.
 ///
 /// A save writes a temporary file beside it, flushes it to disk (`fsync`), and renames it over

@@ -35,6 +35,36 @@ fn seed_with_fake() {
     expectorate::assert_contents("snapshots/stytch_sms_otp_login_fake.rs", &code);
 }
 
+/// The seed with `durable = true`: the same code, and in the workflow's module its durable run
+/// (`VERSION`, `PartialInputs`, `State`, `start`, `resume`, `resume_with`).
+#[test]
+fn seed_durable() {
+    let code = Generator::new(
+        Settings::new()
+            .with_base_dir(workspace())
+            .with_durable(true),
+    )
+    .generate("specs/arazzo/stytch-sms-otp-login-workflow.yml")
+    .expect("generates")
+    .to_formatted_string();
+    expectorate::assert_contents("snapshots/stytch_sms_otp_login_durable.rs", &code);
+}
+
+/// The control-flow fixture with `durable = true`: loops with `goto` and `retry` whose state
+/// (the next step, the retry counts, the steps executed) is saved after every step.
+#[test]
+fn control_flow_durable() {
+    let code = Generator::new(
+        Settings::new()
+            .with_base_dir(workspace())
+            .with_durable(true),
+    )
+    .generate("tests/fixtures/control/control.arazzo.yaml")
+    .expect("generates")
+    .to_formatted_string();
+    expectorate::assert_contents("snapshots/control_durable.rs", &code);
+}
+
 #[test]
 fn generation_is_deterministic() {
     let first = generate("specs/arazzo/stytch-sms-otp-login-workflow.yml");

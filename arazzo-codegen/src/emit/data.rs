@@ -36,13 +36,14 @@ pub(super) fn ty(t: &Type, at: At<'_>) -> TokenStream {
 }
 
 /// The derives and serde settings shared by every generated data struct; `Debug` is derived
-/// unless the struct writes its own.
-pub(super) fn data_attrs(derive_debug: bool) -> TokenStream {
+/// unless the struct writes its own; `more` are more derives.
+fn data_attrs(derive_debug: bool, more: &TokenStream) -> TokenStream {
     let debug = derive_debug.then(|| quote!(::std::fmt::Debug,));
     quote! {
         #[derive(
             ::std::clone::Clone,
             #debug
+            #more
             ::std::cmp::PartialEq,
             ::arazzo_runtime::serde::Serialize,
             ::arazzo_runtime::serde::Deserialize,
@@ -59,10 +60,21 @@ pub(super) fn data_struct(
     fields: &[&FieldPlan],
     at: At<'_>,
 ) -> TokenStream {
+    data_struct_with(name, docs, fields, at, &quote!())
+}
+
+/// [`data_struct`], with more derives (`::std::default::Default`, …).
+pub(super) fn data_struct_with(
+    name: &str,
+    docs: TokenStream,
+    fields: &[&FieldPlan],
+    at: At<'_>,
+    derives: &TokenStream,
+) -> TokenStream {
     let type_name = name;
     let name = ident(name);
     let redact = fields.iter().any(|f| naming::is_sensitive(&f.name));
-    let attrs = data_attrs(!redact);
+    let attrs = data_attrs(!redact, derives);
     let debug = redact.then(|| {
         let entries = fields.iter().map(|field| {
             let shown = &field.ident;

@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::paths::At;
+use crate::plan::durable::Durability;
 use crate::plan::{RequestPlan, StepKind, WorkflowPlan};
 
 /// Doc attributes for a text: one `#[doc]` per line, paragraphs wrapped at 90 columns.
@@ -184,11 +185,38 @@ pub(super) fn module_doc(w: &WorkflowPlan) -> TokenStream {
              Use them where a workflow waits for a person between two steps.",
         );
     }
+    if let Some(durable) = &w.durable {
+        text.push_str("\n\n");
+        text.push_str(&durable_doc(&w.fn_name, durable));
+    }
     text.push_str(&format!(
         "\n\nEvery function fails with an [`arazzo_runtime::Error`] that names the failing \
          step ({ERRORS_LINK})."
     ));
     doc(&text)
+}
+
+/// The paragraph of a workflow module's doc on its durable run.
+fn durable_doc(module: &str, durable: &Durability) -> String {
+    let plan = match durable {
+        Durability::NotOffered(reason) => return (*reason).to_owned(),
+        Durability::Offered(plan) => plan,
+    };
+    let mut text = format!(
+        "A durable run ([`{module}::start`], [`{module}::resume`], \
+         [`{module}::resume_with`]) saves its [`{module}::State`] in an \
+         [`arazzo_runtime::durable::Store`] after every step that completes, before the next \
+         request is sent, so that it continues after a crash, in this process or another; it \
+         suspends before a step that needs an input it was not given. A step whose request was \
+         in flight when the process died is sent again: each step runs at least once."
+    );
+    if plan.sequential {
+        text.push_str(
+            " A durable run runs its steps one after the other, in an order that satisfies every \
+             `dependsOn` (the workflow's function runs them at once).",
+        );
+    }
+    text
 }
 
 /// Wraps a list item (`N. text`, or plain text with `number` 0) at 90 columns, continuation

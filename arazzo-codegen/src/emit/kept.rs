@@ -27,6 +27,23 @@ impl Cx<'_> {
     /// The structs of the outputs the workflow's function keeps, one per step that keeps some
     /// but not all.
     pub(super) fn kept_structs(&self, w: &WorkflowPlan) -> Vec<TokenStream> {
+        self.kept_structs_with(w, &quote!())
+    }
+
+    /// The same structs, in the workflow's module, for a durable run's state: they are saved.
+    pub(super) fn saved_kept_structs(&self, w: &WorkflowPlan) -> Vec<TokenStream> {
+        let attrs = quote! {
+            #[derive(
+                ::std::clone::Clone,
+                ::arazzo_runtime::serde::Serialize,
+                ::arazzo_runtime::serde::Deserialize,
+            )]
+            #[serde(crate = "::arazzo_runtime::serde")]
+        };
+        self.kept_structs_with(w, &attrs)
+    }
+
+    fn kept_structs_with(&self, w: &WorkflowPlan, attrs: &TokenStream) -> Vec<TokenStream> {
         w.steps
             .iter()
             .filter_map(|step| {
@@ -49,6 +66,7 @@ impl Cx<'_> {
                 });
                 Some(quote! {
                     #docs
+                    #attrs
                     struct #name {
                         #(#fields,)*
                     }

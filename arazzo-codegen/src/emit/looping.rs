@@ -71,6 +71,56 @@ impl Flow<'_> {
     }
 }
 
+/// The variants of the enum of a workflow's steps, by index.
+pub(super) fn step_variants(w: &WorkflowPlan) -> Vec<Ident> {
+    let mut names = crate::naming::Scope::default();
+    w.steps
+        .iter()
+        .map(|s| ident(&names.unique_type(crate::naming::pascal(&s.id))))
+        .collect()
+}
+
+/// The variables of the steps whose outputs something after them reads: kept in `Option`s.
+pub(super) fn kept_steps(
+    w: &WorkflowPlan,
+    step_is_read: &dyn Fn(&str) -> bool,
+) -> BTreeSet<String> {
+    w.steps
+        .iter()
+        .filter(|s| step_is_read(&s.var))
+        .map(|s| s.var.clone())
+        .collect()
+}
+
+/// Whether a `retry` can run another step first, after which the retried step resumes.
+pub(super) fn resumes(w: &WorkflowPlan) -> bool {
+    w.steps.iter().any(|s| {
+        s.on_failure.iter().any(|a| {
+            matches!(
+                a.kind,
+                ActionKind::Retry {
+                    first: Some(RetryFirst::Step(_)),
+                    ..
+                }
+            )
+        })
+    })
+}
+
+/// The `retry` actions that count their tries: (step index, action index).
+pub(super) fn retry_actions(w: &WorkflowPlan) -> Vec<(usize, usize)> {
+    w.steps
+        .iter()
+        .enumerate()
+        .flat_map(|(index, step)| {
+            failure_actions(step)
+                .into_iter()
+                .filter(|(_, action)| matches!(action.kind, ActionKind::Retry { .. }))
+                .map(move |(i, _)| (index, i))
+        })
+        .collect()
+}
+
 impl Cx<'_> {
     /// The function body of a workflow whose actions jump or repeat: a loop over an enum of its
     /// steps, bounded by `max_steps`.
@@ -79,66 +129,27 @@ impl Cx<'_> {
         w: &WorkflowPlan,
         step_is_read: &dyn Fn(&str) -> bool,
     ) -> TokenStream {
-        let mut names = crate::naming::Scope::default();
-        let variants: Vec<Ident> = w
-            .steps
-            .iter()
-            .map(|s| ident(&names.unique_type(crate::naming::pascal(&s.id))))
-            .collect();
-        let kept: BTreeSet<String> = w
-            .steps
-            .iter()
-            .filter(|s| step_is_read(&s.var))
-            .map(|s| s.var.clone())
-            .collect();
+        let variants = step_variants(w);
+        let kept = kept_steps(w, step_is_read);
         let always: BTreeSet<&str> = w
             .steps
             .iter()
             .filter(|s| s.always_runs)
             .map(|s| s.var.as_str())
             .collect();
-        let resumes = w.steps.iter().any(|s| {
-            s.on_failure.iter().any(|a| {
-                matches!(
-                    a.kind,
-                    ActionKind::Retry {
-                        first: Some(RetryFirst::Step(_)),
-                        ..
-                    }
-                )
-            })
-        });
+        let resumes = resumes(w);
         let arms = self.loop_arms(w, &variants, &kept, resumes);
         let declarations = w.steps.iter().filter(|s| kept.contains(&s.var)).map(|s| {
             let var = ident(&s.var);
             let ty = self.kept_type(s);
             quote!(let mut #var: ::std::option::Option<#ty> = ::std::option::Option::None;)
         });
-        let counters = w.steps.iter().enumerate().flat_map(|(index, step)| {
-            failure_actions(step)
-                .into_iter()
-                .filter(|(_, action)| matches!(action.kind, ActionKind::Retry { .. }))
-                .map(move |(i, _)| {
-                    let counter = self.retries(index, i);
-                    quote!(let mut #counter = 0_u32;)
-                })
+        let counters = retry_actions(w).into_iter().map(|(index, i)| {
+            let counter = self.retries(index, i);
+            quote!(let mut #counter = 0_u32;)
         });
         // After the loop, the steps that always ran are unwrapped; the others stay `Option`s.
-        let unwrap = w
-            .steps
-            .iter()
-            .filter(|s| s.always_runs)
-            .filter(|s| {
-                w.outputs
-                    .iter()
-                    .any(|(_, value)| matches!(value.read_place(), Place::StepOutput { step, .. } if *step == s.var))
-            })
-            .map(|s| {
-                let var = ident(&s.var);
-                let id = &s.id;
-                let expression = format!("$steps.{id}.outputs");
-                quote!(let #var = ::arazzo_runtime::present(#id, #expression, #var)?;)
-            });
+        let unwrap = self.unwrap_always_run(w);
         let outputs = self.workflow_outputs(w, |var| {
             if always.contains(var) {
                 Availability::Ran
@@ -189,8 +200,43 @@ impl Cx<'_> {
         }
     }
 
+    /// After the loop, the steps that always ran and whose outputs the workflow's outputs read,
+    /// taken out of their `Option`s.
+    pub(super) fn unwrap_always_run(&self, w: &WorkflowPlan) -> Vec<TokenStream> {
+        w.steps
+            .iter()
+            .filter(|s| s.always_runs)
+            .filter(|s| {
+                w.outputs
+                    .iter()
+                    .any(|(_, value)| matches!(value.read_place(), Place::StepOutput { step, .. } if *step == s.var))
+            })
+            .map(|s| {
+                let var = ident(&s.var);
+                let id = &s.id;
+                let expression = format!("$steps.{id}.outputs");
+                quote!(let #var = ::arazzo_runtime::present(#id, #expression, #var)?;)
+            })
+            .collect()
+    }
+
     /// The loop's match arms: each step's block, evaluating to the step that runs next.
     fn loop_arms(
+        &self,
+        w: &WorkflowPlan,
+        variants: &[Ident],
+        kept: &BTreeSet<String>,
+        resumes: bool,
+    ) -> Vec<TokenStream> {
+        self.loop_blocks(w, variants, kept, resumes)
+            .into_iter()
+            .zip(variants)
+            .map(|(body, variant)| quote!(Step::#variant => #body))
+            .collect()
+    }
+
+    /// Each step's block in the loop, by index, evaluating to the step that runs next.
+    pub(super) fn loop_blocks(
         &self,
         w: &WorkflowPlan,
         variants: &[Ident],
@@ -220,7 +266,7 @@ impl Cx<'_> {
                     .collect();
                 reads.sort();
                 reads.dedup();
-                let body = self.step_body(
+                self.step_body(
                     step,
                     Flow::Loop {
                         index,
@@ -229,9 +275,7 @@ impl Cx<'_> {
                         reads,
                         resumes,
                     },
-                );
-                let variant = &variants[index];
-                quote!(Step::#variant => #body)
+                )
             })
             .collect()
     }

@@ -8,6 +8,7 @@ mod concurrent;
 mod conditions;
 mod data;
 mod docs;
+mod durable;
 mod fake;
 mod kept;
 mod locals;

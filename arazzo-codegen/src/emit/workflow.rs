@@ -13,6 +13,7 @@ use super::looping::Flow;
 use super::paths::At;
 use super::values::is_copy;
 use super::{Cx, ident};
+use crate::plan::durable::Durability;
 use crate::plan::{
     ActionKind, DefaultValue, FieldPlan, KeptOutputs, Place, Plan, RetryFirst, SelectedPlan,
     StepPlan, ValueRef, WorkflowPlan, WorkflowTarget,
@@ -71,12 +72,17 @@ impl Cx<'_> {
         });
         let module_doc = module_doc(w);
         let module = ident(&w.fn_name);
+        let durable = match &w.durable {
+            Some(Durability::Offered(plan)) => Some(self.durable_items(w, plan)),
+            _ => None,
+        };
         quote! {
             #module_doc
             pub mod #module {
                 #inputs_struct
                 #outputs_struct
                 #(#steps)*
+                #durable
             }
         }
     }
@@ -86,22 +92,8 @@ impl Cx<'_> {
     fn workflow_fn(&self, w: &WorkflowPlan) -> TokenStream {
         let (client, inputs) = (self.local("client"), self.local("inputs"));
         // Which step variables are read later decides whether they need a name at all.
-        let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(StepPlan::refs).collect();
-        all_refs.extend(w.outputs.iter().map(|(_, value)| value));
-        // A selector in the outputs reads its context.
-        all_refs.extend(
-            w.outputs
-                .iter()
-                .filter_map(|(_, value)| match &value.place {
-                    Place::Selected(selected) => Some(&selected.context),
-                    _ => None,
-                }),
-        );
-        let step_is_read = |var: &str| {
-            all_refs
-                .iter()
-                .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
-        };
+        let all_refs = all_refs(w);
+        let step_is_read = |var: &str| is_read(&all_refs, var);
         // Actions that run another workflow without `parameters` give it this workflow's
         // inputs, by name.
         let runs_workflows = w.steps.iter().any(|s| {
@@ -201,6 +193,29 @@ impl Cx<'_> {
             }
         }
     }
+}
+
+/// Every value the workflow reads: its steps', and its outputs' (with a selector's context).
+pub(super) fn all_refs(w: &WorkflowPlan) -> Vec<&ValueRef> {
+    let mut all_refs: Vec<&ValueRef> = w.steps.iter().flat_map(StepPlan::refs).collect();
+    all_refs.extend(w.outputs.iter().map(|(_, value)| value));
+    // A selector in the outputs reads its context.
+    all_refs.extend(
+        w.outputs
+            .iter()
+            .filter_map(|(_, value)| match &value.place {
+                Place::Selected(selected) => Some(&selected.context),
+                _ => None,
+            }),
+    );
+    all_refs
+}
+
+/// Whether something reads the outputs of the step whose variable is `var`.
+pub(super) fn is_read(all_refs: &[&ValueRef], var: &str) -> bool {
+    all_refs
+        .iter()
+        .any(|r| matches!(&r.place, Place::StepOutput { step, .. } if step == var))
 }
 
 /// Whether a step's outputs are there where the workflow's outputs are built.

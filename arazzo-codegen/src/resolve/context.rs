@@ -28,6 +28,9 @@ pub(crate) struct Context {
     /// Whether the steps of workflows that declare step `dependsOn` run at once
     /// (`Settings::concurrent`).
     pub concurrent: bool,
+    /// Whether durable runs are generated too (`Settings::durable`): their items' names are
+    /// then taken in every workflow's module.
+    pub durable: bool,
 }
 
 impl Context {
@@ -42,6 +45,7 @@ impl Context {
             external: BTreeMap::new(),
             fake: self.fake,
             concurrent: self.concurrent,
+            durable: self.durable,
         }
     }
 

@@ -61,6 +61,23 @@ const FAKE_MODULE: &str = "fake";
 /// Names every workflow's module defines.
 const RESERVED_IN_WORKFLOW: &[&str] = &["Inputs", "Outputs"];
 
+/// Names a workflow module's items also may not take when durable runs are generated: the
+/// public items of a durable run, and the private ones they use.
+const RESERVED_IN_DURABLE_WORKFLOW: &[&str] = &[
+    "Inputs",
+    "Outputs",
+    "VERSION",
+    "PartialInputs",
+    "State",
+    "Step",
+    "Steps",
+    "Retries",
+    "start",
+    "resume",
+    "resume_with",
+    "drive",
+];
+
 /// Names a source's or a scheme's field and setter may not take: the client's own field, and
 /// the methods of `Client` and `ClientBuilder` (including derived and trait ones).
 const RESERVED_MEMBERS: &[&str] = &[

@@ -17,7 +17,9 @@ use crate::plan::{
 
 use super::implied;
 use super::values::Ctx;
-use super::{Fields, RESERVED_IN_WORKFLOW, Resolver, Signature, WorkflowScope};
+use super::{
+    Fields, RESERVED_IN_DURABLE_WORKFLOW, RESERVED_IN_WORKFLOW, Resolver, Signature, WorkflowScope,
+};
 
 /// The `(workflow, output)` pairs a workflow's texts name as `$workflows.<id>.outputs.<name>`
 /// (or `$sourceDescriptions.<source>.<workflowId>.outputs.<name>`), found by a scan of its steps'
@@ -135,7 +137,11 @@ impl<'a> Resolver<'a, '_> {
         let inputs_type = ItemPath::inside(&fn_name, "Inputs");
         let outputs_type = ItemPath::inside(&fn_name, "Outputs");
         // The items of the workflow's module: a name need only be unique there.
-        let mut module_items = Scope::with_reserved(RESERVED_IN_WORKFLOW);
+        let mut module_items = Scope::with_reserved(if self.context.durable {
+            RESERVED_IN_DURABLE_WORKFLOW
+        } else {
+            RESERVED_IN_WORKFLOW
+        });
 
         let read_inputs = self.inputs(document, workflow, &base);
         let inputs_unreadable = read_inputs.is_none();
@@ -267,6 +273,7 @@ impl<'a> Resolver<'a, '_> {
                 Embedding::NullAsNothing
             },
             concurrent,
+            durable: None,
         }
     }
 
