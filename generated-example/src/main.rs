@@ -194,6 +194,8 @@ async fn durable_run(
     run_id: &str,
 ) -> Result<Option<Login>, Box<dyn std::error::Error>> {
     use via_durable::sms_otp_login;
+    // Checked before the store is read, so that an id like `../x` names no file.
+    arazzo_runtime::durable::check_run_id("sms-otp-login", run_id)?;
     let outcome = if options.code.is_some() && options.phone.is_none() {
         // `resume` reads the checkpoint; a run waiting for the code suspends again at once,
         // without sending anything, and hands back its state for `resume_with`.
