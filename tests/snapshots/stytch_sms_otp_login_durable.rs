@@ -913,9 +913,7 @@ pub mod sms_otp_login {
                                 "$inputs.code",
                                 given.code.clone(),
                             )?,
-                            session_duration_minutes: given
-                                .session_duration_minutes
-                                .clone(),
+                            session_duration_minutes: given.session_duration_minutes,
                         };
                         {
                             const STEP: &str = "authenticateOtp";

@@ -15,6 +15,7 @@ use quote::quote;
 use super::data::{data_struct_with, ty};
 use super::docs::doc;
 use super::looping::{kept_steps, resumes, retry_actions, step_variants};
+use super::values::is_copy;
 use super::workflow::{Availability, all_refs, is_read};
 use super::{Cx, ident};
 use crate::plan::durable::{DurablePlan, InputNeeds};
@@ -674,11 +675,17 @@ impl Cx<'_> {
         });
         let values = fields.iter().map(|f| {
             let field = ident(&f.ident);
+            // `given`'s field is an `Option` of the input's type: `Copy` when that type is.
+            let value = if is_copy(&f.ty) {
+                quote!(#given.#field)
+            } else {
+                quote!(#given.#field.clone())
+            };
             if f.ty.is_option() {
-                quote!(#field: #given.#field.clone())
+                quote!(#field: #value)
             } else {
                 let expression = format!("$inputs.{}", f.name);
-                quote!(#field: ::arazzo_runtime::present(#part, #expression, #given.#field.clone())?)
+                quote!(#field: ::arazzo_runtime::present(#part, #expression, #value)?)
             }
         });
         let docs = format!(" The inputs `{part}` reads.");
