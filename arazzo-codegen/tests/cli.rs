@@ -55,6 +55,18 @@ fn generate_with_dash_dash_fake_prints_the_fake_snapshot() {
 }
 
 #[test]
+fn generate_with_dash_dash_durable_prints_the_durable_snapshot() {
+    let output = run(&["generate", SEED, "--durable"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let snapshot = std::fs::read_to_string(
+        workspace().join("tests/snapshots/stytch_sms_otp_login_durable.rs"),
+    )
+    .expect("the snapshot exists");
+    assert_eq!(stdout(&output), snapshot);
+    assert!(!stdout(&run(&["generate", SEED])).contains("pub async fn resume"));
+}
+
+#[test]
 fn generate_writes_a_file_with_dash_o() {
     let dir = std::env::temp_dir().join(format!("arazzo-codegen-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

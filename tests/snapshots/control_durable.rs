@@ -467,13 +467,14 @@ pub mod poll_job {
     /// As [`start`].
     pub async fn resume_with(
         client: &super::Client,
-        mut state: State,
+        state: State,
         more: PartialInputs,
         store: &dyn ::arazzo_runtime::durable::Store,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
     > {
+        let _ = more;
         drive(client, state, store).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
@@ -1006,13 +1007,14 @@ pub mod retry_flaky {
     /// As [`start`].
     pub async fn resume_with(
         client: &super::Client,
-        mut state: State,
+        state: State,
         more: PartialInputs,
         store: &dyn ::arazzo_runtime::durable::Store,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
     > {
+        let _ = more;
         drive(client, state, store).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
@@ -2679,13 +2681,14 @@ pub mod spin {
     /// As [`start`].
     pub async fn resume_with(
         client: &super::Client,
-        mut state: State,
+        state: State,
         more: PartialInputs,
         store: &dyn ::arazzo_runtime::durable::Store,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
     > {
+        let _ = more;
         drive(client, state, store).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
@@ -3735,13 +3738,14 @@ pub mod refresh_then_retry {
     /// As [`start`].
     pub async fn resume_with(
         client: &super::Client,
-        mut state: State,
+        state: State,
         more: PartialInputs,
         store: &dyn ::arazzo_runtime::durable::Store,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
     > {
+        let _ = more;
         drive(client, state, store).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the

@@ -388,3 +388,138 @@ async fn a_goto_loop_completes_durably() {
     assert_eq!(outputs.result.as_deref(), Some("42"));
     assert!(store.runs().is_empty());
 }
+
+/// `end-early` needs its `id` in its first step: started without it, the run suspends before
+/// sending anything; given it, the step's `end` action completes the run.
+#[tokio::test]
+async fn a_run_suspends_before_its_first_step_and_an_end_action_completes_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/j2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "skipped", "skip": true})),
+        )
+        .mount(&server)
+        .await;
+    let client = control::Client::builder().jobs(server.uri()).build();
+    let store = MemoryStore::new();
+    let state = control::end_early::start(&client, "end-1", Default::default(), &store)
+        .await
+        .expect("suspends")
+        .suspended()
+        .expect("suspended");
+    assert_eq!(state.waiting_for(), ["id"]);
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let more = control::end_early::PartialInputs {
+        id: Some("j2".to_owned()),
+    };
+    let outputs = control::end_early::resume_with(&client, state, more, &store)
+        .await
+        .expect("completes")
+        .completed()
+        .expect("completed");
+    assert_eq!(outputs.status, "skipped");
+    assert_eq!(outputs.report_id, None, "the step after `end` did not run");
+    assert!(store.runs().is_empty());
+}
+
+/// `recover`'s failure action goes to `report` on a 404. The report fails once; the resumed run
+/// continues at `report`, where the saved cursor says, without reading the job again.
+#[tokio::test]
+async fn a_failure_goto_is_where_a_resumed_run_continues() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/jobs/gone"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/report"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/report"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"reportId": "r2"})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = control::Client::builder().jobs(server.uri()).build();
+    let store = MemoryStore::new();
+    let inputs = control::recover::Inputs {
+        id: "gone".to_owned(),
+    };
+    let error = control::recover::start(&client, "recover-1", inputs.into(), &store)
+        .await
+        .expect_err("the report fails");
+    assert!(error.to_string().contains("report"), "{error}");
+    let outputs = control::recover::resume(&client, "recover-1", &store)
+        .await
+        .expect("completes")
+        .completed()
+        .expect("completed");
+    assert_eq!(outputs.status, None, "the failed step has no outputs");
+    assert_eq!(outputs.report_id.as_deref(), Some("r2"));
+    let calls: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(calls, ["GET /jobs/gone", "POST /report", "POST /report"]);
+}
+
+/// Every fixture whose workflows can be durable compiles with `durable = true`: awkward names,
+/// locals the document takes, steps that run at once, called workflows, typed inputs,
+/// selectors. (Not every item is used here; the documents' own warnings are other tests'.)
+#[allow(dead_code, deprecated)]
+mod compiles {
+    mod names {
+        arazzo_macros::arazzo_workflow!("fixtures/names/names.arazzo.yaml", durable = true);
+    }
+    mod locals {
+        arazzo_macros::arazzo_workflow!("fixtures/locals/locals.arazzo.yaml", durable = true);
+    }
+    mod concurrent {
+        arazzo_macros::arazzo_workflow!("fixtures/concurrent/parts.arazzo.yaml", durable = true);
+    }
+    mod composition {
+        arazzo_macros::arazzo_workflow!(
+            "fixtures/composition/composition.arazzo.yaml",
+            durable = true
+        );
+    }
+    mod reads {
+        arazzo_macros::arazzo_workflow!("fixtures/reads/reads.arazzo.yaml", durable = true);
+    }
+    mod requests {
+        arazzo_macros::arazzo_workflow!("fixtures/requests/requests.arazzo.yaml", durable = true);
+    }
+    mod types {
+        arazzo_macros::arazzo_workflow!("fixtures/types/types.arazzo.yaml", durable = true);
+    }
+    mod expressions {
+        arazzo_macros::arazzo_workflow!(
+            "fixtures/expressions/expressions.arazzo.yaml",
+            durable = true
+        );
+    }
+    mod selectors {
+        arazzo_macros::arazzo_workflow!("fixtures/selectors/selectors.arazzo.yaml", durable = true);
+    }
+    mod grammar {
+        arazzo_macros::arazzo_workflow!("fixtures/arazzo-1.1/grammar.arazzo.yaml", durable = true);
+    }
+    mod oauth {
+        arazzo_macros::arazzo_workflow!("fixtures/oauth/devices.arazzo.yaml", durable = true);
+    }
+}

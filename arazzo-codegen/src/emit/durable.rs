@@ -338,6 +338,12 @@ impl Cx<'_> {
         let more = self.local("more");
         let inputs_init = field_init(&ident("inputs"), &inputs);
         let (state, run_id) = (self.local("state"), self.local("run_id"));
+        // A workflow without inputs has nothing to add.
+        let (state_binding, unused_more) = if w.inputs.is_empty() {
+            (quote!(#state), Some(quote!(let _ = #more;)))
+        } else {
+            (quote!(mut #state), None)
+        };
         let merges = w.inputs.iter().map(|f| {
             let field = ident(&f.ident);
             quote! {
@@ -408,10 +414,11 @@ impl Cx<'_> {
             /// As [`start`].
             pub async fn resume_with(
                 #client: &#client_type,
-                mut #state: State,
+                #state_binding: State,
                 #more: PartialInputs,
                 #store: &dyn ::arazzo_runtime::durable::Store,
             ) -> #returns {
+                #unused_more
                 #(#merges)*
                 drive(#client, #state, #store).await
             }

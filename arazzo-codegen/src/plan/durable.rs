@@ -97,6 +97,9 @@ pub(crate) fn plan_durable(workflows: &mut [WorkflowPlan], documents: Fnv) {
 }
 
 fn durability(w: &WorkflowPlan, documents: Fnv) -> Durability {
+    if w.steps.is_empty() {
+        return Durability::NotOffered("It has no durable run: it has no steps.");
+    }
     if !w.depends_on.is_empty() {
         return Durability::NotOffered(
             "It has no durable run: the workflows it depends on (`dependsOn`) run first, and \
