@@ -687,6 +687,7 @@ impl Cx<'_> {
         });
         let values = fields.iter().map(|f| {
             let field = ident(&f.ident);
+            // `given`'s field is an `Option` of the input's type: `Copy` when that type is.
             let value = if is_copy(&f.ty) {
                 quote!(#given.#field)
             } else {
