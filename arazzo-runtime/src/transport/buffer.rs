@@ -76,6 +76,7 @@ impl BufferSender {
     }
 
     /// Whether the subscription is gone.
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub(crate) fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
@@ -104,6 +105,7 @@ pub(crate) struct BufferedSubscription {
 
 impl BufferedSubscription {
     /// Runs `on_drop` when the subscription is dropped (to unsubscribe at the broker).
+    #[cfg_attr(not(any(feature = "mqtt", feature = "kafka")), allow(dead_code))]
     pub(crate) fn on_drop(mut self, on_drop: impl FnOnce() + Send + 'static) -> Self {
         self.on_drop = Some(Box::new(on_drop));
         self
