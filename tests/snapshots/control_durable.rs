@@ -399,8 +399,9 @@ pub mod poll_job {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`poll_job`](fn@super::poll_job) and runs
-    /// it until it completes, suspends or fails. The state is saved in `store` after every step
-    /// that completes, before the next request is sent, and deleted when the run completes.
+    /// it until it completes, suspends or fails. The state is saved in `store` before the first
+    /// request (so a run that dies in its first step can be resumed too), after every step that
+    /// completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -429,7 +430,16 @@ pub mod poll_job {
             next: ::std::option::Option::Some(Step::Start),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "poll-job",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -457,7 +467,7 @@ pub mod poll_job {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -475,14 +485,15 @@ pub mod poll_job {
         ::arazzo_runtime::Error,
     > {
         let _ = more;
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -496,7 +507,6 @@ pub mod poll_job {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -938,8 +948,9 @@ pub mod retry_flaky {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`retry_flaky`](fn@super::retry_flaky) and
-    /// runs it until it completes, suspends or fails. The state is saved in `store` after every
-    /// step that completes, before the next request is sent, and deleted when the run completes.
+    /// runs it until it completes, suspends or fails. The state is saved in `store` before the
+    /// first request (so a run that dies in its first step can be resumed too), after every step
+    /// that completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -969,7 +980,16 @@ pub mod retry_flaky {
             retries: ::std::default::Default::default(),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "retry-flaky",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -997,7 +1017,7 @@ pub mod retry_flaky {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -1015,14 +1035,15 @@ pub mod retry_flaky {
         ::arazzo_runtime::Error,
     > {
         let _ = more;
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -1037,7 +1058,6 @@ pub mod retry_flaky {
                 retries: Retries { mut retries_0_0 },
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -1506,8 +1526,9 @@ pub mod end_early {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`end_early`](fn@super::end_early) and
-    /// runs it until it completes, suspends or fails. The state is saved in `store` after every
-    /// step that completes, before the next request is sent, and deleted when the run completes.
+    /// runs it until it completes, suspends or fails. The state is saved in `store` before the
+    /// first request (so a run that dies in its first step can be resumed too), after every step
+    /// that completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -1536,7 +1557,16 @@ pub mod end_early {
             next: ::std::option::Option::Some(Step::Read),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "end-early",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -1564,7 +1594,7 @@ pub mod end_early {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -1584,14 +1614,15 @@ pub mod end_early {
         if let ::std::option::Option::Some(value) = more.id {
             state.inputs.id = ::std::option::Option::Some(value);
         }
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -1605,7 +1636,6 @@ pub mod end_early {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -2122,7 +2152,8 @@ pub mod recover {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`recover`](fn@super::recover) and runs it
-    /// until it completes, suspends or fails. The state is saved in `store` after every step that
+    /// until it completes, suspends or fails. The state is saved in `store` before the first
+    /// request (so a run that dies in its first step can be resumed too), after every step that
     /// completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
@@ -2152,7 +2183,16 @@ pub mod recover {
             next: ::std::option::Option::Some(Step::Read),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "recover",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -2180,7 +2220,7 @@ pub mod recover {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -2200,14 +2240,15 @@ pub mod recover {
         if let ::std::option::Option::Some(value) = more.id {
             state.inputs.id = ::std::option::Option::Some(value);
         }
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -2221,7 +2262,6 @@ pub mod recover {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -2613,7 +2653,8 @@ pub mod spin {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`spin`](fn@super::spin) and runs it until
-    /// it completes, suspends or fails. The state is saved in `store` after every step that
+    /// it completes, suspends or fails. The state is saved in `store` before the first request
+    /// (so a run that dies in its first step can be resumed too), after every step that
     /// completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
@@ -2643,7 +2684,16 @@ pub mod spin {
             next: ::std::option::Option::Some(Step::Again),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "spin",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -2671,7 +2721,7 @@ pub mod spin {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -2689,14 +2739,15 @@ pub mod spin {
         ::arazzo_runtime::Error,
     > {
         let _ = more;
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -2710,7 +2761,6 @@ pub mod spin {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -3075,8 +3125,9 @@ pub mod hand_off {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`hand_off`](fn@super::hand_off) and runs
-    /// it until it completes, suspends or fails. The state is saved in `store` after every step
-    /// that completes, before the next request is sent, and deleted when the run completes.
+    /// it until it completes, suspends or fails. The state is saved in `store` before the first
+    /// request (so a run that dies in its first step can be resumed too), after every step that
+    /// completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -3105,7 +3156,16 @@ pub mod hand_off {
             next: ::std::option::Option::Some(Step::Read),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "hand-off",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -3133,7 +3193,7 @@ pub mod hand_off {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -3153,14 +3213,15 @@ pub mod hand_off {
         if let ::std::option::Option::Some(value) = more.id {
             state.inputs.id = ::std::option::Option::Some(value);
         }
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -3174,7 +3235,6 @@ pub mod hand_off {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
@@ -3668,8 +3728,9 @@ pub mod refresh_then_retry {
     }
     /// Starts the durable run `run_id` of the workflow
     /// [`refresh_then_retry`](fn@super::refresh_then_retry) and runs it until it completes,
-    /// suspends or fails. The state is saved in `store` after every step that completes, before
-    /// the next request is sent, and deleted when the run completes.
+    /// suspends or fails. The state is saved in `store` before the first request (so a run that
+    /// dies in its first step can be resumed too), after every step that completes, before the
+    /// next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -3700,7 +3761,16 @@ pub mod refresh_then_retry {
             retries: ::std::default::Default::default(),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "refresh-then-retry",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -3728,7 +3798,7 @@ pub mod refresh_then_retry {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -3746,14 +3816,15 @@ pub mod refresh_then_retry {
         ::arazzo_runtime::Error,
     > {
         let _ = more;
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -3772,7 +3843,6 @@ pub mod refresh_then_retry {
                 retries: Retries { mut retries_0_0 },
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {

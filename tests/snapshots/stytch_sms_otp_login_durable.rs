@@ -687,9 +687,9 @@ pub mod sms_otp_login {
         }
     }
     /// Starts the durable run `run_id` of the workflow [`sms_otp_login`](fn@super::sms_otp_login)
-    /// and runs it until it completes, suspends or fails. The state is saved in `store` after
-    /// every step that completes, before the next request is sent, and deleted when the run
-    /// completes.
+    /// and runs it until it completes, suspends or fails. The state is saved in `store` before
+    /// the first request (so a run that dies in its first step can be resumed too), after every
+    /// step that completes, before the next request is sent, and deleted when the run completes.
     ///
     /// The run suspends (`Outcome::Suspended`, the state also saved) before a step that needs a
     /// required input that `inputs` lacks: [`State::waiting_for`] names them, and [`resume_with`]
@@ -718,7 +718,16 @@ pub mod sms_otp_login {
             next: ::std::option::Option::Some(Step::SendSmsOtp),
             executed: 0,
         };
-        drive(client, state, store).await
+        ::arazzo_runtime::durable::save(
+                store,
+                run_id,
+                "sms-otp-login",
+                VERSION,
+                ::std::option::Option::None,
+                &state,
+            )
+            .await?;
+        drive(client, state, store, true).await
     }
     /// Continues the durable run `run_id` from the last state saved in `store`. A step
     /// whose request was in flight when the process died is sent again (each step runs
@@ -746,7 +755,7 @@ pub mod sms_otp_login {
             )
             .await?;
         state.run_id = run_id.to_owned();
-        drive(client, state, store).await
+        drive(client, state, store, true).await
     }
     /// Continues a durable run (one that suspended) with more inputs: each `Some` field of
     /// `more` is added, or replaces the one given before.
@@ -772,14 +781,15 @@ pub mod sms_otp_login {
         if let ::std::option::Option::Some(value) = more.session_duration_minutes {
             state.inputs.session_duration_minutes = ::std::option::Option::Some(value);
         }
-        drive(client, state, store).await
+        drive(client, state, store, false).await
     }
     /// Runs a durable run from `state` until it completes, suspends or fails, saving the
-    /// state after every step.
+    /// state after every step; `saved` says whether `state` is the one in the store.
     async fn drive(
         client: &super::Client,
         state: State,
         store: &dyn ::arazzo_runtime::durable::Store,
+        mut saved: bool,
     ) -> ::std::result::Result<
         ::arazzo_runtime::durable::Outcome<Outputs, State>,
         ::arazzo_runtime::Error,
@@ -793,7 +803,6 @@ pub mod sms_otp_login {
                 mut next,
                 mut executed,
             } = state;
-            let mut saved = false;
             loop {
                 if !given.missing_for(next).is_empty() {
                     let state = State {
