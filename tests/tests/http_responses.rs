@@ -138,7 +138,7 @@ async fn the_default_limit_is_32_mib() {
 #[tokio::test]
 async fn transport_errors_name_their_cause() {
     let client = devices::Client::builder()
-        .devices(&refused_url())
+        .devices(refused_url())
         .oauth("tok")
         .build();
     let error = devices::device(&client, device_inputs("d"))

@@ -312,7 +312,7 @@ async fn a_failing_token_endpoint_is_a_typed_error_without_the_secret() {
 #[tokio::test]
 async fn a_token_endpoint_that_cannot_be_reached_is_a_typed_error() {
     let client = devices::Client::builder()
-        .devices(&refused_url())
+        .devices(refused_url())
         .oauth_client_credentials("id", "secret")
         .build();
     let error = devices::device(&client, device_inputs("d"))
