@@ -302,6 +302,51 @@ impl ClientBuilder {
     }
 }
 
+/// The structs and enums made from the JSON Schemas of *Pet orders for logged-in clients*:
+/// objects and string enums of the workflows' inputs, and the objects their outputs read from
+/// responses. The payloads of the messages they send, too, each as its message's schema says.
+pub mod types {
+    /// From the payload of the AsyncAPI message `Order`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Order {
+        #[serde(rename = "petId")]
+        pub pet_id: i64,
+    }
+    /// From the payload of the AsyncAPI message `Order`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Order2 {
+        #[serde(rename = "petId")]
+        pub pet_id: i64,
+    }
+    /// From the payload of the AsyncAPI message `Order`.
+    #[derive(
+        ::std::clone::Clone,
+        ::std::fmt::Debug,
+        ::std::cmp::PartialEq,
+        ::arazzo_runtime::serde::Serialize,
+        ::arazzo_runtime::serde::Deserialize,
+    )]
+    #[serde(crate = "::arazzo_runtime::serde")]
+    pub struct Order3 {
+        #[serde(rename = "petId")]
+        pub pet_id: i64,
+    }
+}
+
 /// Sends an order to the MQTT broker.
 ///
 /// Arazzo workflow `orderOverMqtt`; its steps, in order:
@@ -319,6 +364,9 @@ pub async fn order_over_mqtt(
     let run = async move {
         let _send_order = {
             const STEP: &str = "sendOrder";
+            let payload: types::Order = types::Order {
+                pet_id: inputs.pet_id,
+            };
             let response = ::arazzo_runtime::Response::from_message(
                 STEP,
                 "pet/orders",
@@ -327,21 +375,7 @@ pub async fn order_over_mqtt(
                     .send(
                         STEP,
                         "pet/orders",
-                        ::arazzo_runtime::messaging::json_message(
-                            STEP,
-                            ::std::option::Option::Some(
-                                &::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "petId".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                                        );
-                                    object
-                                }),
-                            ),
-                            &[],
-                        )?,
+                        ::arazzo_runtime::messaging::typed_message(STEP, &payload, &[])?,
                         ::std::option::Option::None,
                     )
                     .await?,
@@ -416,6 +450,9 @@ pub async fn order_over_nats(
     let run = async move {
         let _send_order = {
             const STEP: &str = "sendOrder";
+            let payload: types::Order2 = types::Order2 {
+                pet_id: inputs.pet_id,
+            };
             let response = ::arazzo_runtime::Response::from_message(
                 STEP,
                 "pet.orders",
@@ -424,21 +461,7 @@ pub async fn order_over_nats(
                     .send(
                         STEP,
                         "pet.orders",
-                        ::arazzo_runtime::messaging::json_message(
-                            STEP,
-                            ::std::option::Option::Some(
-                                &::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "petId".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                                        );
-                                    object
-                                }),
-                            ),
-                            &[],
-                        )?,
+                        ::arazzo_runtime::messaging::typed_message(STEP, &payload, &[])?,
                         ::std::option::Option::None,
                     )
                     .await?,
@@ -513,6 +536,9 @@ pub async fn order_over_kafka(
     let run = async move {
         let _send_order = {
             const STEP: &str = "sendOrder";
+            let payload: types::Order3 = types::Order3 {
+                pet_id: inputs.pet_id,
+            };
             let response = ::arazzo_runtime::Response::from_message(
                 STEP,
                 "pet-orders",
@@ -521,21 +547,7 @@ pub async fn order_over_kafka(
                     .send(
                         STEP,
                         "pet-orders",
-                        ::arazzo_runtime::messaging::json_message(
-                            STEP,
-                            ::std::option::Option::Some(
-                                &::arazzo_runtime::serde_json::Value::Object({
-                                    let mut object = ::arazzo_runtime::serde_json::Map::new();
-                                    object
-                                        .insert(
-                                            "petId".to_owned(),
-                                            ::arazzo_runtime::to_json(STEP, &inputs.pet_id)?,
-                                        );
-                                    object
-                                }),
-                            ),
-                            &[],
-                        )?,
+                        ::arazzo_runtime::messaging::typed_message(STEP, &payload, &[])?,
                         ::std::option::Option::None,
                     )
                     .await?,
