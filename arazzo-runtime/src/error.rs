@@ -170,7 +170,7 @@ pub enum Error {
     /// An AsyncAPI step could not reach its broker: no transport could be built for the
     /// source's server (its protocol's cargo feature is off, say), or the broker refused the
     /// connection or the subscription.
-    #[error("step `{step}`: the broker of `{channel}` could not be reached: {source}")]
+    #[error("step `{step}`, the broker of `{channel}`: {source}")]
     BrokerUnreachable {
         /// The step that needed the broker.
         step: &'static str,

@@ -43,6 +43,7 @@ pub struct ClientBuilder {
     shipments: ::std::option::Option<
         ::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>,
     >,
+    shipments_server_host: ::std::option::Option<::std::string::String>,
     http: ::arazzo_runtime::ClientSettings,
 }
 
@@ -50,6 +51,7 @@ impl ::std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("shipments", &self.shipments)
+            .field("shipments_server_host", &self.shipments_server_host)
             .finish_non_exhaustive()
     }
 }
@@ -61,12 +63,26 @@ impl ClientBuilder {
     /// Default: `arazzo_runtime::transport::for_server("mqtt", "127.0.0.1:1883")`, the
     /// description's first server; when this build of `arazzo-runtime` has no transport for it,
     /// each step on this source fails with `Error::BrokerUnreachable`.
+    ///
+    /// A transport set here is used as it is: the host set on this builder configures only the
+    /// default one.
     #[must_use]
     pub fn shipments(
         mut self,
         transport: ::std::sync::Arc<dyn ::arazzo_runtime::transport::Transport>,
     ) -> Self {
         self.shipments = ::std::option::Option::Some(transport);
+        self
+    }
+    /// Sets the host (`host` or `host:port`) that the default transport of the AsyncAPI source
+    /// `shipments` connects to, in place of its first server's `127.0.0.1:1883`; the protocol,
+    /// and the credentials set on this builder, stay.
+    #[must_use]
+    pub fn shipments_server_host(
+        mut self,
+        host: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.shipments_server_host = ::std::option::Option::Some(host.into());
         self
     }
     ::arazzo_runtime::http_builder_methods!(http);
@@ -77,7 +93,10 @@ impl ClientBuilder {
             http,
             shipments: ::arazzo_runtime::messaging::Broker::new(
                 self.shipments,
-                ::std::option::Option::Some(("mqtt", "127.0.0.1:1883")),
+                ::std::option::Option::Some((
+                    "mqtt",
+                    self.shipments_server_host.as_deref().unwrap_or("127.0.0.1:1883"),
+                )),
             ),
         }
     }
